@@ -1,0 +1,150 @@
+/**
+ * Shapes of the HTTP API beyond the seed's models: the error body, pages, query strings,
+ * update bodies and ingest receipts.
+ */
+import { Type, type Static, type TSchema } from 'typebox';
+import { AnyMap, DateTime, Nullable, StringEnum } from './common.js';
+import { AGENT_STATUSES, AGENT_TYPES, EVENT_SEVERITIES, EVENT_TYPES, ALERT_SEVERITIES } from './enums.js';
+import { AgentSummary } from './models.js';
+
+/** One bad field: a JSON pointer into the request (`/body/resource_metrics/cpu_usage_percent`) and what is wrong. */
+export const ErrorDetail = Type.Object({
+  path: Type.String({ description: 'JSON pointer to the bad value, prefixed by the request part (body, query, params)' }),
+  message: Type.String(),
+});
+/** One bad field. */
+export type ErrorDetail = Static<typeof ErrorDetail>;
+
+/** Every error agentmon answers: a stable code, a sentence, and the bad fields. */
+export const ErrorBody = Type.Object(
+  {
+    error: Type.String({ description: 'Stable error code, e.g. VALIDATION_FAILED, AGENT_NOT_FOUND' }),
+    message: Type.String(),
+    details: Type.Array(ErrorDetail),
+  },
+  { description: 'Error body' },
+);
+/** Every error agentmon answers. */
+export type ErrorBody = Static<typeof ErrorBody>;
+
+/** Largest page a list route serves. */
+export const MAX_PAGE_SIZE = 200;
+
+/** A page of items. */
+export const Page = <T extends TSchema>(item: T) =>
+  Type.Object({
+    items: Type.Array(item),
+    total: Type.Integer({ minimum: 0 }),
+    page: Type.Integer({ minimum: 1 }),
+    page_size: Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE }),
+  });
+
+/** Ways to sort the agent list; a leading `-` sorts descending. */
+export const AGENT_SORT_KEYS = ['name', 'last_seen', 'status', 'health_score', 'registered_at', 'environment', 'type'] as const;
+/** Ways to sort the agent list. */
+export type AgentSortKey = (typeof AGENT_SORT_KEYS)[number];
+
+/** Query string of `GET /agents`. */
+export const AgentListQuery = Type.Object({
+  status: Type.Optional(StringEnum(AGENT_STATUSES)),
+  type: Type.Optional(StringEnum(AGENT_TYPES)),
+  environment: Type.Optional(Type.String({ maxLength: 50 })),
+  tag: Type.Optional(Type.String({ maxLength: 255 })),
+  q: Type.Optional(Type.String({ maxLength: 255, description: 'Case-insensitive substring of the name' })),
+  sort: Type.Optional(
+    StringEnum([...AGENT_SORT_KEYS, ...AGENT_SORT_KEYS.map((k) => `-${k}` as const)], {
+      description: 'Sort key; a leading - sorts descending (default name)',
+    }),
+  ),
+  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+  page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 })),
+});
+/** Query string of `GET /agents`. */
+export type AgentListQuery = Static<typeof AgentListQuery>;
+
+/** A page of agent summaries. */
+export const AgentPage = Page(AgentSummary);
+/** A page of agent summaries. */
+export type AgentPage = Static<typeof AgentPage>;
+
+/** Body of `PATCH /agents/:id`: the fields a person may change. */
+export const AgentUpdate = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    version: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    description: Type.Optional(Nullable(Type.String())),
+    port: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 65535 }))),
+    config: Type.Optional(AnyMap()),
+    tags: Type.Optional(Type.Array(Type.String({ maxLength: 255 }), { maxItems: 100 })),
+    metadata: Type.Optional(AnyMap()),
+    status: Type.Optional(
+      StringEnum(AGENT_STATUSES, {
+        description: 'Only maintenance may be set; any other value ends maintenance and lets agentmon derive the status again',
+      }),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+/** Body of `PATCH /agents/:id`. */
+export type AgentUpdate = Static<typeof AgentUpdate>;
+
+/** Receipt of an accepted metrics payload or batch. */
+export const IngestReceipt = Type.Object({
+  accepted: Type.Integer({ minimum: 0, description: 'Payloads stored' }),
+  series_points: Type.Integer({ minimum: 0, description: 'Numeric values stored, custom metrics included' }),
+  agents: Type.Integer({ minimum: 0, description: 'Distinct agents in the request' }),
+});
+/** Receipt of an accepted metrics payload or batch. */
+export type IngestReceipt = Static<typeof IngestReceipt>;
+
+/** Largest batch `POST /metrics` takes. */
+export const MAX_METRICS_BATCH = 1000;
+
+/** Receipt of a health report. */
+export const HealthReceipt = Type.Object({
+  accepted: Type.Integer({ minimum: 0 }),
+  failing: Type.Array(Type.String(), { description: 'Names of the checks that failed in this report' }),
+  health_score: Type.Number({ minimum: 0, maximum: 1 }),
+  status: StringEnum(AGENT_STATUSES),
+});
+/** Receipt of a health report. */
+export type HealthReceipt = Static<typeof HealthReceipt>;
+
+/** Query string of `GET /events`. */
+export const EventListQuery = Type.Object({
+  type: Type.Optional(StringEnum(EVENT_TYPES)),
+  agent_id: Type.Optional(Type.String()),
+  severity: Type.Optional(StringEnum(EVENT_SEVERITIES)),
+  since: Type.Optional(DateTime({ description: 'Only events at or after this time' })),
+  until: Type.Optional(DateTime({ description: 'Only events before this time' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+});
+/** Query string of `GET /events`. */
+export type EventListQuery = Static<typeof EventListQuery>;
+
+/** Query string of `GET /metrics/query`: MetricsQuery with lists comma-separated. */
+export const MetricsQueryString = Type.Object({
+  agent_ids: Type.Optional(Type.String({ description: 'Comma-separated agent ids' })),
+  start_time: DateTime(),
+  end_time: DateTime(),
+  metric_names: Type.Optional(Type.String({ description: 'Comma-separated metric names' })),
+  aggregation: Type.Optional(Type.String()),
+  interval: Type.Optional(Type.String()),
+  group_by: Type.Optional(Type.String()),
+  fill: Type.Optional(Type.String()),
+});
+/** Query string of `GET /metrics/query`. */
+export type MetricsQueryString = Static<typeof MetricsQueryString>;
+
+/** Query string of `GET /alerts`. */
+export const AlertListQuery = Type.Object({
+  active: Type.Optional(Type.Boolean()),
+  severity: Type.Optional(StringEnum(ALERT_SEVERITIES)),
+  agent_id: Type.Optional(Type.String()),
+  since: Type.Optional(DateTime()),
+  until: Type.Optional(DateTime()),
+  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+  page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 })),
+});
+/** Query string of `GET /alerts`. */
+export type AlertListQuery = Static<typeof AlertListQuery>;

@@ -1,0 +1,253 @@
+/**
+ * The two storage ports. Routes and the engine see only these interfaces; `storage/index.ts` is the
+ * one place that picks an adapter (SQLite, PostgreSQL, ...). Every adapter passes `contract.ts`.
+ *
+ * Times cross these interfaces as epoch milliseconds (series) or ISO 8601 UTC strings (metadata),
+ * never as driver-specific types.
+ */
+import type {
+  Aggregation,
+  AgentInfo,
+  AgentSortKey,
+  AgentStatus,
+  AgentType,
+  Alert,
+  AlertSeverity,
+  EventSeverity,
+  EventType,
+  GroupByMode,
+  HealthCheck,
+  MonitoringConfig,
+  SystemEvent,
+} from '@agentmon/schema';
+
+// ------------------------------------------------------------------ metadata
+
+/** What agentmon derives about an agent beyond the seed's AgentInfo, kept beside it. */
+export interface AgentState {
+  /** Health score in [0, 1] (engine/health.ts). */
+  health_score: number;
+  /** Why the status is what it is (`no_data`, `no_heartbeat`, `threshold:<metric>`, `maintenance`, ...). */
+  status_reason: string | null;
+  /** Server receive time of the last metrics payload, heartbeat and health report. */
+  last_metrics_at: string | null;
+  last_heartbeat_at: string | null;
+  last_health_at: string | null;
+  /** The latest values the health score reads, and its components (engine-owned JSON). */
+  snapshot: Record<string, unknown>;
+}
+
+/** An agent as stored: the seed's AgentInfo plus derived state. */
+export interface AgentRecord extends AgentInfo {
+  state: AgentState;
+}
+
+/** A row of the agent list: the seed's AgentSummary plus a few fields a table shows. */
+export interface AgentListRow {
+  id: string;
+  name: string;
+  type: AgentType;
+  status: AgentStatus;
+  last_seen: string;
+  environment: string;
+  health_score: number;
+  host: string;
+  version: string;
+  deployment_type: AgentInfo['deployment_type'];
+  tags: string[];
+  status_reason: string | null;
+}
+
+/** Filter, sort and page of the agent list. */
+export interface AgentFilter {
+  status?: AgentStatus;
+  type?: AgentType;
+  environment?: string;
+  tag?: string;
+  /** Case-insensitive substring of the name. */
+  q?: string;
+  sort?: AgentSortKey;
+  descending?: boolean;
+  /** Zero-based offset and page length. */
+  offset: number;
+  limit: number;
+}
+
+/** Registration: the agent as the client sent it with defaults applied, its key's hash, and its event. */
+export interface RegistrationWrite {
+  /** Complete AgentInfo; `id` is the given one or a fresh UUID. */
+  agent: AgentInfo;
+  /** True when the client gave `id` itself (then registration is idempotent on that id). */
+  idGiven: boolean;
+  /** sha256 hex of the new api_key. */
+  keyHash: string;
+  /** Default MonitoringConfig, used only when the agent is new. */
+  defaultConfig: MonitoringConfig;
+  /** AGENT_REGISTERED event (its agent_id is set by the store to the final id). */
+  event: SystemEvent;
+}
+
+/** Outcome of a registration. */
+export type RegistrationResult =
+  | { outcome: 'created' | 'updated'; agent: AgentRecord; config: MonitoringConfig }
+  /** The given id belongs to one agent while name+environment+host belong to another. */
+  | { outcome: 'conflict'; existingId: string };
+
+/** Fields of an agent a person may change (PATCH). */
+export interface AgentPatch {
+  name?: string;
+  version?: string;
+  description?: string | null;
+  port?: number | null;
+  config?: Record<string, unknown>;
+  tags?: string[];
+  metadata?: Record<string, unknown>;
+  status?: AgentStatus;
+  status_reason?: string | null;
+}
+
+/** What the ingest path needs to know about an agent, fetched in one round trip per request. */
+export interface IngestContext {
+  id: string;
+  keyHash: string | null;
+  environment: string;
+  deployment_type: AgentInfo['deployment_type'];
+  status: AgentStatus;
+  config: MonitoringConfig;
+  state: AgentState;
+}
+
+/** The new derived state of one agent after ingest (or a sweep). */
+export interface AgentStateWrite {
+  agent_id: string;
+  /** New last_seen (ISO); the store keeps the later of this and the stored one. */
+  last_seen?: string;
+  status?: AgentStatus;
+  state: AgentState;
+}
+
+/** Filter of the alert list. */
+export interface AlertFilter {
+  agent_id?: string;
+  active?: boolean;
+  severity?: AlertSeverity;
+  /** ISO bounds on created_at: since inclusive, until exclusive. */
+  since?: string;
+  until?: string;
+  offset: number;
+  limit: number;
+}
+
+/** Filter of the event history. */
+export interface EventFilter {
+  type?: EventType;
+  agent_id?: string;
+  severity?: EventSeverity;
+  since?: string;
+  until?: string;
+  limit: number;
+}
+
+/** Configuration and metadata: agents, monitoring_configs, alerts, system_events (the seed's tables). */
+export interface MetadataStore {
+  /** Applies pending versioned migrations; returns the versions applied now. */
+  migrate(): Promise<number[]>;
+  /** Throws when the store cannot answer. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  registerAgent(write: RegistrationWrite): Promise<RegistrationResult>;
+  getAgent(id: string): Promise<AgentRecord | null>;
+  listAgents(filter: AgentFilter): Promise<{ items: AgentListRow[]; total: number }>;
+  /** Applies a patch; returns null for an unknown agent. Events are written in the same transaction. */
+  updateAgent(id: string, patch: AgentPatch, events: SystemEvent[]): Promise<AgentRecord | null>;
+  /** Deletes an agent (cascading as the DDL says) and writes `event`; false for an unknown agent. */
+  deleteAgent(id: string, event: SystemEvent): Promise<boolean>;
+  /** Ingest context of each known id; unknown ids are absent from the map. */
+  getIngestContexts(ids: readonly string[]): Promise<Map<string, IngestContext>>;
+  /** Writes new derived states and events in one transaction. */
+  applyStates(writes: readonly AgentStateWrite[], events: readonly SystemEvent[]): Promise<void>;
+  /** Every agent's ingest context (the sweeper's view). */
+  listIngestContexts(): Promise<IngestContext[]>;
+
+  getConfig(agentId: string): Promise<MonitoringConfig | null>;
+  /** Replaces the config of a known agent; returns null for an unknown one. */
+  putConfig(config: MonitoringConfig): Promise<MonitoringConfig | null>;
+
+  /** Keeps the latest result of each named check (upsert by agent and name). */
+  saveHealthChecks(agentId: string, checks: readonly HealthCheck[]): Promise<void>;
+  getHealthChecks(agentId: string): Promise<HealthCheck[]>;
+
+  insertAlert(alert: Alert): Promise<void>;
+  /** Updates every field of an existing alert but its id. */
+  updateAlert(alert: Alert): Promise<void>;
+  getAlert(id: string): Promise<Alert | null>;
+  /** Newest first. */
+  listAlerts(filter: AlertFilter): Promise<{ items: Alert[]; total: number }>;
+
+  insertEvents(events: readonly SystemEvent[]): Promise<void>;
+  /** Newest first. */
+  listEvents(filter: EventFilter): Promise<SystemEvent[]>;
+
+  /** Small named JSON documents (dashboard config and the like). */
+  getSetting<T>(key: string): Promise<T | null>;
+  putSetting(key: string, value: unknown): Promise<void>;
+}
+
+// ------------------------------------------------------------------ series
+
+/** One metrics payload as the series store keeps it. */
+export interface SeriesPoint {
+  agent_id: string;
+  /** Payload timestamp, epoch ms. */
+  ts: number;
+  environment: string;
+  deployment_type: string;
+  /** Built-in series values (SERIES_METRIC_NAMES); null or absent when the payload had none. */
+  values: Partial<Record<string, number | null>>;
+  /** Numeric custom metrics, keyed by series name without the `custom.` prefix. */
+  custom: Record<string, number>;
+  /** The payload's custom_metrics, health_checks and alerts as sent (non-numeric values included). */
+  extra: { custom_metrics: Record<string, unknown>; health_checks: Record<string, boolean>; alerts: string[] };
+}
+
+/** A metrics query, validated and normalised by the caller. */
+export interface SeriesQuery {
+  /** null: every agent. */
+  agentIds: readonly string[] | null;
+  /** Inclusive bounds, epoch ms. */
+  startMs: number;
+  endMs: number;
+  /** Built-in names and `custom.<key>` names; never empty. */
+  metrics: readonly string[];
+  /** null with intervalMs null: raw points. */
+  aggregation: Aggregation | null;
+  /** Bucket width; buckets start at multiples of it since the epoch. null: one bucket over the range. */
+  intervalMs: number | null;
+  /** agent: a series per agent; none: all agents merged (rows have agent_id null). */
+  groupBy: GroupByMode;
+}
+
+/** One answer row: a raw point, or a non-empty bucket stamped with its start (or startMs when intervalMs is null). */
+export interface SeriesRow {
+  agent_id: string | null;
+  ts: number;
+  values: Record<string, number | null>;
+}
+
+/** Time-series metrics. */
+export interface SeriesStore {
+  migrate(): Promise<number[]>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+  /** Stores all points or none. */
+  insert(points: readonly SeriesPoint[]): Promise<void>;
+  /** Rows ordered by agent_id then ts (group_by none: by ts); empty buckets are absent. */
+  query(query: SeriesQuery): Promise<SeriesRow[]>;
+  /** Deletes every point of an agent; returns how many payloads went. */
+  deleteAgent(agentId: string): Promise<number>;
+  /** Deletes at most `limit` payloads of `agentId` older than `beforeMs`; returns how many went. */
+  deleteOlderThan(agentId: string, beforeMs: number, limit: number): Promise<number>;
+  /** Payloads stored, and the store's size on disk when it can tell. */
+  stats(): Promise<{ points: number; bytes: number | null }>;
+}
