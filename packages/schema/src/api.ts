@@ -5,7 +5,7 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { AnyMap, DateTime, Nullable, StringEnum } from './common.js';
 import { AGENT_STATUSES, AGENT_TYPES, EVENT_SEVERITIES, EVENT_TYPES, ALERT_SEVERITIES } from './enums.js';
-import { AgentSummary } from './models.js';
+import { AgentInfo, AgentSummary, HealthResponse } from './models.js';
 
 /** One bad field: a JSON pointer into the request (`/body/resource_metrics/cpu_usage_percent`) and what is wrong. */
 export const ErrorDetail = Type.Object({
@@ -148,3 +148,37 @@ export const AlertListQuery = Type.Object({
 });
 /** Query string of `GET /alerts`. */
 export type AlertListQuery = Static<typeof AlertListQuery>;
+
+/** One term of the health score (see the README's formula). */
+export const HealthComponent = Type.Object({
+  name: Type.String(),
+  value: Type.Number({ minimum: 0, maximum: 1 }),
+  weight: Type.Number({ minimum: 0, maximum: 1 }),
+  detail: Type.String(),
+});
+/** One term of the health score. */
+export type HealthComponent = Static<typeof HealthComponent>;
+
+/** `GET /agents/:id`: the seed's AgentInfo plus what agentmon derives. */
+export const AgentDetail = Type.Object(
+  {
+    ...Type.Required(AgentInfo).properties,
+    health_score: Type.Number({ minimum: 0, maximum: 1 }),
+    status_reason: Nullable(Type.String({ description: 'Why the status is what it is (no_data, data_received, maintenance, ...)' })),
+    health_components: Type.Array(HealthComponent),
+  },
+  { description: 'AgentInfo plus health score, status reason and score components' },
+);
+/** `GET /agents/:id`. */
+export type AgentDetail = Static<typeof AgentDetail>;
+
+/** `GET /agents/:id/health`: the seed's HealthResponse plus the score's parts. */
+export const HealthDetail = Type.Object({
+  ...HealthResponse.properties,
+  status_reason: Nullable(Type.String()),
+  health_components: Type.Array(HealthComponent),
+  last_heartbeat: Nullable(DateTime()),
+  last_metrics: Nullable(DateTime()),
+});
+/** `GET /agents/:id/health`. */
+export type HealthDetail = Static<typeof HealthDetail>;

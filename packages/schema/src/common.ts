@@ -23,14 +23,17 @@ export function parseDateTime(value: string): Date | undefined {
   const second = Number(s);
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return undefined;
   const ms = frac === '' ? 0 : Math.floor(Number(`0.${frac}`) * 1000);
-  let t = Date.UTC(Number(y), month - 1, day, hour, minute, Math.min(second, 59), ms);
-  const check = new Date(Date.UTC(Number(y), month - 1, day));
-  if (check.getUTCDate() !== day) return undefined; // 31 February and friends
+  const date = new Date(Date.UTC(2000, month - 1, day, hour, minute, Math.min(second, 59), ms));
+  date.setUTCFullYear(Number(y), month - 1, day); // Date.UTC reads years 0-99 as 1900-1999
+  if (date.getUTCDate() !== day) return undefined; // 31 February and friends
+  let t = date.getTime();
   if (zone && zone !== 'Z' && zone !== 'z') {
     const sign = zone.startsWith('-') ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');
-    const offsetMinutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || '0');
-    t -= sign * offsetMinutes * 60_000;
+    const offsetHours = Number(digits.slice(0, 2));
+    const offsetMins = Number(digits.slice(2) || '0');
+    if (offsetHours > 23 || offsetMins > 59) return undefined;
+    t -= sign * (offsetHours * 60 + offsetMins) * 60_000;
   }
   return new Date(t);
 }
@@ -58,7 +61,7 @@ export function Nullable<T extends TSchema>(schema: T): TUnsafe<Static<T> | null
 }
 
 /** `Dict[str, Any]`. */
-export const AnyMap = (options: { description?: string } = {}) =>
+export const AnyMap = (options: { description?: string; default?: Record<string, unknown> } = {}) =>
   Type.Record(Type.String(), Type.Unknown(), options);
 
 /** A string enum as one `enum` keyword, so a bad value gives one clear error listing the allowed ones. */
@@ -67,4 +70,16 @@ export function StringEnum<const T extends readonly string[]>(
   options: { description?: string; default?: T[number] } = {},
 ): TUnsafe<T[number]> {
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+}
+
+/** A copy of a schema with every `default` removed, at any depth (for partial-update bodies). */
+export function withoutDefaults<T extends TSchema>(schema: T): T {
+  const strip = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(strip);
+    if (typeof node !== 'object' || node === null) return node;
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(node)) if (key !== 'default') out[key] = strip(value);
+    return out;
+  };
+  return strip(schema) as T;
 }

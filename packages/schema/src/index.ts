@@ -7,3 +7,4 @@ export * from './enums.js';
 export * from './models.js';
 export * from './api.js';
 export * from './metrics.js';
+export * from './defaults.js';

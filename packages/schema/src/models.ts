@@ -3,7 +3,7 @@
  * descriptions. Fields with a default are optional on input and always present on output.
  */
 import { Type, type Static } from 'typebox';
-import { AnyMap, DateTime, Nullable, StringEnum } from './common.js';
+import { AnyMap, DateTime, Nullable, StringEnum, withoutDefaults } from './common.js';
 import {
   AGENT_STATUSES,
   AGGREGATIONS,
@@ -36,12 +36,12 @@ export const AgentInfo = Type.Object(
     host: Type.String({ minLength: 1, maxLength: 255, description: 'Host machine or container ID' }),
     port: opt(Nullable(Type.Integer({ minimum: 0, maximum: 65535, description: 'Port if applicable' }))),
     environment: Type.String({ minLength: 1, maxLength: 50, description: 'Environment (dev/staging/prod)' }),
-    config: opt(AnyMap({ description: 'Agent configuration' })),
-    tags: opt(Type.Array(Type.String({ maxLength: 255 }), { maxItems: 100, description: 'Tags for categorization' })),
+    config: opt(AnyMap({ default: {}, description: 'Agent configuration' })),
+    tags: opt(Type.Array(Type.String({ maxLength: 255 }), { maxItems: 100, default: [], description: 'Tags for categorization' })),
     registered_at: opt(DateTime()),
     last_seen: opt(DateTime()),
     status: opt(StringEnum(AGENT_STATUSES, { default: 'unknown', description: 'Current status of an agent' })),
-    metadata: opt(AnyMap({ description: 'Additional metadata' })),
+    metadata: opt(AnyMap({ default: {}, description: 'Additional metadata' })),
   },
   { description: 'Complete agent information' },
 );
@@ -129,9 +129,9 @@ export const AgentMetrics = Type.Object(
     resource_metrics: ResourceMetrics,
     performance_metrics: PerformanceMetrics,
     ai_metrics: opt(Nullable(AIMetrics)),
-    custom_metrics: opt(AnyMap()),
-    health_checks: opt(Type.Record(Type.String(), Type.Boolean())),
-    alerts: opt(Type.Array(Type.String())),
+    custom_metrics: opt(AnyMap({ default: {} })),
+    health_checks: opt(Type.Record(Type.String(), Type.Boolean(), { default: {} })),
+    alerts: opt(Type.Array(Type.String(), { default: [] })),
   },
   { description: 'Complete metrics payload from an agent' },
 );
@@ -184,7 +184,7 @@ export const HealthStatus = Type.Object(
     timestamp: opt(DateTime()),
     overall_status: AgentStatus,
     health_score: Type.Number({ minimum: 0, maximum: 1, description: 'Calculated health score' }),
-    checks: opt(Type.Array(HealthCheck)),
+    checks: opt(Type.Array(HealthCheck, { default: [] })),
     is_responsive: Type.Boolean({ description: 'Is the agent responding to requests' }),
     last_heartbeat: DateTime({ description: 'Last heartbeat received' }),
     uptime_seconds: Type.Integer({ minimum: 0, description: 'Current uptime' }),
@@ -229,7 +229,7 @@ export const MonitoringConfig = Type.Object(
     memory_threshold: opt(Type.Number({ minimum: 0, maximum: 100, default: 85 })),
     error_rate_threshold: opt(Type.Number({ minimum: 0, maximum: 1, default: 0.05 })),
     response_time_threshold_ms: opt(Type.Number({ minimum: 0, default: 5000 })),
-    custom_thresholds: opt(Type.Record(Type.String(), Type.Number())),
+    custom_thresholds: opt(Type.Record(Type.String(), Type.Number(), { default: {} })),
     metrics_retention_days: opt(Type.Integer({ minimum: 1, maximum: 365, default: 30 })),
     logs_retention_days: opt(Type.Integer({ minimum: 1, maximum: 90, default: 7 })),
   },
@@ -238,10 +238,15 @@ export const MonitoringConfig = Type.Object(
 /** Monitoring configuration for an agent (as stored and served). */
 export type MonitoringConfig = Required<Static<typeof MonitoringConfig>>;
 
-/** The settable part of a MonitoringConfig: every field but agent_id, all optional (PUT and PATCH bodies). */
-export const MonitoringConfigUpdate = Type.Partial(MonitoringConfig, {
-  description: 'MonitoringConfig fields to set; agent_id, when given, must name the agent in the path',
-});
+/**
+ * The settable part of a MonitoringConfig, all optional (PUT and PATCH bodies). It carries no
+ * defaults: a validator that fills defaults must not turn a PATCH of one field into a reset of all.
+ */
+export const MonitoringConfigUpdate = withoutDefaults(
+  Type.Partial(MonitoringConfig, {
+    description: 'MonitoringConfig fields to set; agent_id, when given, must name the agent in the path',
+  }),
+);
 /** The settable part of a MonitoringConfig. */
 export type MonitoringConfigUpdate = Static<typeof MonitoringConfigUpdate>;
 
@@ -329,7 +334,7 @@ export const SystemEvent = Type.Object(
     type: EventType,
     agent_id: opt(Nullable(Type.String())),
     timestamp: opt(DateTime()),
-    data: opt(AnyMap()),
+    data: opt(AnyMap({ default: {} })),
     severity: opt(EventSeverity),
     message: Type.String(),
     source: opt(Type.String({ default: 'monitor_system' })),

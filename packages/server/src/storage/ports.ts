@@ -79,8 +79,11 @@ export interface RegistrationWrite {
   agent: AgentInfo;
   /** True when the client gave `id` itself (then registration is idempotent on that id). */
   idGiven: boolean;
-  /** sha256 hex of the new api_key. */
-  keyHash: string;
+  /**
+   * sha256 hex of the new api_key, or a function giving it for the agent's final id (the key names
+   * its agent, and a registration matched by name+environment+host learns the id only in the store).
+   */
+  keyHash: string | ((agentId: string) => string);
   /** Default MonitoringConfig, used only when the agent is new. */
   defaultConfig: MonitoringConfig;
   /** AGENT_REGISTERED event (its agent_id is set by the store to the final id). */

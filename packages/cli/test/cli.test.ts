@@ -1,0 +1,167 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { request } from 'node:http';
+
+const root = join(fileURLToPath(import.meta.url), '..', '..', '..', '..');
+const bin = join(root, 'packages', 'cli', 'src', 'bin.ts');
+const nodeArgs = ['--conditions=source', '--import', 'tsx', bin];
+const env = (extra: Record<string, string> = {}) => {
+  const e: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  for (const k of ['AGENTMON_DATABASE_URL', 'AGENTMON_ADMIN_TOKEN', 'AGENTMON_REGISTRATION_TOKEN', 'HOST', 'PORT', 'AGENTMON_DATA_DIR']) {
+    if (!(k in extra)) delete e[k];
+  }
+  return e;
+};
+
+/** Runs `agentmon serve` on a free port; resolves once it prints its address. */
+function serve(dataDir: string, extraEnv: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; stdout: () => string }> {
+  const child = spawn(process.execPath, [...nodeArgs, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'], {
+    cwd: root,
+    env: env(extraEnv),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stderr?.on('data', (c) => (err += c));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${out} ${err}`)), 30_000);
+    child.stdout?.on('data', (c) => {
+      out += c;
+      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
+      if (m && /API docs/.test(out)) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1] as string, stdout: () => out });
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited ${code}: ${out} ${err}`));
+    });
+  });
+}
+
+function stop(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    child.on('exit', (code) => resolve(code));
+    child.kill('SIGTERM');
+  });
+}
+
+describe('agentmon serve (a real server on a real port)', () => {
+  let dataDir: string;
+  let server: Awaited<ReturnType<typeof serve>>;
+  let token: string;
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'agentmon-cli-'));
+    server = await serve(dataDir);
+    const m = /admin token \(generated now, kept in (.+?); shown once\):\n\s+(\S+)/.exec(server.stdout());
+    assert.ok(m, server.stdout());
+    token = m[2] as string;
+  });
+  after(async () => {
+    if (server) await stop(server.child);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('prints the admin token once, keeps it in the data dir (0600) with the SQLite files', () => {
+    const file = join(dataDir, 'admin-token');
+    assert.equal(readFileSync(file, 'utf8').trim(), token);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.ok(existsSync(join(dataDir, 'agentmon.db')));
+    assert.ok(existsSync(join(dataDir, 'metrics.db')));
+  });
+
+  it('answers probes, docs and the API over HTTP', async () => {
+    assert.deepEqual(await (await fetch(`${server.url}/healthz`)).json(), { status: 'ok' });
+    const ready = await fetch(`${server.url}/readyz`);
+    assert.equal(ready.status, 200);
+    assert.deepEqual(await ready.json(), { status: 'ready', stores: { metadata: 'ok', series: 'ok' } });
+    const docs = await fetch(`${server.url}/docs/json`);
+    assert.equal(docs.status, 200);
+    const spec = (await docs.json()) as { openapi: string; paths: Record<string, unknown> };
+    assert.equal(spec.openapi, '3.1.0');
+    for (const path of ['/api/v1/agents', '/api/v1/agents/{id}', '/api/v1/agents/{id}/metrics', '/api/v1/metrics', '/api/v1/metrics/query', '/api/v1/agents/{id}/config', '/api/v1/events']) {
+      assert.ok(spec.paths[path], `${path} documented`);
+    }
+    const ui = await fetch(`${server.url}/docs`, { redirect: 'follow' });
+    assert.equal(ui.status, 200);
+    assert.match(await ui.text(), /swagger/i);
+    assert.equal((await fetch(`${server.url}/api/v1/agents`)).status, 401);
+    const list = await fetch(`${server.url}/api/v1/agents`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(list.status, 200);
+    assert.deepEqual(await list.json(), { items: [], total: 0, page: 1, page_size: 50 });
+  });
+
+  it('refuses a body over the limit with 413 and the error body', async () => {
+    // Sent chunked, so the server must count while it reads and stop at the limit.
+    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(`${server.url}/api/v1/agents`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      });
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.on('error', (err) => reject(err));
+      const chunk = 'x'.repeat(1024 * 1024);
+      req.write('{"name":"');
+      for (let i = 0; i < 11; i++) req.write(chunk);
+      req.end('"}');
+    });
+    assert.equal(status, 413);
+    assert.equal((JSON.parse(body) as { error: string }).error, 'PAYLOAD_TOO_LARGE');
+  });
+
+  it('restarts on the same data dir: same token (not printed again), data kept', async () => {
+    const created = await fetch(`${server.url}/api/v1/agents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'kept', type: 'custom', version: '1', deployment_type: 'local', host: 'h', environment: 'dev' }),
+    });
+    assert.equal(created.status, 201);
+    assert.equal(await stop(server.child), 0, 'SIGTERM closes cleanly');
+    server = await serve(dataDir);
+    assert.doesNotMatch(server.stdout(), new RegExp(token.replace(/[.]/g, '\\.')));
+    const list = await fetch(`${server.url}/api/v1/agents`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(((await list.json()) as { total: number }).total, 1);
+  });
+});
+
+describe('agentmon migrate and usage errors', () => {
+  it('applies migrations once, then reports up to date', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'agentmon-migrate-'));
+    try {
+      const first = spawnSync(process.execPath, [...nodeArgs, 'migrate', '--data-dir', dataDir], { cwd: root, env: env(), encoding: 'utf8' });
+      assert.equal(first.status, 0, first.stderr);
+      assert.match(first.stdout, /applied metadata \[1[^\]]*\], series \[1[^\]]*\]/);
+      const second = spawnSync(process.execPath, [...nodeArgs, 'migrate', '--data-dir', dataDir], { cwd: root, env: env(), encoding: 'utf8' });
+      assert.equal(second.status, 0, second.stderr);
+      assert.match(second.stdout, /up to date/);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('exits 2 with a clear message on bad configuration or usage', () => {
+    const badPort = spawnSync(process.execPath, [...nodeArgs, 'serve', '--port', 'eighty'], { cwd: root, env: env(), encoding: 'utf8' });
+    assert.equal(badPort.status, 2);
+    assert.match(badPort.stderr, /--port must be an integer/);
+    const badUrl = spawnSync(process.execPath, [...nodeArgs, 'migrate'], { cwd: root, env: env({ AGENTMON_DATABASE_URL: 'mysql://x' }), encoding: 'utf8' });
+    assert.equal(badUrl.status, 2);
+    assert.match(badUrl.stderr, /AGENTMON_DATABASE_URL must be a postgres:\/\/ URL/);
+    const unknown = spawnSync(process.execPath, [...nodeArgs, 'frobnicate'], { cwd: root, env: env(), encoding: 'utf8' });
+    assert.equal(unknown.status, 2);
+    const help = spawnSync(process.execPath, [...nodeArgs, '--help'], { cwd: root, env: env(), encoding: 'utf8' });
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /serve/);
+    assert.match(help.stdout, /migrate/);
+  });
+});

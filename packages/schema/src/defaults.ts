@@ -1,0 +1,32 @@
+/** The seed's defaults as values, for code that builds a complete model from a partial one. */
+import type { DashboardConfig, MonitoringConfig } from './models.js';
+
+/** A MonitoringConfig with every seed default. */
+export function defaultMonitoringConfig(agentId: string): MonitoringConfig {
+  return {
+    agent_id: agentId,
+    metrics_interval_seconds: 60,
+    health_check_interval_seconds: 30,
+    enable_resource_monitoring: true,
+    enable_performance_monitoring: true,
+    enable_ai_monitoring: false,
+    cpu_threshold: 80.0,
+    memory_threshold: 85.0,
+    error_rate_threshold: 0.05,
+    response_time_threshold_ms: 5000.0,
+    custom_thresholds: {},
+    metrics_retention_days: 30,
+    logs_retention_days: 7,
+  };
+}
+
+/** A DashboardConfig with every seed default. */
+export function defaultDashboardConfig(): DashboardConfig {
+  return {
+    refresh_interval_seconds: 30,
+    default_time_range_hours: 24,
+    max_agents_per_page: 50,
+    enable_real_time_updates: true,
+    chart_types: ['line', 'bar', 'gauge'],
+  };
+}

@@ -1,0 +1,13 @@
+import Database from 'better-sqlite3';
+const db = new Database(':memory:');
+db.exec('CREATE TABLE t (a TEXT, b INTEGER, c REAL) STRICT; CREATE INDEX ti ON t(a, b)');
+const st = db.prepare('INSERT INTO t VALUES (?, ?, ?)');
+let t = performance.now();
+db.transaction(() => { for (let i = 0; i < 100000; i++) st.run(`w-${i % 500}`, i, i * 0.5); })();
+console.log('100k simple rows', (performance.now() - t).toFixed(0));
+db.exec(`CREATE TABLE w (a TEXT, b INTEGER, e TEXT, d TEXT, ${Array.from({length: 27}, (_, i) => `c${i} REAL`).join(',')}, x TEXT) STRICT; CREATE INDEX wi ON w(a, b); CREATE INDEX wt ON w(b)`);
+const sw = db.prepare(`INSERT INTO w VALUES (${Array.from({length: 32}, () => '?').join(',')})`);
+const args: unknown[] = Array.from({ length: 32 }, (_, i) => i * 1.5);
+t = performance.now();
+db.transaction(() => { for (let i = 0; i < 50000; i++) { args[0] = `w-${i % 500}`; args[1] = i; args[2] = 'prod'; args[3] = 'docker'; args[31] = '{"a":1}'; sw.run(args); } })();
+console.log('50k wide rows', (performance.now() - t).toFixed(0));

@@ -1,0 +1,133 @@
+/**
+ * buildApp(config, deps): the Fastify application with every plugin registered. It never listens,
+ * so tests call `app.inject()`; main.ts listens.
+ */
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Ajv, type Options as AjvOptions } from 'ajv';
+import addFormats from 'ajv-formats';
+import { isDateTime } from '@agentmon/schema';
+import type { ServerConfig } from './config.js';
+import { installAuth } from './auth.js';
+import { installErrorHandling } from './errors.js';
+import type { MetadataStore, SeriesStore } from './storage/ports.js';
+import { agentRoutes } from './routes/agents.js';
+import { ingestRoutes } from './routes/ingest.js';
+import { healthRoutes, probeRoutes } from './routes/health.js';
+import { queryRoutes } from './routes/query.js';
+import { configRoutes } from './routes/config.js';
+import { eventRoutes } from './routes/events.js';
+import { alertRoutes } from './routes/alerts.js';
+
+/** What the app runs against. */
+export interface AppDeps {
+  metadata: MetadataStore;
+  series: SeriesStore;
+  adminToken: string;
+  /** Milliseconds since the epoch; tests pass a fake clock. */
+  clock?: () => number;
+  /** Logger options or false (tests). Default: pino at config.logLevel with tokens redacted. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** What every route plugin receives. */
+export interface RouteContext {
+  config: ServerConfig;
+  metadata: MetadataStore;
+  series: SeriesStore;
+  clock: () => number;
+}
+
+/** The app type routes are written against (TypeBox-typed requests). */
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+/** Paths the logs never show in full. */
+const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'req.query.token'];
+
+function validator(options: AjvOptions): Ajv {
+  const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, removeAdditional: false, ...options });
+  addFormats.default(ajv);
+  // Offsets are optional: a naive timestamp (Python's utcnow().isoformat()) is UTC.
+  ajv.addFormat('date-time', { type: 'string', validate: isDateTime });
+  return ajv;
+}
+
+/** Builds the app; call `ready()` or `inject()` on it, or `listen()` in main.ts. */
+export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App> {
+  const app = Fastify({
+    logger: deps.logger ?? { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } },
+    bodyLimit: config.bodyLimitBytes,
+    // Query strings may repeat a key or use commas; routes split lists themselves.
+    routerOptions: { ignoreTrailingSlash: true },
+    disableRequestLogging: false,
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+
+  // Bodies are JSON and validated strictly (a "5" is not a number); query strings and path
+  // parameters arrive as text and are coerced.
+  const bodyAjv = validator({ coerceTypes: false });
+  const textAjv = validator({ coerceTypes: 'array' });
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));
+  // Responses are plain JSON.stringify: schemas document them, they never silently drop a field.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+
+  // An empty body with Content-Type: application/json (heartbeats from some clients) is no body.
+  const jsonParser = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, text, done) => {
+    if (typeof text === 'string' && text.trim() === '') return done(null, undefined);
+    jsonParser(request, text as string, done);
+  });
+
+  installErrorHandling(app as unknown as FastifyInstance);
+  installAuth(app as unknown as FastifyInstance, {
+    adminToken: deps.adminToken,
+    registrationToken: config.registrationToken,
+    metadata: deps.metadata,
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'agentmon',
+        version: '0.1.0',
+        description: 'Monitoring server for fleets of AI agents. Every /api/v1 route takes `Authorization: Bearer <token>`.',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'admin token, registration token, or an agent api_key' } },
+      },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  const ctx: RouteContext = { config, metadata: deps.metadata, series: deps.series, clock: deps.clock ?? Date.now };
+  await app.register(probeRoutes, { ctx });
+  await app.register(
+    async (api) => {
+      await api.register(agentRoutes, { ctx });
+      await api.register(ingestRoutes, { ctx });
+      await api.register(healthRoutes, { ctx });
+      await api.register(queryRoutes, { ctx });
+      await api.register(configRoutes, { ctx });
+      await api.register(eventRoutes, { ctx });
+      await api.register(alertRoutes, { ctx });
+    },
+    { prefix: '/api/v1' },
+  );
+  return app;
+}

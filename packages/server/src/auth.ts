@@ -1,0 +1,141 @@
+/**
+ * Tokens: the admin token, the optional registration token, and each agent's own api_key. Keys are
+ * stored as sha256 hashes and compared in constant time; no token is ever logged.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from './errors.js';
+import type { IngestContext, MetadataStore } from './storage/ports.js';
+
+/** Who is calling. */
+export type Principal =
+  | { kind: 'admin' }
+  | { kind: 'registration' }
+  | { kind: 'agent'; agentId: string; context: IngestContext };
+
+/** What a route lets in: admin only; admin or registration token; admin or the agent named by `:id`. */
+export type Access = 'admin' | 'register' | 'agent' | 'public';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+}
+
+/** sha256 hex of a token: what the stores keep. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** True when `token` hashes to `hash`, in time independent of where they differ. */
+export function tokenMatches(token: string, hash: string): boolean {
+  const a = Buffer.from(hashToken(token), 'hex');
+  const b = Buffer.from(hash, 'hex');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+const AGENT_KEY = /^amk\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{43})$/;
+
+/** A new api_key for an agent: `amk.<agent id, base64url>.<256 random bits>`, so the id is found without a scan. */
+export function newAgentKey(agentId: string): string {
+  return `amk.${Buffer.from(agentId, 'utf8').toString('base64url')}.${randomBytes(32).toString('base64url')}`;
+}
+
+/** The agent id an api_key names, or null when the token is not shaped like one. */
+export function agentIdOfKey(token: string): string | null {
+  const m = AGENT_KEY.exec(token);
+  return m ? Buffer.from(m[1] as string, 'base64url').toString('utf8') : null;
+}
+
+/** A new admin token. */
+export function newAdminToken(): string {
+  return `ama.${randomBytes(32).toString('base64url')}`;
+}
+
+/**
+ * The admin token: the configured one, else the one kept in `<dataDir>/admin-token`, else a new one
+ * written there (mode 0600). `generated` tells the caller to print it once.
+ */
+export function resolveAdminToken(configured: string | null, dataDir: string): { token: string; generated: boolean; path: string | null } {
+  if (configured) return { token: configured, generated: false, path: null };
+  const path = join(dataDir, 'admin-token');
+  if (existsSync(path)) {
+    const token = readFileSync(path, 'utf8').trim();
+    if (token.length >= 16) return { token, generated: false, path };
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const token = newAdminToken();
+  writeFileSync(path, `${token}\n`, { mode: 0o600 });
+  return { token, generated: true, path };
+}
+
+/** Writes a new admin token to the data dir (for `agentmon token --rotate`). */
+export function rotateAdminToken(dataDir: string): string {
+  mkdirSync(dataDir, { recursive: true });
+  const token = newAdminToken();
+  writeFileSync(join(dataDir, 'admin-token'), `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
+const unauthorized = (message: string) =>
+  new AppError('UNAUTHORIZED', 401, message, [{ path: '/headers/authorization', message }], { 'www-authenticate': 'Bearer' });
+
+const forbidden = (message: string) => new AppError('FORBIDDEN', 403, message, [{ path: '/headers/authorization', message }]);
+
+/** Options of the auth hook. */
+export interface AuthOptions {
+  adminToken: string;
+  registrationToken: string | null;
+  metadata: MetadataStore;
+}
+
+/**
+ * Installs the hook that authenticates every request before its body is read and enforces the
+ * route's `config.access` (default: admin under /api/, public elsewhere).
+ */
+export function installAuth(app: FastifyInstance, options: AuthOptions): void {
+  const adminHash = hashToken(options.adminToken);
+  const registrationHash = options.registrationToken ? hashToken(options.registrationToken) : null;
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    // /api/v1 routes are admin-only unless they say otherwise; the docs and probes are public.
+    const access: Access = request.routeOptions.config?.access ?? (request.routeOptions.url?.startsWith('/api/') ? 'admin' : 'public');
+    if (access === 'public') return;
+    const header = request.headers.authorization;
+    if (!header) throw unauthorized('missing Authorization: Bearer <token>');
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!m) throw unauthorized('Authorization must be "Bearer <token>"');
+    const token = m[1] as string;
+    request.principal = await identify(token);
+    if (!request.principal) throw unauthorized('invalid token');
+    const principal = request.principal;
+    if (principal.kind === 'admin') return;
+    if (access === 'register' && principal.kind === 'registration') return;
+    if (access === 'agent' && principal.kind === 'agent') {
+      const id = (request.params as { id?: string } | undefined)?.id;
+      // Routes without :id (the batch route) check each item's agent themselves.
+      if (id === undefined || id === principal.agentId) return;
+      throw forbidden(`this api_key belongs to agent ${JSON.stringify(principal.agentId)}, not ${JSON.stringify(id)}`);
+    }
+    throw forbidden(
+      principal.kind === 'agent'
+        ? "an agent's api_key only works for its own metrics, heartbeat and health routes"
+        : 'the registration token only works for POST /api/v1/agents',
+    );
+  });
+
+  async function identify(token: string): Promise<Principal | null> {
+    if (tokenMatches(token, adminHash)) return { kind: 'admin' };
+    if (registrationHash && tokenMatches(token, registrationHash)) return { kind: 'registration' };
+    const agentId = agentIdOfKey(token);
+    if (agentId === null) return null;
+    const context = (await options.metadata.getIngestContexts([agentId])).get(agentId);
+    if (!context?.keyHash || !tokenMatches(token, context.keyHash)) return null;
+    return { kind: 'agent', agentId, context };
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * The server's one typed configuration: defaults < JSON file (AGENTMON_CONFIG) < AGENTMON_* / HOST /
+ * PORT environment < flags. Parsed once at start and passed down; nothing else reads the environment.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+/** Everything the server can be told. */
+export interface ServerConfig {
+  /** Interface to listen on. */
+  host: string;
+  port: number;
+  /** Folder for the embedded SQLite files and the generated admin token. */
+  dataDir: string;
+  /** `postgres://...` to keep metadata and series in PostgreSQL; null for embedded SQLite. */
+  databaseUrl: string | null;
+  /** Admin token; null to use (or generate) the one kept in the data dir. */
+  adminToken: string | null;
+  /** Optional token that may only register agents (for fleets' deploy scripts). */
+  registrationToken: string | null;
+  /** Largest request body, bytes. */
+  bodyLimitBytes: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** An agent is OFFLINE after this many times max(metrics, health-check) interval without data. */
+  offlineFactor: number;
+  /** How often the sweeper looks for silent agents and expired data, ms. */
+  sweepIntervalMs: number;
+}
+
+/** Defaults: a newcomer's `npm start`. */
+export const DEFAULT_CONFIG: ServerConfig = {
+  host: '127.0.0.1',
+  port: 8080,
+  dataDir: './data',
+  databaseUrl: null,
+  adminToken: null,
+  registrationToken: null,
+  bodyLimitBytes: 10 * 1024 * 1024,
+  logLevel: 'info',
+  offlineFactor: 3,
+  sweepIntervalMs: 5000,
+};
+
+/** A configuration value that cannot be used; names its source so the person can fix it. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+type Source = Record<string, unknown>;
+
+function integer(source: string, value: unknown, min: number, max: number): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${source} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+function number(source: string, value: unknown, min: number, max: number): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isFinite(n) || n < min || n > max) {
+    throw new ConfigError(`${source} must be a number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+function text(source: string, value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '') throw new ConfigError(`${source} must be a non-empty string`);
+  return value.trim();
+}
+
+function databaseUrl(source: string, value: unknown): string | null {
+  if (value === null || value === '') return null;
+  const url = text(source, value);
+  if (!/^postgres(ql)?:\/\//.test(url)) {
+    throw new ConfigError(`${source} must be a postgres:// URL (leave it unset for the embedded SQLite store)`);
+  }
+  return url;
+}
+
+function secret(source: string, value: unknown): string | null {
+  if (value === null || value === '') return null;
+  const token = text(source, value);
+  if (token.length < 16) throw new ConfigError(`${source} must be at least 16 characters`);
+  return token;
+}
+
+/** Applies one layer of settings (file, env or flags), each key checked and named in errors. */
+function apply(config: ServerConfig, layer: Partial<Record<keyof ServerConfig, unknown>>, origin: (key: string) => string): ServerConfig {
+  const next = { ...config };
+  for (const [key, value] of Object.entries(layer)) {
+    if (value === undefined) continue;
+    const src = origin(key);
+    switch (key as keyof ServerConfig) {
+      case 'host': next.host = text(src, value); break;
+      case 'port': next.port = integer(src, value, 0, 65535); break;
+      case 'dataDir': next.dataDir = text(src, value); break;
+      case 'databaseUrl': next.databaseUrl = databaseUrl(src, value); break;
+      case 'adminToken': next.adminToken = secret(src, value); break;
+      case 'registrationToken': next.registrationToken = secret(src, value); break;
+      case 'bodyLimitBytes': next.bodyLimitBytes = integer(src, value, 1024, 1024 * 1024 * 1024); break;
+      case 'offlineFactor': next.offlineFactor = number(src, value, 1, 100); break;
+      case 'sweepIntervalMs': next.sweepIntervalMs = integer(src, value, 100, 3_600_000); break;
+      case 'logLevel': {
+        const level = text(src, value);
+        if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new ConfigError(`${src} must be one of ${LOG_LEVELS.join(', ')}`);
+        next.logLevel = level as ServerConfig['logLevel'];
+        break;
+      }
+      default:
+        throw new ConfigError(`${src}: unknown setting`);
+    }
+  }
+  return next;
+}
+
+/** Environment variable of each setting. */
+export const ENV_NAMES: Record<keyof ServerConfig, string> = {
+  host: 'HOST',
+  port: 'PORT',
+  dataDir: 'AGENTMON_DATA_DIR',
+  databaseUrl: 'AGENTMON_DATABASE_URL',
+  adminToken: 'AGENTMON_ADMIN_TOKEN',
+  registrationToken: 'AGENTMON_REGISTRATION_TOKEN',
+  bodyLimitBytes: 'AGENTMON_BODY_LIMIT_BYTES',
+  logLevel: 'AGENTMON_LOG_LEVEL',
+  offlineFactor: 'AGENTMON_OFFLINE_FACTOR',
+  sweepIntervalMs: 'AGENTMON_SWEEP_INTERVAL_MS',
+};
+
+/**
+ * Builds the configuration from its layers. `env` is usually `process.env`; `flags` come from the
+ * CLI. A bad value throws ConfigError naming where it came from.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = {}, flags: Partial<ServerConfig> = {}): ServerConfig {
+  let config = { ...DEFAULT_CONFIG };
+  const file = env.AGENTMON_CONFIG;
+  if (file) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(resolve(file), 'utf8'));
+    } catch (err) {
+      throw new ConfigError(`AGENTMON_CONFIG (${file}): ${(err as Error).message}`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new ConfigError(`AGENTMON_CONFIG (${file}) must hold a JSON object`);
+    }
+    config = apply(config, parsed as Source, (key) => `${file}: ${key}`);
+  }
+  const fromEnv: Source = {};
+  for (const [key, name] of Object.entries(ENV_NAMES)) {
+    if (env[name] !== undefined) fromEnv[key] = env[name];
+  }
+  config = apply(config, fromEnv, (key) => ENV_NAMES[key as keyof ServerConfig]);
+  config = apply(config, flags, (key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  return config;
+}

@@ -1,0 +1,153 @@
+/**
+ * Metrics queries: a MetricsQuery checked and turned into a SeriesQuery, and the store's rows turned
+ * into MetricsResponse.data with empty buckets filled as asked.
+ */
+import {
+  AGGREGATIONS,
+  FILL_MODES,
+  GROUP_BY_MODES,
+  SERIES_METRIC_NAMES,
+  isQueryableMetricName,
+  parseDateTime,
+  type Aggregation,
+  type ErrorDetail,
+  type FillMode,
+  type GroupByMode,
+  type MetricsQuery,
+} from '@agentmon/schema';
+import type { SeriesQuery, SeriesRow } from '../storage/ports.js';
+
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+
+/** Most buckets one series may span; a finer interval over a longer range is refused. */
+export const MAX_BUCKETS = 10_000;
+
+/** Milliseconds of an interval like `10s`, `5m`, `1h`, `1d`; null when it is not one. */
+export function parseInterval(text: string): number | null {
+  const m = /^([1-9][0-9]{0,8})(ms|s|m|h|d|w)$/.exec(text.trim());
+  if (!m) return null;
+  const ms = Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
+  return ms >= 1 ? ms : null;
+}
+
+/** A query ready for the store, and the normalised MetricsQuery echoed in the response. */
+export interface PreparedQuery {
+  series: SeriesQuery;
+  fill: FillMode;
+  echo: Required<MetricsQuery>;
+}
+
+/** Checks a MetricsQuery the schema let through against the rules it cannot state. */
+export function prepareMetricsQuery(q: MetricsQuery, part: 'body' | 'query'): { ok: true; value: PreparedQuery } | { ok: false; details: ErrorDetail[] } {
+  const details: ErrorDetail[] = [];
+  const at = (field: string) => `/${part}/${field}`;
+  const start = parseDateTime(q.start_time);
+  const end = parseDateTime(q.end_time);
+  if (!start) details.push({ path: at('start_time'), message: 'must be an ISO 8601 date-time' });
+  if (!end) details.push({ path: at('end_time'), message: 'must be an ISO 8601 date-time' });
+  if (start && end && end.getTime() < start.getTime()) details.push({ path: at('end_time'), message: 'must not be before start_time' });
+
+  const names = q.metric_names && q.metric_names.length > 0 ? [...new Set(q.metric_names.map((n) => n.trim()))] : [...SERIES_METRIC_NAMES];
+  names.forEach((name, i) => {
+    if (!isQueryableMetricName(name)) {
+      details.push({ path: `${at('metric_names')}/${i}`, message: `unknown metric ${JSON.stringify(name)}: use a metric field name (cpu_usage_percent, tokens_per_second, ...) or custom.<key>` });
+    }
+  });
+
+  const aggregation = q.aggregation ?? null;
+  if (aggregation !== null && !(AGGREGATIONS as readonly string[]).includes(aggregation)) {
+    details.push({ path: at('aggregation'), message: `must be one of: ${AGGREGATIONS.join(', ')}` });
+  }
+  let intervalMs: number | null = null;
+  if (q.interval !== null && q.interval !== undefined && q.interval !== '') {
+    intervalMs = parseInterval(q.interval);
+    if (intervalMs === null) details.push({ path: at('interval'), message: 'must be a duration like 10s, 1m, 5m, 1h or 1d' });
+    else if (start && end && (end.getTime() - start.getTime()) / intervalMs > MAX_BUCKETS) {
+      details.push({ path: at('interval'), message: `too fine for the range: at most ${MAX_BUCKETS} buckets per series` });
+    }
+  }
+  const groupBy = (q.group_by ?? 'agent') as GroupByMode;
+  if (!(GROUP_BY_MODES as readonly string[]).includes(groupBy)) details.push({ path: at('group_by'), message: `must be one of: ${GROUP_BY_MODES.join(', ')}` });
+  const fill = (q.fill ?? 'none') as FillMode;
+  if (!(FILL_MODES as readonly string[]).includes(fill)) details.push({ path: at('fill'), message: `must be one of: ${FILL_MODES.join(', ')}` });
+  const agentIds = q.agent_ids && q.agent_ids.length > 0 ? [...new Set(q.agent_ids.map((a) => a.trim()).filter((a) => a !== ''))] : null;
+  if (details.length > 0 || !start || !end) return { ok: false, details };
+
+  const effectiveAggregation: Aggregation | null = intervalMs !== null ? (aggregation ?? 'avg') : aggregation;
+  return {
+    ok: true,
+    value: {
+      series: {
+        agentIds,
+        startMs: start.getTime(),
+        endMs: end.getTime(),
+        metrics: names,
+        aggregation: effectiveAggregation,
+        intervalMs,
+        groupBy,
+      },
+      fill,
+      echo: {
+        agent_ids: agentIds,
+        start_time: start.toISOString(),
+        end_time: end.toISOString(),
+        metric_names: names,
+        aggregation: effectiveAggregation,
+        interval: intervalMs === null ? null : (q.interval as string).trim(),
+        group_by: groupBy,
+        fill,
+      },
+    },
+  };
+}
+
+/** A row of MetricsResponse.data. */
+export type MetricsDataRow = Record<string, unknown> & { timestamp: string };
+
+/**
+ * Rows for the response: raw rows as they are; bucketed rows with the empty buckets between
+ * start and end filled per `fill` (none: left out).
+ */
+export function shapeRows(rows: readonly SeriesRow[], prepared: PreparedQuery): MetricsDataRow[] {
+  const { series, fill } = prepared;
+  const toRow = (r: SeriesRow): MetricsDataRow => ({
+    ...(r.agent_id !== null || series.groupBy === 'agent' ? { agent_id: r.agent_id } : {}),
+    timestamp: new Date(r.ts).toISOString(),
+    ...r.values,
+  });
+  if (series.intervalMs === null || fill === 'none') return rows.map(toRow);
+
+  const interval = series.intervalMs;
+  const first = Math.floor(series.startMs / interval) * interval;
+  const last = Math.floor(series.endMs / interval) * interval;
+  const groups = new Map<string | null, SeriesRow[]>();
+  if (series.groupBy === 'none') groups.set(null, []);
+  else for (const id of series.agentIds ?? []) groups.set(id, []);
+  for (const r of rows) {
+    const list = groups.get(r.agent_id) ?? [];
+    list.push(r);
+    groups.set(r.agent_id, list);
+  }
+  const out: MetricsDataRow[] = [];
+  const keys = [...groups.keys()].sort((a, b) => String(a).localeCompare(String(b)));
+  for (const agentId of keys) {
+    const byTs = new Map((groups.get(agentId) ?? []).map((r) => [r.ts, r]));
+    const previous: Record<string, number | null> = Object.fromEntries(series.metrics.map((m) => [m, null]));
+    for (let ts = first; ts <= last; ts += interval) {
+      const found = byTs.get(ts);
+      let values: Record<string, number | null>;
+      if (found) {
+        values = found.values;
+        for (const m of series.metrics) if (values[m] !== null && values[m] !== undefined) previous[m] = values[m] as number;
+      } else if (fill === 'zero') {
+        values = Object.fromEntries(series.metrics.map((m) => [m, 0]));
+      } else if (fill === 'previous') {
+        values = { ...previous };
+      } else {
+        values = Object.fromEntries(series.metrics.map((m) => [m, null]));
+      }
+      out.push(toRow({ agent_id: agentId, ts, values }));
+    }
+  }
+  return out;
+}

@@ -1,0 +1,122 @@
+/**
+ * AppError, the one error type routes throw, and the one handler that turns any error into the
+ * wire's `{error, message, details}` body. Clients never see a stack trace.
+ */
+import type { ErrorObject } from 'ajv';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ErrorBody, ErrorDetail } from '@agentmon/schema';
+
+/** An error with a stable code, an HTTP status and the bad fields. */
+export class AppError extends Error {
+  override name = 'AppError';
+  constructor(
+    readonly code: string,
+    readonly statusCode: number,
+    message: string,
+    readonly details: ErrorDetail[] = [],
+    /** Extra response headers (Retry-After, WWW-Authenticate). */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** 400 for input that passed the schema but breaks a rule the schema cannot state. */
+export const badRequest = (message: string, details: ErrorDetail[] = []) =>
+  new AppError('VALIDATION_FAILED', 400, message, details);
+
+/** 404 for an agent id nobody registered. */
+export const agentNotFound = (id: string) =>
+  new AppError('AGENT_NOT_FOUND', 404, `agent ${JSON.stringify(id)} is not registered`, [{ path: '/params/id', message: 'no such agent' }]);
+
+/** 404 for any other missing thing. */
+export const notFound = (what: string, path: string) => new AppError('NOT_FOUND', 404, `${what} not found`, [{ path, message: 'not found' }]);
+
+/** Turns ajv's errors for one request part into details, one per bad field, in words a person reads. */
+export function describeValidationErrors(errors: readonly ErrorObject[], part: string): ErrorDetail[] {
+  const prefix = `/${part}`;
+  // A Nullable field (anyOf [schema, null]) that fails reports three errors: its own, "must be null"
+  // and "must match a schema in anyOf". Only the first says what is wrong.
+  const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  const details: ErrorDetail[] = [];
+  const seen = new Set<string>();
+  for (const e of errors) {
+    if (e.keyword === 'anyOf') continue;
+    if (anyOfPaths.has(e.instancePath) && e.keyword === 'type' && (e.params as { type?: string }).type === 'null') continue;
+    let path = prefix + e.instancePath;
+    let message = e.message ?? 'is invalid';
+    const params = e.params as Record<string, unknown>;
+    switch (e.keyword) {
+      case 'required':
+        path = `${path}/${String(params.missingProperty)}`;
+        message = 'is required';
+        break;
+      case 'additionalProperties':
+        path = `${path}/${String(params.additionalProperty)}`;
+        message = 'is not a known field';
+        break;
+      case 'enum':
+        message = `must be one of: ${(params.allowedValues as unknown[]).map((v) => String(v)).join(', ')}`;
+        break;
+      case 'format':
+        message = params.format === 'date-time' ? 'must be an ISO 8601 date-time, e.g. 2026-01-31T12:00:00Z' : message;
+        break;
+      case 'pattern':
+        message = path.endsWith('/interval') ? 'must be a duration like 10s, 1m, 5m, 1h or 1d' : `must match ${String(params.pattern)}`;
+        break;
+      case 'minProperties':
+        message = 'must name at least one field';
+        break;
+    }
+    const key = `${path}\u0000${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    details.push({ path, message });
+  }
+  return details;
+}
+
+function body(code: string, message: string, details: ErrorDetail[] = []): ErrorBody {
+  return { error: code, message, details };
+}
+
+/** Fastify's own error codes mapped to ours. */
+const FASTIFY_CODES: Record<string, { code: string; status: number; message?: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', status: 413, message: 'request body is larger than the limit' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', status: 415, message: 'send JSON (Content-Type: application/json)' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'VALIDATION_FAILED', status: 400, message: 'the JSON body is empty' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'INVALID_JSON', status: 400 },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'VALIDATION_FAILED', status: 400, message: 'Content-Length does not match the body' },
+};
+
+/** Installs the one error handler and the 404 handler. */
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply) => {
+    if (err instanceof AppError) {
+      for (const [name, value] of Object.entries(err.headers)) void reply.header(name, value);
+      return reply.status(err.statusCode).send(body(err.code, err.message, err.details));
+    }
+    if (err.validation) {
+      const context = err.validationContext ?? 'body';
+      const part = context === 'querystring' ? 'query' : context;
+      const details = describeValidationErrors(err.validation as ErrorObject[], part);
+      const fields = details.map((d) => d.path).join(', ');
+      return reply.status(400).send(body('VALIDATION_FAILED', `invalid request ${part}: ${fields}`, details));
+    }
+    const known = err.code ? FASTIFY_CODES[err.code] : undefined;
+    if (known) {
+      const message = known.message ?? (err.message || 'bad request');
+      return reply.status(known.status).send(body(known.code, message, [{ path: '/body', message }]));
+    }
+    if (err instanceof SyntaxError || (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500)) {
+      return reply.status(err.statusCode ?? 400).send(body(err.code ?? 'BAD_REQUEST', err.message));
+    }
+    request.log.error({ err }, 'request failed');
+    return reply.status(500).send(body('INTERNAL', 'internal server error; the server log has the details'));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply
+      .status(404)
+      .send(body('ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`, []));
+  });
+}

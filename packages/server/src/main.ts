@@ -1,0 +1,59 @@
+/**
+ * Starting and stopping a server: config -> stores -> app -> listen; close in reverse. The CLI's
+ * `serve` calls startServer; SIGTERM/SIGINT close it cleanly.
+ */
+import type { ServerConfig } from './config.js';
+import { buildApp, type App } from './app.js';
+import { resolveAdminToken } from './auth.js';
+import { openStores, type Stores } from './storage/index.js';
+
+/** A running server. */
+export interface RunningServer {
+  app: App;
+  stores: Stores;
+  /** Base URL it listens on. */
+  url: string;
+  adminToken: string;
+  /** True when this start generated the admin token (print it once). */
+  adminTokenGenerated: boolean;
+  /** Where the generated or kept admin token lives, if in a file. */
+  adminTokenPath: string | null;
+  close(): Promise<void>;
+}
+
+/** Opens the stores (applying migrations), builds the app and listens. */
+export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  const admin = resolveAdminToken(config.adminToken, config.dataDir);
+  const stores = await openStores({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  let app: App;
+  try {
+    app = await buildApp(config, { metadata: stores.metadata, series: stores.series, adminToken: admin.token });
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    await stores.close().catch(() => undefined);
+    throw err;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  app.log.info(
+    { storage: stores.kind, location: stores.location, migrated: stores.migrated },
+    `agentmon storage ready (${stores.kind})`,
+  );
+  let closing: Promise<void> | null = null;
+  return {
+    app,
+    stores,
+    url: `http://${host}:${port}`,
+    adminToken: admin.token,
+    adminTokenGenerated: admin.generated,
+    adminTokenPath: admin.path,
+    close() {
+      closing ??= (async () => {
+        await app.close();
+        await stores.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,245 @@
+/** /agents: register, list, show, update and deregister agents. */
+import { randomUUID } from 'node:crypto';
+import { Type } from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  AgentDetail,
+  AgentInfo,
+  AgentListQuery,
+  AgentPage,
+  AgentUpdate,
+  RegisterResponse,
+  defaultMonitoringConfig,
+  toUtcIso,
+  type AgentSortKey,
+  type AgentInfo as AgentInfoType,
+} from '@agentmon/schema';
+import type { RouteContext } from '../app.js';
+import { hashToken, newAgentKey } from '../auth.js';
+import { AppError, agentNotFound, badRequest } from '../errors.js';
+import { newEvent, readSnapshot } from '../engine/ingest.js';
+import type { AgentPatch, AgentRecord } from '../storage/ports.js';
+import { AgentIdParams, errorResponses } from './route-schemas.js';
+
+/** The endpoints an agent reports to, given back at registration. */
+export function monitoringEndpoints(agentId: string): Record<string, string> {
+  const base = `/api/v1/agents/${encodeURIComponent(agentId)}`;
+  return {
+    metrics: `${base}/metrics`,
+    metrics_batch: '/api/v1/metrics',
+    heartbeat: `${base}/heartbeat`,
+    health: `${base}/health`,
+    config: `${base}/config`,
+  };
+}
+
+/** AgentDetail of a stored agent. */
+export function agentDetail(agent: AgentRecord): AgentDetail {
+  const { state, ...info } = agent;
+  return {
+    ...info,
+    health_score: state.health_score,
+    status_reason: state.status_reason,
+    health_components: readSnapshot(state).components,
+  };
+}
+
+/** Registers the /agents routes. */
+export const agentRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = async (app, { ctx }) => {
+  const { metadata, series, clock } = ctx;
+
+  app.post(
+    '/agents',
+    {
+      config: { access: 'register' },
+      schema: {
+        tags: ['agents'],
+        summary: 'Register an agent (idempotent on name+environment+host, or on a given id)',
+        description:
+          'Answers 201 for a new agent and 200 for a known one, with a new api_key each time (the old one stops working). The key is shown once.',
+        body: AgentInfo,
+        response: { 200: RegisterResponse, 201: RegisterResponse, ...errorResponses, 409: errorResponses[400] },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const nowIso = new Date(clock()).toISOString();
+      const idGiven = body.id !== undefined;
+      const agent: AgentInfoType = {
+        id: body.id ?? randomUUID(),
+        name: body.name,
+        type: body.type,
+        version: body.version,
+        description: body.description ?? null,
+        deployment_type: body.deployment_type,
+        host: body.host,
+        port: body.port ?? null,
+        environment: body.environment,
+        config: body.config ?? {},
+        tags: [...new Set(body.tags ?? [])],
+        registered_at: nowIso,
+        last_seen: body.last_seen ? toUtcIso(body.last_seen) : nowIso,
+        status: body.status === 'maintenance' ? 'maintenance' : 'unknown',
+        metadata: body.metadata ?? {},
+      };
+      let apiKey = '';
+      const result = await metadata.registerAgent({
+        agent,
+        idGiven,
+        keyHash: (finalId) => {
+          apiKey = newAgentKey(finalId);
+          return hashToken(apiKey);
+        },
+        defaultConfig: defaultMonitoringConfig(agent.id),
+        event: newEvent('agent_registered', `agent ${agent.name} registered`, {
+          agent_id: agent.id,
+          nowMs: clock(),
+          data: { name: agent.name, type: agent.type, version: agent.version, environment: agent.environment, host: agent.host },
+        }),
+      });
+      if (result.outcome === 'conflict') {
+        throw new AppError(
+          'AGENT_CONFLICT',
+          409,
+          `an agent named ${JSON.stringify(agent.name)} on ${agent.host} in ${agent.environment} is already registered as ${result.existingId}`,
+          [{ path: '/body/id', message: `name+environment+host belong to agent ${result.existingId}` }],
+        );
+      }
+      const created = result.outcome === 'created';
+      if (!created) request.log.info({ agent_id: result.agent.id }, 'agent re-registered; its previous api_key is revoked');
+      return reply.status(created ? 201 : 200).send({
+        agent_id: result.agent.id,
+        status: created ? 'registered' : 'updated',
+        message: created
+          ? `agent ${result.agent.name} registered; keep the api_key, it is shown only once`
+          : `agent ${result.agent.name} was already registered; its details were updated and it has a new api_key`,
+        monitoring_endpoints: monitoringEndpoints(result.agent.id),
+        config: result.config,
+        api_key: apiKey,
+      });
+    },
+  );
+
+  app.get(
+    '/agents',
+    {
+      schema: {
+        tags: ['agents'],
+        summary: 'List agents (AgentSummary page) with filters, sort and paging',
+        querystring: AgentListQuery,
+        response: { 200: AgentPage, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const page = q.page ?? 1;
+      const pageSize = q.page_size ?? 50;
+      const descending = q.sort?.startsWith('-') ?? false;
+      const sort = (q.sort?.replace(/^-/, '') ?? 'name') as AgentSortKey;
+      const { items, total } = await metadata.listAgents({
+        ...(q.status ? { status: q.status } : {}),
+        ...(q.type ? { type: q.type } : {}),
+        ...(q.environment ? { environment: q.environment } : {}),
+        ...(q.tag ? { tag: q.tag } : {}),
+        ...(q.q ? { q: q.q } : {}),
+        sort,
+        descending,
+        offset: (page - 1) * pageSize,
+        limit: pageSize,
+      });
+      return { items, total, page, page_size: pageSize };
+    },
+  );
+
+  app.get(
+    '/agents/:id',
+    {
+      schema: { tags: ['agents'], summary: 'Show an agent (AgentInfo)', params: AgentIdParams, response: { 200: AgentDetail, ...errorResponses } },
+    },
+    async (request) => {
+      const agent = await metadata.getAgent(request.params.id);
+      if (!agent) throw agentNotFound(request.params.id);
+      return agentDetail(agent);
+    },
+  );
+
+  app.patch(
+    '/agents/:id',
+    {
+      schema: {
+        tags: ['agents'],
+        summary: 'Update tags, description, metadata, ...; set or end maintenance',
+        params: AgentIdParams,
+        body: AgentUpdate,
+        response: { 200: AgentDetail, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const current = await metadata.getAgent(id);
+      if (!current) throw agentNotFound(id);
+      const { status, tags, ...rest } = request.body;
+      const patch: AgentPatch = { ...rest, ...(tags ? { tags: [...new Set(tags)] } : {}) };
+      const events = [];
+      if (status !== undefined && status !== current.status) {
+        let next = status;
+        let reason: string;
+        if (status === 'maintenance') {
+          reason = 'maintenance';
+        } else if (current.status === 'maintenance') {
+          // Leaving maintenance: agentmon derives the status again from the data it has.
+          const hasData = current.state.last_metrics_at ?? current.state.last_heartbeat_at ?? current.state.last_health_at;
+          next = hasData ? 'online' : 'unknown';
+          reason = 'maintenance_ended';
+        } else {
+          throw badRequest('status is derived by agentmon; only "maintenance" can be set (and any other value ends it)', [
+            { path: '/body/status', message: 'only maintenance can be set' },
+          ]);
+        }
+        patch.status = next;
+        patch.status_reason = reason;
+        events.push(
+          newEvent('agent_status_changed', `agent status changed from ${current.status} to ${next}`, {
+            agent_id: id,
+            nowMs: clock(),
+            data: { old_status: current.status, new_status: next, reason },
+          }),
+        );
+      }
+      const updated = await metadata.updateAgent(id, patch, events);
+      if (!updated) throw agentNotFound(id);
+      return agentDetail(updated);
+    },
+  );
+
+  app.delete(
+    '/agents/:id',
+    {
+      schema: {
+        tags: ['agents'],
+        summary: 'Deregister an agent; its metrics stay until retention unless ?purge=true',
+        params: AgentIdParams,
+        querystring: Type.Object({ purge: Type.Optional(Type.Boolean({ default: false })) }),
+        response: { 204: Type.Null({ description: 'Deregistered' }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const agent = await metadata.getAgent(id);
+      if (!agent) throw agentNotFound(id);
+      const purge = request.query.purge ?? false;
+      const deleted = await metadata.deleteAgent(
+        id,
+        newEvent('agent_deregistered', `agent ${agent.name} deregistered`, {
+          // system_events.agent_id is SET NULL when the agent goes; the id lives on in data.
+          agent_id: null,
+          nowMs: clock(),
+          data: { agent_id: id, name: agent.name, environment: agent.environment, purged: purge },
+        }),
+      );
+      if (!deleted) throw agentNotFound(id);
+      if (purge) await series.deleteAgent(id);
+      return reply.status(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,73 @@
+/** /metrics/query: MetricsQuery in (query string or body), MetricsResponse out. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { MetricsQuery, MetricsQueryString, MetricsResponse, type MetricsQuery as MetricsQueryType } from '@agentmon/schema';
+import type { RouteContext } from '../app.js';
+import { badRequest } from '../errors.js';
+import { prepareMetricsQuery, shapeRows } from '../engine/metrics-query.js';
+import { errorResponses } from './route-schemas.js';
+
+const list = (text: string | undefined) =>
+  text === undefined ? null : text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+
+/** Registers GET and POST /metrics/query. */
+export const queryRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = async (app, { ctx }) => {
+  async function run(q: MetricsQueryType, part: 'body' | 'query') {
+    const prepared = prepareMetricsQuery(q, part);
+    if (!prepared.ok) throw badRequest(`invalid metrics query: ${prepared.details.map((d) => d.path).join(', ')}`, prepared.details);
+    const rows = await ctx.series.query(prepared.value.series);
+    const data = shapeRows(rows, prepared.value);
+    // Merged rows (group_by none) carry no agent: the agents are the ones asked for.
+    const agents =
+      prepared.value.series.groupBy === 'agent'
+        ? [...new Set(data.map((r) => r.agent_id as string))].sort()
+        : [...(prepared.value.series.agentIds ?? [])];
+    return {
+      query: prepared.value.echo,
+      total_points: data.length,
+      agents,
+      time_range: { start: prepared.value.echo.start_time, end: prepared.value.echo.end_time },
+      data,
+    };
+  }
+
+  app.get(
+    '/metrics/query',
+    {
+      schema: {
+        tags: ['metrics'],
+        summary: 'Query metrics (lists comma-separated)',
+        querystring: MetricsQueryString,
+        response: { 200: MetricsResponse, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      return run(
+        {
+          agent_ids: list(q.agent_ids),
+          start_time: q.start_time,
+          end_time: q.end_time,
+          metric_names: list(q.metric_names),
+          aggregation: (q.aggregation || null) as MetricsQueryType['aggregation'],
+          interval: q.interval || null,
+          ...(q.group_by ? { group_by: q.group_by as MetricsQueryType['group_by'] } : {}),
+          ...(q.fill ? { fill: q.fill as MetricsQueryType['fill'] } : {}),
+        },
+        'query',
+      );
+    },
+  );
+
+  app.post(
+    '/metrics/query',
+    {
+      schema: {
+        tags: ['metrics'],
+        summary: 'Query metrics (MetricsQuery body)',
+        body: MetricsQuery,
+        response: { 200: MetricsResponse, ...errorResponses },
+      },
+    },
+    async (request) => run(request.body, 'body'),
+  );
+};

@@ -1,0 +1,149 @@
+/**
+ * The PostgreSQL metadata schema as versioned migrations: version 1 is the seed's DDL as written
+ * (tables, types, defaults, references, the eight indexes), later versions are agentmon's own.
+ * A released migration is never edited; a change is a new version.
+ */
+
+/** One step of the schema: applied once, in version order, inside the migration transaction. */
+export interface PostgresMigration {
+  version: number;
+  name: string;
+  up: string;
+}
+
+/** The bookkeeping table every PostgreSQL store shares (component 'metadata', 'series', ...). */
+export const POSTGRES_MIGRATIONS_TABLE = `
+CREATE TABLE IF NOT EXISTS agentmon_migrations (
+    component TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    applied_at TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT NOW(),
+    PRIMARY KEY (component, version)
+);`;
+
+/**
+ * Advisory lock taken (per schema) by every store's migration transaction, so instances starting
+ * together apply each version once and never race on creating agentmon_migrations.
+ */
+export const POSTGRES_MIGRATION_LOCK = `SELECT pg_advisory_xact_lock(hashtext('agentmon_migrations:' || COALESCE(current_schema(), '')))`;
+
+/** The metadata schema, oldest first. */
+export const POSTGRES_METADATA_MIGRATIONS: readonly PostgresMigration[] = [
+  {
+    version: 1,
+    name: 'seed tables',
+    // IF NOT EXISTS: a database created with the seed's DDL by another tool is adopted as it is.
+    up: `
+CREATE TABLE IF NOT EXISTS agents (
+    id VARCHAR(255) PRIMARY KEY,
+    name VARCHAR(255) NOT NULL,
+    type VARCHAR(50) NOT NULL,
+    version VARCHAR(100) NOT NULL,
+    description TEXT,
+    deployment_type VARCHAR(50) NOT NULL,
+    host VARCHAR(255) NOT NULL,
+    port INTEGER,
+    environment VARCHAR(50) NOT NULL,
+    config JSONB DEFAULT '{}',
+    tags TEXT[] DEFAULT '{}',
+    registered_at TIMESTAMP WITH TIME ZONE DEFAULT NOW(),
+    last_seen TIMESTAMP WITH TIME ZONE DEFAULT NOW(),
+    status VARCHAR(50) DEFAULT 'unknown',
+    metadata JSONB DEFAULT '{}',
+    created_at TIMESTAMP WITH TIME ZONE DEFAULT NOW(),
+    updated_at TIMESTAMP WITH TIME ZONE DEFAULT NOW()
+);
+
+CREATE TABLE IF NOT EXISTS monitoring_configs (
+    agent_id VARCHAR(255) PRIMARY KEY REFERENCES agents(id) ON DELETE CASCADE,
+    metrics_interval_seconds INTEGER DEFAULT 60,
+    health_check_interval_seconds INTEGER DEFAULT 30,
+    enable_resource_monitoring BOOLEAN DEFAULT TRUE,
+    enable_performance_monitoring BOOLEAN DEFAULT TRUE,
+    enable_ai_monitoring BOOLEAN DEFAULT FALSE,
+    thresholds JSONB DEFAULT '{}',
+    retention_settings JSONB DEFAULT '{}',
+    created_at TIMESTAMP WITH TIME ZONE DEFAULT NOW(),
+    updated_at TIMESTAMP WITH TIME ZONE DEFAULT NOW()
+);
+
+CREATE TABLE IF NOT EXISTS alerts (
+    id VARCHAR(255) PRIMARY KEY,
+    agent_id VARCHAR(255) REFERENCES agents(id) ON DELETE CASCADE,
+    severity VARCHAR(50) NOT NULL,
+    title VARCHAR(500) NOT NULL,
+    message TEXT NOT NULL,
+    metric_name VARCHAR(255),
+    threshold FLOAT,
+    current_value FLOAT,
+    created_at TIMESTAMP WITH TIME ZONE DEFAULT NOW(),
+    resolved_at TIMESTAMP WITH TIME ZONE,
+    is_active BOOLEAN DEFAULT TRUE
+);
+
+CREATE TABLE IF NOT EXISTS system_events (
+    id VARCHAR(255) PRIMARY KEY,
+    type VARCHAR(100) NOT NULL,
+    agent_id VARCHAR(255) REFERENCES agents(id) ON DELETE SET NULL,
+    timestamp TIMESTAMP WITH TIME ZONE DEFAULT NOW(),
+    data JSONB DEFAULT '{}',
+    severity VARCHAR(50) DEFAULT 'info',
+    message TEXT NOT NULL,
+    source VARCHAR(255) DEFAULT 'monitor_system'
+);
+
+CREATE INDEX IF NOT EXISTS idx_agents_status ON agents(status);
+CREATE INDEX IF NOT EXISTS idx_agents_environment ON agents(environment);
+CREATE INDEX IF NOT EXISTS idx_agents_last_seen ON agents(last_seen);
+CREATE INDEX IF NOT EXISTS idx_alerts_agent_id ON alerts(agent_id);
+CREATE INDEX IF NOT EXISTS idx_alerts_is_active ON alerts(is_active);
+CREATE INDEX IF NOT EXISTS idx_alerts_created_at ON alerts(created_at);
+CREATE INDEX IF NOT EXISTS idx_system_events_timestamp ON system_events(timestamp);
+CREATE INDEX IF NOT EXISTS idx_system_events_type ON system_events(type);
+`,
+  },
+  {
+    version: 2,
+    name: 'agentmon tables',
+    up: `
+-- Registration looks agents up by this identity; deleting an agent sets its events' agent_id NULL.
+CREATE INDEX idx_agents_identity ON agents(name, environment, host);
+CREATE INDEX idx_system_events_agent_id ON system_events(agent_id);
+
+CREATE TABLE agent_credentials (
+    agent_id VARCHAR(255) PRIMARY KEY REFERENCES agents(id) ON DELETE CASCADE,
+    key_hash TEXT NOT NULL,
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT NOW()
+);
+
+CREATE TABLE agent_state (
+    agent_id VARCHAR(255) PRIMARY KEY REFERENCES agents(id) ON DELETE CASCADE,
+    health_score DOUBLE PRECISION NOT NULL DEFAULT 0,
+    status_reason TEXT,
+    last_metrics_at TIMESTAMP WITH TIME ZONE,
+    last_heartbeat_at TIMESTAMP WITH TIME ZONE,
+    last_health_at TIMESTAMP WITH TIME ZONE,
+    snapshot JSONB NOT NULL DEFAULT '{}'
+);
+
+CREATE TABLE health_checks (
+    agent_id VARCHAR(255) NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+    name VARCHAR(255) NOT NULL,
+    status BOOLEAN NOT NULL,
+    message TEXT,
+    timestamp TIMESTAMP WITH TIME ZONE NOT NULL,
+    execution_time_ms DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (agent_id, name)
+);
+
+CREATE TABLE settings (
+    key VARCHAR(255) PRIMARY KEY,
+    value JSONB NOT NULL,
+    updated_at TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT NOW()
+);
+
+ALTER TABLE alerts ADD COLUMN fingerprint TEXT;
+CREATE INDEX idx_alerts_fingerprint ON alerts(fingerprint);
+`,
+  },
+];

@@ -1,0 +1,851 @@
+/**
+ * SQLite adapter of the MetadataStore port. better-sqlite3 is synchronous: each method does its work
+ * in one synchronous call (a transaction where it writes more than one row) behind an async signature.
+ * Timestamps are stored as ISO 8601 UTC TEXT with milliseconds, so text order is time order.
+ */
+import type Database from 'better-sqlite3';
+import { toUtcIso } from '@agentmon/schema';
+import type {
+  AgentSortKey,
+  AgentStatus,
+  AgentType,
+  Alert,
+  AlertSeverity,
+  DeploymentType,
+  EventSeverity,
+  EventType,
+  HealthCheck,
+  MonitoringConfig,
+  SystemEvent,
+} from '@agentmon/schema';
+import type {
+  AgentFilter,
+  AgentListRow,
+  AgentPatch,
+  AgentRecord,
+  AgentState,
+  AgentStateWrite,
+  AlertFilter,
+  EventFilter,
+  IngestContext,
+  MetadataStore,
+  RegistrationResult,
+  RegistrationWrite,
+} from '../ports.js';
+import { openSqlite } from './open.js';
+import { SQLITE_METADATA_MIGRATIONS, SQLITE_MIGRATIONS_TABLE } from './metadata-migrations.js';
+
+/** Options of the SQLite metadata store. */
+export interface SqliteMetadataOptions {
+  /** Database file, or `:memory:`. */
+  path: string;
+}
+
+const COMPONENT = 'metadata';
+
+// ------------------------------------------------------------------ rows and columns
+
+interface StateColumns {
+  has_state: number;
+  health_score: number | null;
+  status_reason: string | null;
+  last_metrics_at: string | null;
+  last_heartbeat_at: string | null;
+  last_health_at: string | null;
+  snapshot: string | null;
+}
+
+interface ConfigColumns {
+  metrics_interval_seconds: number | null;
+  health_check_interval_seconds: number | null;
+  enable_resource_monitoring: number | null;
+  enable_performance_monitoring: number | null;
+  enable_ai_monitoring: number | null;
+  thresholds: string | null;
+  retention_settings: string | null;
+}
+
+interface AgentRow extends StateColumns {
+  id: string;
+  name: string;
+  type: AgentType;
+  version: string;
+  description: string | null;
+  deployment_type: DeploymentType;
+  host: string;
+  port: number | null;
+  environment: string;
+  config: string | null;
+  tags: string | null;
+  registered_at: string | null;
+  last_seen: string | null;
+  status: AgentStatus | null;
+  metadata: string | null;
+}
+
+interface IngestRow extends StateColumns, ConfigColumns {
+  id: string;
+  key_hash: string | null;
+  environment: string;
+  deployment_type: DeploymentType;
+  status: AgentStatus | null;
+}
+
+interface ConfigRow extends ConfigColumns {
+  agent_id: string;
+}
+
+interface HealthCheckRow {
+  name: string;
+  status: number;
+  message: string | null;
+  timestamp: string;
+  execution_time_ms: number;
+}
+
+interface AlertRow {
+  id: string;
+  agent_id: string | null;
+  severity: AlertSeverity;
+  title: string;
+  message: string;
+  metric_name: string | null;
+  threshold: number | null;
+  current_value: number | null;
+  created_at: string | null;
+  resolved_at: string | null;
+  is_active: number | null;
+}
+
+interface EventRow {
+  id: string;
+  type: EventType;
+  agent_id: string | null;
+  timestamp: string | null;
+  data: string | null;
+  severity: EventSeverity | null;
+  message: string;
+  source: string | null;
+}
+
+/** agent_state through `LEFT JOIN agent_state s`; has_state tells a missing row from a NULL column. */
+const STATE_COLUMNS = `s.agent_id IS NOT NULL AS has_state, s.health_score, s.status_reason,
+  s.last_metrics_at, s.last_heartbeat_at, s.last_health_at, s.snapshot`;
+
+/** monitoring_configs' settable columns; their names are unique among the tables joined with it. */
+const CONFIG_COLUMN_NAMES = [
+  'metrics_interval_seconds',
+  'health_check_interval_seconds',
+  'enable_resource_monitoring',
+  'enable_performance_monitoring',
+  'enable_ai_monitoring',
+  'thresholds',
+  'retention_settings',
+] as const;
+const CONFIG_COLUMNS = CONFIG_COLUMN_NAMES.join(', ');
+const CONFIG_VALUES = CONFIG_COLUMN_NAMES.map((c) => `@${c}`).join(', ');
+const CONFIG_UPDATES = CONFIG_COLUMN_NAMES.map((c) => `${c} = excluded.${c}`).join(', ');
+
+const SELECT_AGENT = `
+SELECT a.id, a.name, a.type, a.version, a.description, a.deployment_type, a.host, a.port, a.environment,
+       a.config, a.tags, a.registered_at, a.last_seen, a.status, a.metadata, ${STATE_COLUMNS}
+FROM agents a LEFT JOIN agent_state s ON s.agent_id = a.id`;
+
+const SELECT_INGEST = `
+SELECT a.id, k.key_hash, a.environment, a.deployment_type, a.status, ${CONFIG_COLUMNS}, ${STATE_COLUMNS}
+FROM agents a
+LEFT JOIN agent_credentials k ON k.agent_id = a.id
+LEFT JOIN monitoring_configs c ON c.agent_id = a.id
+LEFT JOIN agent_state s ON s.agent_id = a.id`;
+
+const SELECT_ALERT = `SELECT id, agent_id, severity, title, message, metric_name, threshold, current_value,
+  created_at, resolved_at, is_active FROM alerts`;
+
+const INSERT_EVENT = `
+INSERT INTO system_events (id, type, agent_id, timestamp, data, severity, message, source)
+VALUES (@id, @type, (SELECT id FROM agents WHERE id = @agent_id), @timestamp, @data, @severity, @message, @source)`;
+
+
+const SORT_COLUMNS: Record<AgentSortKey, string> = {
+  name: 'a.name',
+  last_seen: 'a.last_seen',
+  status: 'a.status',
+  health_score: 'COALESCE(s.health_score, 0)',
+  registered_at: 'a.registered_at',
+  environment: 'a.environment',
+  type: 'a.type',
+};
+
+/** How each patchable agents column is written; status_reason lives in agent_state. */
+const PATCH_COLUMNS: ReadonlyArray<[keyof AgentPatch & string, (value: unknown) => unknown]> = [
+  ['name', (v) => v],
+  ['version', (v) => v],
+  ['description', (v) => v],
+  ['port', (v) => v],
+  ['config', (v) => JSON.stringify(v)],
+  ['tags', (v) => JSON.stringify(v)],
+  ['metadata', (v) => JSON.stringify(v)],
+  ['status', (v) => v],
+];
+
+// The seed's DDL lets these columns be NULL; agentmon always writes them, so NULL only comes
+// from rows written by other tools, and reads fall back to the seed's model defaults.
+const EPOCH = '1970-01-01T00:00:00.000Z';
+
+// ------------------------------------------------------------------ the store
+
+/** MetadataStore on one SQLite file (or `:memory:`). */
+export class SqliteMetadataStore implements MetadataStore {
+  private readonly db: Database.Database;
+  /** Statements prepared once per store, keyed by their SQL (list queries have a few shapes each). */
+  private readonly statements = new Map<string, Database.Statement<unknown[]>>();
+
+  constructor(options: SqliteMetadataOptions) {
+    this.db = openSqlite(options.path);
+  }
+
+  private statement(sql: string): Database.Statement<unknown[]> {
+    let prepared = this.statements.get(sql);
+    if (prepared === undefined) {
+      prepared = this.db.prepare(sql);
+      this.statements.set(sql, prepared);
+    }
+    return prepared;
+  }
+
+  /** IMMEDIATE takes the write lock up front, so a read-then-write cannot fail half-way with SQLITE_BUSY. */
+  private write<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  async migrate(): Promise<number[]> {
+    return this.write(() => {
+      this.db.exec(SQLITE_MIGRATIONS_TABLE);
+      const done = new Set(
+        this.db.prepare('SELECT version FROM agentmon_migrations WHERE component = ?').pluck().all(COMPONENT) as number[],
+      );
+      const applied: number[] = [];
+      for (const migration of SQLITE_METADATA_MIGRATIONS) {
+        if (done.has(migration.version)) continue;
+        this.db.exec(migration.up);
+        this.db
+          .prepare('INSERT INTO agentmon_migrations (component, version, name, applied_at) VALUES (?, ?, ?, ?)')
+          .run(COMPONENT, migration.version, migration.name, nowIso());
+        applied.push(migration.version);
+      }
+      return applied;
+    });
+  }
+
+  async ping(): Promise<void> {
+    this.statement('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    this.statements.clear();
+    if (this.db.open) this.db.close();
+  }
+
+  // ---------------------------------------------------------------- agents
+
+  async registerAgent(write: RegistrationWrite): Promise<RegistrationResult> {
+    return this.write(() => {
+      const { agent } = write;
+      let existingId: string | undefined;
+      if (write.idGiven) {
+        if (this.statement('SELECT 1 FROM agents WHERE id = ?').get(agent.id) !== undefined) existingId = agent.id;
+        else {
+          const other = this.findByIdentity(agent.name, agent.environment, agent.host);
+          if (other !== undefined) return { outcome: 'conflict', existingId: other };
+        }
+      } else {
+        existingId = this.findByIdentity(agent.name, agent.environment, agent.host);
+      }
+
+      const id = existingId ?? agent.id;
+      const now = nowIso();
+      const columns = {
+        id,
+        name: agent.name,
+        type: agent.type,
+        version: agent.version,
+        description: agent.description,
+        deployment_type: agent.deployment_type,
+        host: agent.host,
+        port: agent.port,
+        environment: agent.environment,
+        config: JSON.stringify(agent.config),
+        tags: JSON.stringify(agent.tags),
+        metadata: JSON.stringify(agent.metadata),
+        now,
+      };
+      if (existingId !== undefined) {
+        this.statement(
+          `UPDATE agents SET name = @name, type = @type, version = @version, description = @description,
+             deployment_type = @deployment_type, host = @host, port = @port, environment = @environment,
+             config = @config, tags = @tags, metadata = @metadata, updated_at = @now
+           WHERE id = @id`,
+        ).run(columns);
+      } else {
+        this.statement(
+          `INSERT INTO agents (id, name, type, version, description, deployment_type, host, port, environment,
+             config, tags, registered_at, last_seen, status, metadata, created_at, updated_at)
+           VALUES (@id, @name, @type, @version, @description, @deployment_type, @host, @port, @environment,
+             @config, @tags, @registered_at, @last_seen, @status, @metadata, @now, @now)`,
+        ).run({
+          ...columns,
+          registered_at: toUtcIso(agent.registered_at),
+          last_seen: toUtcIso(agent.last_seen),
+          status: agent.status,
+        });
+      }
+      // A known agent keeps its config and state; these only fill in rows that are missing.
+      this.statement(
+        `INSERT INTO monitoring_configs (agent_id, ${CONFIG_COLUMNS}, created_at, updated_at)
+         VALUES (@agent_id, ${CONFIG_VALUES}, @now, @now)
+         ON CONFLICT (agent_id) DO NOTHING`,
+      ).run(configParams({ ...write.defaultConfig, agent_id: id }, now));
+      this.statement(
+        `INSERT INTO agent_state (agent_id, health_score, status_reason, snapshot) VALUES (?, 0, 'no_data', '{}')
+         ON CONFLICT (agent_id) DO NOTHING`,
+      ).run(id);
+      this.statement(
+        `INSERT INTO agent_credentials (agent_id, key_hash, created_at) VALUES (?, ?, ?)
+         ON CONFLICT (agent_id) DO UPDATE SET key_hash = excluded.key_hash, created_at = excluded.created_at`,
+      ).run(id, typeof write.keyHash === 'function' ? write.keyHash(id) : write.keyHash, now);
+      this.insertEventsNow([{ ...write.event, agent_id: id }]);
+
+      const stored = this.getAgentNow(id);
+      const config = this.getConfigNow(id);
+      if (stored === null || config === null) throw new Error(`registration of ${id} did not store the agent`);
+      return { outcome: existingId !== undefined ? 'updated' : 'created', agent: stored, config };
+    });
+  }
+
+  /** The oldest agent with this identity (ids are not unique per identity once an agent is renamed). */
+  private findByIdentity(name: string, environment: string, host: string): string | undefined {
+    const row = this.statement(
+      `SELECT id FROM agents WHERE name = ? AND environment = ? AND host = ? ORDER BY registered_at, id LIMIT 1`,
+    ).get(name, environment, host) as { id: string } | undefined;
+    return row?.id;
+  }
+
+  async getAgent(id: string): Promise<AgentRecord | null> {
+    return this.getAgentNow(id);
+  }
+
+  private getAgentNow(id: string): AgentRecord | null {
+    const row = this.statement(`${SELECT_AGENT} WHERE a.id = ?`).get(id) as AgentRow | undefined;
+    return row === undefined ? null : agentFromRow(row);
+  }
+
+  async listAgents(filter: AgentFilter): Promise<{ items: AgentListRow[]; total: number }> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.status !== undefined) {
+      where.push('a.status = ?');
+      params.push(filter.status);
+    }
+    if (filter.type !== undefined) {
+      where.push('a.type = ?');
+      params.push(filter.type);
+    }
+    if (filter.environment !== undefined) {
+      where.push('a.environment = ?');
+      params.push(filter.environment);
+    }
+    if (filter.tag !== undefined) {
+      where.push('EXISTS (SELECT 1 FROM json_each(a.tags) t WHERE t.value = ?)');
+      params.push(filter.tag);
+    }
+    if (filter.q !== undefined && filter.q !== '') {
+      // SQLite's LIKE ignores ASCII case by default.
+      where.push(`a.name LIKE ? ESCAPE '\\'`);
+      params.push(`%${escapeLike(filter.q)}%`);
+    }
+    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+    const direction = filter.descending === true ? 'DESC' : 'ASC';
+    const order = `${SORT_COLUMNS[filter.sort ?? 'name']} ${direction}, a.id ${direction}`;
+
+    return this.db.transaction(() => {
+      const rows = this.statement(`${SELECT_AGENT} ${clause} ORDER BY ${order} LIMIT ? OFFSET ?`).all(
+        ...params,
+        filter.limit,
+        filter.offset,
+      ) as AgentRow[];
+      const count = this.statement(`SELECT COUNT(*) AS n FROM agents a ${clause}`).get(...params) as { n: number };
+      return { items: rows.map(listRowFromRow), total: count.n };
+    })();
+  }
+
+  async updateAgent(id: string, patch: AgentPatch, events: SystemEvent[]): Promise<AgentRecord | null> {
+    const sets: string[] = [];
+    const params: Record<string, unknown> = { id, now: nowIso() };
+    for (const [column, encode] of PATCH_COLUMNS) {
+      const value = patch[column];
+      if (value === undefined) continue;
+      sets.push(`${column} = @${column}`);
+      params[column] = encode(value);
+    }
+    sets.push('updated_at = @now');
+
+    return this.write(() => {
+      const result = this.statement(`UPDATE agents SET ${sets.join(', ')} WHERE id = @id`).run(params);
+      if (result.changes === 0) return null;
+      if (patch.status_reason !== undefined) {
+        this.statement(
+          `INSERT INTO agent_state (agent_id, status_reason) VALUES (?, ?)
+           ON CONFLICT (agent_id) DO UPDATE SET status_reason = excluded.status_reason`,
+        ).run(id, patch.status_reason);
+      }
+      this.insertEventsNow(events);
+      return this.getAgentNow(id);
+    });
+  }
+
+  async deleteAgent(id: string, event: SystemEvent): Promise<boolean> {
+    return this.write(() => {
+      const result = this.statement('DELETE FROM agents WHERE id = ?').run(id);
+      if (result.changes === 0) return false;
+      // The agent is gone, so its event cannot reference it (ON DELETE SET NULL would null it anyway).
+      this.insertEventsNow([{ ...event, agent_id: null }]);
+      return true;
+    });
+  }
+
+  // ---------------------------------------------------------------- ingest
+
+  async getIngestContexts(ids: readonly string[]): Promise<Map<string, IngestContext>> {
+    const contexts = new Map<string, IngestContext>();
+    if (ids.length === 0) return contexts;
+    const rows = this.statement(`${SELECT_INGEST} WHERE a.id IN (SELECT value FROM json_each(?))`).all(
+      JSON.stringify(ids),
+    ) as IngestRow[];
+    for (const row of rows) contexts.set(row.id, ingestFromRow(row));
+    return contexts;
+  }
+
+  async listIngestContexts(): Promise<IngestContext[]> {
+    const rows = this.statement(`${SELECT_INGEST} ORDER BY a.id`).all() as IngestRow[];
+    return rows.map(ingestFromRow);
+  }
+
+  async applyStates(writes: readonly AgentStateWrite[], events: readonly SystemEvent[]): Promise<void> {
+    const updateAgent = this.statement(
+      `UPDATE agents SET
+         last_seen = CASE WHEN @last_seen IS NULL OR last_seen >= @last_seen THEN last_seen ELSE @last_seen END,
+         status = COALESCE(@status, status)
+       WHERE id = @agent_id`,
+    );
+    const upsertState = this.statement(
+      `INSERT INTO agent_state (agent_id, health_score, status_reason, last_metrics_at, last_heartbeat_at, last_health_at, snapshot)
+       VALUES (@agent_id, @health_score, @status_reason, @last_metrics_at, @last_heartbeat_at, @last_health_at, @snapshot)
+       ON CONFLICT (agent_id) DO UPDATE SET
+         health_score = excluded.health_score, status_reason = excluded.status_reason,
+         last_metrics_at = excluded.last_metrics_at, last_heartbeat_at = excluded.last_heartbeat_at,
+         last_health_at = excluded.last_health_at, snapshot = excluded.snapshot`,
+    );
+    this.write(() => {
+      for (const w of writes) {
+        const moved = updateAgent.run({
+          agent_id: w.agent_id,
+          last_seen: w.last_seen === undefined ? null : toUtcIso(w.last_seen),
+          status: w.status ?? null,
+        });
+        // An agent deleted meanwhile is skipped: its state has nowhere to go.
+        if (moved.changes === 0) continue;
+        upsertState.run({
+          agent_id: w.agent_id,
+          health_score: w.state.health_score,
+          status_reason: w.state.status_reason,
+          last_metrics_at: isoOrNull(w.state.last_metrics_at),
+          last_heartbeat_at: isoOrNull(w.state.last_heartbeat_at),
+          last_health_at: isoOrNull(w.state.last_health_at),
+          snapshot: JSON.stringify(w.state.snapshot),
+        });
+      }
+      this.insertEventsNow(events);
+    });
+  }
+
+  // ---------------------------------------------------------------- config and health checks
+
+  async getConfig(agentId: string): Promise<MonitoringConfig | null> {
+    return this.getConfigNow(agentId);
+  }
+
+  private getConfigNow(agentId: string): MonitoringConfig | null {
+    const row = this.statement(`SELECT agent_id, ${CONFIG_COLUMNS} FROM monitoring_configs WHERE agent_id = ?`).get(
+      agentId,
+    ) as ConfigRow | undefined;
+    return row === undefined ? null : configFromRow(row.agent_id, row);
+  }
+
+  async putConfig(config: MonitoringConfig): Promise<MonitoringConfig | null> {
+    const row = this.statement(
+      `INSERT INTO monitoring_configs (agent_id, ${CONFIG_COLUMNS}, created_at, updated_at)
+       SELECT @agent_id, ${CONFIG_VALUES}, @now, @now WHERE EXISTS (SELECT 1 FROM agents WHERE id = @agent_id)
+       ON CONFLICT (agent_id) DO UPDATE SET ${CONFIG_UPDATES}, updated_at = excluded.updated_at
+       RETURNING agent_id, ${CONFIG_COLUMNS}`,
+    ).get(configParams(config, nowIso())) as ConfigRow | undefined;
+    return row === undefined ? null : configFromRow(row.agent_id, row);
+  }
+
+  async saveHealthChecks(agentId: string, checks: readonly HealthCheck[]): Promise<void> {
+    const upsert = this.statement(
+      `INSERT INTO health_checks (agent_id, name, status, message, timestamp, execution_time_ms)
+       VALUES (@agent_id, @name, @status, @message, @timestamp, @execution_time_ms)
+       ON CONFLICT (agent_id, name) DO UPDATE SET
+         status = excluded.status, message = excluded.message,
+         timestamp = excluded.timestamp, execution_time_ms = excluded.execution_time_ms`,
+    );
+    this.write(() => {
+      // Checks of an agent deleted meanwhile are dropped, as applyStates drops its state.
+      if (this.statement('SELECT 1 FROM agents WHERE id = ?').get(agentId) === undefined) return;
+      for (const check of checks) {
+        upsert.run({
+          agent_id: agentId,
+          name: check.name,
+          status: check.status ? 1 : 0,
+          message: check.message,
+          timestamp: toUtcIso(check.timestamp),
+          execution_time_ms: check.execution_time_ms,
+        });
+      }
+    });
+  }
+
+  async getHealthChecks(agentId: string): Promise<HealthCheck[]> {
+    const rows = this.statement(
+      `SELECT name, status, message, timestamp, execution_time_ms FROM health_checks WHERE agent_id = ? ORDER BY name`,
+    ).all(agentId) as HealthCheckRow[];
+    return rows.map((r) => ({
+      name: r.name,
+      status: r.status === 1,
+      message: r.message,
+      timestamp: r.timestamp,
+      execution_time_ms: r.execution_time_ms,
+    }));
+  }
+
+  // ---------------------------------------------------------------- alerts
+
+  async insertAlert(alert: Alert): Promise<void> {
+    this.statement(
+      `INSERT INTO alerts (id, agent_id, severity, title, message, metric_name, threshold, current_value,
+         created_at, resolved_at, is_active)
+       VALUES (@id, @agent_id, @severity, @title, @message, @metric_name, @threshold, @current_value,
+         @created_at, @resolved_at, @is_active)`,
+    ).run(alertParams(alert));
+  }
+
+  async updateAlert(alert: Alert): Promise<void> {
+    this.statement(
+      `UPDATE alerts SET agent_id = @agent_id, severity = @severity, title = @title, message = @message,
+         metric_name = @metric_name, threshold = @threshold, current_value = @current_value,
+         created_at = @created_at, resolved_at = @resolved_at, is_active = @is_active
+       WHERE id = @id`,
+    ).run(alertParams(alert));
+  }
+
+  async getAlert(id: string): Promise<Alert | null> {
+    const row = this.statement(`${SELECT_ALERT} WHERE id = ?`).get(id) as AlertRow | undefined;
+    return row === undefined ? null : alertFromRow(row);
+  }
+
+  async listAlerts(filter: AlertFilter): Promise<{ items: Alert[]; total: number }> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.agent_id !== undefined) {
+      where.push('agent_id = ?');
+      params.push(filter.agent_id);
+    }
+    if (filter.active !== undefined) {
+      where.push('is_active = ?');
+      params.push(filter.active ? 1 : 0);
+    }
+    if (filter.severity !== undefined) {
+      where.push('severity = ?');
+      params.push(filter.severity);
+    }
+    if (filter.since !== undefined) {
+      where.push('created_at >= ?');
+      params.push(toUtcIso(filter.since));
+    }
+    if (filter.until !== undefined) {
+      where.push('created_at < ?');
+      params.push(toUtcIso(filter.until));
+    }
+    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+    return this.db.transaction(() => {
+      const rows = this.statement(`${SELECT_ALERT} ${clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`).all(
+        ...params,
+        filter.limit,
+        filter.offset,
+      ) as AlertRow[];
+      const count = this.statement(`SELECT COUNT(*) AS n FROM alerts ${clause}`).get(...params) as { n: number };
+      return { items: rows.map(alertFromRow), total: count.n };
+    })();
+  }
+
+  // ---------------------------------------------------------------- events
+
+  async insertEvents(events: readonly SystemEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    this.write(() => this.insertEventsNow(events));
+  }
+
+  /**
+   * Inserts events inside the caller's transaction. An event naming an agent that no longer exists
+   * is kept with agent_id NULL, as ON DELETE SET NULL would have left it had it been written first.
+   */
+  private insertEventsNow(events: readonly SystemEvent[]): void {
+    const insert = this.statement(INSERT_EVENT);
+    for (const e of events) {
+      insert.run({
+        id: e.id,
+        type: e.type,
+        agent_id: e.agent_id,
+        timestamp: toUtcIso(e.timestamp),
+        data: JSON.stringify(e.data),
+        severity: e.severity,
+        message: e.message,
+        source: e.source,
+      });
+    }
+  }
+
+  async listEvents(filter: EventFilter): Promise<SystemEvent[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.type !== undefined) {
+      where.push('type = ?');
+      params.push(filter.type);
+    }
+    if (filter.agent_id !== undefined) {
+      where.push('agent_id = ?');
+      params.push(filter.agent_id);
+    }
+    if (filter.severity !== undefined) {
+      where.push('severity = ?');
+      params.push(filter.severity);
+    }
+    if (filter.since !== undefined) {
+      where.push('timestamp >= ?');
+      params.push(toUtcIso(filter.since));
+    }
+    if (filter.until !== undefined) {
+      where.push('timestamp < ?');
+      params.push(toUtcIso(filter.until));
+    }
+    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+    const rows = this.statement(
+      `SELECT id, type, agent_id, timestamp, data, severity, message, source FROM system_events ${clause}
+       ORDER BY timestamp DESC, id DESC LIMIT ?`,
+    ).all(...params, filter.limit) as EventRow[];
+    return rows.map((r) => ({
+      id: r.id,
+      type: r.type,
+      agent_id: r.agent_id,
+      timestamp: r.timestamp ?? EPOCH,
+      data: asRecord(parseJson(r.data)),
+      severity: r.severity ?? 'info',
+      message: r.message,
+      source: r.source ?? 'monitor_system',
+    }));
+  }
+
+  // ---------------------------------------------------------------- settings
+
+  async getSetting<T>(key: string): Promise<T | null> {
+    const row = this.statement('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+    if (row === undefined) return null;
+    const value: unknown = JSON.parse(row.value);
+    return value as T;
+  }
+
+  async putSetting(key: string, value: unknown): Promise<void> {
+    this.statement(
+      `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+    ).run(key, JSON.stringify(value ?? null), nowIso());
+  }
+}
+
+// ------------------------------------------------------------------ encoding
+
+function nowIso(): string {
+  return new Date().toISOString();
+}
+
+function isoOrNull(value: string | null): string | null {
+  return value === null ? null : toUtcIso(value);
+}
+
+/** `%`, `_` and the escape character itself match literally. */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function configParams(config: MonitoringConfig, now: string): Record<string, unknown> {
+  return {
+    agent_id: config.agent_id,
+    metrics_interval_seconds: config.metrics_interval_seconds,
+    health_check_interval_seconds: config.health_check_interval_seconds,
+    enable_resource_monitoring: config.enable_resource_monitoring ? 1 : 0,
+    enable_performance_monitoring: config.enable_performance_monitoring ? 1 : 0,
+    enable_ai_monitoring: config.enable_ai_monitoring ? 1 : 0,
+    thresholds: JSON.stringify({
+      cpu_threshold: config.cpu_threshold,
+      memory_threshold: config.memory_threshold,
+      error_rate_threshold: config.error_rate_threshold,
+      response_time_threshold_ms: config.response_time_threshold_ms,
+      custom_thresholds: config.custom_thresholds,
+    }),
+    retention_settings: JSON.stringify({
+      metrics_retention_days: config.metrics_retention_days,
+      logs_retention_days: config.logs_retention_days,
+    }),
+    now,
+  };
+}
+
+function alertParams(alert: Alert): Record<string, unknown> {
+  return {
+    id: alert.id,
+    agent_id: alert.agent_id,
+    severity: alert.severity,
+    title: alert.title,
+    message: alert.message,
+    metric_name: alert.metric_name,
+    threshold: alert.threshold,
+    current_value: alert.current_value,
+    created_at: toUtcIso(alert.created_at),
+    resolved_at: isoOrNull(alert.resolved_at),
+    is_active: alert.is_active ? 1 : 0,
+  };
+}
+
+// ------------------------------------------------------------------ decoding
+
+function parseJson(text: string | null): unknown {
+  return text === null ? null : (JSON.parse(text) as unknown);
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function asNumber(value: unknown, fallback: number): number {
+  return typeof value === 'number' ? value : fallback;
+}
+
+function stringArray(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+function numberMap(value: unknown): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(asRecord(value))) if (typeof v === 'number') out[k] = v;
+  return out;
+}
+
+function stateFromRow(r: StateColumns): AgentState {
+  if (r.has_state !== 1) {
+    return { health_score: 0, status_reason: 'no_data', last_metrics_at: null, last_heartbeat_at: null, last_health_at: null, snapshot: {} };
+  }
+  return {
+    health_score: r.health_score ?? 0,
+    status_reason: r.status_reason,
+    last_metrics_at: r.last_metrics_at,
+    last_heartbeat_at: r.last_heartbeat_at,
+    last_health_at: r.last_health_at,
+    snapshot: asRecord(parseJson(r.snapshot)),
+  };
+}
+
+function configFromRow(agentId: string, r: ConfigColumns): MonitoringConfig {
+  const thresholds = asRecord(parseJson(r.thresholds));
+  const retention = asRecord(parseJson(r.retention_settings));
+  return {
+    agent_id: agentId,
+    metrics_interval_seconds: r.metrics_interval_seconds ?? 60,
+    health_check_interval_seconds: r.health_check_interval_seconds ?? 30,
+    enable_resource_monitoring: (r.enable_resource_monitoring ?? 1) === 1,
+    enable_performance_monitoring: (r.enable_performance_monitoring ?? 1) === 1,
+    enable_ai_monitoring: (r.enable_ai_monitoring ?? 0) === 1,
+    cpu_threshold: asNumber(thresholds.cpu_threshold, 80),
+    memory_threshold: asNumber(thresholds.memory_threshold, 85),
+    error_rate_threshold: asNumber(thresholds.error_rate_threshold, 0.05),
+    response_time_threshold_ms: asNumber(thresholds.response_time_threshold_ms, 5000),
+    custom_thresholds: numberMap(thresholds.custom_thresholds),
+    metrics_retention_days: asNumber(retention.metrics_retention_days, 30),
+    logs_retention_days: asNumber(retention.logs_retention_days, 7),
+  };
+}
+
+function agentFromRow(r: AgentRow): AgentRecord {
+  return {
+    id: r.id,
+    name: r.name,
+    type: r.type,
+    version: r.version,
+    description: r.description,
+    deployment_type: r.deployment_type,
+    host: r.host,
+    port: r.port,
+    environment: r.environment,
+    config: asRecord(parseJson(r.config)),
+    tags: stringArray(parseJson(r.tags)),
+    registered_at: r.registered_at ?? EPOCH,
+    last_seen: r.last_seen ?? EPOCH,
+    status: r.status ?? 'unknown',
+    metadata: asRecord(parseJson(r.metadata)),
+    state: stateFromRow(r),
+  };
+}
+
+function listRowFromRow(r: AgentRow): AgentListRow {
+  return {
+    id: r.id,
+    name: r.name,
+    type: r.type,
+    status: r.status ?? 'unknown',
+    last_seen: r.last_seen ?? EPOCH,
+    environment: r.environment,
+    health_score: r.has_state === 1 ? (r.health_score ?? 0) : 0,
+    host: r.host,
+    version: r.version,
+    deployment_type: r.deployment_type,
+    tags: stringArray(parseJson(r.tags)),
+    status_reason: r.has_state === 1 ? r.status_reason : 'no_data',
+  };
+}
+
+function ingestFromRow(r: IngestRow): IngestContext {
+  return {
+    id: r.id,
+    keyHash: r.key_hash,
+    environment: r.environment,
+    deployment_type: r.deployment_type,
+    status: r.status ?? 'unknown',
+    config: configFromRow(r.id, r),
+    state: stateFromRow(r),
+  };
+}
+
+function alertFromRow(r: AlertRow): Alert {
+  return {
+    id: r.id,
+    agent_id: r.agent_id ?? '',
+    severity: r.severity,
+    title: r.title,
+    message: r.message,
+    metric_name: r.metric_name,
+    threshold: r.threshold,
+    current_value: r.current_value,
+    created_at: r.created_at ?? EPOCH,
+    resolved_at: r.resolved_at,
+    is_active: (r.is_active ?? 1) === 1,
+  };
+}

@@ -1,0 +1,157 @@
+import { after, before, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ADMIN, eachBackend, bearer, metricsBody, register, testApp, type TestApp } from './harness.js';
+
+/** A payload at `ts` with a given cpu and tokens_per_second, and a custom metric. */
+const at = (id: string, ts: string, cpu: number, tps: number | null) =>
+  metricsBody(id, {
+    timestamp: ts,
+    resource_metrics: { cpu_usage_percent: cpu, memory_usage_bytes: 1, memory_usage_percent: 10, disk_usage_bytes: 1 },
+    ai_metrics: tps === null ? null : { tokens_per_second: tps },
+    custom_metrics: { queue: cpu / 10 },
+  });
+
+eachBackend('metrics query API', (backend) => {
+  let t: TestApp;
+  let a: string;
+  let b: string;
+  before(async () => {
+    t = await testApp(backend);
+    a = (await register(t, { name: 'q-a' })).id;
+    b = (await register(t, { name: 'q-b' })).id;
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/metrics',
+      headers: bearer(ADMIN),
+      payload: [
+        at(a, '2026-03-01T10:03:00Z', 10, 100),
+        at(a, '2026-03-01T10:04:00Z', 20, null),
+        at(a, '2026-03-01T10:07:00Z', 30, 300),
+        at(a, '2026-03-01T10:21:00Z', 40, 400),
+        at(b, '2026-03-01T10:01:00Z', 50, 500),
+        at(b, '2026-03-01T10:06:00Z', 70, 700),
+      ],
+    });
+    assert.equal(res.statusCode, 202, res.body);
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  const get = async (qs: string) => {
+    const res = await t.app.inject({ method: 'GET', url: `/api/v1/metrics/query?${qs}`, headers: bearer(ADMIN) });
+    assert.equal(res.statusCode, 200, res.body);
+    return res.json();
+  };
+  const range = 'start_time=2026-03-01T10:00:00Z&end_time=2026-03-01T10:30:00Z';
+
+  it('raw points: one row per payload, the response echoes the query and the range', async () => {
+    const q = await get(`agent_ids=${a}&${range}&metric_names=cpu_usage_percent,tokens_per_second`);
+    assert.equal(q.total_points, 4);
+    assert.deepEqual(q.agents, [a]);
+    assert.deepEqual(q.time_range, { start: '2026-03-01T10:00:00.000Z', end: '2026-03-01T10:30:00.000Z' });
+    assert.deepEqual(q.query.agent_ids, [a]);
+    assert.deepEqual(q.query.metric_names, ['cpu_usage_percent', 'tokens_per_second']);
+    assert.equal(q.query.start_time, '2026-03-01T10:00:00.000Z');
+    assert.deepEqual(q.data[1], { agent_id: a, timestamp: '2026-03-01T10:04:00.000Z', cpu_usage_percent: 20, tokens_per_second: null });
+  });
+
+  it('5-minute buckets aligned to the epoch, stamped with their start; nulls ignored by avg', async () => {
+    const q = await get(`agent_ids=${a}&${range}&metric_names=cpu_usage_percent,tokens_per_second&aggregation=avg&interval=5m`);
+    assert.deepEqual(q.data, [
+      { agent_id: a, timestamp: '2026-03-01T10:00:00.000Z', cpu_usage_percent: 15, tokens_per_second: 100 },
+      { agent_id: a, timestamp: '2026-03-01T10:05:00.000Z', cpu_usage_percent: 30, tokens_per_second: 300 },
+      { agent_id: a, timestamp: '2026-03-01T10:20:00.000Z', cpu_usage_percent: 40, tokens_per_second: 400 },
+    ]);
+    assert.equal(q.total_points, 3);
+    assert.equal(q.query.interval, '5m');
+    assert.equal(q.query.aggregation, 'avg');
+  });
+
+  it('every aggregation: sum, max, min, count, last', async () => {
+    const one = async (agg: string) =>
+      (await get(`agent_ids=${a}&${range}&metric_names=cpu_usage_percent,tokens_per_second&aggregation=${agg}&interval=5m`)).data[0];
+    assert.deepEqual([(await one('sum')).cpu_usage_percent, (await one('sum')).tokens_per_second], [30, 100]);
+    assert.equal((await one('max')).cpu_usage_percent, 20);
+    assert.equal((await one('min')).cpu_usage_percent, 10);
+    assert.deepEqual([(await one('count')).cpu_usage_percent, (await one('count')).tokens_per_second], [2, 1]);
+    assert.deepEqual([(await one('last')).cpu_usage_percent, (await one('last')).tokens_per_second], [20, 100]);
+  });
+
+  it('fill: null, zero and previous show empty buckets; none leaves them out', async () => {
+    const base = `agent_ids=${a}&start_time=2026-03-01T10:00:00Z&end_time=2026-03-01T10:24:59Z&metric_names=cpu_usage_percent&aggregation=max&interval=5m`;
+    const pick = (d: { timestamp: string; cpu_usage_percent: number | null }[]) => d.map((r) => [r.timestamp.slice(11, 16), r.cpu_usage_percent]);
+    assert.deepEqual(pick((await get(`${base}&fill=null`)).data), [['10:00', 20], ['10:05', 30], ['10:10', null], ['10:15', null], ['10:20', 40]]);
+    assert.deepEqual(pick((await get(`${base}&fill=zero`)).data), [['10:00', 20], ['10:05', 30], ['10:10', 0], ['10:15', 0], ['10:20', 40]]);
+    assert.deepEqual(pick((await get(`${base}&fill=previous`)).data), [['10:00', 20], ['10:05', 30], ['10:10', 30], ['10:15', 30], ['10:20', 40]]);
+    assert.deepEqual(pick((await get(`${base}&fill=none`)).data), [['10:00', 20], ['10:05', 30], ['10:20', 40]]);
+  });
+
+  it('group_by=none merges agents per bucket (fleet-wide series)', async () => {
+    const q = await get(`${range}&metric_names=cpu_usage_percent&aggregation=avg&interval=5m&group_by=none`);
+    assert.deepEqual(q.data, [
+      { timestamp: '2026-03-01T10:00:00.000Z', cpu_usage_percent: (10 + 20 + 50) / 3 },
+      { timestamp: '2026-03-01T10:05:00.000Z', cpu_usage_percent: 50 },
+      { timestamp: '2026-03-01T10:20:00.000Z', cpu_usage_percent: 40 },
+    ]);
+  });
+
+  it('aggregation without interval: one row per agent over the whole range', async () => {
+    const q = await get(`${range}&metric_names=cpu_usage_percent&aggregation=max`);
+    assert.deepEqual(q.data, [
+      { agent_id: a, timestamp: '2026-03-01T10:00:00.000Z', cpu_usage_percent: 40 },
+      { agent_id: b, timestamp: '2026-03-01T10:00:00.000Z', cpu_usage_percent: 70 },
+    ].sort((x, y) => x.agent_id.localeCompare(y.agent_id)));
+    assert.deepEqual(q.agents, [a, b].sort());
+  });
+
+  it('custom metrics are series named custom.<key>', async () => {
+    const q = await get(`agent_ids=${b}&${range}&metric_names=custom.queue&aggregation=sum`);
+    assert.equal(q.data[0]['custom.queue'], 12);
+  });
+
+  it('POST takes a MetricsQuery body and answers the same', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/metrics/query',
+      headers: bearer(ADMIN),
+      payload: {
+        agent_ids: [a],
+        start_time: '2026-03-01T10:00:00',
+        end_time: '2026-03-01T10:30:00+00:00',
+        metric_names: ['cpu_usage_percent'],
+        aggregation: 'avg',
+        interval: '5m',
+      },
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.json().total_points, 3);
+    assert.equal(res.json().data[0].cpu_usage_percent, 15);
+  });
+
+  it('bad queries: 400 naming the field', async () => {
+    const bad = async (qs: string, path: string) => {
+      const res = await t.app.inject({ method: 'GET', url: `/api/v1/metrics/query?${qs}`, headers: bearer(ADMIN) });
+      assert.equal(res.statusCode, 400, `${qs}: ${res.body}`);
+      assert.ok(res.json().details.some((d: { path: string }) => d.path === path), `${qs}: ${res.body}`);
+    };
+    await bad('end_time=2026-03-01T10:30:00Z', '/query/start_time');
+    await bad('start_time=2026-03-01T10:00:00Z', '/query/end_time');
+    await bad('start_time=soon&end_time=2026-03-01T10:30:00Z', '/query/start_time');
+    await bad('start_time=2026-03-02T00:00:00Z&end_time=2026-03-01T00:00:00Z', '/query/end_time');
+    await bad(`${range}&metric_names=cpu_usage_percent,bogus`, '/query/metric_names/1');
+    await bad(`${range}&aggregation=median`, '/query/aggregation');
+    await bad(`${range}&interval=5 minutes`, '/query/interval');
+    await bad(`${range}&interval=1ms`, '/query/interval');
+    await bad(`${range}&fill=linear&interval=5m`, '/query/fill');
+    await bad(`${range}&group_by=host`, '/query/group_by');
+    const body = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/metrics/query',
+      headers: bearer(ADMIN),
+      payload: { start_time: '2026-03-01T10:00:00Z', aggregation: 'median', agent_ids: 'a' },
+    });
+    assert.equal(body.statusCode, 400);
+    assert.deepEqual(body.json().details.map((d: { path: string }) => d.path).sort(), ['/body/agent_ids', '/body/aggregation', '/body/end_time']);
+  });
+});

@@ -1,0 +1,439 @@
+/**
+ * The SeriesStore contract: every adapter registers this suite and must pass it unchanged. The
+ * expected values are computed by hand from the fixture below, so a wrong bucket or a null counted
+ * as a value shows as an exact mismatch.
+ */
+import assert from 'node:assert/strict';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { SERIES_METRIC_NAMES } from '@agentmon/schema';
+import type { SeriesPoint, SeriesQuery, SeriesRow, SeriesStore } from '../../src/storage/ports.js';
+
+/** What a test needs: a fresh, unmigrated store and a way to remove it. */
+export interface OpenedSeriesStore {
+  store: SeriesStore;
+  cleanup: () => Promise<void>;
+}
+
+const MINUTE = 60_000;
+/** 2024-01-01T12:00:00Z, a multiple of 5 minutes since the epoch. */
+const T0 = Date.UTC(2024, 0, 1, 12, 0, 0);
+const CPU = 'cpu_usage_percent';
+const MEM = 'memory_usage_percent';
+const Q = 'custom.q';
+const Z = 'custom.z';
+
+function point(agentId: string, ts: number, values: SeriesPoint['values'], custom: Record<string, number> = {}): SeriesPoint {
+  return {
+    agent_id: agentId,
+    ts,
+    environment: 'test',
+    deployment_type: 'local',
+    values,
+    custom,
+    extra: { custom_metrics: { ...custom, label: 'not a number' }, health_checks: { db: true }, alerts: [] },
+  };
+}
+
+/**
+ * a1 and a2 inside [T0, T0+20m]; a3 only just outside it. memory is absent or null in some
+ * payloads, custom.q in some, custom.z in one.
+ */
+const FIXTURE: readonly SeriesPoint[] = [
+  point('a1', T0 + 3 * MINUTE, { [CPU]: 10, [MEM]: 50 }, { q: 4 }),
+  point('a1', T0 + 4 * MINUTE, { [CPU]: 5, [MEM]: null }, { q: 2, z: 5 }),
+  point('a1', T0 + 7 * MINUTE, { [CPU]: 40, [MEM]: 70 }),
+  point('a1', T0 + 17 * MINUTE, { [CPU]: 80 }, { q: 7 }),
+  point('a2', T0 + 1 * MINUTE, { [CPU]: 30 }, { q: 10 }),
+  point('a2', T0 + 6 * MINUTE, { [CPU]: null, [MEM]: 90 }),
+  point('a3', T0 - MINUTE, { [CPU]: 999, [MEM]: 999 }, { q: 999 }),
+  point('a3', T0 + 21 * MINUTE, { [CPU]: 999, [MEM]: 999 }, { q: 999 }),
+];
+
+function query(overrides: Partial<SeriesQuery>): SeriesQuery {
+  return {
+    agentIds: null,
+    startMs: T0,
+    endMs: T0 + 20 * MINUTE,
+    metrics: [CPU, MEM, Q],
+    aggregation: null,
+    intervalMs: null,
+    groupBy: 'agent',
+    ...overrides,
+  };
+}
+
+function row(agentId: string | null, minute: number, values: Record<string, number | null>): SeriesRow {
+  return { agent_id: agentId, ts: T0 + minute * MINUTE, values };
+}
+
+/** Registers the SeriesStore contract for one adapter; `open` gives a fresh, unmigrated store. */
+export function seriesContract(name: string, open: () => Promise<OpenedSeriesStore>): void {
+  describe(`SeriesStore contract: ${name}`, () => {
+    describe('lifecycle', () => {
+      let opened: OpenedSeriesStore;
+      beforeEach(async () => {
+        opened = await open();
+      });
+      afterEach(async () => {
+        await opened.cleanup();
+      });
+
+      it('migrates once, then applies nothing', async () => {
+        const first = await opened.store.migrate();
+        assert.ok(first.length > 0, 'a fresh store applies its migrations');
+        assert.deepEqual(first, [...first].sort((a, b) => a - b), 'versions are applied in order');
+        assert.deepEqual(await opened.store.migrate(), []);
+      });
+
+      it('answers ping', async () => {
+        await opened.store.migrate();
+        await opened.store.ping();
+      });
+
+      it('counts payloads in stats', async () => {
+        await opened.store.migrate();
+        const empty = await opened.store.stats();
+        assert.equal(empty.points, 0);
+        await opened.store.insert(FIXTURE);
+        const full = await opened.store.stats();
+        assert.equal(full.points, FIXTURE.length);
+        assert.ok(full.bytes === null || full.bytes > 0, `bytes: ${full.bytes}`);
+      });
+    });
+
+    describe('query', () => {
+      let opened: OpenedSeriesStore;
+      let store: SeriesStore;
+      before(async () => {
+        opened = await open();
+        store = opened.store;
+        await store.migrate();
+        // Two batches, so nothing depends on all points arriving together.
+        await store.insert(FIXTURE.slice(0, 3));
+        await store.insert(FIXTURE.slice(3));
+      });
+      after(async () => {
+        await opened.cleanup();
+      });
+
+      it('returns raw points per agent, with null for what a payload lacks', async () => {
+        const rows = await store.query(query({ metrics: [CPU, Q, Z] }));
+        assert.deepEqual(rows, [
+          row('a1', 3, { [CPU]: 10, [Q]: 4, [Z]: null }),
+          row('a1', 4, { [CPU]: 5, [Q]: 2, [Z]: 5 }),
+          row('a1', 7, { [CPU]: 40, [Q]: null, [Z]: null }),
+          row('a1', 17, { [CPU]: 80, [Q]: 7, [Z]: null }),
+          row('a2', 1, { [CPU]: 30, [Q]: 10, [Z]: null }),
+          row('a2', 6, { [CPU]: null, [Q]: null, [Z]: null }),
+        ]);
+      });
+
+      it('orders raw points by time and keeps their agent with groupBy none', async () => {
+        const rows = await store.query(query({ metrics: [MEM], groupBy: 'none' }));
+        assert.deepEqual(rows, [
+          row('a2', 1, { [MEM]: null }),
+          row('a1', 3, { [MEM]: 50 }),
+          row('a1', 4, { [MEM]: null }),
+          row('a2', 6, { [MEM]: 90 }),
+          row('a1', 7, { [MEM]: 70 }),
+          row('a1', 17, { [MEM]: null }),
+        ]);
+      });
+
+      it('returns one raw row per payload for custom metrics alone', async () => {
+        const rows = await store.query(query({ metrics: [Z], agentIds: ['a1'] }));
+        assert.deepEqual(rows, [
+          row('a1', 3, { [Z]: null }),
+          row('a1', 4, { [Z]: 5 }),
+          row('a1', 7, { [Z]: null }),
+          row('a1', 17, { [Z]: null }),
+        ]);
+      });
+
+      it('includes both bounds', async () => {
+        const rows = await store.query(query({ startMs: T0 + 3 * MINUTE, endMs: T0 + 7 * MINUTE, metrics: [CPU] }));
+        assert.deepEqual(rows, [
+          row('a1', 3, { [CPU]: 10 }),
+          row('a1', 4, { [CPU]: 5 }),
+          row('a1', 7, { [CPU]: 40 }),
+          row('a2', 6, { [CPU]: null }),
+        ]);
+        const one = await store.query(query({ startMs: T0 + 7 * MINUTE, endMs: T0 + 7 * MINUTE, metrics: [CPU] }));
+        assert.deepEqual(one, [row('a1', 7, { [CPU]: 40 })]);
+      });
+
+      it('filters by agent ids', async () => {
+        const rows = await store.query(query({ agentIds: ['a2', 'unknown'], metrics: [CPU, Q] }));
+        assert.deepEqual(rows, [row('a2', 1, { [CPU]: 30, [Q]: 10 }), row('a2', 6, { [CPU]: null, [Q]: null })]);
+        assert.deepEqual(await store.query(query({ agentIds: [], metrics: [CPU] })), []);
+        const aggregated = await store.query(query({ agentIds: ['a2'], aggregation: 'sum', intervalMs: 5 * MINUTE }));
+        assert.deepEqual(aggregated, [row('a2', 0, { [CPU]: 30, [MEM]: null, [Q]: 10 }), row('a2', 5, { [CPU]: null, [MEM]: 90, [Q]: null })]);
+      });
+
+      it('averages per agent in epoch-aligned buckets, ignoring nulls and leaving empty buckets out', async () => {
+        const rows = await store.query(query({ aggregation: 'avg', intervalMs: 5 * MINUTE }));
+        assert.deepEqual(rows, [
+          row('a1', 0, { [CPU]: 7.5, [MEM]: 50, [Q]: 3 }),
+          row('a1', 5, { [CPU]: 40, [MEM]: 70, [Q]: null }),
+          row('a1', 15, { [CPU]: 80, [MEM]: null, [Q]: 7 }),
+          row('a2', 0, { [CPU]: 30, [MEM]: null, [Q]: 10 }),
+          row('a2', 5, { [CPU]: null, [MEM]: 90, [Q]: null }),
+        ]);
+      });
+
+      it('treats an interval without aggregation as avg', async () => {
+        const avg = await store.query(query({ aggregation: 'avg', intervalMs: 5 * MINUTE }));
+        assert.deepEqual(await store.query(query({ aggregation: null, intervalMs: 5 * MINUTE })), avg);
+      });
+
+      it('sums', async () => {
+        const rows = await store.query(query({ aggregation: 'sum', intervalMs: 5 * MINUTE }));
+        assert.deepEqual(rows, [
+          row('a1', 0, { [CPU]: 15, [MEM]: 50, [Q]: 6 }),
+          row('a1', 5, { [CPU]: 40, [MEM]: 70, [Q]: null }),
+          row('a1', 15, { [CPU]: 80, [MEM]: null, [Q]: 7 }),
+          row('a2', 0, { [CPU]: 30, [MEM]: null, [Q]: 10 }),
+          row('a2', 5, { [CPU]: null, [MEM]: 90, [Q]: null }),
+        ]);
+      });
+
+      it('takes the minimum', async () => {
+        const rows = await store.query(query({ aggregation: 'min', intervalMs: 5 * MINUTE }));
+        assert.deepEqual(rows, [
+          row('a1', 0, { [CPU]: 5, [MEM]: 50, [Q]: 2 }),
+          row('a1', 5, { [CPU]: 40, [MEM]: 70, [Q]: null }),
+          row('a1', 15, { [CPU]: 80, [MEM]: null, [Q]: 7 }),
+          row('a2', 0, { [CPU]: 30, [MEM]: null, [Q]: 10 }),
+          row('a2', 5, { [CPU]: null, [MEM]: 90, [Q]: null }),
+        ]);
+      });
+
+      it('takes the maximum', async () => {
+        const rows = await store.query(query({ aggregation: 'max', intervalMs: 5 * MINUTE }));
+        assert.deepEqual(rows, [
+          row('a1', 0, { [CPU]: 10, [MEM]: 50, [Q]: 4 }),
+          row('a1', 5, { [CPU]: 40, [MEM]: 70, [Q]: null }),
+          row('a1', 15, { [CPU]: 80, [MEM]: null, [Q]: 7 }),
+          row('a2', 0, { [CPU]: 30, [MEM]: null, [Q]: 10 }),
+          row('a2', 5, { [CPU]: null, [MEM]: 90, [Q]: null }),
+        ]);
+      });
+
+      it('counts non-null values, 0 when a bucket has none', async () => {
+        const rows = await store.query(query({ aggregation: 'count', intervalMs: 5 * MINUTE }));
+        assert.deepEqual(rows, [
+          row('a1', 0, { [CPU]: 2, [MEM]: 1, [Q]: 2 }),
+          row('a1', 5, { [CPU]: 1, [MEM]: 1, [Q]: 0 }),
+          row('a1', 15, { [CPU]: 1, [MEM]: 0, [Q]: 1 }),
+          row('a2', 0, { [CPU]: 1, [MEM]: 0, [Q]: 1 }),
+          row('a2', 5, { [CPU]: 0, [MEM]: 1, [Q]: 0 }),
+        ]);
+      });
+
+      it('takes the last non-null value', async () => {
+        const rows = await store.query(query({ aggregation: 'last', intervalMs: 5 * MINUTE }));
+        assert.deepEqual(rows, [
+          // cpu: 5 at :04 is later than 10 at :03; memory: null at :04 is skipped for 50 at :03.
+          row('a1', 0, { [CPU]: 5, [MEM]: 50, [Q]: 2 }),
+          row('a1', 5, { [CPU]: 40, [MEM]: 70, [Q]: null }),
+          row('a1', 15, { [CPU]: 80, [MEM]: null, [Q]: 7 }),
+          row('a2', 0, { [CPU]: 30, [MEM]: null, [Q]: 10 }),
+          row('a2', 5, { [CPU]: null, [MEM]: 90, [Q]: null }),
+        ]);
+      });
+
+      it('merges agents with groupBy none', async () => {
+        const avg = await store.query(query({ aggregation: 'avg', intervalMs: 5 * MINUTE, groupBy: 'none' }));
+        assert.deepEqual(avg, [
+          row(null, 0, { [CPU]: 15, [MEM]: 50, [Q]: 16 / 3 }),
+          row(null, 5, { [CPU]: 40, [MEM]: 80, [Q]: null }),
+          row(null, 15, { [CPU]: 80, [MEM]: null, [Q]: 7 }),
+        ]);
+        const count = await store.query(query({ aggregation: 'count', intervalMs: 5 * MINUTE, groupBy: 'none' }));
+        assert.deepEqual(count, [
+          row(null, 0, { [CPU]: 3, [MEM]: 1, [Q]: 3 }),
+          row(null, 5, { [CPU]: 1, [MEM]: 2, [Q]: 0 }),
+          row(null, 15, { [CPU]: 1, [MEM]: 0, [Q]: 1 }),
+        ]);
+        const last = await store.query(query({ aggregation: 'last', intervalMs: 5 * MINUTE, groupBy: 'none' }));
+        assert.deepEqual(last, [
+          // memory at :05: a1's 70 at :07 is later than a2's 90 at :06.
+          row(null, 0, { [CPU]: 5, [MEM]: 50, [Q]: 2 }),
+          row(null, 5, { [CPU]: 40, [MEM]: 70, [Q]: null }),
+          row(null, 15, { [CPU]: 80, [MEM]: null, [Q]: 7 }),
+        ]);
+      });
+
+      it('aligns buckets to the epoch, not to the start of the range', async () => {
+        // T0 is 300000 ms past a multiple of 7 minutes, so buckets start at T0-5m, T0+2m, T0+9m, T0+16m.
+        const rows = await store.query(query({ metrics: [CPU], aggregation: 'sum', intervalMs: 7 * MINUTE }));
+        assert.deepEqual(rows, [
+          row('a1', 2, { [CPU]: 55 }),
+          row('a1', 16, { [CPU]: 80 }),
+          row('a2', -5, { [CPU]: 30 }),
+          row('a2', 2, { [CPU]: null }),
+        ]);
+      });
+
+      it('makes one bucket stamped startMs without an interval', async () => {
+        const rows = await store.query(query({ aggregation: 'avg' }));
+        assert.deepEqual(rows, [
+          row('a1', 0, { [CPU]: 33.75, [MEM]: 60, [Q]: 13 / 3 }),
+          row('a2', 0, { [CPU]: 30, [MEM]: 90, [Q]: 10 }),
+        ]);
+        const shifted = await store.query(query({ aggregation: 'max', startMs: T0 + 2 * MINUTE, metrics: [CPU], groupBy: 'none' }));
+        assert.deepEqual(shifted, [row(null, 2, { [CPU]: 80 })]);
+        const count = await store.query(query({ aggregation: 'count', groupBy: 'none' }));
+        assert.deepEqual(count, [row(null, 0, { [CPU]: 5, [MEM]: 3, [Q]: 4 })]);
+      });
+
+      it('returns no row for a range without points', async () => {
+        const range = { startMs: T0 + 8 * MINUTE, endMs: T0 + 14 * MINUTE };
+        assert.deepEqual(await store.query(query({ ...range })), []);
+        assert.deepEqual(await store.query(query({ ...range, aggregation: 'count' })), []);
+        assert.deepEqual(await store.query(query({ ...range, aggregation: 'count', groupBy: 'none' })), []);
+        assert.deepEqual(await store.query(query({ ...range, aggregation: 'sum', intervalMs: MINUTE, groupBy: 'none' })), []);
+      });
+
+      it('aggregates custom metrics alone, with buckets that hold custom points only', async () => {
+        const avg = await store.query(query({ metrics: [Q], aggregation: 'avg', intervalMs: 5 * MINUTE }));
+        assert.deepEqual(avg, [row('a1', 0, { [Q]: 3 }), row('a1', 15, { [Q]: 7 }), row('a2', 0, { [Q]: 10 })]);
+        const count = await store.query(query({ metrics: [Z, Q], aggregation: 'count', intervalMs: 5 * MINUTE }));
+        assert.deepEqual(count, [
+          row('a1', 0, { [Z]: 1, [Q]: 2 }),
+          row('a1', 15, { [Z]: 0, [Q]: 1 }),
+          row('a2', 0, { [Z]: 0, [Q]: 1 }),
+        ]);
+        const sum = await store.query(query({ metrics: [Q], aggregation: 'sum', intervalMs: 5 * MINUTE, groupBy: 'none' }));
+        assert.deepEqual(sum, [row(null, 0, { [Q]: 16 }), row(null, 15, { [Q]: 7 })]);
+        const last = await store.query(query({ metrics: [Q, Z], aggregation: 'last', intervalMs: 5 * MINUTE }));
+        assert.deepEqual(last, [
+          row('a1', 0, { [Q]: 2, [Z]: 5 }),
+          row('a1', 15, { [Q]: 7, [Z]: null }),
+          row('a2', 0, { [Q]: 10, [Z]: null }),
+        ]);
+        const whole = await store.query(query({ metrics: [Z], aggregation: 'max', groupBy: 'none' }));
+        assert.deepEqual(whole, [row(null, 0, { [Z]: 5 })]);
+      });
+
+      it('rejects an unknown metric name', async () => {
+        await assert.rejects(store.query(query({ metrics: ['no_such_metric'] })));
+      });
+    });
+
+    describe('writes', () => {
+      let opened: OpenedSeriesStore;
+      let store: SeriesStore;
+      beforeEach(async () => {
+        opened = await open();
+        store = opened.store;
+        await store.migrate();
+      });
+      afterEach(async () => {
+        await opened.cleanup();
+      });
+
+      const everything = (): Promise<SeriesRow[]> =>
+        store.query(query({ startMs: 0, endMs: T0 + 1000 * MINUTE, metrics: [CPU, Q] }));
+
+      it('treats an empty batch as a no-op', async () => {
+        await store.insert([]);
+        assert.equal((await store.stats()).points, 0);
+      });
+
+      it('keeps every built-in column and exact millisecond timestamps', async () => {
+        const values: Record<string, number> = {};
+        SERIES_METRIC_NAMES.forEach((metric, i) => {
+          values[metric] = (i + 1) * 1_000_000_007.25;
+        });
+        const ts = T0 + 123;
+        await store.insert([point('r', ts, values)]);
+        const rows = await store.query(query({ startMs: ts, endMs: ts, metrics: SERIES_METRIC_NAMES }));
+        assert.deepEqual(rows, [{ agent_id: 'r', ts, values }]);
+      });
+
+      it('buckets exactly at bucket edges and with wide intervals', async () => {
+        const day = Date.UTC(2024, 0, 1);
+        await store.insert([
+          point('e', T0 - 1, { [CPU]: 1 }),
+          point('e', T0, { [CPU]: 2 }),
+          point('e', T0 + MINUTE - 1, { [CPU]: 3 }),
+          point('e', T0 + MINUTE, { [CPU]: 4 }),
+          point('e', Date.UTC(2024, 0, 1, 23, 59, 59, 999), { [CPU]: 8 }),
+        ]);
+        const minutes = await store.query(query({ startMs: T0 - MINUTE, endMs: T0 + MINUTE, metrics: [CPU], aggregation: 'sum', intervalMs: MINUTE }));
+        assert.deepEqual(minutes, [row('e', -1, { [CPU]: 1 }), row('e', 0, { [CPU]: 5 }), row('e', 1, { [CPU]: 4 })]);
+        const days = await store.query(query({ startMs: day, endMs: day + 86_400_000, metrics: [CPU], aggregation: 'count', intervalMs: 86_400_000 }));
+        assert.deepEqual(days, [{ agent_id: 'e', ts: day, values: { [CPU]: 5 } }]);
+        const odd = await store.query(query({ startMs: T0 - 1, endMs: T0 + 1, metrics: [CPU], aggregation: 'sum', intervalMs: 3 }));
+        // T0 is a multiple of 3 ms (T0 = 3 * 568036800000), so T0-1 falls in the bucket starting at T0-3.
+        assert.deepEqual(odd, [{ agent_id: 'e', ts: T0 - 3, values: { [CPU]: 1 } }, { agent_id: 'e', ts: T0, values: { [CPU]: 2 } }]);
+      });
+
+      it('stores a large batch', async () => {
+        const batch = Array.from({ length: 1000 }, (_, i) =>
+          point(`big-${i % 10}`, T0 + i * 1000, Object.fromEntries(SERIES_METRIC_NAMES.map((m, j) => [m, i + j])), { q: i }),
+        );
+        await store.insert(batch);
+        assert.equal((await store.stats()).points, 1000);
+        const sum = await store.query(query({ startMs: T0, endMs: T0 + 1000 * 1000, metrics: [CPU, Q], aggregation: 'sum', groupBy: 'none' }));
+        assert.deepEqual(sum, [row(null, 0, { [CPU]: 499_500, [Q]: 499_500 })]);
+      });
+
+      it('stores nothing when a payload fails in the database', async () => {
+        const bad = point(null as unknown as string, T0 + 2 * MINUTE, { [CPU]: 1 });
+        await assert.rejects(store.insert([...FIXTURE.slice(0, 2), bad]));
+        assert.equal((await store.stats()).points, 0);
+        assert.deepEqual(await everything(), []);
+        assert.deepEqual(await store.query(query({ metrics: [Q], aggregation: 'count' })), []);
+      });
+
+      it('stores nothing when a custom point fails after the payloads went in', async () => {
+        const bad = point('a9', T0 + 2 * MINUTE, { [CPU]: 1 }, { q: 'oops' as unknown as number });
+        await assert.rejects(store.insert([...FIXTURE.slice(0, 2), bad, ...FIXTURE.slice(2)]));
+        assert.equal((await store.stats()).points, 0);
+        assert.deepEqual(await store.query(query({ metrics: [Q], aggregation: 'count' })), []);
+      });
+
+      it('rejects non-finite values and stores nothing', async () => {
+        await assert.rejects(store.insert([FIXTURE[0] as SeriesPoint, point('a9', T0, { [CPU]: Number.NaN })]));
+        await assert.rejects(store.insert([FIXTURE[0] as SeriesPoint, point('a9', T0, { [CPU]: 1 }, { q: Number.POSITIVE_INFINITY })]));
+        assert.equal((await store.stats()).points, 0);
+        // The store is still usable after failed batches.
+        await store.insert(FIXTURE);
+        assert.equal((await store.stats()).points, FIXTURE.length);
+      });
+
+      it('deletes every point of an agent', async () => {
+        await store.insert(FIXTURE);
+        assert.equal(await store.deleteAgent('a1'), 4);
+        assert.equal(await store.deleteAgent('a1'), 0);
+        assert.equal((await store.stats()).points, FIXTURE.length - 4);
+        assert.deepEqual(await store.query(query({ agentIds: ['a1'], metrics: [CPU] })), []);
+        const custom = await store.query(query({ startMs: 0, endMs: T0 + 60 * MINUTE, metrics: [Q], aggregation: 'count' }));
+        assert.deepEqual(custom, [{ agent_id: 'a2', ts: 0, values: { [Q]: 1 } }, { agent_id: 'a3', ts: 0, values: { [Q]: 2 } }]);
+      });
+
+      it('deletes old points in batches of at most limit', async () => {
+        await store.insert(Array.from({ length: 10 }, (_, i) => point('r', T0 + i * MINUTE, { [CPU]: i }, { x: i })));
+        await store.insert([point('o', T0, { [CPU]: 1 }, { x: 1 }), point('o', T0 + MINUTE, { [CPU]: 2 }, { x: 2 })]);
+        const cutoff = T0 + 7 * MINUTE;
+        const remaining = async (metric: string): Promise<number[]> =>
+          (await store.query(query({ agentIds: ['r'], startMs: T0, endMs: T0 + 60 * MINUTE, metrics: [metric] }))).map((r) => r.values[metric] ?? -1);
+        const customCount = async (): Promise<number | null | undefined> =>
+          (await store.query(query({ agentIds: ['r'], startMs: T0, endMs: T0 + 60 * MINUTE, metrics: ['custom.x'], aggregation: 'count' })))[0]?.values['custom.x'];
+
+        assert.equal(await store.deleteOlderThan('r', cutoff, 3), 3);
+        assert.deepEqual(await remaining(CPU), [3, 4, 5, 6, 7, 8, 9]);
+        assert.equal(await customCount(), 7);
+        assert.equal(await store.deleteOlderThan('r', cutoff, 3), 3);
+        assert.equal(await store.deleteOlderThan('r', cutoff, 3), 1);
+        assert.equal(await store.deleteOlderThan('r', cutoff, 3), 0);
+        assert.deepEqual(await remaining(CPU), [7, 8, 9]);
+        assert.deepEqual(await remaining('custom.x'), [7, 8, 9]);
+        assert.equal(await customCount(), 3);
+        assert.equal((await store.stats()).points, 5, 'the other agent keeps its points');
+      });
+    });
+  });
+}
