@@ -57,7 +57,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     const config = configFrom(flags);
     const server = await startServer(config);
     process.stdout.write(`agentmon listening on ${server.url} (storage: ${server.stores.kind}, ${server.stores.location})\n`);
-    process.stdout.write(`API docs: ${server.url}/docs\n`);
     if (server.adminTokenGenerated) {
       process.stdout.write(
         `admin token (generated now, kept in ${server.adminTokenPath}; shown once):\n  ${server.adminToken}\n`,
@@ -65,6 +64,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     } else if (server.adminTokenPath) {
       process.stdout.write(`admin token: in ${server.adminTokenPath}\n`);
     }
+    process.stdout.write(`API docs: ${server.url}/docs\n`);
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
         server.app.log.info({ signal }, 'shutting down');

@@ -5,7 +5,7 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { AnyMap, DateTime, Nullable, StringEnum } from './common.js';
 import { AGENT_STATUSES, AGENT_TYPES, EVENT_SEVERITIES, EVENT_TYPES, ALERT_SEVERITIES } from './enums.js';
-import { AgentInfo, AgentSummary, HealthResponse } from './models.js';
+import { AgentInfo, AgentSummary, Alert, HealthResponse } from './models.js';
 
 /** One bad field: a JSON pointer into the request (`/body/resource_metrics/cpu_usage_percent`) and what is wrong. */
 export const ErrorDetail = Type.Object({
@@ -182,3 +182,30 @@ export const HealthDetail = Type.Object({
 });
 /** `GET /agents/:id/health`. */
 export type HealthDetail = Static<typeof HealthDetail>;
+
+/** An alert as agentmon serves it: the seed's Alert plus identity, acknowledgement and bookkeeping. */
+export const AlertDetail = Type.Object(
+  {
+    ...Type.Required(Alert).properties,
+    fingerprint: Type.String({ description: 'Stable identity: first 16 hex digits of sha256("<agent_id>\\n<metric_name>")' }),
+    acknowledged_at: Nullable(DateTime()),
+    acknowledged_by: Nullable(Type.String()),
+    ack_comment: Nullable(Type.String()),
+    updated_at: DateTime(),
+    last_notified_at: Nullable(DateTime()),
+  },
+  { description: 'Alert, plus fingerprint, acknowledgement and notification bookkeeping' },
+);
+/** An alert as agentmon serves it. */
+export type AlertDetail = Static<typeof AlertDetail>;
+
+/** Body of `POST /alerts/:id/ack`. */
+export const AlertAck = Type.Object(
+  {
+    by: Type.String({ minLength: 1, maxLength: 255, description: 'Who acknowledges' }),
+    comment: Type.Optional(Nullable(Type.String({ maxLength: 2000 }))),
+  },
+  { additionalProperties: false },
+);
+/** Body of `POST /alerts/:id/ack`. */
+export type AlertAck = Static<typeof AlertAck>;

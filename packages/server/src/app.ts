@@ -27,6 +27,27 @@ import { queryRoutes } from './routes/query.js';
 import { configRoutes } from './routes/config.js';
 import { eventRoutes } from './routes/events.js';
 import { alertRoutes } from './routes/alerts.js';
+import { Monitor } from './engine/monitor.js';
+import { Sweeper } from './engine/sweeper.js';
+import type { AlertTransition } from './engine/alerts.js';
+import { Notifier } from './notify/notifier.js';
+import { notificationRoutes } from './routes/notifications.js';
+
+/** Something that wants to hear about fired, escalated and resolved alerts. */
+export type AlertListenerFn = (transitions: readonly AlertTransition[]) => void;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The engine driver: the sweeper and tests call it directly. */
+    monitor: Monitor;
+    /** The periodic work; main.ts starts it, tests tick it by hand. */
+    sweeper: Sweeper;
+    /** Listeners of alert transitions (notifications, live stream); each must not throw. */
+    alertListeners: AlertListenerFn[];
+    /** Delivers alert notifications; the sweeper calls its repeat(), tests reach it here. */
+    notifier: Notifier;
+  }
+}
 
 /** What the app runs against. */
 export interface AppDeps {
@@ -37,6 +58,8 @@ export interface AppDeps {
   clock?: () => number;
   /** Logger options or false (tests). Default: pino at config.logLevel with tokens redacted. */
   logger?: FastifyServerOptions['logger'];
+  /** Notification delivery; default: one built from the config (closed with the app). */
+  notifier?: Notifier;
 }
 
 /** What every route plugin receives. */
@@ -45,6 +68,8 @@ export interface RouteContext {
   metadata: MetadataStore;
   series: SeriesStore;
   clock: () => number;
+  /** Drives agents through the engine: every ingest route goes through it. */
+  monitor: Monitor;
 }
 
 /** The app type routes are written against (TypeBox-typed requests). */
@@ -74,7 +99,6 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
     bodyLimit: config.bodyLimitBytes,
     // Query strings may repeat a key or use commas; routes split lists themselves.
     routerOptions: { ignoreTrailingSlash: true },
-    disableRequestLogging: false,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   // Bodies are JSON and validated strictly (a "5" is not a number); query strings and path
@@ -115,7 +139,52 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  const ctx: RouteContext = { config, metadata: deps.metadata, series: deps.series, clock: deps.clock ?? Date.now };
+  const clock = deps.clock ?? Date.now;
+  const monitor = new Monitor({
+    metadata: deps.metadata,
+    series: deps.series,
+    clock,
+    settings: { offlineFactor: config.offlineFactor },
+    listener: { alerts: (transitions) => app.alertListeners.forEach((l) => l(transitions)) },
+  });
+  app.decorate('monitor', monitor);
+  app.decorate('alertListeners', [] as AlertListenerFn[]);
+  const notifier =
+    deps.notifier ??
+    new Notifier({
+      metadata: deps.metadata,
+      clock,
+      groupWaitMs: config.notifyGroupWaitMs,
+      repeatIntervalMs: config.notifyRepeatIntervalMs,
+      maxAttempts: config.notifyMaxAttempts,
+      retryBaseMs: config.notifyRetryBaseMs,
+      staticTargets: [
+        ...config.webhookUrls.map((url) => ({ kind: 'webhook' as const, url })),
+        ...config.slackWebhookUrls.map((url) => ({ kind: 'slack' as const, url })),
+      ],
+      log: app.log,
+    });
+  app.decorate('notifier', notifier);
+  app.alertListeners.push((transitions) => notifier.alerts(transitions));
+  // A notifier passed in belongs to the caller; the one made here flushes and stops with the app.
+  if (!deps.notifier) app.addHook('onClose', () => notifier.close());
+  app.decorate(
+    'sweeper',
+    new Sweeper({
+      monitor,
+      metadata: deps.metadata,
+      series: deps.series,
+      clock,
+      log: app.log,
+      intervalMs: config.sweepIntervalMs,
+      retentionIntervalMs: config.retentionIntervalMs,
+      repeat: () => notifier.repeat(),
+    }),
+  );
+  app.addHook('onClose', async () => {
+    await app.sweeper.stop();
+  });
+  const ctx: RouteContext = { config, metadata: deps.metadata, series: deps.series, clock, monitor };
   await app.register(probeRoutes, { ctx });
   await app.register(
     async (api) => {
@@ -126,6 +195,7 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
       await api.register(configRoutes, { ctx });
       await api.register(eventRoutes, { ctx });
       await api.register(alertRoutes, { ctx });
+      await api.register(notificationRoutes, { ctx, notifier });
     },
     { prefix: '/api/v1' },
   );

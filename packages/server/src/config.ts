@@ -25,6 +25,20 @@ export interface ServerConfig {
   offlineFactor: number;
   /** How often the sweeper looks for silent agents and expired data, ms. */
   sweepIntervalMs: number;
+  /** How often retention deletes expired metrics, events and resolved alerts, ms. */
+  retentionIntervalMs: number;
+  /** Webhook URLs (generic JSON) every alert goes to, besides the targets made through the API. */
+  webhookUrls: string[];
+  /** Slack incoming-webhook URLs every alert goes to. */
+  slackWebhookUrls: string[];
+  /** How long a notification waits to gather other alerts of the same burst into one message, ms. */
+  notifyGroupWaitMs: number;
+  /** How often an alert that stays active and unacknowledged is sent again, ms. */
+  notifyRepeatIntervalMs: number;
+  /** Attempts per notification before it is given up (and recorded as a SYSTEM_ERROR event). */
+  notifyMaxAttempts: number;
+  /** First retry delay, ms; each retry doubles it (with jitter). */
+  notifyRetryBaseMs: number;
 }
 
 /** Defaults: a newcomer's `npm start`. */
@@ -39,6 +53,13 @@ export const DEFAULT_CONFIG: ServerConfig = {
   logLevel: 'info',
   offlineFactor: 3,
   sweepIntervalMs: 5000,
+  retentionIntervalMs: 60_000,
+  webhookUrls: [],
+  slackWebhookUrls: [],
+  notifyGroupWaitMs: 2000,
+  notifyRepeatIntervalMs: 4 * 3600_000,
+  notifyMaxAttempts: 5,
+  notifyRetryBaseMs: 1000,
 };
 
 /** A configuration value that cannot be used; names its source so the person can fix it. */
@@ -80,6 +101,23 @@ function databaseUrl(source: string, value: unknown): string | null {
   return url;
 }
 
+function urls(source: string, value: unknown): string[] {
+  const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : null;
+  if (list === null) throw new ConfigError(`${source} must be a comma-separated list of http(s) URLs`);
+  return list
+    .map((u) => (typeof u === 'string' ? u.trim() : ''))
+    .filter((u) => u !== '')
+    .map((u) => {
+      try {
+        const parsed = new URL(u);
+        if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('not http');
+      } catch {
+        throw new ConfigError(`${source}: ${JSON.stringify(u)} is not an http(s) URL`);
+      }
+      return u;
+    });
+}
+
 function secret(source: string, value: unknown): string | null {
   if (value === null || value === '') return null;
   const token = text(source, value);
@@ -103,6 +141,13 @@ function apply(config: ServerConfig, layer: Partial<Record<keyof ServerConfig, u
       case 'bodyLimitBytes': next.bodyLimitBytes = integer(src, value, 1024, 1024 * 1024 * 1024); break;
       case 'offlineFactor': next.offlineFactor = number(src, value, 1, 100); break;
       case 'sweepIntervalMs': next.sweepIntervalMs = integer(src, value, 100, 3_600_000); break;
+      case 'retentionIntervalMs': next.retentionIntervalMs = integer(src, value, 1000, 86_400_000); break;
+      case 'webhookUrls': next.webhookUrls = urls(src, value); break;
+      case 'slackWebhookUrls': next.slackWebhookUrls = urls(src, value); break;
+      case 'notifyGroupWaitMs': next.notifyGroupWaitMs = integer(src, value, 0, 600_000); break;
+      case 'notifyRepeatIntervalMs': next.notifyRepeatIntervalMs = integer(src, value, 1000, 7 * 86_400_000); break;
+      case 'notifyMaxAttempts': next.notifyMaxAttempts = integer(src, value, 1, 20); break;
+      case 'notifyRetryBaseMs': next.notifyRetryBaseMs = integer(src, value, 10, 600_000); break;
       case 'logLevel': {
         const level = text(src, value);
         if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new ConfigError(`${src} must be one of ${LOG_LEVELS.join(', ')}`);
@@ -128,6 +173,13 @@ export const ENV_NAMES: Record<keyof ServerConfig, string> = {
   logLevel: 'AGENTMON_LOG_LEVEL',
   offlineFactor: 'AGENTMON_OFFLINE_FACTOR',
   sweepIntervalMs: 'AGENTMON_SWEEP_INTERVAL_MS',
+  retentionIntervalMs: 'AGENTMON_RETENTION_INTERVAL_MS',
+  webhookUrls: 'AGENTMON_WEBHOOK_URLS',
+  slackWebhookUrls: 'AGENTMON_SLACK_WEBHOOK_URLS',
+  notifyGroupWaitMs: 'AGENTMON_NOTIFY_GROUP_WAIT_MS',
+  notifyRepeatIntervalMs: 'AGENTMON_NOTIFY_REPEAT_INTERVAL_MS',
+  notifyMaxAttempts: 'AGENTMON_NOTIFY_MAX_ATTEMPTS',
+  notifyRetryBaseMs: 'AGENTMON_NOTIFY_RETRY_BASE_MS',
 };
 
 /**

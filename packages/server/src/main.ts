@@ -29,6 +29,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   try {
     app = await buildApp(config, { metadata: stores.metadata, series: stores.series, adminToken: admin.token });
     await app.listen({ host: config.host, port: config.port });
+    app.sweeper.start();
   } catch (err) {
     await stores.close().catch(() => undefined);
     throw err;

@@ -113,7 +113,7 @@ eachBackend('config and events API', (backend) => {
         return res.json().items as { type: string; agent_id: string | null; timestamp: string; severity: string; source: string; id: string; message: string; data: unknown }[];
       };
       const all = await list('');
-      assert.deepEqual(all.map((e) => e.type), ['health_check_failed', 'agent_status_changed', 'agent_registered', 'agent_registered']);
+      assert.deepEqual(all.map((e) => e.type), ['agent_status_changed', 'health_check_failed', 'agent_registered', 'agent_registered']);
       for (const e of all) {
         assert.equal(e.source, 'monitor_system');
         assert.match(e.id, /^[0-9a-f-]{36}$/);
@@ -121,9 +121,9 @@ eachBackend('config and events API', (backend) => {
       }
       assert.deepEqual((await list('type=agent_registered')).map((e) => e.agent_id), [b.id, a.id]);
       assert.deepEqual((await list(`agent_id=${b.id}`)).map((e) => e.type), ['agent_registered']);
-      assert.deepEqual((await list('severity=warning')).map((e) => e.type), ['health_check_failed']);
+      assert.deepEqual((await list('severity=warning')).map((e) => e.type), ['agent_status_changed', 'health_check_failed']);
       assert.equal((await list('limit=1')).length, 1);
-      assert.deepEqual((await list('since=2026-03-01T12:01:00Z')).map((e) => e.type), ['health_check_failed', 'agent_status_changed', 'agent_registered']);
+      assert.deepEqual((await list('since=2026-03-01T12:01:00Z')).map((e) => e.type), ['agent_status_changed', 'health_check_failed', 'agent_registered']);
       assert.deepEqual((await list('until=2026-03-01T12:01:00Z')).map((e) => e.type), ['agent_registered']);
       for (const [qs, path] of [
         ['type=party', '/query/type'],

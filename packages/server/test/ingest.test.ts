@@ -52,7 +52,7 @@ eachBackend('ingest API', (backend) => {
     assert.ok(info.health_score > 0.9, `score ${info.health_score}`);
     const changed = (await t.app.inject({ method: 'GET', url: `/api/v1/events?agent_id=${a.id}&type=agent_status_changed`, headers: bearer(ADMIN) })).json();
     assert.equal(changed.items.length, 1);
-    assert.deepEqual(changed.items[0].data, { old_status: 'unknown', new_status: 'online', reason: 'data_received' });
+    assert.deepEqual(changed.items[0].data, { old_status: 'unknown', new_status: 'online', reason: 'ok' });
   });
 
   it('applies the seed defaults: performance fields absent, timestamp absent (server time)', async () => {
@@ -199,20 +199,22 @@ eachBackend('ingest API', (backend) => {
     ]);
     assert.equal(first.statusCode, 202, first.body);
     assert.deepEqual(first.json().failing, ['llm_api']);
-    assert.equal(first.json().status, 'online');
+    assert.equal(first.json().status, 'warning', 'a failing check is a warning alert');
     await report([{ name: 'llm_api', status: false, execution_time_ms: 1 }]);
 
     const res = await t.app.inject({ method: 'GET', url: `/api/v1/agents/${a.id}/health`, headers: bearer(ADMIN) });
     assert.equal(res.statusCode, 200);
     const health = res.json();
     assert.equal(health.agent_id, a.id);
-    assert.equal(health.status, 'online');
+    assert.equal(health.status, 'warning');
+    assert.equal(health.status_reason, 'health_check:llm_api');
     assert.equal(health.last_updated, new Date(t.clock.now).toISOString());
     assert.deepEqual(health.checks.map((c: { name: string; status: boolean }) => [c.name, c.status]), [['db', true], ['llm_api', false]]);
     assert.equal(health.checks[0].message, null);
     assert.equal(health.checks[0].execution_time_ms, 3.5);
     assert.equal(health.checks[1].execution_time_ms, 1);
-    assert.deepEqual(health.recent_alerts, []);
+    assert.equal(health.recent_alerts.length, 1);
+    assert.equal(health.recent_alerts[0].metric_name, 'health_check:llm_api');
     const checks = health.health_components.find((c: { name: string }) => c.name === 'checks');
     assert.equal(checks.value, 0.5);
     assert.equal(checks.weight, 0.3);

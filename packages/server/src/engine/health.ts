@@ -7,8 +7,9 @@
  * | component      | weight | value                                                              |
  * |----------------|--------|--------------------------------------------------------------------|
  * | checks         | 0.30   | share of the latest health checks passing (reports and payloads)    |
- * | freshness      | 0.20   | 1 while the last data is within one interval, falling linearly to 0 |
- * |                |        | at offline_factor intervals (interval = max(metrics, health) s)     |
+ * | freshness      | 0.20   | 1 while the last data is within one interval, falling linearly to   |
+ * |                |        | 0.5 at offline_factor intervals, then 0 (interval = max(metrics,    |
+ * |                |        | health) s): late is a warning sign, silent is offline               |
  * | error_rate     | 0.20   | ramp(error_rate, error_rate_threshold)                              |
  * | cpu            | 0.10   | ramp(cpu_usage_percent, cpu_threshold)                              |
  * | memory         | 0.10   | ramp(memory_usage_percent, memory_threshold)                        |
@@ -103,7 +104,7 @@ export function assessHealth(
   } else {
     const age = Math.max(0, nowMs - inputs.lastDataAtMs);
     const limit = interval * offlineFactor;
-    const value = age <= interval ? 1 : 1 - (age - interval) / Math.max(1, limit - interval);
+    const value = age <= interval ? 1 : age > limit ? 0 : 1 - (0.5 * (age - interval)) / Math.max(1, limit - interval);
     add('freshness', value, `last data ${Math.round(age / 1000)} s ago (interval ${interval / 1000} s, offline after ${limit / 1000} s)`);
   }
 

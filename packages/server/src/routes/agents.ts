@@ -179,34 +179,15 @@ export const agentRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
       const current = await metadata.getAgent(id);
       if (!current) throw agentNotFound(id);
       const { status, tags, ...rest } = request.body;
-      const patch: AgentPatch = { ...rest, ...(tags ? { tags: [...new Set(tags)] } : {}) };
-      const events = [];
-      if (status !== undefined && status !== current.status) {
-        let next = status;
-        let reason: string;
-        if (status === 'maintenance') {
-          reason = 'maintenance';
-        } else if (current.status === 'maintenance') {
-          // Leaving maintenance: agentmon derives the status again from the data it has.
-          const hasData = current.state.last_metrics_at ?? current.state.last_heartbeat_at ?? current.state.last_health_at;
-          next = hasData ? 'online' : 'unknown';
-          reason = 'maintenance_ended';
-        } else {
-          throw badRequest('status is derived by agentmon; only "maintenance" can be set (and any other value ends it)', [
-            { path: '/body/status', message: 'only maintenance can be set' },
-          ]);
-        }
-        patch.status = next;
-        patch.status_reason = reason;
-        events.push(
-          newEvent('agent_status_changed', `agent status changed from ${current.status} to ${next}`, {
-            agent_id: id,
-            nowMs: clock(),
-            data: { old_status: current.status, new_status: next, reason },
-          }),
-        );
+      if (status !== undefined && status !== 'maintenance' && current.status !== 'maintenance' && status !== current.status) {
+        throw badRequest('status is derived by agentmon; only "maintenance" can be set (and any other value ends it)', [
+          { path: '/body/status', message: 'only maintenance can be set' },
+        ]);
       }
-      const updated = await metadata.updateAgent(id, patch, events);
+      const patch: AgentPatch = { ...rest, ...(tags ? { tags: [...new Set(tags)] } : {}) };
+      if (Object.keys(patch).length > 0 && !(await metadata.updateAgent(id, patch, []))) throw agentNotFound(id);
+      if (status !== undefined) await ctx.monitor.setMaintenance(id, status === 'maintenance');
+      const updated = await metadata.getAgent(id);
       if (!updated) throw agentNotFound(id);
       return agentDetail(updated);
     },

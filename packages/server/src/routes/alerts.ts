@@ -1,27 +1,32 @@
-/** /alerts: alert history with filters and pages. */
+/** /alerts: alert history with filters and pages; acknowledge and resolve by hand. */
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Alert, AlertListQuery, Page, toUtcIso } from '@agentmon/schema';
+import { AlertAck, AlertDetail, AlertListQuery, Page, toUtcIso } from '@agentmon/schema';
 import type { RouteContext } from '../app.js';
+import { notFound } from '../errors.js';
 import { errorResponses } from './route-schemas.js';
 
-/** Registers GET /alerts. */
+const AlertIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 255, description: 'Alert id' }) });
+
+/** Registers the /alerts routes. */
 export const alertRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = async (app, { ctx }) => {
+  const { metadata, monitor } = ctx;
+
   app.get(
     '/alerts',
     {
       schema: {
         tags: ['alerts'],
-        summary: 'Alerts, newest first; filters active, severity, agent_id, since, until; paged',
+        summary: 'Alerts, newest first; filters active, severity, agent_id, since, until (on created_at); paged',
         querystring: AlertListQuery,
-        response: { 200: Page(Type.Required(Alert)), ...errorResponses },
+        response: { 200: Page(AlertDetail), ...errorResponses },
       },
     },
     async (request) => {
       const q = request.query;
       const page = q.page ?? 1;
       const pageSize = q.page_size ?? 50;
-      const { items, total } = await ctx.metadata.listAlerts({
+      const { items, total } = await metadata.listAlerts({
         ...(q.agent_id ? { agent_id: q.agent_id } : {}),
         ...(q.active !== undefined ? { active: q.active } : {}),
         ...(q.severity ? { severity: q.severity } : {}),
@@ -31,6 +36,51 @@ export const alertRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
         limit: pageSize,
       });
       return { items, total, page, page_size: pageSize };
+    },
+  );
+
+  app.get(
+    '/alerts/:id',
+    { schema: { tags: ['alerts'], summary: 'One alert', params: AlertIdParams, response: { 200: AlertDetail, ...errorResponses } } },
+    async (request) => {
+      const alert = await metadata.getAlert(request.params.id);
+      if (!alert) throw notFound('alert', '/params/id');
+      return alert;
+    },
+  );
+
+  app.post(
+    '/alerts/:id/ack',
+    {
+      schema: {
+        tags: ['alerts'],
+        summary: 'Acknowledge: stops repeated notifications; the alert still resolves by itself',
+        params: AlertIdParams,
+        body: AlertAck,
+        response: { 200: AlertDetail, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const alert = await monitor.acknowledge(request.params.id, request.body.by, request.body.comment ?? null);
+      if (!alert) throw notFound('alert', '/params/id');
+      return alert;
+    },
+  );
+
+  app.post(
+    '/alerts/:id/resolve',
+    {
+      schema: {
+        tags: ['alerts'],
+        summary: 'Resolve by hand (idempotent); if the condition still holds, a new alert fires on the next evaluation',
+        params: AlertIdParams,
+        response: { 200: AlertDetail, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const alert = await monitor.resolveByHand(request.params.id);
+      if (!alert) throw notFound('alert', '/params/id');
+      return alert;
     },
   );
 };

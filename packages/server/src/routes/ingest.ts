@@ -7,17 +7,14 @@ import {
   HealthReceipt,
   IngestReceipt,
   MAX_METRICS_BATCH,
-  toUtcIso,
   type AgentMetrics as AgentMetricsType,
   type ErrorDetail,
-  type HealthCheck as HealthCheckType,
-  type SystemEvent,
 } from '@agentmon/schema';
 import type { RouteContext } from '../app.js';
 import type { Principal } from '../auth.js';
 import { AppError, agentNotFound, badRequest } from '../errors.js';
-import { newEvent, observe, payloadTimeMs, toSeriesPoint, type Observation } from '../engine/ingest.js';
-import type { AgentStateWrite, IngestContext, SeriesPoint } from '../storage/ports.js';
+import { IngestRefused } from '../engine/monitor.js';
+import type { IngestContext } from '../storage/ports.js';
 import { AgentIdParams, errorResponses } from './route-schemas.js';
 
 /** Most checks one health report may carry. */
@@ -25,8 +22,7 @@ const MAX_CHECKS = 200;
 
 /** Registers the ingest routes. */
 export const ingestRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = async (app, { ctx }) => {
-  const { metadata, series, clock, config } = ctx;
-  const settings = { offlineFactor: config.offlineFactor };
+  const { metadata, monitor } = ctx;
 
   /** Contexts of the named agents; the principal's own context is reused when it is the only one. */
   async function contexts(ids: readonly string[], principal: Principal | null): Promise<Map<string, IngestContext>> {
@@ -36,9 +32,8 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = as
     return metadata.getIngestContexts(ids);
   }
 
-  /** Stores payloads and moves their agents' states; nothing is written when any payload is refused. */
+  /** Stores payloads through the monitor; nothing is written when any payload is refused. */
   async function ingest(payloads: readonly AgentMetricsType[], principal: Principal | null, pathOf: (i: number) => string) {
-    const ids = [...new Set(payloads.map((p) => p.agent_id))];
     if (principal?.kind === 'agent') {
       const foreign = payloads.map((p, i) => [p, i] as const).filter(([p]) => p.agent_id !== principal.agentId);
       if (foreign.length > 0) {
@@ -50,49 +45,20 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = as
         );
       }
     }
-    const known = await contexts(ids, principal);
-    const unknown: ErrorDetail[] = [];
-    payloads.forEach((p, i) => {
-      if (!known.has(p.agent_id)) unknown.push({ path: `${pathOf(i)}/agent_id`, message: `agent ${JSON.stringify(p.agent_id)} is not registered` });
-    });
-    if (unknown.length > 0) throw new AppError('AGENT_NOT_FOUND', 404, `${unknown.length} payload(s) name an unregistered agent`, unknown);
-
-    const now = clock();
-    const observations = new Map<string, Observation[]>();
-    const times = payloads.map((p) => payloadTimeMs(p, now));
-    payloads.forEach((p, i) => {
-      const list = observations.get(p.agent_id) ?? [];
-      list.push({ kind: 'metrics', payload: p, tsMs: times[i] as number });
-      observations.set(p.agent_id, list);
-    });
-    const writes: AgentStateWrite[] = [];
-    const events: SystemEvent[] = [];
-    const scores = new Map<string, number>();
-    for (const [id, obs] of observations) {
-      const next = observe(known.get(id) as IngestContext, obs, now, settings);
-      writes.push(next.write);
-      events.push(...next.events);
-      scores.set(id, next.score);
+    const known = await contexts([...new Set(payloads.map((p) => p.agent_id))], principal);
+    try {
+      return await monitor.ingestMetrics(payloads, known, pathOf);
+    } catch (err) {
+      if (err instanceof IngestRefused) throw new AppError('AGENT_NOT_FOUND', 404, err.message, err.details);
+      throw err;
     }
-    const points: SeriesPoint[] = payloads.map((p, i) =>
-      toSeriesPoint(p, known.get(p.agent_id) as IngestContext, times[i] as number, scores.get(p.agent_id) ?? null),
-    );
-    await series.insert(points);
-    await metadata.applyStates(writes, events);
-    return {
-      accepted: points.length,
-      series_points:
-        points.reduce((n, p) => n + Object.values(p.values).filter((v) => v !== null && v !== undefined).length + Object.keys(p.custom).length, 0),
-      agents: ids.length,
-    };
   }
 
-  /** Moves one agent's state for a heartbeat or health report. */
-  async function touch(id: string, principal: Principal | null, obs: Observation) {
-    const ctxOf = (await contexts([id], principal)).get(id);
-    if (!ctxOf) throw agentNotFound(id);
-    const next = observe(ctxOf, [obs], clock(), settings);
-    return { ctx: ctxOf, next };
+  /** The context of one agent, or 404. */
+  async function contextOf(id: string, principal: Principal | null): Promise<IngestContext> {
+    const found = (await contexts([id], principal)).get(id);
+    if (!found) throw agentNotFound(id);
+    return found;
   }
 
   app.post(
@@ -148,8 +114,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = as
       },
     },
     async (request, reply) => {
-      const { next } = await touch(request.params.id, request.principal, { kind: 'heartbeat' });
-      await metadata.applyStates([next.write], next.events);
+      await monitor.heartbeat(await contextOf(request.params.id, request.principal));
       return reply.status(204).send(null);
     },
   );
@@ -168,7 +133,6 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = as
     },
     async (request, reply) => {
       const { id } = request.params;
-      const nowIso = new Date(clock()).toISOString();
       const seenNames = new Map<string, number>();
       const duplicates: ErrorDetail[] = [];
       request.body.forEach((c, i) => {
@@ -176,37 +140,13 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = as
         seenNames.set(c.name, i);
       });
       if (duplicates.length > 0) throw badRequest('each check may appear once per report', duplicates);
-      const checks: HealthCheckType[] = request.body.map((c) => ({
-        name: c.name,
-        status: c.status,
-        message: c.message ?? null,
-        timestamp: c.timestamp ? toUtcIso(c.timestamp) : nowIso,
-        execution_time_ms: c.execution_time_ms,
-      }));
-      const { ctx: agent, next } = await touch(id, request.principal, { kind: 'health', checks });
-      const previous = { ...((agent.state.snapshot as { reported_checks?: Record<string, boolean> }).reported_checks ?? {}) };
-      const failing = checks.filter((c) => !c.status);
-      // A check that starts failing is an event; one that keeps failing is not a new one.
-      const events = [
-        ...next.events,
-        ...failing
-          .filter((c) => previous[c.name] !== false)
-          .map((c) =>
-            newEvent('health_check_failed', `health check ${c.name} failed${c.message ? `: ${c.message}` : ''}`, {
-              agent_id: id,
-              nowMs: clock(),
-              severity: 'warning',
-              data: { check: c.name, message: c.message, execution_time_ms: c.execution_time_ms },
-            }),
-          ),
-      ];
-      await metadata.saveHealthChecks(id, checks);
-      await metadata.applyStates([next.write], events);
+      const agent = await contextOf(id, request.principal);
+      const step = await monitor.reportHealth(agent, request.body);
       return reply.status(202).send({
-        accepted: checks.length,
-        failing: failing.map((c) => c.name),
-        health_score: next.score,
-        status: next.write.status ?? agent.status,
+        accepted: request.body.length,
+        failing: request.body.filter((c) => !c.status).map((c) => c.name),
+        health_score: step.score,
+        status: step.status,
       });
     },
   );

@@ -112,6 +112,8 @@ export interface AgentPatch {
 /** What the ingest path needs to know about an agent, fetched in one round trip per request. */
 export interface IngestContext {
   id: string;
+  /** The agent's name, for alert titles and messages. */
+  name: string;
   keyHash: string | null;
   environment: string;
   deployment_type: AgentInfo['deployment_type'];
@@ -127,6 +129,41 @@ export interface AgentStateWrite {
   last_seen?: string;
   status?: AgentStatus;
   state: AgentState;
+}
+
+/**
+ * An alert as agentmon keeps it: the seed's Alert plus its identity (fingerprint), acknowledgement
+ * and notification bookkeeping.
+ */
+export interface AlertRecord extends Alert {
+  /** Stable identity of what the alert is about: sha256 of agent_id and metric_name (engine/alerts.ts). */
+  fingerprint: string;
+  acknowledged_at: string | null;
+  acknowledged_by: string | null;
+  ack_comment: string | null;
+  /** Last time the alert changed (value, severity, state). */
+  updated_at: string;
+  /** Last time a notification about it was sent; null if never. */
+  last_notified_at: string | null;
+}
+
+/** Alert rows to write with a batch of agent states. */
+export interface AlertWrites {
+  /** New alerts. One active alert per fingerprint: an insert whose fingerprint already has an active alert is skipped. */
+  insert: readonly AlertRecord[];
+  /** Changed alerts (matched by id; every field but id is written). */
+  update: readonly AlertRecord[];
+}
+
+/** A place notifications go. */
+export interface NotificationTarget {
+  id: string;
+  name: string;
+  /** webhook: generic JSON; slack: Slack-compatible incoming-webhook payload. */
+  kind: 'webhook' | 'slack';
+  url: string;
+  enabled: boolean;
+  created_at: string;
 }
 
 /** Filter of the alert list. */
@@ -168,8 +205,8 @@ export interface MetadataStore {
   deleteAgent(id: string, event: SystemEvent): Promise<boolean>;
   /** Ingest context of each known id; unknown ids are absent from the map. */
   getIngestContexts(ids: readonly string[]): Promise<Map<string, IngestContext>>;
-  /** Writes new derived states and events in one transaction. */
-  applyStates(writes: readonly AgentStateWrite[], events: readonly SystemEvent[]): Promise<void>;
+  /** Writes new derived states, events and alert changes in one transaction. */
+  applyStates(writes: readonly AgentStateWrite[], events: readonly SystemEvent[], alerts?: AlertWrites): Promise<void>;
   /** Every agent's ingest context (the sweeper's view). */
   listIngestContexts(): Promise<IngestContext[]>;
 
@@ -181,12 +218,30 @@ export interface MetadataStore {
   saveHealthChecks(agentId: string, checks: readonly HealthCheck[]): Promise<void>;
   getHealthChecks(agentId: string): Promise<HealthCheck[]>;
 
-  insertAlert(alert: Alert): Promise<void>;
+  insertAlert(alert: AlertRecord): Promise<void>;
   /** Updates every field of an existing alert but its id. */
-  updateAlert(alert: Alert): Promise<void>;
-  getAlert(id: string): Promise<Alert | null>;
+  updateAlert(alert: AlertRecord): Promise<void>;
+  getAlert(id: string): Promise<AlertRecord | null>;
   /** Newest first. */
-  listAlerts(filter: AlertFilter): Promise<{ items: Alert[]; total: number }>;
+  listAlerts(filter: AlertFilter): Promise<{ items: AlertRecord[]; total: number }>;
+  /** Every active alert of the given agents (all agents when null), in one query. */
+  getActiveAlerts(agentIds: readonly string[] | null): Promise<AlertRecord[]>;
+  /** Deletes at most `limit` resolved alerts of the agent created before `beforeIso`; returns how many went. */
+  deleteResolvedAlertsBefore(agentId: string, beforeIso: string, limit: number): Promise<number>;
+  /** Deletes at most `limit` events of the agent (null: events about no agent) before `beforeIso`. */
+  deleteEventsBefore(agentId: string | null, beforeIso: string, limit: number): Promise<number>;
+
+  listNotificationTargets(): Promise<NotificationTarget[]>;
+  getNotificationTarget(id: string): Promise<NotificationTarget | null>;
+  insertNotificationTarget(target: NotificationTarget): Promise<void>;
+  /** False when there was no such target. */
+  deleteNotificationTarget(id: string): Promise<boolean>;
+
+  /**
+   * Takes the named lock shared by all instances on this store (PostgreSQL: a session advisory
+   * lock), or returns null at once when another holder has it. The release function frees it.
+   */
+  tryLock(name: string): Promise<(() => Promise<void>) | null>;
 
   insertEvents(events: readonly SystemEvent[]): Promise<void>;
   /** Newest first. */
@@ -251,6 +306,8 @@ export interface SeriesStore {
   deleteAgent(agentId: string): Promise<number>;
   /** Deletes at most `limit` payloads of `agentId` older than `beforeMs`; returns how many went. */
   deleteOlderThan(agentId: string, beforeMs: number, limit: number): Promise<number>;
+  /** Every agent id that has points (deregistered agents' included: retention needs them). */
+  agentIds(): Promise<string[]>;
   /** Payloads stored, and the store's size on disk when it can tell. */
   stats(): Promise<{ points: number; bytes: number | null }>;
 }

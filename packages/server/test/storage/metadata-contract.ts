@@ -6,14 +6,16 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { AgentInfo, Alert, HealthCheck, MonitoringConfig, SystemEvent } from '@agentmon/schema';
+import type { AgentInfo, HealthCheck, MonitoringConfig, SystemEvent } from '@agentmon/schema';
 import type {
   AgentFilter,
   AgentRecord,
   AlertFilter,
+  AlertRecord,
   AgentState,
   EventFilter,
   MetadataStore,
+  NotificationTarget,
   RegistrationResult,
   RegistrationWrite,
 } from '../../src/storage/ports.js';
@@ -110,7 +112,8 @@ function event(overrides: Partial<SystemEvent> = {}): SystemEvent {
   };
 }
 
-function alert(overrides: Partial<Alert> & Pick<Alert, 'agent_id'>): Alert {
+/** An active, unacknowledged alert with a fingerprint of its own unless one is given. */
+function alert(overrides: Partial<AlertRecord> & Pick<AlertRecord, 'agent_id'>): AlertRecord {
   return {
     id: randomUUID(),
     severity: 'warning',
@@ -122,6 +125,29 @@ function alert(overrides: Partial<Alert> & Pick<Alert, 'agent_id'>): Alert {
     created_at: at(0),
     resolved_at: null,
     is_active: true,
+    fingerprint: `fp-${randomUUID()}`,
+    acknowledged_at: null,
+    acknowledged_by: null,
+    ack_comment: null,
+    updated_at: at(0),
+    last_notified_at: null,
+    ...overrides,
+  };
+}
+
+/** The alert resolved at `minutes`, as the engine resolves one. */
+function resolvedAt(a: AlertRecord, minutes: number): AlertRecord {
+  return { ...a, is_active: false, resolved_at: at(minutes), updated_at: at(minutes) };
+}
+
+function target(overrides: Partial<NotificationTarget> = {}): NotificationTarget {
+  return {
+    id: randomUUID(),
+    name: 'ops webhook',
+    kind: 'webhook',
+    url: 'https://hooks.example.test/agentmon',
+    enabled: true,
+    created_at: at(0),
     ...overrides,
   };
 }
@@ -592,6 +618,7 @@ export function metadataContract(name: string, open: OpenMetadataStore): void {
         assert.equal(contexts.size, 2);
         assert.deepEqual(contexts.get(a.id), {
           id: a.id,
+          name: 'a',
           keyHash: 'key-a',
           environment: 'prod',
           deployment_type: 'kubernetes',
@@ -601,6 +628,7 @@ export function metadataContract(name: string, open: OpenMetadataStore): void {
         });
         assert.deepEqual(contexts.get(b.id), {
           id: b.id,
+          name: 'b',
           keyHash: 'key-b',
           environment: 'dev',
           deployment_type: 'local',
@@ -721,37 +749,91 @@ export function metadataContract(name: string, open: OpenMetadataStore): void {
       // -------------------------------------------------------------- alerts
 
       describe('alerts', () => {
-        let a1: Alert;
-        let a2: Alert;
-        let a3: Alert;
-        let a4: Alert;
-        let a5: Alert;
+        let agentA: string;
+        let agentB: string;
+        let a1: AlertRecord;
+        let a2: AlertRecord;
+        let a3: AlertRecord;
+        let a4: AlertRecord;
+        let a5: AlertRecord;
 
         beforeEach(async () => {
-          const a = await register(store, { name: 'a' });
-          const b = await register(store, { name: 'b' });
-          a1 = alert({ id: 'alert-1', agent_id: a.id, severity: 'critical', created_at: at(1) });
-          a2 = alert({ id: 'alert-2', agent_id: a.id, severity: 'warning', created_at: at(2), resolved_at: at(3), is_active: false });
-          a3 = alert({ id: 'alert-3', agent_id: b.id, severity: 'critical', created_at: at(3), metric_name: null, threshold: null, current_value: null });
-          a4 = alert({ id: 'alert-4', agent_id: a.id, severity: 'info', created_at: at(4) });
-          a5 = alert({ id: 'alert-5', agent_id: b.id, severity: 'warning', created_at: at(4) });
+          agentA = (await register(store, { name: 'a' })).id;
+          agentB = (await register(store, { name: 'b' })).id;
+          a1 = alert({ id: 'alert-1', agent_id: agentA, severity: 'critical', created_at: at(1), updated_at: at(1) });
+          a2 = alert({
+            id: 'alert-2',
+            agent_id: agentA,
+            severity: 'warning',
+            created_at: at(2),
+            resolved_at: at(3),
+            is_active: false,
+            fingerprint: 'fp-a-memory',
+            acknowledged_at: at(2.5),
+            acknowledged_by: 'oncall@example.test',
+            ack_comment: 'looking into it',
+            updated_at: at(3),
+            last_notified_at: at(2.25),
+          });
+          a3 = alert({ id: 'alert-3', agent_id: agentB, severity: 'critical', created_at: at(3), metric_name: null, threshold: null, current_value: null });
+          a4 = alert({ id: 'alert-4', agent_id: agentA, severity: 'info', created_at: at(4) });
+          a5 = alert({ id: 'alert-5', agent_id: agentB, severity: 'warning', created_at: at(4) });
           for (const x of [a3, a1, a5, a2, a4]) await store.insertAlert(x);
         });
 
         const ids = async (filter: Partial<AlertFilter>): Promise<string[]> =>
           (await store.listAlerts({ offset: 0, limit: 50, ...filter })).items.map((x) => x.id);
 
-        it('reads an alert back as written', async () => {
+        it('reads an alert back as written, every field included', async () => {
+          assert.deepEqual(await store.getAlert(a1.id), a1);
           assert.deepEqual(await store.getAlert(a2.id), a2);
           assert.deepEqual(await store.getAlert(a3.id), a3);
           assert.equal(await store.getAlert('nobody'), null);
         });
 
-        it('updates every field but the id', async () => {
-          const resolved: Alert = { ...a1, is_active: false, resolved_at: at(9), current_value: 42.5, title: 'CPU was high', severity: 'warning' };
-          await store.updateAlert(resolved);
-          assert.deepEqual(await store.getAlert(a1.id), resolved);
+        it('stores alert timestamps given with an offset as UTC with milliseconds', async () => {
+          const offset = alert({
+            agent_id: agentA,
+            created_at: '2026-01-01T02:00:00+02:00',
+            updated_at: '2026-01-01T02:00:01.5+02:00',
+            acknowledged_at: '2026-01-01T02:00:02+02:00',
+            last_notified_at: '2026-01-01T02:00:03+02:00',
+            resolved_at: '2026-01-01T02:00:04+02:00',
+            is_active: false,
+          });
+          await store.insertAlert(offset);
+          assert.deepEqual(await store.getAlert(offset.id), {
+            ...offset,
+            created_at: '2026-01-01T00:00:00.000Z',
+            updated_at: '2026-01-01T00:00:01.500Z',
+            acknowledged_at: '2026-01-01T00:00:02.000Z',
+            last_notified_at: '2026-01-01T00:00:03.000Z',
+            resolved_at: '2026-01-01T00:00:04.000Z',
+          });
+        });
+
+        it('updates every field but the id, bookkeeping included, and back to null', async () => {
+          const changed: AlertRecord = {
+            ...a1,
+            is_active: false,
+            resolved_at: at(9),
+            current_value: 42.5,
+            title: 'CPU was high',
+            severity: 'warning',
+            fingerprint: 'fp-moved',
+            acknowledged_at: at(8),
+            acknowledged_by: 'me',
+            ack_comment: 'known',
+            updated_at: at(9),
+            last_notified_at: at(8.5),
+          };
+          await store.updateAlert(changed);
+          assert.deepEqual(await store.getAlert(a1.id), changed);
           assert.deepEqual(await ids({ active: true }), ['alert-5', 'alert-4', 'alert-3']);
+
+          const cleared: AlertRecord = { ...a2, acknowledged_at: null, acknowledged_by: null, ack_comment: null, last_notified_at: null, updated_at: at(10) };
+          await store.updateAlert(cleared);
+          assert.deepEqual(await store.getAlert(a2.id), cleared);
         });
 
         it('lists newest first, ties by id, and filters', async () => {
@@ -762,14 +844,14 @@ export function metadataContract(name: string, open: OpenMetadataStore): void {
             ['alert-5', 'alert-4', 'alert-3', 'alert-2', 'alert-1'],
           );
           assert.deepEqual(all.items[3], a2);
-          assert.deepEqual(await ids({ agent_id: a1.agent_id }), ['alert-4', 'alert-2', 'alert-1']);
+          assert.deepEqual(await ids({ agent_id: agentA }), ['alert-4', 'alert-2', 'alert-1']);
           assert.deepEqual(await ids({ active: true }), ['alert-5', 'alert-4', 'alert-3', 'alert-1']);
           assert.deepEqual(await ids({ active: false }), ['alert-2']);
           assert.deepEqual(await ids({ severity: 'critical' }), ['alert-3', 'alert-1']);
           assert.deepEqual(await ids({ since: at(2) }), ['alert-5', 'alert-4', 'alert-3', 'alert-2']);
           assert.deepEqual(await ids({ until: at(3) }), ['alert-2', 'alert-1']);
           assert.deepEqual(await ids({ since: at(2), until: at(4) }), ['alert-3', 'alert-2']);
-          assert.deepEqual(await ids({ agent_id: a1.agent_id, active: true, severity: 'info' }), ['alert-4']);
+          assert.deepEqual(await ids({ agent_id: agentA, active: true, severity: 'info' }), ['alert-4']);
         });
 
         it('pages, every page counting the whole match', async () => {
@@ -785,6 +867,259 @@ export function metadataContract(name: string, open: OpenMetadataStore): void {
             active.items.map((x) => x.id),
             ['alert-1'],
           );
+        });
+
+        it('gets the active alerts of the given agents (all when null) by agent, then creation', async () => {
+          const a0 = alert({ id: 'alert-0', agent_id: agentA, created_at: at(0.5), last_notified_at: at(0.75) });
+          await store.insertAlert(a0);
+          const ofA = [a0, a1, a4];
+          const ofB = [a3, a5];
+          const both = agentA < agentB ? [...ofA, ...ofB] : [...ofB, ...ofA];
+          assert.deepEqual(await store.getActiveAlerts([agentA]), ofA);
+          assert.deepEqual(await store.getActiveAlerts([agentB, 'nobody', agentA]), both);
+          assert.deepEqual(await store.getActiveAlerts(null), both);
+          assert.deepEqual(await store.getActiveAlerts([]), []);
+          assert.deepEqual(await store.getActiveAlerts(['nobody']), []);
+
+          await store.updateAlert(resolvedAt(a3, 9));
+          assert.deepEqual(await store.getActiveAlerts([agentB]), [a5]);
+        });
+
+        it('refuses a second active alert with a fingerprint, while resolved ones may share it', async () => {
+          const first = alert({ agent_id: agentA, fingerprint: 'fp-a-cpu' });
+          await store.insertAlert(first);
+          await assert.rejects(store.insertAlert(alert({ agent_id: agentA, fingerprint: 'fp-a-cpu' })));
+
+          const old = alert({ agent_id: agentA, fingerprint: 'fp-a-cpu', is_active: false, resolved_at: at(1) });
+          await store.insertAlert(old);
+          await store.updateAlert(resolvedAt(first, 5));
+          const next = alert({ agent_id: agentA, fingerprint: 'fp-a-cpu', created_at: at(6) });
+          await store.insertAlert(next);
+          assert.deepEqual(
+            (await store.getActiveAlerts([agentA])).filter((x) => x.fingerprint === 'fp-a-cpu'),
+            [next],
+          );
+        });
+      });
+
+      // -------------------------------------------------------------- alerts written with states
+
+      describe('applyStates with alerts', () => {
+        let agent: AgentRecord;
+
+        beforeEach(async () => {
+          agent = await register(store, { name: 'a' });
+        });
+
+        it('writes states, alert inserts and updates, and events together', async () => {
+          const open = alert({ agent_id: agent.id, fingerprint: 'fp-mem', metric_name: 'memory_usage_percent', created_at: at(1) });
+          await store.insertAlert(open);
+          const fired = alert({ agent_id: agent.id, fingerprint: 'fp-cpu', created_at: at(2), updated_at: at(2), last_notified_at: at(2) });
+          const done = { ...resolvedAt(open, 2), acknowledged_at: at(1.5), acknowledged_by: 'me', ack_comment: 'ok', last_notified_at: at(2) };
+          const changed = event({ agent_id: agent.id, type: 'alert_triggered', timestamp: at(2) });
+          await store.applyStates(
+            [{ agent_id: agent.id, last_seen: at(2), status: 'warning', state: state({ health_score: 0.3 }) }],
+            [changed],
+            { insert: [fired], update: [done] },
+          );
+          assert.equal((await store.getAgent(agent.id))?.state.health_score, 0.3);
+          assert.deepEqual(await store.getAlert(fired.id), fired);
+          assert.deepEqual(await store.getAlert(open.id), done);
+          assert.deepEqual(await store.getActiveAlerts([agent.id]), [fired]);
+          assert.deepEqual(await store.listEvents({ limit: 10, type: 'alert_triggered' }), [changed]);
+
+          await store.applyStates([], [], { insert: [], update: [] });
+          await store.applyStates([], [], { insert: [], update: [{ ...fired, current_value: 99 }] });
+          assert.equal((await store.getAlert(fired.id))?.current_value, 99);
+        });
+
+        it('skips an insert whose fingerprint already has an active alert, stored or earlier in the batch', async () => {
+          const first = alert({ agent_id: agent.id, fingerprint: 'fp-cpu', created_at: at(1) });
+          await store.applyStates([], [], { insert: [first], update: [] });
+
+          const again = alert({ agent_id: agent.id, fingerprint: 'fp-cpu', created_at: at(2) });
+          const other = alert({ agent_id: agent.id, fingerprint: 'fp-disk', created_at: at(2) });
+          const twin = alert({ agent_id: agent.id, fingerprint: 'fp-disk', created_at: at(3) });
+          await store.applyStates([{ agent_id: agent.id, state: state({ health_score: 0.2 }) }], [], { insert: [again, other, twin], update: [] });
+
+          assert.equal(await store.getAlert(again.id), null);
+          assert.equal(await store.getAlert(twin.id), null);
+          assert.deepEqual(await store.getActiveAlerts([agent.id]), [first, other]);
+          assert.equal((await store.getAgent(agent.id))?.state.health_score, 0.2, 'the rest of the batch still lands');
+        });
+
+        it('accepts a new active alert for a fingerprint once the old one is resolved, even in the same batch', async () => {
+          const first = alert({ agent_id: agent.id, fingerprint: 'fp-cpu', created_at: at(1) });
+          await store.applyStates([], [], { insert: [first], update: [] });
+          const second = alert({ agent_id: agent.id, fingerprint: 'fp-cpu', created_at: at(3) });
+          await store.applyStates([], [], { insert: [second], update: [resolvedAt(first, 2)] });
+          assert.deepEqual(await store.getActiveAlerts([agent.id]), [second]);
+
+          await store.applyStates([], [], { insert: [], update: [resolvedAt(second, 4)] });
+          const third = alert({ agent_id: agent.id, fingerprint: 'fp-cpu', created_at: at(5) });
+          await store.applyStates([], [], { insert: [third], update: [] });
+          assert.deepEqual(await store.getActiveAlerts([agent.id]), [third]);
+          assert.equal((await store.listAlerts({ agent_id: agent.id, offset: 0, limit: 10 })).total, 3);
+        });
+
+        it('skips alerts of an agent that is gone, writing the rest', async () => {
+          const gone = await register(store, { name: 'gone' });
+          const kept = alert({ agent_id: gone.id });
+          await store.insertAlert(kept);
+          assert.equal(await store.deleteAgent(gone.id, event({ type: 'agent_deregistered' })), true);
+
+          const orphan = alert({ agent_id: gone.id });
+          const never = alert({ agent_id: 'never-registered' });
+          const fine = alert({ agent_id: agent.id });
+          await store.applyStates(
+            [
+              { agent_id: gone.id, state: state() },
+              { agent_id: agent.id, state: state({ health_score: 0.6 }) },
+            ],
+            [],
+            { insert: [orphan, never, fine], update: [resolvedAt(kept, 3)] },
+          );
+          assert.equal(await store.getAlert(orphan.id), null);
+          assert.equal(await store.getAlert(never.id), null);
+          assert.equal(await store.getAlert(kept.id), null);
+          assert.deepEqual(await store.getAlert(fine.id), fine);
+          assert.equal((await store.getAgent(agent.id))?.state.health_score, 0.6);
+        });
+
+        it('writes nothing of the batch when one of its alerts fails', async () => {
+          const taken = alert({ agent_id: agent.id });
+          await store.insertAlert(taken);
+          const fresh = alert({ agent_id: agent.id });
+          const clash = alert({ id: taken.id, agent_id: agent.id });
+          await assert.rejects(
+            store.applyStates(
+              [{ agent_id: agent.id, status: 'error', state: state({ health_score: 0.1 }) }],
+              [event({ agent_id: agent.id, type: 'alert_triggered' })],
+              { insert: [fresh, clash], update: [] },
+            ),
+          );
+          const now = await store.getAgent(agent.id);
+          assert.equal(now?.status, 'unknown');
+          assert.deepEqual(now?.state, NEW_STATE);
+          assert.equal(await store.getAlert(fresh.id), null);
+          assert.deepEqual(await store.getAlert(taken.id), taken);
+          assert.deepEqual(await store.listEvents({ limit: 10, type: 'alert_triggered' }), []);
+        });
+      });
+
+      // -------------------------------------------------------------- retention
+
+      describe('retention', () => {
+        it('deletes resolved alerts of one agent created before the cutoff, at most limit at a time', async () => {
+          const a = (await register(store, { name: 'a' })).id;
+          const b = (await register(store, { name: 'b' })).id;
+          const old = [1, 2, 3, 4, 5].map((m) => alert({ agent_id: a, created_at: at(m), is_active: false, resolved_at: at(m + 0.5) }));
+          const atCutoff = alert({ agent_id: a, created_at: at(6), is_active: false, resolved_at: at(7) });
+          const active = alert({ agent_id: a, created_at: at(1) });
+          const otherAgent = alert({ agent_id: b, created_at: at(1), is_active: false, resolved_at: at(2) });
+          for (const x of [...old, atCutoff, active, otherAgent]) await store.insertAlert(x);
+
+          assert.equal(await store.deleteResolvedAlertsBefore(a, at(6), 0), 0);
+          assert.equal(await store.deleteResolvedAlertsBefore(a, at(6), 2), 2);
+          assert.equal((await store.listAlerts({ agent_id: a, offset: 0, limit: 50 })).total, 5);
+          let rounds = 0;
+          for (let n = -1; n !== 0; rounds += 1) n = await store.deleteResolvedAlertsBefore(a, at(6), 2);
+          assert.equal(rounds, 3, 'two more rows, then one, then none');
+
+          const left = (await store.listAlerts({ offset: 0, limit: 50 })).items.map((x) => x.id).sort();
+          assert.deepEqual(left, [atCutoff.id, active.id, otherAgent.id].sort());
+          assert.equal(await store.deleteResolvedAlertsBefore('nobody', at(60), 10), 0);
+          assert.equal(await store.deleteResolvedAlertsBefore(b, '2026-01-01T01:00:00+01:00', 10), 0, 'the cutoff is a UTC instant');
+          assert.equal(await store.deleteResolvedAlertsBefore(b, at(60), 10), 1);
+        });
+
+        it('deletes events of one agent, or of no agent, before the cutoff, at most limit at a time', async () => {
+          const a = (await register(store, { name: 'a', registered_at: at(0) })).id;
+          const b = (await register(store, { name: 'b', registered_at: at(0) })).id;
+          // Registration wrote one event per agent at at(0).
+          const ofA = [1, 2, 3, 4].map((m) => event({ agent_id: a, timestamp: at(m) }));
+          const ofB = [1, 2].map((m) => event({ agent_id: b, timestamp: at(m) }));
+          const ofNone = [1, 2, 5].map((m) => event({ agent_id: null, timestamp: at(m) }));
+          await store.insertEvents([...ofA, ...ofB, ...ofNone]);
+          const count = async (filter: Partial<EventFilter>): Promise<number> => (await store.listEvents({ limit: 100, ...filter })).length;
+
+          assert.equal(await store.deleteEventsBefore(a, at(3), 0), 0);
+          assert.equal(await store.deleteEventsBefore(a, at(3), 2), 2);
+          assert.equal(await store.deleteEventsBefore(a, at(3), 2), 1);
+          assert.equal(await store.deleteEventsBefore(a, at(3), 2), 0);
+          assert.deepEqual(
+            (await store.listEvents({ limit: 100, agent_id: a })).map((e) => e.id),
+            [ofA[3]?.id, ofA[2]?.id],
+          );
+          assert.equal(await count({ agent_id: b }), 3, "the other agent's events stay");
+          assert.equal(await count({}), 3 + 2 + 3);
+
+          assert.equal(await store.deleteEventsBefore(null, at(5), 10), 2);
+          assert.deepEqual(
+            (await store.listEvents({ limit: 100 })).filter((e) => e.agent_id === null).map((e) => e.id),
+            [ofNone[2]?.id],
+          );
+          assert.equal(await count({ agent_id: b }), 3, 'events of no agent are not events of every agent');
+          assert.equal(await store.deleteEventsBefore(b, '2026-01-01T01:01:00+01:00', 10), 1, 'the cutoff is a UTC instant');
+        });
+      });
+
+      // -------------------------------------------------------------- notification targets
+
+      describe('notification targets', () => {
+        it('inserts, lists by creation then id, gets and deletes', async () => {
+          assert.deepEqual(await store.listNotificationTargets(), []);
+          const slack = target({ id: 'target-b', name: 'team channel', kind: 'slack', url: 'https://hooks.slack.test/T/B/x', created_at: at(2) });
+          const hook = target({ id: 'target-c', created_at: at(1) });
+          const off = target({ id: 'target-a', name: 'paused', enabled: false, created_at: at(2) });
+          for (const t of [slack, hook, off]) await store.insertNotificationTarget(t);
+
+          assert.deepEqual(await store.listNotificationTargets(), [hook, off, slack]);
+          assert.deepEqual(await store.getNotificationTarget('target-a'), off);
+          assert.deepEqual(await store.getNotificationTarget('target-b'), slack);
+          assert.equal(await store.getNotificationTarget('nobody'), null);
+
+          assert.equal(await store.deleteNotificationTarget('target-c'), true);
+          assert.equal(await store.deleteNotificationTarget('target-c'), false);
+          assert.equal(await store.deleteNotificationTarget('nobody'), false);
+          assert.deepEqual(await store.listNotificationTargets(), [off, slack]);
+        });
+
+        it('stores created_at as UTC and refuses an unknown kind or a taken id', async () => {
+          const t = target({ created_at: '2026-01-01T02:00:00.25+02:00' });
+          await store.insertNotificationTarget(t);
+          assert.equal((await store.getNotificationTarget(t.id))?.created_at, '2026-01-01T00:00:00.250Z');
+          await assert.rejects(store.insertNotificationTarget(target({ kind: 'email' as NotificationTarget['kind'] })));
+          await assert.rejects(store.insertNotificationTarget(target({ id: t.id })));
+          assert.equal((await store.listNotificationTargets()).length, 1);
+        });
+      });
+
+      // -------------------------------------------------------------- locks
+
+      describe('tryLock', () => {
+        it('gives a name to one holder at a time, and again once released', async () => {
+          const release = await store.tryLock('retention');
+          assert.ok(release, 'a free lock is taken');
+          assert.equal(await store.tryLock('retention'), null, 'a held lock is refused at once');
+          const other = await store.tryLock('rollups');
+          assert.ok(other, 'other names are other locks');
+
+          await release();
+          const again = await store.tryLock('retention');
+          assert.ok(again, 'a released lock can be taken again');
+
+          await release();
+          assert.equal(await store.tryLock('retention'), null, "a second release must not free the next holder's lock");
+          await again();
+          await other();
+          const last = await store.tryLock('retention');
+          assert.ok(last);
+          await last();
+        });
+
+        it('frees held locks when the store closes', async () => {
+          assert.ok(await store.tryLock('held-at-close'));
         });
       });
 

@@ -9,21 +9,29 @@ import { randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import { openPostgresPool } from '../../src/storage/postgres/pool.js';
 import { PostgresMetadataStore } from '../../src/storage/postgres/metadata.js';
+import { POSTGRES_METADATA_MIGRATIONS } from '../../src/storage/postgres/metadata-migrations.js';
 import { metadataContract } from './metadata-contract.js';
 
 const url = process.env.AGENTMON_TEST_DATABASE_URL;
 const SKIP = 'AGENTMON_TEST_DATABASE_URL is not set';
 
-/** A pool confined to a new schema `t_meta_<hex>`; cleanup drops the schema, then ends the pool. */
+/**
+ * A pool confined to a new schema `t_meta_<hex>`; cleanup drops the schema, then ends the pool. A
+ * client still checked out once the stores are closed (a lock never freed) fails cleanup by name
+ * rather than leaving pool.end() waiting for it forever.
+ */
 async function openSchema(connectionString: string): Promise<{ pool: Pool; schema: string; cleanup: () => Promise<void> }> {
   const schema = `t_meta_${randomBytes(6).toString('hex')}`;
   const pool = await openPostgresPool({ connectionString, schema });
   const cleanup = async (): Promise<void> => {
+    const checkedOut = pool.totalCount - pool.idleCount;
     try {
       await pool.query(`DROP SCHEMA ${schema} CASCADE`);
     } finally {
-      await pool.end();
+      if (checkedOut === 0) await pool.end();
+      else void pool.end();
     }
+    if (checkedOut > 0) throw new Error(`${checkedOut} client(s) still checked out after the store closed`);
   };
   return { pool, schema, cleanup };
 }
@@ -35,6 +43,9 @@ if (url === undefined || url === '') {
   });
   describe('PostgreSQL metadata schema', () => {
     it('is the seed DDL plus agentmon tables', { skip: SKIP }, () => undefined);
+  });
+  describe('PostgreSQL metadata locks', () => {
+    it('are shared by the stores on one schema', { skip: SKIP }, () => undefined);
   });
 } else {
   metadataContract('postgres', async () => {
@@ -75,7 +86,16 @@ if (url === undefined || url === '') {
         expectType('monitoring_configs', 'thresholds', 'jsonb');
         expectType('alerts', 'title', 'varchar(500)', 'NO');
         expectType('alerts', 'threshold', 'double precision');
-        expectType('alerts', 'fingerprint', 'text');
+        expectType('alerts', 'fingerprint', 'text', 'NO');
+        expectType('alerts', 'acknowledged_at', 'timestamp with time zone');
+        expectType('alerts', 'acknowledged_by', 'text');
+        expectType('alerts', 'ack_comment', 'text');
+        expectType('alerts', 'updated_at', 'timestamp with time zone', 'NO');
+        expectType('alerts', 'last_notified_at', 'timestamp with time zone');
+        expectType('alerts', 'is_active', 'boolean');
+        expectType('notification_targets', 'kind', 'varchar(20)', 'NO');
+        expectType('notification_targets', 'enabled', 'boolean', 'NO');
+        expectType('notification_targets', 'created_at', 'timestamp with time zone', 'NO');
         expectType('system_events', 'type', 'varchar(100)', 'NO');
         expectType('system_events', 'data', 'jsonb');
         expectType('agent_state', 'snapshot', 'jsonb', 'NO');
@@ -85,7 +105,10 @@ if (url === undefined || url === '') {
         assert.equal(column('system_events', 'source')?.column_default, "'monitor_system'::character varying");
         assert.equal(column('monitoring_configs', 'metrics_interval_seconds')?.column_default, '60');
 
-        const indexes = await pool.query<{ indexname: string }>('SELECT indexname FROM pg_indexes WHERE schemaname = $1', [schema]);
+        const indexes = await pool.query<{ indexname: string; indexdef: string }>(
+          'SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1',
+          [schema],
+        );
         const names = indexes.rows.map((r) => r.indexname);
         for (const seed of [
           'idx_agents_status',
@@ -96,10 +119,15 @@ if (url === undefined || url === '') {
           'idx_alerts_created_at',
           'idx_system_events_timestamp',
           'idx_system_events_type',
-          'idx_alerts_fingerprint',
+          'idx_agents_identity',
+          'idx_system_events_agent_time',
+          'idx_alerts_agent_active_created',
+          'uq_alerts_active_fingerprint',
         ]) {
           assert.ok(names.includes(seed), `missing index ${seed}`);
         }
+        const unique = indexes.rows.find((r) => r.indexname === 'uq_alerts_active_fingerprint')?.indexdef ?? '';
+        assert.match(unique, /^CREATE UNIQUE INDEX .* \(fingerprint\) WHERE is_active$/);
 
         const rules = await pool.query<{ table_name: string; delete_rule: string }>(
           `SELECT tc.table_name, rc.delete_rule
@@ -134,6 +162,32 @@ if (url === undefined || url === '') {
       }
     });
 
+    it('adopts seed alerts, giving each a fingerprint of its own', async () => {
+      const { pool, cleanup } = await openSchema(url);
+      const store = new PostgresMetadataStore({ pool });
+      try {
+        // A database made with the seed's DDL by another tool: no agentmon_migrations yet.
+        await pool.query(POSTGRES_METADATA_MIGRATIONS[0]?.up ?? '');
+        await pool.query(`
+          INSERT INTO agents (id, name, type, version, deployment_type, host, environment) VALUES ('a', 'a', 'llm_agent', '1', 'docker', 'h', 'prod');
+          INSERT INTO alerts (id, agent_id, severity, title, message, created_at, resolved_at, is_active)
+          VALUES ('old-1', 'a', 'warning', 't', 'm', '2026-01-01T00:00:00Z', NULL, TRUE),
+                 ('old-2', 'a', 'warning', 't', 'm', '2026-01-01T00:01:00Z', '2026-01-01T00:05:00Z', FALSE)`);
+        assert.ok((await store.migrate()).includes(2));
+        const old = await store.getAlert('old-1');
+        assert.equal(old?.fingerprint, 'legacy:old-1');
+        assert.equal(old?.updated_at, '2026-01-01T00:00:00.000Z');
+        assert.equal((await store.getAlert('old-2'))?.updated_at, '2026-01-01T00:05:00.000Z');
+        assert.deepEqual(
+          (await store.getActiveAlerts(null)).map((x) => x.id),
+          ['old-1'],
+        );
+      } finally {
+        await store.close();
+        await cleanup();
+      }
+    });
+
     it('leaves the pool it was given open', async () => {
       const { pool, cleanup } = await openSchema(url);
       try {
@@ -143,6 +197,50 @@ if (url === undefined || url === '') {
         assert.equal(rows[0]?.one, 1);
       } finally {
         await cleanup();
+      }
+    });
+  });
+
+  describe('PostgreSQL metadata locks', () => {
+    it('are shared by the stores on one schema, through one pool or two', async () => {
+      const { pool, schema, cleanup } = await openSchema(url);
+      const second = await openPostgresPool({ connectionString: url, schema });
+      const a = new PostgresMetadataStore({ pool });
+      const b = new PostgresMetadataStore({ pool: second });
+      const c = new PostgresMetadataStore({ pool });
+      try {
+        await a.migrate();
+        const release = await a.tryLock('retention');
+        assert.ok(release);
+        assert.equal(await b.tryLock('retention'), null, 'another pool on the schema');
+        assert.equal(await c.tryLock('retention'), null, 'another store on the same pool');
+        await release();
+        await release();
+        const taken = await b.tryLock('retention');
+        assert.ok(taken, 'free once released');
+        assert.equal(await a.tryLock('retention'), null);
+        await b.close();
+        assert.ok(await c.tryLock('retention'), 'closing a store frees its locks');
+        assert.equal(pool.totalCount - pool.idleCount, 1, 'only the held lock keeps a client');
+      } finally {
+        await Promise.all([a.close(), b.close(), c.close()]);
+        await second.end();
+        await cleanup();
+      }
+    });
+
+    it('are apart for stores on different schemas', async () => {
+      const one = await openSchema(url);
+      const two = await openSchema(url);
+      const a = new PostgresMetadataStore({ pool: one.pool });
+      const b = new PostgresMetadataStore({ pool: two.pool });
+      try {
+        assert.ok(await a.tryLock('retention'));
+        assert.ok(await b.tryLock('retention'));
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+        await one.cleanup();
+        await two.cleanup();
       }
     });
   });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteMetadataStore } from '../../src/storage/sqlite/metadata.js';
+import { SQLITE_METADATA_MIGRATIONS, SQLITE_MIGRATIONS_TABLE } from '../../src/storage/sqlite/metadata-migrations.js';
 import { metadataContract } from './metadata-contract.js';
 
 /** A fresh database file in its own temporary folder (WAL files included), removed by cleanup. */
@@ -38,6 +39,7 @@ describe('SQLite metadata schema', () => {
           'alerts',
           'health_checks',
           'monitoring_configs',
+          'notification_targets',
           'settings',
           'system_events',
         ]);
@@ -51,10 +53,19 @@ describe('SQLite metadata schema', () => {
           'idx_alerts_created_at',
           'idx_system_events_timestamp',
           'idx_system_events_type',
-          'idx_alerts_fingerprint',
+          'idx_agents_identity',
+          'idx_system_events_agent_time',
+          'idx_alerts_agent_active_created',
+          'uq_alerts_active_fingerprint',
         ]) {
           assert.ok(indexes.includes(seed), `missing index ${seed}`);
         }
+        const unique = db.prepare("SELECT \"unique\" AS u, partial AS p FROM pragma_index_list('alerts') WHERE name = ?").get('uq_alerts_active_fingerprint');
+        assert.deepEqual(unique, { u: 1, p: 1 }, 'one active alert per fingerprint: a unique partial index');
+        const notNull = (table: string): string[] =>
+          db.prepare(`SELECT name FROM pragma_table_info('${table}') WHERE "notnull" = 1 ORDER BY cid`).pluck().all() as string[];
+        assert.deepEqual(notNull('alerts'), ['severity', 'title', 'message', 'fingerprint', 'updated_at']);
+        assert.deepEqual(notNull('notification_targets'), ['name', 'kind', 'url', 'enabled', 'created_at']);
         const onDelete = (table: string): string[] =>
           (db.prepare(`SELECT on_delete FROM pragma_foreign_key_list('${table}')`).pluck().all() as string[]);
         assert.deepEqual(onDelete('monitoring_configs'), ['CASCADE']);
@@ -69,6 +80,46 @@ describe('SQLite metadata schema', () => {
       } finally {
         db.close();
       }
+    } finally {
+      await store.close();
+      await cleanup();
+    }
+  });
+
+  it('gives alerts written before version 2 a fingerprint of their own and keeps them', async () => {
+    const { store, path, cleanup } = await openTemp();
+    try {
+      const [seed] = SQLITE_METADATA_MIGRATIONS;
+      assert.equal(seed?.version, 1);
+      const db = new Database(path);
+      try {
+        db.exec(SQLITE_MIGRATIONS_TABLE);
+        db.exec(seed.up);
+        db.prepare("INSERT INTO agentmon_migrations (component, version, name) VALUES ('metadata', 1, ?)").run(seed.name);
+        db.exec(`
+          INSERT INTO agents (id, name, type, version, deployment_type, host, environment) VALUES ('a', 'a', 'llm_agent', '1', 'docker', 'h', 'prod');
+          INSERT INTO alerts (id, agent_id, severity, title, message, created_at) VALUES ('old-1', 'a', 'warning', 't', 'm', '2026-01-01T00:00:00.000Z');
+          INSERT INTO alerts (id, agent_id, severity, title, message, created_at) VALUES ('old-2', 'a', 'warning', 't', 'm', '2026-01-01T00:01:00.000Z');`);
+      } finally {
+        db.close();
+      }
+      assert.deepEqual(await store.migrate(), [2]);
+      const old = await store.getAlert('old-1');
+      assert.equal(old?.fingerprint, 'legacy:old-1');
+      assert.equal(old?.updated_at, '2026-01-01T00:00:00.000Z');
+      assert.equal(old?.is_active, true);
+      assert.equal((await store.getActiveAlerts(['a'])).length, 2);
+      await store.deleteAgent('a', {
+        id: 'e',
+        type: 'agent_deregistered',
+        agent_id: 'a',
+        timestamp: '2026-01-01T00:02:00.000Z',
+        data: {},
+        severity: 'info',
+        message: 'gone',
+        source: 'test',
+      });
+      assert.equal(await store.getAlert('old-2'), null, 'the rebuilt table still cascades from agents');
     } finally {
       await store.close();
       await cleanup();

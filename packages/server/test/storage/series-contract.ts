@@ -336,6 +336,12 @@ export function seriesContract(name: string, open: () => Promise<OpenedSeriesSto
       const everything = (): Promise<SeriesRow[]> =>
         store.query(query({ startMs: 0, endMs: T0 + 1000 * MINUTE, metrics: [CPU, Q] }));
 
+      it('lists the agents that have points, in byte order', async () => {
+        assert.deepEqual(await store.agentIds(), []);
+        await store.insert([point('b', T0, { [CPU]: 1 }), point('B', T0, { [CPU]: 1 }), point('a-1', T0, {}), point('b', T0 + 1, {})]);
+        assert.deepEqual(await store.agentIds(), ['B', 'a-1', 'b']);
+      });
+
       it('treats an empty batch as a no-op', async () => {
         await store.insert([]);
         assert.equal((await store.stats()).points, 0);
@@ -406,8 +412,10 @@ export function seriesContract(name: string, open: () => Promise<OpenedSeriesSto
 
       it('deletes every point of an agent', async () => {
         await store.insert(FIXTURE);
+        assert.deepEqual(await store.agentIds(), ['a1', 'a2', 'a3']);
         assert.equal(await store.deleteAgent('a1'), 4);
         assert.equal(await store.deleteAgent('a1'), 0);
+        assert.deepEqual(await store.agentIds(), ['a2', 'a3']);
         assert.equal((await store.stats()).points, FIXTURE.length - 4);
         assert.deepEqual(await store.query(query({ agentIds: ['a1'], metrics: [CPU] })), []);
         const custom = await store.query(query({ startMs: 0, endMs: T0 + 60 * MINUTE, metrics: [Q], aggregation: 'count' }));

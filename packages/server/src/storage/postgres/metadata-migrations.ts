@@ -106,9 +106,10 @@ CREATE INDEX IF NOT EXISTS idx_system_events_type ON system_events(type);
     version: 2,
     name: 'agentmon tables',
     up: `
--- Registration looks agents up by this identity; deleting an agent sets its events' agent_id NULL.
+-- Registration looks agents up by this identity. Events are found by agent and time: an agent's
+-- history, retention deleting it oldest first, and deleting an agent setting its events' agent_id NULL.
 CREATE INDEX idx_agents_identity ON agents(name, environment, host);
-CREATE INDEX idx_system_events_agent_id ON system_events(agent_id);
+CREATE INDEX idx_system_events_agent_time ON system_events(agent_id, timestamp);
 
 CREATE TABLE agent_credentials (
     agent_id VARCHAR(255) PRIMARY KEY REFERENCES agents(id) ON DELETE CASCADE,
@@ -142,8 +143,30 @@ CREATE TABLE settings (
     updated_at TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT NOW()
 );
 
-ALTER TABLE alerts ADD COLUMN fingerprint TEXT;
-CREATE INDEX idx_alerts_fingerprint ON alerts(fingerprint);
+-- alerts gains its identity, acknowledgement and notification bookkeeping. Rows of an adopted seed
+-- database get a fingerprint of their own that no rule produces, so they block nothing.
+ALTER TABLE alerts
+    ADD COLUMN fingerprint TEXT,
+    ADD COLUMN acknowledged_at TIMESTAMP WITH TIME ZONE,
+    ADD COLUMN acknowledged_by TEXT,
+    ADD COLUMN ack_comment TEXT,
+    ADD COLUMN updated_at TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT NOW(),
+    ADD COLUMN last_notified_at TIMESTAMP WITH TIME ZONE;
+UPDATE alerts SET fingerprint = 'legacy:' || id, updated_at = COALESCE(resolved_at, created_at, updated_at);
+ALTER TABLE alerts ALTER COLUMN fingerprint SET NOT NULL;
+-- At most one active alert per fingerprint: the engine's dedup, enforced where racing writers meet.
+CREATE UNIQUE INDEX uq_alerts_active_fingerprint ON alerts(fingerprint) WHERE is_active;
+-- An agent's active alerts in creation order, and retention deleting its resolved ones oldest first.
+CREATE INDEX idx_alerts_agent_active_created ON alerts(agent_id, is_active, created_at);
+
+CREATE TABLE notification_targets (
+    id VARCHAR(255) PRIMARY KEY,
+    name VARCHAR(255) NOT NULL,
+    kind VARCHAR(20) NOT NULL CHECK (kind IN ('webhook', 'slack')),
+    url TEXT NOT NULL,
+    enabled BOOLEAN NOT NULL DEFAULT TRUE,
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT NOW()
+);
 `,
   },
 ];

@@ -9,7 +9,6 @@ import type {
   AgentSortKey,
   AgentStatus,
   AgentType,
-  Alert,
   AlertSeverity,
   DeploymentType,
   EventSeverity,
@@ -26,9 +25,12 @@ import type {
   AgentState,
   AgentStateWrite,
   AlertFilter,
+  AlertRecord,
+  AlertWrites,
   EventFilter,
   IngestContext,
   MetadataStore,
+  NotificationTarget,
   RegistrationResult,
   RegistrationWrite,
 } from '../ports.js';
@@ -93,6 +95,7 @@ interface AgentRow extends StateColumns {
 
 interface IngestRow extends StateColumns, ConfigColumns {
   id: string;
+  name: string;
   key_hash: string | null;
   environment: string;
   deployment_type: DeploymentType;
@@ -123,6 +126,21 @@ interface AlertRow {
   created_at: Date | null;
   resolved_at: Date | null;
   is_active: boolean | null;
+  fingerprint: string;
+  acknowledged_at: Date | null;
+  acknowledged_by: string | null;
+  ack_comment: string | null;
+  updated_at: Date;
+  last_notified_at: Date | null;
+}
+
+interface NotificationTargetRow {
+  id: string;
+  name: string;
+  kind: NotificationTarget['kind'];
+  url: string;
+  enabled: boolean;
+  created_at: Date;
 }
 
 interface EventRow {
@@ -150,14 +168,70 @@ SELECT a.id, a.name, a.type, a.version, a.description, a.deployment_type, a.host
 FROM agents a LEFT JOIN agent_state s ON s.agent_id = a.id`;
 
 const SELECT_INGEST = `
-SELECT a.id, k.key_hash, a.environment, a.deployment_type, a.status, ${CONFIG_COLUMNS}, ${STATE_COLUMNS}
+SELECT a.id, a.name, k.key_hash, a.environment, a.deployment_type, a.status, ${CONFIG_COLUMNS}, ${STATE_COLUMNS}
 FROM agents a
 LEFT JOIN agent_credentials k ON k.agent_id = a.id
 LEFT JOIN monitoring_configs c ON c.agent_id = a.id
 LEFT JOIN agent_state s ON s.agent_id = a.id`;
 
-const SELECT_ALERT = `SELECT id, agent_id, severity, title, message, metric_name, threshold, current_value,
-  created_at, resolved_at, is_active FROM alerts`;
+/** alerts' columns in alertParams order, and their types as jsonb_to_recordset reads a batch. */
+const ALERT_COLUMN_TYPES = [
+  ['id', 'text'],
+  ['agent_id', 'text'],
+  ['severity', 'text'],
+  ['title', 'text'],
+  ['message', 'text'],
+  ['metric_name', 'text'],
+  ['threshold', 'float8'],
+  ['current_value', 'float8'],
+  ['created_at', 'timestamptz'],
+  ['resolved_at', 'timestamptz'],
+  ['is_active', 'boolean'],
+  ['fingerprint', 'text'],
+  ['acknowledged_at', 'timestamptz'],
+  ['acknowledged_by', 'text'],
+  ['ack_comment', 'text'],
+  ['updated_at', 'timestamptz'],
+  ['last_notified_at', 'timestamptz'],
+] as const;
+const ALERT_COLUMNS = ALERT_COLUMN_TYPES.map(([c]) => c).join(', ');
+const ALERT_RECORDSET = ALERT_COLUMN_TYPES.map(([c, type]) => `${c} ${type}`).join(', ');
+
+const SELECT_ALERT = `SELECT ${ALERT_COLUMNS} FROM alerts`;
+
+const INSERT_ALERT = `INSERT INTO alerts (${ALERT_COLUMNS}) VALUES (${ALERT_COLUMN_TYPES.map((_, i) => `$${i + 1}`).join(', ')})`;
+
+const UPDATE_ALERT = `UPDATE alerts SET ${ALERT_COLUMN_TYPES.slice(1)
+  .map(([c], i) => `${c} = $${i + 2}`)
+  .join(', ')} WHERE id = $1`;
+
+/** A batch of alert updates as one JSON array (by id; every column but id). */
+const UPDATE_ALERTS = `
+UPDATE alerts a SET ${ALERT_COLUMN_TYPES.slice(1)
+  .map(([c]) => `${c} = u.${c}`)
+  .join(', ')}
+FROM jsonb_to_recordset($1::jsonb) AS u(${ALERT_RECORDSET})
+WHERE a.id = u.id`;
+
+/**
+ * A batch of new alerts as one JSON array. An insert whose fingerprint already has an active alert
+ * (stored, or earlier in the batch) is skipped: the partial unique index is the arbiter, and a
+ * writer racing us on the same fingerprint waits for our commit, then skips. Fingerprint order
+ * keeps two such writers from waiting on each other.
+ */
+const INSERT_ALERTS = `
+INSERT INTO alerts (${ALERT_COLUMNS})
+SELECT ${ALERT_COLUMNS} FROM jsonb_to_recordset($1::jsonb) AS n(${ALERT_RECORDSET})
+ORDER BY fingerprint
+ON CONFLICT (fingerprint) WHERE is_active DO NOTHING`;
+
+const SELECT_TARGET = 'SELECT id, name, kind, url, enabled, created_at FROM notification_targets';
+
+/**
+ * The advisory lock key of a tryLock name: per schema, as the migration lock is, so stores sharing
+ * a schema share their locks and stores in other schemas (tests, tenants) never meet.
+ */
+const LOCK_KEY = `hashtextextended('agentmon:lock:' || COALESCE(current_schema(), '') || ':' || $1, 0)`;
 
 /**
  * Events as one JSON array. An event naming an agent that no longer exists is kept with agent_id
@@ -202,6 +276,8 @@ const EPOCH = new Date(0);
 /** MetadataStore on a PostgreSQL pool (the schema is the pool's search_path). */
 export class PostgresMetadataStore implements MetadataStore {
   private readonly pool: Pool;
+  /** Release functions of the locks held, each on its own client; close() frees them. */
+  private readonly held = new Set<() => Promise<void>>();
 
   constructor(options: PostgresMetadataOptions) {
     this.pool = options.pool;
@@ -234,8 +310,13 @@ export class PostgresMetadataStore implements MetadataStore {
     await this.pool.query('SELECT 1');
   }
 
-  /** Releases nothing: the pool belongs to whoever opened it, who ends it after closing every store on it. */
-  async close(): Promise<void> {}
+  /**
+   * Frees the locks still held (their clients would keep the pool from ending) and nothing else:
+   * the pool belongs to whoever opened it, who ends it after closing every store on it.
+   */
+  async close(): Promise<void> {
+    await Promise.all([...this.held].map((release) => release()));
+  }
 
   // ---------------------------------------------------------------- agents
 
@@ -407,53 +488,64 @@ export class PostgresMetadataStore implements MetadataStore {
     return found.map(ingestFromRow);
   }
 
-  async applyStates(writes: readonly AgentStateWrite[], events: readonly SystemEvent[]): Promise<void> {
+  async applyStates(writes: readonly AgentStateWrite[], events: readonly SystemEvent[], alerts?: AlertWrites): Promise<void> {
     const merged = mergeStateWrites(writes);
+    const updates = lastById(alerts?.update ?? []);
+    const inserts = alerts?.insert ?? [];
+    // Every agent the batch names (states, alerts, events): its row locks come first, in id order, so
+    // two batches touching the same agents cannot deadlock, the later key locks being ours already.
+    const touched = new Set<string>([...merged, ...updates, ...inserts].map((x) => x.agent_id));
+    for (const e of events) if (e.agent_id !== null) touched.add(e.agent_id);
     await inTransaction(this.pool, async (client) => {
-      if (merged.length > 0) {
-        // Row locks in id order, so two batches touching the same agents cannot deadlock; an agent
-        // deleted meanwhile is absent here and skipped: its state has nowhere to go.
-        const locked = await rows<{ id: string }>(client, 'SELECT id FROM agents WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE', [
-          merged.map((w) => w.agent_id),
-        ]);
-        const present = new Set(locked.map((r) => r.id));
-        const batch = JSON.stringify(
-          merged
-            .filter((w) => present.has(w.agent_id))
-            .map((w) => ({
-              agent_id: w.agent_id,
-              last_seen: w.last_seen === undefined ? null : toUtcIso(w.last_seen),
-              status: w.status ?? null,
-              health_score: w.state.health_score,
-              status_reason: w.state.status_reason,
-              last_metrics_at: isoOrNull(w.state.last_metrics_at),
-              last_heartbeat_at: isoOrNull(w.state.last_heartbeat_at),
-              last_health_at: isoOrNull(w.state.last_health_at),
-              snapshot: w.state.snapshot,
-            })),
-        );
-        if (present.size > 0) {
-          // GREATEST ignores NULL: a write without last_seen keeps the stored one.
-          await client.query(
-            `UPDATE agents a SET last_seen = GREATEST(a.last_seen, w.last_seen), status = COALESCE(w.status, a.status)
-             FROM jsonb_to_recordset($1::jsonb) AS w(agent_id text, last_seen timestamptz, status text)
-             WHERE a.id = w.agent_id`,
-            [batch],
-          );
-          await client.query(
-            `INSERT INTO agent_state (agent_id, health_score, status_reason, last_metrics_at, last_heartbeat_at, last_health_at, snapshot)
-             SELECT w.agent_id, w.health_score, w.status_reason, w.last_metrics_at, w.last_heartbeat_at, w.last_health_at,
-                    COALESCE(w.snapshot, '{}')
-             FROM jsonb_to_recordset($1::jsonb) AS w(agent_id text, health_score float8, status_reason text,
-                    last_metrics_at timestamptz, last_heartbeat_at timestamptz, last_health_at timestamptz, snapshot jsonb)
-             ON CONFLICT (agent_id) DO UPDATE SET
-               health_score = EXCLUDED.health_score, status_reason = EXCLUDED.status_reason,
-               last_metrics_at = EXCLUDED.last_metrics_at, last_heartbeat_at = EXCLUDED.last_heartbeat_at,
-               last_health_at = EXCLUDED.last_health_at, snapshot = EXCLUDED.snapshot`,
-            [batch],
-          );
-        }
+      if (touched.size === 0) {
+        await insertEvents(client, events);
+        return;
       }
+      // An agent deleted meanwhile is absent here and skipped: its state and alerts have nowhere to go.
+      const locked = await rows<{ id: string }>(client, 'SELECT id FROM agents WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE', [
+        [...touched],
+      ]);
+      const present = new Set(locked.map((r) => r.id));
+      const states = merged.filter((w) => present.has(w.agent_id));
+      if (states.length > 0) {
+        const batch = JSON.stringify(
+          states.map((w) => ({
+            agent_id: w.agent_id,
+            last_seen: w.last_seen === undefined ? null : toUtcIso(w.last_seen),
+            status: w.status ?? null,
+            health_score: w.state.health_score,
+            status_reason: w.state.status_reason,
+            last_metrics_at: isoOrNull(w.state.last_metrics_at),
+            last_heartbeat_at: isoOrNull(w.state.last_heartbeat_at),
+            last_health_at: isoOrNull(w.state.last_health_at),
+            snapshot: w.state.snapshot,
+          })),
+        );
+        // GREATEST ignores NULL: a write without last_seen keeps the stored one.
+        await client.query(
+          `UPDATE agents a SET last_seen = GREATEST(a.last_seen, w.last_seen), status = COALESCE(w.status, a.status)
+           FROM jsonb_to_recordset($1::jsonb) AS w(agent_id text, last_seen timestamptz, status text)
+           WHERE a.id = w.agent_id`,
+          [batch],
+        );
+        await client.query(
+          `INSERT INTO agent_state (agent_id, health_score, status_reason, last_metrics_at, last_heartbeat_at, last_health_at, snapshot)
+           SELECT w.agent_id, w.health_score, w.status_reason, w.last_metrics_at, w.last_heartbeat_at, w.last_health_at,
+                  COALESCE(w.snapshot, '{}')
+           FROM jsonb_to_recordset($1::jsonb) AS w(agent_id text, health_score float8, status_reason text,
+                  last_metrics_at timestamptz, last_heartbeat_at timestamptz, last_health_at timestamptz, snapshot jsonb)
+           ON CONFLICT (agent_id) DO UPDATE SET
+             health_score = EXCLUDED.health_score, status_reason = EXCLUDED.status_reason,
+             last_metrics_at = EXCLUDED.last_metrics_at, last_heartbeat_at = EXCLUDED.last_heartbeat_at,
+             last_health_at = EXCLUDED.last_health_at, snapshot = EXCLUDED.snapshot`,
+          [batch],
+        );
+      }
+      // Updates first, so an alert resolved and its successor fired in one batch both land.
+      const updated = updates.filter((a) => present.has(a.agent_id));
+      if (updated.length > 0) await client.query(UPDATE_ALERTS, [alertBatch(updated)]);
+      const inserted = inserts.filter((a) => present.has(a.agent_id));
+      if (inserted.length > 0) await client.query(INSERT_ALERTS, [alertBatch(inserted)]);
       await insertEvents(client, events);
     });
   }
@@ -535,30 +627,20 @@ export class PostgresMetadataStore implements MetadataStore {
 
   // ---------------------------------------------------------------- alerts
 
-  async insertAlert(alert: Alert): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO alerts (id, agent_id, severity, title, message, metric_name, threshold, current_value,
-         created_at, resolved_at, is_active)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      alertParams(alert),
-    );
+  async insertAlert(alert: AlertRecord): Promise<void> {
+    await this.pool.query(INSERT_ALERT, alertParams(alert));
   }
 
-  async updateAlert(alert: Alert): Promise<void> {
-    await this.pool.query(
-      `UPDATE alerts SET agent_id = $2, severity = $3, title = $4, message = $5, metric_name = $6, threshold = $7,
-         current_value = $8, created_at = $9, resolved_at = $10, is_active = $11
-       WHERE id = $1`,
-      alertParams(alert),
-    );
+  async updateAlert(alert: AlertRecord): Promise<void> {
+    await this.pool.query(UPDATE_ALERT, alertParams(alert));
   }
 
-  async getAlert(id: string): Promise<Alert | null> {
+  async getAlert(id: string): Promise<AlertRecord | null> {
     const [row] = await rows<AlertRow>(this.pool, `${SELECT_ALERT} WHERE id = $1`, [id]);
     return row === undefined ? null : alertFromRow(row);
   }
 
-  async listAlerts(filter: AlertFilter): Promise<{ items: Alert[]; total: number }> {
+  async listAlerts(filter: AlertFilter): Promise<{ items: AlertRecord[]; total: number }> {
     const where: string[] = [];
     const params: unknown[] = [];
     const bind = (value: unknown): string => `$${params.push(value)}`;
@@ -576,6 +658,102 @@ export class PostgresMetadataStore implements MetadataStore {
       rows<{ n: number }>(this.pool, `SELECT COUNT(*)::int AS n FROM alerts ${clause}`, filterParams),
     ]);
     return { items: items.map(alertFromRow), total: count[0]?.n ?? 0 };
+  }
+
+  async getActiveAlerts(agentIds: readonly string[] | null): Promise<AlertRecord[]> {
+    if (agentIds !== null && agentIds.length === 0) return [];
+    const found =
+      agentIds === null
+        ? await rows<AlertRow>(this.pool, `${SELECT_ALERT} WHERE is_active ORDER BY agent_id, created_at, id`)
+        : await rows<AlertRow>(
+            this.pool,
+            `${SELECT_ALERT} WHERE is_active AND agent_id = ANY($1::text[]) ORDER BY agent_id, created_at, id`,
+            [[...agentIds]],
+          );
+    return found.map(alertFromRow);
+  }
+
+  async deleteResolvedAlertsBefore(agentId: string, beforeIso: string, limit: number): Promise<number> {
+    if (limit < 1) return 0;
+    const result = await this.pool.query(
+      `DELETE FROM alerts WHERE id IN (
+         SELECT id FROM alerts WHERE agent_id = $1 AND is_active = false AND created_at < $2 ORDER BY created_at LIMIT $3)`,
+      [agentId, toUtcIso(beforeIso), Math.floor(limit)],
+    );
+    return result.rowCount ?? 0;
+  }
+
+  async deleteEventsBefore(agentId: string | null, beforeIso: string, limit: number): Promise<number> {
+    if (limit < 1) return 0;
+    // Two statements rather than IS NOT DISTINCT FROM, which no index serves.
+    const which = agentId === null ? 'agent_id IS NULL' : 'agent_id = $3';
+    const result = await this.pool.query(
+      `DELETE FROM system_events WHERE id IN (
+         SELECT id FROM system_events WHERE ${which} AND timestamp < $1 ORDER BY timestamp LIMIT $2)`,
+      agentId === null ? [toUtcIso(beforeIso), Math.floor(limit)] : [toUtcIso(beforeIso), Math.floor(limit), agentId],
+    );
+    return result.rowCount ?? 0;
+  }
+
+  // ---------------------------------------------------------------- notification targets
+
+  async listNotificationTargets(): Promise<NotificationTarget[]> {
+    const found = await rows<NotificationTargetRow>(this.pool, `${SELECT_TARGET} ORDER BY created_at, id`);
+    return found.map(targetFromRow);
+  }
+
+  async getNotificationTarget(id: string): Promise<NotificationTarget | null> {
+    const [row] = await rows<NotificationTargetRow>(this.pool, `${SELECT_TARGET} WHERE id = $1`, [id]);
+    return row === undefined ? null : targetFromRow(row);
+  }
+
+  async insertNotificationTarget(target: NotificationTarget): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO notification_targets (id, name, kind, url, enabled, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
+      [target.id, target.name, target.kind, target.url, target.enabled, toUtcIso(target.created_at)],
+    );
+  }
+
+  async deleteNotificationTarget(id: string): Promise<boolean> {
+    const result = await this.pool.query('DELETE FROM notification_targets WHERE id = $1', [id]);
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  // ---------------------------------------------------------------- locks
+
+  /** A session advisory lock on a client of its own, kept out of the pool until released. */
+  async tryLock(name: string): Promise<(() => Promise<void>) | null> {
+    const client = await this.pool.connect();
+    let taken: boolean;
+    try {
+      const [row] = await rows<{ taken: boolean }>(client, `SELECT pg_try_advisory_lock(${LOCK_KEY}) AS taken`, [name]);
+      taken = row?.taken === true;
+    } catch (err) {
+      client.release(err instanceof Error ? err : true);
+      throw err;
+    }
+    if (!taken) {
+      client.release();
+      return null;
+    }
+    let released: Promise<void> | undefined;
+    const release = (): Promise<void> => {
+      // Twice is once: the client goes back to the pool a single time.
+      released ??= (async () => {
+        this.held.delete(release);
+        try {
+          await client.query(`SELECT pg_advisory_unlock(${LOCK_KEY})`, [name]);
+          client.release();
+        } catch (err) {
+          // A connection that cannot unlock is closed instead, which frees its session locks too.
+          client.release(err instanceof Error ? err : true);
+          throw err;
+        }
+      })();
+      return released;
+    };
+    this.held.add(release);
+    return release;
   }
 
   // ---------------------------------------------------------------- events
@@ -706,7 +884,8 @@ function configParams(config: MonitoringConfig): unknown[] {
   ];
 }
 
-function alertParams(alert: Alert): unknown[] {
+/** Parameters $1..$17 in ALERT_COLUMN_TYPES order. */
+function alertParams(alert: AlertRecord): unknown[] {
   return [
     alert.id,
     alert.agent_id,
@@ -719,7 +898,29 @@ function alertParams(alert: Alert): unknown[] {
     toUtcIso(alert.created_at),
     isoOrNull(alert.resolved_at),
     alert.is_active,
+    alert.fingerprint,
+    isoOrNull(alert.acknowledged_at),
+    alert.acknowledged_by,
+    alert.ack_comment,
+    toUtcIso(alert.updated_at),
+    isoOrNull(alert.last_notified_at),
   ];
+}
+
+/** Alerts as one JSON array for jsonb_to_recordset (ALERT_RECORDSET). */
+function alertBatch(alerts: readonly AlertRecord[]): string {
+  return JSON.stringify(
+    alerts.map((alert) => {
+      const params = alertParams(alert);
+      return Object.fromEntries(ALERT_COLUMN_TYPES.map(([column], i) => [column, params[i]]));
+    }),
+  );
+}
+
+/** The last of each id, in id order: one statement cannot update a row twice, and order keeps row locks from crossing. */
+function lastById(alerts: readonly AlertRecord[]): AlertRecord[] {
+  const byId = new Map(alerts.map((a) => [a.id, a]));
+  return [...byId.values()].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
 }
 
 // ------------------------------------------------------------------ reading
@@ -821,6 +1022,7 @@ function listRowFromRow(r: AgentRow): AgentListRow {
 function ingestFromRow(r: IngestRow): IngestContext {
   return {
     id: r.id,
+    name: r.name,
     keyHash: r.key_hash,
     environment: r.environment,
     deployment_type: r.deployment_type,
@@ -830,7 +1032,7 @@ function ingestFromRow(r: IngestRow): IngestContext {
   };
 }
 
-function alertFromRow(r: AlertRow): Alert {
+function alertFromRow(r: AlertRow): AlertRecord {
   return {
     id: r.id,
     agent_id: r.agent_id ?? '',
@@ -843,5 +1045,15 @@ function alertFromRow(r: AlertRow): Alert {
     created_at: iso(r.created_at),
     resolved_at: isoOrNullFromDate(r.resolved_at),
     is_active: r.is_active ?? true,
+    fingerprint: r.fingerprint,
+    acknowledged_at: isoOrNullFromDate(r.acknowledged_at),
+    acknowledged_by: r.acknowledged_by,
+    ack_comment: r.ack_comment,
+    updated_at: r.updated_at.toISOString(),
+    last_notified_at: isoOrNullFromDate(r.last_notified_at),
   };
+}
+
+function targetFromRow(r: NotificationTargetRow): NotificationTarget {
+  return { id: r.id, name: r.name, kind: r.kind, url: r.url, enabled: r.enabled, created_at: r.created_at.toISOString() };
 }

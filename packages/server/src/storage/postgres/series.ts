@@ -33,8 +33,9 @@ const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS agentmon_migrations (
   PRIMARY KEY (component, version)
 )`;
 
-// One lock for every component's migrations: they share the migrations table.
-const MIGRATION_LOCK = "SELECT pg_advisory_xact_lock(hashtext('agentmon_migrations'))";
+// The metadata store's key (metadata-migrations.ts): every component of a schema takes turns,
+// since they share the migrations table; other schemas (tests) go on in parallel.
+const MIGRATION_LOCK = "SELECT pg_advisory_xact_lock(hashtext('agentmon_migrations:' || COALESCE(current_schema(), '')))";
 
 // agent_id and name are COLLATE "C": byte order, as SQLite sorts them, and cheaper comparisons.
 // No foreign key to agents: series outlive deregistration until retention removes them.
@@ -72,6 +73,13 @@ const INSERT_PAYLOADS = `INSERT INTO agent_metrics (agent_id, ts, environment, d
   ).join(', ')}, $${SERIES_METRIC_NAMES.length + 5}::jsonb[])`;
 const INSERT_CUSTOM = `INSERT INTO agent_custom_metrics (agent_id, ts, name, value)
   SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::float8[])`;
+
+// A loose index scan: one index probe per agent instead of reading every payload's entry.
+const DISTINCT_AGENT_IDS = `WITH RECURSIVE a(id) AS (
+    SELECT min(agent_id) FROM agent_metrics
+    UNION ALL
+    SELECT (SELECT min(agent_id) FROM agent_metrics WHERE agent_id > a.id) FROM a WHERE a.id IS NOT NULL
+  ) SELECT id FROM a WHERE id IS NOT NULL`;
 
 /** Rejects what PostgreSQL would store although JSON cannot carry it (NaN, Infinity), and fractional ts. */
 function invalidPoint(point: SeriesPoint, what: string): RangeError {
@@ -205,6 +213,11 @@ export class PostgresSeriesStore implements SeriesStore {
       }
       return deleted;
     });
+  }
+
+  async agentIds(): Promise<string[]> {
+    const result = await this.pool.query<{ id: string }>(DISTINCT_AGENT_IDS);
+    return result.rows.map((row) => row.id);
   }
 
   async stats(): Promise<{ points: number; bytes: number | null }> {

@@ -102,9 +102,10 @@ CREATE INDEX idx_system_events_type ON system_events(type);
     version: 2,
     name: 'agentmon tables',
     up: `
--- Registration looks agents up by this identity; deleting an agent sets its events' agent_id NULL.
+-- Registration looks agents up by this identity. Events are found by agent and time: an agent's
+-- history, retention deleting it oldest first, and deleting an agent setting its events' agent_id NULL.
 CREATE INDEX idx_agents_identity ON agents(name, environment, host);
-CREATE INDEX idx_system_events_agent_id ON system_events(agent_id);
+CREATE INDEX idx_system_events_agent_time ON system_events(agent_id, timestamp);
 
 CREATE TABLE agent_credentials (
     agent_id TEXT PRIMARY KEY REFERENCES agents(id) ON DELETE CASCADE,
@@ -138,8 +139,51 @@ CREATE TABLE settings (
     updated_at TEXT NOT NULL DEFAULT ${NOW}
 );
 
-ALTER TABLE alerts ADD COLUMN fingerprint TEXT;
-CREATE INDEX idx_alerts_fingerprint ON alerts(fingerprint);
+-- alerts gains its identity, acknowledgement and notification bookkeeping. SQLite cannot add a
+-- NOT NULL column, or one defaulting to now, to a table, so the table is rebuilt. Rows written
+-- before this version get a fingerprint of their own that no rule produces, so they block nothing.
+CREATE TABLE alerts_v2 (
+    id TEXT PRIMARY KEY,
+    agent_id TEXT REFERENCES agents(id) ON DELETE CASCADE,
+    severity TEXT NOT NULL,
+    title TEXT NOT NULL,
+    message TEXT NOT NULL,
+    metric_name TEXT,
+    threshold REAL,
+    current_value REAL,
+    created_at TEXT DEFAULT ${NOW},
+    resolved_at TEXT,
+    is_active INTEGER DEFAULT 1,
+    fingerprint TEXT NOT NULL,
+    acknowledged_at TEXT,
+    acknowledged_by TEXT,
+    ack_comment TEXT,
+    updated_at TEXT NOT NULL DEFAULT ${NOW},
+    last_notified_at TEXT
+);
+INSERT INTO alerts_v2 (id, agent_id, severity, title, message, metric_name, threshold, current_value,
+    created_at, resolved_at, is_active, fingerprint, updated_at)
+SELECT id, agent_id, severity, title, message, metric_name, threshold, current_value,
+    created_at, resolved_at, is_active, 'legacy:' || id, COALESCE(resolved_at, created_at, ${NOW})
+FROM alerts;
+DROP TABLE alerts;
+ALTER TABLE alerts_v2 RENAME TO alerts;
+CREATE INDEX idx_alerts_agent_id ON alerts(agent_id);
+CREATE INDEX idx_alerts_is_active ON alerts(is_active);
+CREATE INDEX idx_alerts_created_at ON alerts(created_at);
+-- At most one active alert per fingerprint: the engine's dedup, enforced where racing writers meet.
+CREATE UNIQUE INDEX uq_alerts_active_fingerprint ON alerts(fingerprint) WHERE is_active;
+-- An agent's active alerts in creation order, and retention deleting its resolved ones oldest first.
+CREATE INDEX idx_alerts_agent_active_created ON alerts(agent_id, is_active, created_at);
+
+CREATE TABLE notification_targets (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('webhook', 'slack')),
+    url TEXT NOT NULL,
+    enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+    created_at TEXT NOT NULL DEFAULT ${NOW}
+);
 `,
   },
 ];

@@ -9,7 +9,6 @@ import type {
   AgentSortKey,
   AgentStatus,
   AgentType,
-  Alert,
   AlertSeverity,
   DeploymentType,
   EventSeverity,
@@ -26,9 +25,12 @@ import type {
   AgentState,
   AgentStateWrite,
   AlertFilter,
+  AlertRecord,
+  AlertWrites,
   EventFilter,
   IngestContext,
   MetadataStore,
+  NotificationTarget,
   RegistrationResult,
   RegistrationWrite,
 } from '../ports.js';
@@ -85,6 +87,7 @@ interface AgentRow extends StateColumns {
 
 interface IngestRow extends StateColumns, ConfigColumns {
   id: string;
+  name: string;
   key_hash: string | null;
   environment: string;
   deployment_type: DeploymentType;
@@ -115,6 +118,21 @@ interface AlertRow {
   created_at: string | null;
   resolved_at: string | null;
   is_active: number | null;
+  fingerprint: string;
+  acknowledged_at: string | null;
+  acknowledged_by: string | null;
+  ack_comment: string | null;
+  updated_at: string;
+  last_notified_at: string | null;
+}
+
+interface NotificationTargetRow {
+  id: string;
+  name: string;
+  kind: NotificationTarget['kind'];
+  url: string;
+  enabled: number;
+  created_at: string;
 }
 
 interface EventRow {
@@ -152,14 +170,53 @@ SELECT a.id, a.name, a.type, a.version, a.description, a.deployment_type, a.host
 FROM agents a LEFT JOIN agent_state s ON s.agent_id = a.id`;
 
 const SELECT_INGEST = `
-SELECT a.id, k.key_hash, a.environment, a.deployment_type, a.status, ${CONFIG_COLUMNS}, ${STATE_COLUMNS}
+SELECT a.id, a.name, k.key_hash, a.environment, a.deployment_type, a.status, ${CONFIG_COLUMNS}, ${STATE_COLUMNS}
 FROM agents a
 LEFT JOIN agent_credentials k ON k.agent_id = a.id
 LEFT JOIN monitoring_configs c ON c.agent_id = a.id
 LEFT JOIN agent_state s ON s.agent_id = a.id`;
 
-const SELECT_ALERT = `SELECT id, agent_id, severity, title, message, metric_name, threshold, current_value,
-  created_at, resolved_at, is_active FROM alerts`;
+/** alerts' columns; every one is written from an AlertRecord (see alertParams). */
+const ALERT_COLUMN_NAMES = [
+  'id',
+  'agent_id',
+  'severity',
+  'title',
+  'message',
+  'metric_name',
+  'threshold',
+  'current_value',
+  'created_at',
+  'resolved_at',
+  'is_active',
+  'fingerprint',
+  'acknowledged_at',
+  'acknowledged_by',
+  'ack_comment',
+  'updated_at',
+  'last_notified_at',
+] as const;
+const ALERT_COLUMNS = ALERT_COLUMN_NAMES.join(', ');
+const ALERT_VALUES = ALERT_COLUMN_NAMES.map((c) => `@${c}`).join(', ');
+
+const SELECT_ALERT = `SELECT ${ALERT_COLUMNS} FROM alerts`;
+
+const INSERT_ALERT = `INSERT INTO alerts (${ALERT_COLUMNS}) VALUES (${ALERT_VALUES})`;
+
+const UPDATE_ALERT = `UPDATE alerts SET ${ALERT_COLUMN_NAMES.filter((c) => c !== 'id')
+  .map((c) => `${c} = @${c}`)
+  .join(', ')} WHERE id = @id`;
+
+/**
+ * A new alert from a batch: skipped when its fingerprint already has an active alert (the partial
+ * unique index is the arbiter) or when its agent is gone (deleted meanwhile), never an error.
+ */
+const INSERT_ALERT_UNLESS_ACTIVE = `
+INSERT INTO alerts (${ALERT_COLUMNS})
+SELECT ${ALERT_VALUES} WHERE EXISTS (SELECT 1 FROM agents WHERE id = @agent_id)
+ON CONFLICT (fingerprint) WHERE is_active DO NOTHING`;
+
+const SELECT_TARGET = 'SELECT id, name, kind, url, enabled, created_at FROM notification_targets';
 
 const INSERT_EVENT = `
 INSERT INTO system_events (id, type, agent_id, timestamp, data, severity, message, source)
@@ -199,6 +256,8 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly db: Database.Database;
   /** Statements prepared once per store, keyed by their SQL (list queries have a few shapes each). */
   private readonly statements = new Map<string, Database.Statement<unknown[]>>();
+  /** Names of the locks held (tryLock): one process owns a SQLite file, so the lock lives in memory. */
+  private readonly locks = new Set<string>();
 
   constructor(options: SqliteMetadataOptions) {
     this.db = openSqlite(options.path);
@@ -242,6 +301,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async close(): Promise<void> {
+    this.locks.clear();
     this.statements.clear();
     if (this.db.open) this.db.close();
   }
@@ -430,7 +490,7 @@ export class SqliteMetadataStore implements MetadataStore {
     return rows.map(ingestFromRow);
   }
 
-  async applyStates(writes: readonly AgentStateWrite[], events: readonly SystemEvent[]): Promise<void> {
+  async applyStates(writes: readonly AgentStateWrite[], events: readonly SystemEvent[], alerts?: AlertWrites): Promise<void> {
     const updateAgent = this.statement(
       `UPDATE agents SET
          last_seen = CASE WHEN @last_seen IS NULL OR last_seen >= @last_seen THEN last_seen ELSE @last_seen END,
@@ -464,8 +524,20 @@ export class SqliteMetadataStore implements MetadataStore {
           snapshot: JSON.stringify(w.state.snapshot),
         });
       }
+      if (alerts !== undefined) this.writeAlertsNow(alerts);
       this.insertEventsNow(events);
     });
+  }
+
+  /**
+   * Writes alert changes inside the caller's transaction: updates first, so an alert resolved and
+   * its successor fired in one batch both land. An update never moves an alert to an unknown agent.
+   */
+  private writeAlertsNow(alerts: AlertWrites): void {
+    const update = this.statement(`${UPDATE_ALERT} AND EXISTS (SELECT 1 FROM agents WHERE id = @agent_id)`);
+    for (const a of alerts.update) update.run(alertParams(a));
+    const insert = this.statement(INSERT_ALERT_UNLESS_ACTIVE);
+    for (const a of alerts.insert) insert.run(alertParams(a));
   }
 
   // ---------------------------------------------------------------- config and health checks
@@ -530,30 +602,20 @@ export class SqliteMetadataStore implements MetadataStore {
 
   // ---------------------------------------------------------------- alerts
 
-  async insertAlert(alert: Alert): Promise<void> {
-    this.statement(
-      `INSERT INTO alerts (id, agent_id, severity, title, message, metric_name, threshold, current_value,
-         created_at, resolved_at, is_active)
-       VALUES (@id, @agent_id, @severity, @title, @message, @metric_name, @threshold, @current_value,
-         @created_at, @resolved_at, @is_active)`,
-    ).run(alertParams(alert));
+  async insertAlert(alert: AlertRecord): Promise<void> {
+    this.statement(INSERT_ALERT).run(alertParams(alert));
   }
 
-  async updateAlert(alert: Alert): Promise<void> {
-    this.statement(
-      `UPDATE alerts SET agent_id = @agent_id, severity = @severity, title = @title, message = @message,
-         metric_name = @metric_name, threshold = @threshold, current_value = @current_value,
-         created_at = @created_at, resolved_at = @resolved_at, is_active = @is_active
-       WHERE id = @id`,
-    ).run(alertParams(alert));
+  async updateAlert(alert: AlertRecord): Promise<void> {
+    this.statement(UPDATE_ALERT).run(alertParams(alert));
   }
 
-  async getAlert(id: string): Promise<Alert | null> {
+  async getAlert(id: string): Promise<AlertRecord | null> {
     const row = this.statement(`${SELECT_ALERT} WHERE id = ?`).get(id) as AlertRow | undefined;
     return row === undefined ? null : alertFromRow(row);
   }
 
-  async listAlerts(filter: AlertFilter): Promise<{ items: Alert[]; total: number }> {
+  async listAlerts(filter: AlertFilter): Promise<{ items: AlertRecord[]; total: number }> {
     const where: string[] = [];
     const params: unknown[] = [];
     if (filter.agent_id !== undefined) {
@@ -586,6 +648,73 @@ export class SqliteMetadataStore implements MetadataStore {
       const count = this.statement(`SELECT COUNT(*) AS n FROM alerts ${clause}`).get(...params) as { n: number };
       return { items: rows.map(alertFromRow), total: count.n };
     })();
+  }
+
+  async getActiveAlerts(agentIds: readonly string[] | null): Promise<AlertRecord[]> {
+    if (agentIds !== null && agentIds.length === 0) return [];
+    const rows = (
+      agentIds === null
+        ? this.statement(`${SELECT_ALERT} WHERE is_active = 1 ORDER BY agent_id, created_at, id`).all()
+        : this.statement(
+            `${SELECT_ALERT} WHERE is_active = 1 AND agent_id IN (SELECT value FROM json_each(?))
+             ORDER BY agent_id, created_at, id`,
+          ).all(JSON.stringify(agentIds))
+    ) as AlertRow[];
+    return rows.map(alertFromRow);
+  }
+
+  async deleteResolvedAlertsBefore(agentId: string, beforeIso: string, limit: number): Promise<number> {
+    // SQLite reads a negative LIMIT as no limit at all.
+    if (limit < 1) return 0;
+    return this.statement(
+      `DELETE FROM alerts WHERE id IN (
+         SELECT id FROM alerts WHERE agent_id = ? AND is_active = 0 AND created_at < ? ORDER BY created_at LIMIT ?)`,
+    ).run(agentId, toUtcIso(beforeIso), Math.floor(limit)).changes;
+  }
+
+  async deleteEventsBefore(agentId: string | null, beforeIso: string, limit: number): Promise<number> {
+    if (limit < 1) return 0;
+    // `IS ?` matches NULL to NULL and a text to itself, so one statement serves both kinds of events.
+    return this.statement(
+      `DELETE FROM system_events WHERE id IN (
+         SELECT id FROM system_events WHERE agent_id IS ? AND timestamp < ? ORDER BY timestamp LIMIT ?)`,
+    ).run(agentId, toUtcIso(beforeIso), Math.floor(limit)).changes;
+  }
+
+  // ---------------------------------------------------------------- notification targets
+
+  async listNotificationTargets(): Promise<NotificationTarget[]> {
+    const rows = this.statement(`${SELECT_TARGET} ORDER BY created_at, id`).all() as NotificationTargetRow[];
+    return rows.map(targetFromRow);
+  }
+
+  async getNotificationTarget(id: string): Promise<NotificationTarget | null> {
+    const row = this.statement(`${SELECT_TARGET} WHERE id = ?`).get(id) as NotificationTargetRow | undefined;
+    return row === undefined ? null : targetFromRow(row);
+  }
+
+  async insertNotificationTarget(target: NotificationTarget): Promise<void> {
+    this.statement(
+      'INSERT INTO notification_targets (id, name, kind, url, enabled, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run(target.id, target.name, target.kind, target.url, target.enabled ? 1 : 0, toUtcIso(target.created_at));
+  }
+
+  async deleteNotificationTarget(id: string): Promise<boolean> {
+    return this.statement('DELETE FROM notification_targets WHERE id = ?').run(id).changes > 0;
+  }
+
+  // ---------------------------------------------------------------- locks
+
+  async tryLock(name: string): Promise<(() => Promise<void>) | null> {
+    if (this.locks.has(name)) return null;
+    this.locks.add(name);
+    let held = true;
+    return async () => {
+      // Twice is once: a second call must not free a lock someone else took meanwhile.
+      if (!held) return;
+      held = false;
+      this.locks.delete(name);
+    };
   }
 
   // ---------------------------------------------------------------- events
@@ -710,7 +839,7 @@ function configParams(config: MonitoringConfig, now: string): Record<string, unk
   };
 }
 
-function alertParams(alert: Alert): Record<string, unknown> {
+function alertParams(alert: AlertRecord): Record<string, unknown> {
   return {
     id: alert.id,
     agent_id: alert.agent_id,
@@ -723,6 +852,12 @@ function alertParams(alert: Alert): Record<string, unknown> {
     created_at: toUtcIso(alert.created_at),
     resolved_at: isoOrNull(alert.resolved_at),
     is_active: alert.is_active ? 1 : 0,
+    fingerprint: alert.fingerprint,
+    acknowledged_at: isoOrNull(alert.acknowledged_at),
+    acknowledged_by: alert.acknowledged_by,
+    ack_comment: alert.ack_comment,
+    updated_at: toUtcIso(alert.updated_at),
+    last_notified_at: isoOrNull(alert.last_notified_at),
   };
 }
 
@@ -825,6 +960,7 @@ function listRowFromRow(r: AgentRow): AgentListRow {
 function ingestFromRow(r: IngestRow): IngestContext {
   return {
     id: r.id,
+    name: r.name,
     keyHash: r.key_hash,
     environment: r.environment,
     deployment_type: r.deployment_type,
@@ -834,7 +970,7 @@ function ingestFromRow(r: IngestRow): IngestContext {
   };
 }
 
-function alertFromRow(r: AlertRow): Alert {
+function alertFromRow(r: AlertRow): AlertRecord {
   return {
     id: r.id,
     agent_id: r.agent_id ?? '',
@@ -847,5 +983,15 @@ function alertFromRow(r: AlertRow): Alert {
     created_at: r.created_at ?? EPOCH,
     resolved_at: r.resolved_at,
     is_active: (r.is_active ?? 1) === 1,
+    fingerprint: r.fingerprint,
+    acknowledged_at: r.acknowledged_at,
+    acknowledged_by: r.acknowledged_by,
+    ack_comment: r.ack_comment,
+    updated_at: r.updated_at,
+    last_notified_at: r.last_notified_at,
   };
+}
+
+function targetFromRow(r: NotificationTargetRow): NotificationTarget {
+  return { id: r.id, name: r.name, kind: r.kind, url: r.url, enabled: r.enabled === 1, created_at: r.created_at };
 }

@@ -66,6 +66,13 @@ const INSERT_PAYLOAD = `INSERT INTO agent_metrics (agent_id, ts, environment, de
   VALUES (${Array.from({ length: SERIES_METRIC_NAMES.length + 5 }, () => '?').join(', ')})`;
 const INSERT_CUSTOM = 'INSERT INTO agent_custom_metrics (agent_id, ts, name, value) VALUES (?, ?, ?, ?)';
 
+// A loose index scan: one index probe per agent instead of reading every payload's entry.
+const DISTINCT_AGENT_IDS = `WITH RECURSIVE a(id) AS (
+    SELECT MIN(agent_id) FROM agent_metrics
+    UNION ALL
+    SELECT (SELECT MIN(agent_id) FROM agent_metrics WHERE agent_id > a.id) FROM a WHERE a.id IS NOT NULL
+  ) SELECT id FROM a WHERE id IS NOT NULL`;
+
 /** Rejects what SQLite would store silently wrong: NaN becomes NULL, a fractional ts a REAL. */
 function invalidPoint(point: SeriesPoint, what: string): RangeError {
   return new RangeError(`series point of ${point.agent_id} at ${point.ts}: ${what}`);
@@ -152,6 +159,10 @@ export class SqliteSeriesStore implements SeriesStore {
       }
       return deleted;
     })();
+  }
+
+  async agentIds(): Promise<string[]> {
+    return this.db.prepare(DISTINCT_AGENT_IDS).pluck().all() as string[];
   }
 
   async stats(): Promise<{ points: number; bytes: number | null }> {

@@ -1,0 +1,322 @@
+/**
+ * Alert rules: thresholds from MonitoringConfig, failing health checks, the agent's own alert
+ * strings, and silence (no_data). Pure: the current alerts, rule state, values and a clock in; the
+ * alert rows to write, the events and the transitions to notify out.
+ *
+ * Semantics (the README states them too):
+ * - One active alert per agent and metric. Its fingerprint is the first 16 hex digits of
+ *   sha256("<agent_id>\n<metric_name>"); a repeat updates current_value and never duplicates.
+ * - warning above the threshold, critical above the critical level (default: min(2·T, (T + max)/2)
+ *   where max is the metric's upper bound, 100 for percentages and 1 for rates).
+ * - A breach must hold for alert_pending_seconds before it fires; a recovery meanwhile resets it.
+ * - A firing alert resolves when the value is back at or under T · alert_recovery_ratio (hysteresis)
+ *   and has stayed there for alert_keep_firing_seconds.
+ * - For success_rate, model_accuracy and confidence_score, lower is worse: the comparisons flip.
+ * - Nothing fires while the agent is in maintenance.
+ */
+import { createHash } from 'node:crypto';
+import type { AlertSeverity, MonitoringConfig, SystemEvent } from '@agentmon/schema';
+import type { AlertRecord } from '../storage/ports.js';
+import { uuidv7 } from './ids.js';
+import { newEvent } from './events.js';
+
+/** Metrics whose built-in threshold lives in a named MonitoringConfig field. */
+export const BUILT_IN_RULES = [
+  { metric: 'cpu_usage_percent', field: 'cpu_threshold', label: 'CPU usage', unit: '%' },
+  { metric: 'memory_usage_percent', field: 'memory_threshold', label: 'Memory usage', unit: '%' },
+  { metric: 'error_rate', field: 'error_rate_threshold', label: 'Error rate', unit: '' },
+  { metric: 'average_response_time_ms', field: 'response_time_threshold_ms', label: 'Response time', unit: ' ms' },
+] as const;
+
+/** Metrics where a lower value is the problem. */
+export const LOWER_IS_WORSE: ReadonlySet<string> = new Set(['success_rate', 'model_accuracy', 'confidence_score']);
+
+/** Upper bounds of bounded metrics (the seed's `le`). */
+const UPPER_BOUND: Record<string, number> = {
+  cpu_usage_percent: 100,
+  memory_usage_percent: 100,
+  gpu_usage_percent: 100,
+  error_rate: 1,
+  success_rate: 1,
+  model_accuracy: 1,
+  confidence_score: 1,
+};
+
+/** Alert tuning beyond the seed's MonitoringConfig (agentmon extensions, all optional). */
+export interface AlertTuning {
+  critical_thresholds: Record<string, number>;
+  alert_pending_seconds: number;
+  alert_keep_firing_seconds: number;
+  alert_recovery_ratio: number;
+}
+
+/** The tuning of a config, with defaults for what it does not set. */
+export function alertTuning(config: MonitoringConfig & Partial<AlertTuning>): AlertTuning {
+  return {
+    critical_thresholds: config.critical_thresholds ?? {},
+    alert_pending_seconds: config.alert_pending_seconds ?? 0,
+    alert_keep_firing_seconds: config.alert_keep_firing_seconds ?? 0,
+    alert_recovery_ratio: config.alert_recovery_ratio ?? 0.9,
+  };
+}
+
+/** Fingerprint of an agent's alert about `metricName`. */
+export function alertFingerprint(agentId: string, metricName: string): string {
+  return createHash('sha256').update(`${agentId}\n${metricName}`, 'utf8').digest('hex').slice(0, 16);
+}
+
+/** One threshold rule. */
+export interface ThresholdRule {
+  metric: string;
+  threshold: number;
+  critical: number | null;
+  recovery: number;
+  lowerIsWorse: boolean;
+  label: string;
+  unit: string;
+}
+
+/** Every threshold rule a config defines: the four built-in ones and each custom threshold. */
+export function thresholdRules(config: MonitoringConfig & Partial<AlertTuning>): ThresholdRule[] {
+  const tuning = alertTuning(config);
+  const rules: ThresholdRule[] = [];
+  const add = (metric: string, threshold: number, label: string, unit: string) => {
+    const lowerIsWorse = LOWER_IS_WORSE.has(metric);
+    const bound = UPPER_BOUND[metric];
+    let critical = tuning.critical_thresholds[metric] ?? null;
+    if (critical === null && !lowerIsWorse && threshold > 0) {
+      critical = bound !== undefined ? Math.min(2 * threshold, (threshold + bound) / 2) : 2 * threshold;
+    }
+    if (critical === null && lowerIsWorse && threshold > 0) critical = threshold / 2;
+    const ratio = tuning.alert_recovery_ratio;
+    // Lower-is-worse metrics recover above the line by the same margin, halfway to their bound at most.
+    const recovery = lowerIsWorse ? Math.min(threshold * (2 - ratio), bound !== undefined ? (threshold + bound) / 2 : Infinity) : threshold * ratio;
+    rules.push({ metric, threshold, critical, recovery, lowerIsWorse, label, unit });
+  };
+  const custom = config.custom_thresholds ?? {};
+  for (const r of BUILT_IN_RULES) {
+    if (custom[r.metric] === undefined) add(r.metric, config[r.field], r.label, r.unit);
+  }
+  for (const [metric, threshold] of Object.entries(custom)) add(metric, threshold, metric, '');
+  return rules;
+}
+
+/** Per-rule memory between evaluations, kept in the agent's snapshot. */
+export interface RuleState {
+  /** When the current breach began (pending period). */
+  pending_since?: string;
+  /** When the value went back under the recovery level while the alert fires (keep-firing period). */
+  recovering_since?: string;
+}
+
+/** A fired, escalated or resolved alert, for notifications and the live stream. */
+export interface AlertTransition {
+  kind: 'fired' | 'escalated' | 'resolved';
+  alert: AlertRecord;
+}
+
+/** Output of one evaluation. */
+export interface AlertChanges {
+  insert: AlertRecord[];
+  update: AlertRecord[];
+  events: SystemEvent[];
+  transitions: AlertTransition[];
+}
+
+/** An empty set of changes. */
+export function noChanges(): AlertChanges {
+  return { insert: [], update: [], events: [], transitions: [] };
+}
+
+/** Merges `b` into `a`. */
+export function mergeChanges(a: AlertChanges, b: AlertChanges): AlertChanges {
+  a.insert.push(...b.insert);
+  a.update.push(...b.update);
+  a.events.push(...b.events);
+  a.transitions.push(...b.transitions);
+  return a;
+}
+
+/** A new active alert. */
+export function newAlert(fields: {
+  agentId: string;
+  metricName: string;
+  severity: AlertSeverity;
+  title: string;
+  message: string;
+  threshold: number | null;
+  value: number | null;
+  nowMs: number;
+}): AlertRecord {
+  const now = new Date(fields.nowMs).toISOString();
+  return {
+    id: uuidv7(fields.nowMs),
+    agent_id: fields.agentId,
+    severity: fields.severity,
+    title: fields.title,
+    message: fields.message,
+    metric_name: fields.metricName,
+    threshold: fields.threshold,
+    current_value: fields.value,
+    created_at: now,
+    resolved_at: null,
+    is_active: true,
+    fingerprint: alertFingerprint(fields.agentId, fields.metricName),
+    acknowledged_at: null,
+    acknowledged_by: null,
+    ack_comment: null,
+    updated_at: now,
+    last_notified_at: null,
+  };
+}
+
+/** The alert resolved at `nowMs`. */
+export function resolved(alert: AlertRecord, nowMs: number): AlertRecord {
+  const now = new Date(nowMs).toISOString();
+  return { ...alert, is_active: false, resolved_at: now, updated_at: now };
+}
+
+const fmt = (v: number) => (Number.isInteger(v) ? String(v) : String(Math.round(v * 10_000) / 10_000));
+
+/** Threshold rules of one agent against its latest values. */
+export function evaluateThresholds(input: {
+  agentId: string;
+  agentName: string;
+  config: MonitoringConfig & Partial<AlertTuning>;
+  values: Record<string, number | null | undefined>;
+  /** The agent's active alerts, by metric_name. */
+  active: ReadonlyMap<string, AlertRecord>;
+  rules: Record<string, RuleState>;
+  nowMs: number;
+  maintenance: boolean;
+}): AlertChanges & { rules: Record<string, RuleState> } {
+  const { agentId, config, values, active, nowMs } = input;
+  const tuning = alertTuning(config);
+  const out = noChanges();
+  const rules: Record<string, RuleState> = {};
+  const now = new Date(nowMs).toISOString();
+
+  for (const rule of thresholdRules(config)) {
+    const value = values[rule.metric];
+    const state: RuleState = { ...(input.rules[rule.metric] ?? {}) };
+    const current = active.get(rule.metric);
+    if (value === null || value === undefined) {
+      // No value this time: keep what we had, decide nothing.
+      if (Object.keys(state).length > 0) rules[rule.metric] = state;
+      continue;
+    }
+    const above = (x: number, level: number) => (rule.lowerIsWorse ? x < level : x > level);
+    const breach = above(value, rule.threshold);
+    const severity: AlertSeverity = rule.critical !== null && above(value, rule.critical) ? 'critical' : 'warning';
+
+    if (current) {
+      const recoveredNow = rule.lowerIsWorse ? value >= rule.recovery : value <= rule.recovery;
+      if (recoveredNow) {
+        const since = state.recovering_since ?? now;
+        if (nowMs - Date.parse(since) >= tuning.alert_keep_firing_seconds * 1000) {
+          const done = resolved({ ...current, current_value: value }, nowMs);
+          out.update.push(done);
+          out.transitions.push({ kind: 'resolved', alert: done });
+          continue;
+        }
+        rules[rule.metric] = { recovering_since: since };
+        out.update.push({ ...current, current_value: value, updated_at: now });
+        continue;
+      }
+      // Still firing (or hovering between the recovery level and the threshold): refresh it.
+      // In maintenance an alert does not escalate (that would notify); it does once maintenance ends.
+      const raise = current.severity === 'warning' && severity === 'critical' && breach;
+      const escalated = raise && !input.maintenance;
+      const next: AlertRecord = {
+        ...current,
+        current_value: value,
+        // Below the threshold but not yet recovered, it cools down as a warning.
+        severity: !breach ? 'warning' : raise && input.maintenance ? current.severity : severity,
+        updated_at: now,
+        ...(escalated ? { title: `${rule.label} critical on ${input.agentName}` } : {}),
+      };
+      out.update.push(next);
+      if (escalated) out.transitions.push({ kind: 'escalated', alert: next });
+      continue;
+    }
+
+    if (!breach || input.maintenance) continue;
+    const since = state.pending_since ?? now;
+    if (nowMs - Date.parse(since) < tuning.alert_pending_seconds * 1000) {
+      rules[rule.metric] = { pending_since: since };
+      continue;
+    }
+    const comparison = rule.lowerIsWorse ? 'below' : 'above';
+    const alert = newAlert({
+      agentId,
+      metricName: rule.metric,
+      severity,
+      title: `${rule.label} ${severity === 'critical' ? 'critical' : 'high'} on ${input.agentName}`,
+      message: `${rule.metric} is ${fmt(value)}${rule.unit}, ${comparison} the threshold of ${fmt(rule.threshold)}${rule.unit}`,
+      threshold: rule.threshold,
+      value,
+      nowMs,
+    });
+    out.insert.push(alert);
+    out.transitions.push({ kind: 'fired', alert });
+    out.events.push(
+      newEvent('metric_threshold_exceeded', alert.message, {
+        agent_id: agentId,
+        nowMs,
+        severity: severity === 'critical' ? 'critical' : 'warning',
+        data: { metric: rule.metric, threshold: rule.threshold, value, severity, alert_id: alert.id, fingerprint: alert.fingerprint },
+      }),
+    );
+  }
+  return { ...out, rules };
+}
+
+/** Prefix of health-check alerts' metric_name. */
+export const HEALTH_CHECK_PREFIX = 'health_check:';
+/** Prefix of the metric_name of alerts an agent raised itself (AgentMetrics.alerts). */
+export const AGENT_ALERT_PREFIX = 'agent_alert:';
+/** metric_name of the alert raised when an agent goes silent. */
+export const NO_DATA = 'no_data';
+
+/**
+ * Alerts that are on while a condition holds and off when it stops: failing health checks and the
+ * agent's own alert strings. `conditions` maps metric_name to whether it holds now; names absent
+ * from it are left alone, except that `exhaustivePrefix` names the family this report covers whole
+ * (the alerts list of a payload), so an active alert of that family missing from it resolves.
+ */
+export function evaluateConditions(input: {
+  agentId: string;
+  agentName: string;
+  conditions: ReadonlyMap<string, { on: boolean; title: string; message: string; severity: AlertSeverity; event?: SystemEvent['type'] }>;
+  active: ReadonlyMap<string, AlertRecord>;
+  nowMs: number;
+  maintenance: boolean;
+  exhaustivePrefix?: string;
+}): AlertChanges {
+  const out = noChanges();
+  for (const [name, c] of input.conditions) {
+    const current = input.active.get(name);
+    if (c.on && !current && !input.maintenance) {
+      const alert = newAlert({ agentId: input.agentId, metricName: name, severity: c.severity, title: c.title, message: c.message, threshold: null, value: null, nowMs: input.nowMs });
+      out.insert.push(alert);
+      out.transitions.push({ kind: 'fired', alert });
+      if (c.event) {
+        out.events.push(newEvent(c.event, c.message, { agent_id: input.agentId, nowMs: input.nowMs, severity: c.severity === 'critical' ? 'critical' : 'warning', data: { metric: name, alert_id: alert.id, fingerprint: alert.fingerprint } }));
+      }
+    } else if (!c.on && current) {
+      const done = resolved(current, input.nowMs);
+      out.update.push(done);
+      out.transitions.push({ kind: 'resolved', alert: done });
+    }
+  }
+  if (input.exhaustivePrefix) {
+    for (const [name, current] of input.active) {
+      if (name.startsWith(input.exhaustivePrefix) && !input.conditions.has(name)) {
+        const done = resolved(current, input.nowMs);
+        out.update.push(done);
+        out.transitions.push({ kind: 'resolved', alert: done });
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,240 @@
+/**
+ * The monitor: drives the engine's pure steps with the stores. Ingest calls it for each request;
+ * the sweeper calls it on a timer. It hands alert transitions to a listener (notifications, the
+ * live stream) without waiting for them.
+ */
+import {
+  toUtcIso,
+  type AgentMetrics,
+  type ErrorDetail,
+  type HealthCheck,
+  type HealthCheckInput,
+  type IngestReceipt,
+  type SystemEvent,
+} from '@agentmon/schema';
+import type { AgentStateWrite, AlertRecord, IngestContext, MetadataStore, SeriesPoint, SeriesStore } from '../storage/ports.js';
+import { mergeChanges, noChanges, resolved, type AlertTransition } from './alerts.js';
+import { newEvent } from './events.js';
+import { advanceAgent, payloadTimeMs, toSeriesPoint, type AgentStep, type EngineSettings, type Observation } from './ingest.js';
+
+/** Where the monitor reports what happened, so notifications and live views follow. */
+export interface MonitorListener {
+  /** Alerts fired, escalated or resolved. Called after the change is stored; must not throw. */
+  alerts?(transitions: readonly AlertTransition[]): void;
+  /** Events stored. */
+  events?(events: readonly SystemEvent[]): void;
+}
+
+/** What the monitor needs. */
+export interface MonitorDeps {
+  metadata: MetadataStore;
+  series: SeriesStore;
+  clock: () => number;
+  settings: EngineSettings;
+  listener?: MonitorListener;
+}
+
+/** A problem with some payloads of a request, by JSON pointer. */
+export class IngestRefused extends Error {
+  constructor(
+    readonly reason: 'unknown_agent',
+    readonly details: ErrorDetail[],
+  ) {
+    super(`${details.length} payload(s) name an unregistered agent`);
+  }
+}
+
+/** Drives agents through the engine with the stores. */
+export class Monitor {
+  constructor(private readonly deps: MonitorDeps) {}
+
+  /** Stores payloads and moves their agents. Throws IngestRefused (nothing written) when an agent is unknown. */
+  async ingestMetrics(
+    payloads: readonly AgentMetrics[],
+    known: ReadonlyMap<string, IngestContext>,
+    pathOf: (i: number) => string,
+  ): Promise<IngestReceipt> {
+    const unknown: ErrorDetail[] = [];
+    payloads.forEach((p, i) => {
+      if (!known.has(p.agent_id)) unknown.push({ path: `${pathOf(i)}/agent_id`, message: `agent ${JSON.stringify(p.agent_id)} is not registered` });
+    });
+    if (unknown.length > 0) throw new IngestRefused('unknown_agent', unknown);
+
+    const now = this.deps.clock();
+    const times = payloads.map((p) => payloadTimeMs(p, now));
+    const observations = new Map<string, Observation[]>();
+    payloads.forEach((p, i) => {
+      const list = observations.get(p.agent_id) ?? [];
+      list.push({ kind: 'metrics', payload: p, tsMs: times[i] as number });
+      observations.set(p.agent_id, list);
+    });
+    const steps = await this.advance(known, observations, now);
+    const points: SeriesPoint[] = payloads.map((p, i) =>
+      toSeriesPoint(p, known.get(p.agent_id) as IngestContext, times[i] as number, steps.get(p.agent_id)?.score ?? null),
+    );
+    // Series first: if they cannot be stored, no state moves. The state write after it is small.
+    await this.deps.series.insert(points);
+    await this.commit([...steps.values()]);
+    return {
+      accepted: points.length,
+      series_points: points.reduce(
+        (n, p) => n + Object.values(p.values).filter((v) => v !== null && v !== undefined).length + Object.keys(p.custom).length,
+        0,
+      ),
+      agents: observations.size,
+    };
+  }
+
+  /** Records a heartbeat. */
+  async heartbeat(ctx: IngestContext): Promise<AgentStep> {
+    const steps = await this.advance(new Map([[ctx.id, ctx]]), new Map([[ctx.id, [{ kind: 'heartbeat' }]]]), this.deps.clock());
+    const step = steps.get(ctx.id) as AgentStep;
+    await this.commit([step]);
+    return step;
+  }
+
+  /** Records a health report. */
+  async reportHealth(ctx: IngestContext, checks: readonly HealthCheckInput[]): Promise<AgentStep> {
+    const now = this.deps.clock();
+    const normalised: HealthCheck[] = checks.map((c) => ({
+      name: c.name,
+      status: c.status,
+      message: c.message ?? null,
+      timestamp: c.timestamp ? toUtcIso(c.timestamp) : new Date(now).toISOString(),
+      execution_time_ms: c.execution_time_ms,
+    }));
+    const steps = await this.advance(new Map([[ctx.id, ctx]]), new Map([[ctx.id, [{ kind: 'health', checks: normalised }]]]), now);
+    const step = steps.get(ctx.id) as AgentStep;
+    await this.deps.metadata.saveHealthChecks(ctx.id, normalised);
+    await this.commit([step]);
+    return step;
+  }
+
+  /**
+   * One sweep: every agent moved to now with no new data, so silence turns agents OFFLINE (and
+   * raises no_data) and scores decay. Only agents whose state changed are written.
+   */
+  async sweep(): Promise<{ agents: number; changed: number }> {
+    const now = this.deps.clock();
+    const contexts = await this.deps.metadata.listIngestContexts();
+    const all = new Map(contexts.map((c) => [c.id, c]));
+    const steps = await this.advance(all, new Map(contexts.map((c) => [c.id, []])), now);
+    const changed = [...steps.values()].filter((step) => {
+      const before = all.get(step.write.agent_id) as IngestContext;
+      return (
+        step.write.status !== undefined ||
+        step.alerts.insert.length + step.alerts.update.length > 0 ||
+        Math.abs(before.state.health_score - step.score) >= 0.001 ||
+        before.state.status_reason !== step.write.state.status_reason
+      );
+    });
+    // Alert updates that only refresh a value are not sweep business; sweeps fire and resolve.
+    if (changed.length > 0) await this.commit(changed);
+    return { agents: contexts.length, changed: changed.length };
+  }
+
+  /** Re-derives an agent's status now (after maintenance starts or ends, or its config changes). */
+  async reevaluate(agentId: string): Promise<void> {
+    const ctx = (await this.deps.metadata.getIngestContexts([agentId])).get(agentId);
+    if (!ctx) return;
+    const steps = await this.advance(new Map([[agentId, ctx]]), new Map([[agentId, []]]), this.deps.clock());
+    await this.commit([...steps.values()]);
+  }
+
+  /**
+   * Starts or ends maintenance: alerts and offline detection stop while it lasts; when it ends the
+   * status is derived again from the data. Returns false for an unknown agent.
+   */
+  async setMaintenance(agentId: string, on: boolean): Promise<boolean> {
+    const ctx = (await this.deps.metadata.getIngestContexts([agentId])).get(agentId);
+    if (!ctx) return false;
+    const nowMs = this.deps.clock();
+    const wasOn = ctx.status === 'maintenance';
+    if (on === wasOn) return true;
+    let step: AgentStep;
+    if (on) {
+      step = {
+        write: { agent_id: agentId, status: 'maintenance', state: { ...ctx.state, status_reason: 'maintenance' } },
+        events: [],
+        alerts: noChanges(),
+        score: ctx.state.health_score,
+        status: 'maintenance',
+      };
+    } else {
+      // Derive as if it had never been in maintenance, then report the change from maintenance.
+      const steps = await this.advance(new Map([[agentId, { ...ctx, status: 'unknown' }]]), new Map([[agentId, []]]), nowMs);
+      const derived = steps.get(agentId) as AgentStep;
+      step = {
+        ...derived,
+        write: { ...derived.write, status: derived.status },
+        events: derived.events.filter((e) => e.type !== 'agent_status_changed'),
+      };
+    }
+    const reason = on ? 'maintenance' : (step.write.state.status_reason ?? 'maintenance_ended');
+    step.events.unshift(
+      newEvent('agent_status_changed', `${ctx.name} changed from ${ctx.status} to ${step.status} (${on ? 'maintenance' : 'maintenance ended'})`, {
+        agent_id: agentId,
+        nowMs,
+        data: { old_status: ctx.status, new_status: step.status, reason },
+      }),
+    );
+    await this.commit([step]);
+    return true;
+  }
+
+  /** Acknowledges an active alert: repeats stop, resolution does not. Null for an unknown alert. */
+  async acknowledge(alertId: string, by: string, comment: string | null): Promise<AlertRecord | null> {
+    const alert = await this.deps.metadata.getAlert(alertId);
+    if (!alert) return null;
+    const now = new Date(this.deps.clock()).toISOString();
+    const next: AlertRecord = { ...alert, acknowledged_at: now, acknowledged_by: by, ack_comment: comment, updated_at: now };
+    await this.deps.metadata.updateAlert(next);
+    return next;
+  }
+
+  /**
+   * Resolves an alert by hand (idempotent: a resolved alert stays as it is). If the condition still
+   * holds, the next evaluation fires a new alert. Null for an unknown alert.
+   */
+  async resolveByHand(alertId: string): Promise<AlertRecord | null> {
+    const alert = await this.deps.metadata.getAlert(alertId);
+    if (!alert || !alert.is_active) return alert;
+    const nowMs = this.deps.clock();
+    const done = resolved(alert, nowMs);
+    await this.deps.metadata.applyStates([], [], { insert: [], update: [done] });
+    this.deps.listener?.alerts?.([{ kind: 'resolved', alert: done }]);
+    await this.reevaluate(alert.agent_id);
+    return done;
+  }
+
+  /** Steps each agent with its observations, reading their active alerts in one query. */
+  private async advance(
+    contexts: ReadonlyMap<string, IngestContext>,
+    observations: ReadonlyMap<string, Observation[]>,
+    nowMs: number,
+  ): Promise<Map<string, AgentStep>> {
+    const ids = [...observations.keys()];
+    const active = await this.deps.metadata.getActiveAlerts(ids);
+    const byAgent = new Map<string, AlertRecord[]>();
+    for (const a of active) {
+      const list = byAgent.get(a.agent_id) ?? [];
+      list.push(a);
+      byAgent.set(a.agent_id, list);
+    }
+    const steps = new Map<string, AgentStep>();
+    for (const id of ids) {
+      steps.set(id, advanceAgent(contexts.get(id) as IngestContext, observations.get(id) ?? [], byAgent.get(id) ?? [], nowMs, this.deps.settings));
+    }
+    return steps;
+  }
+
+  /** Writes steps in one transaction, then tells the listener. */
+  private async commit(steps: readonly AgentStep[]): Promise<void> {
+    const writes: AgentStateWrite[] = steps.map((s) => s.write);
+    const events = steps.flatMap((s) => s.events);
+    const alerts = steps.reduce((acc, s) => mergeChanges(acc, s.alerts), noChanges());
+    await this.deps.metadata.applyStates(writes, events, { insert: alerts.insert, update: alerts.update });
+    if (alerts.transitions.length > 0) this.deps.listener?.alerts?.(alerts.transitions);
+    if (events.length > 0) this.deps.listener?.events?.(events);
+  }
+}

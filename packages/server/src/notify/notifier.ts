@@ -1,0 +1,422 @@
+/**
+ * The notifier: hears alert transitions from the monitor and delivers them to every target
+ * (the enabled ones made through the API and the ones in the server config).
+ *
+ * - Grouping: the first transition opens a group; everything arriving in the next `groupWaitMs`
+ *   joins it, and the group goes out as one message per target (a burst is one incident, not a
+ *   storm of messages). An alert that changes twice in one group appears once, in its latest state.
+ * - Retries: a network error, a timeout, a 5xx, 408 or 429 is retried with exponential backoff
+ *   (retryBaseMs · 2^(n-1), ±20 % jitter) up to `maxAttempts` attempts; any other 4xx is final.
+ *   A delivery that gives up is logged (target id, name and host; never the URL, whose path is
+ *   often the secret) and recorded as a SYSTEM_ERROR event.
+ * - Repeats: `repeat()` (the sweeper calls it) re-sends active, unacknowledged alerts not notified
+ *   for `repeatIntervalMs`.
+ * - Background only: `alerts()` returns at once and never throws; nothing here throws into the
+ *   caller, and no timer keeps the process alive.
+ */
+import { randomUUID } from 'node:crypto';
+import { DEFAULT_CONFIG } from '../config.js';
+import type { AlertTransition } from '../engine/alerts.js';
+import { newEvent } from '../engine/events.js';
+import type { MetadataStore, NotificationTarget } from '../storage/ports.js';
+import { slackMessage, slackTestMessage } from './slack.js';
+import { webhookMessage, webhookTestMessage, type MessageContext, type NotificationKind, type NotifiedAlert } from './webhook.js';
+
+/** Where a message goes, wherever the target was defined. */
+export interface DeliveryTarget {
+  id: string;
+  name: string;
+  kind: NotificationTarget['kind'];
+  url: string;
+}
+
+/** A pino-like logger: object first, message second. */
+export interface NotifierLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** Posts one JSON body; resolves with the HTTP status, rejects on a network error or timeout. */
+export type SendFn = (url: string, body: unknown, signal?: AbortSignal) => Promise<{ status: number }>;
+
+/** Outcome of one delivery attempt (status null when no HTTP answer came). */
+export interface DeliveryResult {
+  ok: boolean;
+  status: number | null;
+  error?: string;
+}
+
+/** What the notifier needs; every setting but the store has a default. */
+export interface NotifierOptions {
+  metadata: MetadataStore;
+  clock?: () => number;
+  groupWaitMs?: number;
+  repeatIntervalMs?: number;
+  maxAttempts?: number;
+  retryBaseMs?: number;
+  /** Targets from the server config (webhookUrls, slackWebhookUrls); listed as `config-1`, `config-2`, ... */
+  staticTargets?: readonly { kind: NotificationTarget['kind']; url: string }[];
+  log?: NotifierLog;
+  send?: SendFn;
+  /** How long close() waits for pending deliveries before abandoning them. */
+  closeTimeoutMs?: number;
+}
+
+/** Per-attempt HTTP timeout of the default sender. */
+export const SEND_TIMEOUT_MS = 10_000;
+
+/** Largest group: a bigger burst is split, so one message stays a size receivers accept. */
+export const MAX_GROUP_ALERTS = 500;
+
+/** The default sender: global fetch, POST JSON, 10 s timeout. */
+export const postJson: SendFn = async (url, body, signal) => {
+  const timeout = AbortSignal.timeout(SEND_TIMEOUT_MS);
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'user-agent': 'agentmon-notifier' },
+    body: JSON.stringify(body),
+    signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+  });
+  // The answer's body is of no interest; cancelling it frees the connection for the next message.
+  await response.body?.cancel().catch(() => undefined);
+  return { status: response.status };
+};
+
+/** The host of a target URL: what logs and events may show of it. */
+export function targetHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '(invalid url)';
+  }
+}
+
+/** Whether an attempt that failed this way may succeed later (network, 5xx, 408, 429). */
+export function isRetryable(status: number | null): boolean {
+  return status === null || status >= 500 || status === 408 || status === 429;
+}
+
+/**
+ * The kind an alert keeps when it changes again within one group: receivers that never saw it fire
+ * still get `fired`; a resolution is always reported as such.
+ */
+export function mergeKind(previous: NotificationKind, next: NotificationKind): NotificationKind {
+  if (next === 'resolved') return 'resolved';
+  if (previous === 'fired' || (previous === 'escalated' && next === 'repeat')) return previous;
+  return next;
+}
+
+/** A network error as a short sentence, with the URL (and its secret path) replaced by the host. */
+function describeError(err: unknown, url: string): string {
+  if (err instanceof Error && err.name === 'TimeoutError') return `timed out after ${SEND_TIMEOUT_MS / 1000} s`;
+  if (err instanceof Error && err.name === 'AbortError') return 'aborted';
+  let text = String(err);
+  if (err instanceof Error) {
+    const cause: unknown = (err as { cause?: unknown }).cause;
+    text = cause instanceof Error ? `${err.message}: ${cause.message}` : err.message;
+  }
+  const host = targetHost(url);
+  for (const form of new Set([url, safeHref(url)])) if (form) text = text.split(form).join(host);
+  return text;
+}
+
+function safeHref(url: string): string | null {
+  try {
+    return new URL(url).href;
+  } catch {
+    return null;
+  }
+}
+
+const SILENT: NotifierLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+interface Group {
+  key: string;
+  /** By alert id: an alert appears once per message. */
+  items: Map<string, NotifiedAlert>;
+  timer: NodeJS.Timeout | null;
+}
+
+/** Delivers alert notifications; use as the monitor's alert listener. */
+export class Notifier {
+  /** Targets from the server config, with their read-only ids. */
+  readonly configTargets: readonly DeliveryTarget[];
+
+  private readonly metadata: MetadataStore;
+  private readonly clock: () => number;
+  private readonly groupWaitMs: number;
+  private readonly repeatIntervalMs: number;
+  private readonly maxAttempts: number;
+  private readonly retryBaseMs: number;
+  private readonly log: NotifierLog;
+  private readonly send: SendFn;
+  private readonly closeTimeoutMs: number;
+
+  private open: Group | null = null;
+  /** Groups being delivered, and their delivery. */
+  private readonly sending = new Map<Group, Promise<void>>();
+  /** Wakes backoff sleeps early (close). */
+  private readonly sleepers = new Set<() => void>();
+  /** Aborts requests in flight (close). */
+  private readonly abort = new AbortController();
+  /** When each alert was last queued as a repeat, so a failing target does not get one per sweep. */
+  private readonly lastRepeat = new Map<string, number>();
+  private closing = false;
+  private closingDone: Promise<void> | null = null;
+  private closed = false;
+
+  constructor({
+    metadata,
+    clock = Date.now,
+    groupWaitMs = DEFAULT_CONFIG.notifyGroupWaitMs,
+    repeatIntervalMs = DEFAULT_CONFIG.notifyRepeatIntervalMs,
+    maxAttempts = DEFAULT_CONFIG.notifyMaxAttempts,
+    retryBaseMs = DEFAULT_CONFIG.notifyRetryBaseMs,
+    staticTargets = [],
+    log = SILENT,
+    send = postJson,
+    closeTimeoutMs = 2000,
+  }: NotifierOptions) {
+    this.metadata = metadata;
+    this.clock = clock;
+    this.groupWaitMs = groupWaitMs;
+    this.repeatIntervalMs = repeatIntervalMs;
+    this.maxAttempts = Math.max(1, maxAttempts);
+    this.retryBaseMs = retryBaseMs;
+    this.log = log;
+    this.send = send;
+    this.closeTimeoutMs = closeTimeoutMs;
+    this.configTargets = staticTargets.map((t, i) => ({
+      id: `config-${i + 1}`,
+      name: `${t.kind} from config (${targetHost(t.url)})`,
+      kind: t.kind,
+      url: t.url,
+    }));
+  }
+
+  /** Queues transitions for the open group; returns at once and never throws. */
+  alerts(transitions: readonly AlertTransition[]): void {
+    try {
+      if (this.closing) return;
+      this.enqueue(transitions.map((t) => ({ kind: t.kind, alert: t.alert })));
+    } catch (err) {
+      this.log.error({ err }, 'cannot queue alert notifications');
+    }
+  }
+
+  /**
+   * Queues a reminder for every active, unacknowledged alert not notified for repeatIntervalMs
+   * (alerts of agents in maintenance stay quiet). Returns how many were queued; never throws.
+   */
+  async repeat(): Promise<number> {
+    if (this.closing) return 0;
+    try {
+      if ((await this.activeTargets()).length === 0) return 0;
+      const now = this.clock();
+      const active = await this.metadata.getActiveAlerts(null);
+      const activeIds = new Set(active.map((a) => a.id));
+      for (const id of this.lastRepeat.keys()) if (!activeIds.has(id)) this.lastRepeat.delete(id);
+      const pending = this.pendingAlertIds();
+      const due = active.filter(
+        (a) =>
+          a.acknowledged_at === null &&
+          !pending.has(a.id) &&
+          now - Date.parse(a.last_notified_at ?? a.created_at) >= this.repeatIntervalMs &&
+          now - (this.lastRepeat.get(a.id) ?? -Infinity) >= this.repeatIntervalMs,
+      );
+      if (due.length === 0) return 0;
+      const agents = await this.metadata.getIngestContexts([...new Set(due.map((a) => a.agent_id))]);
+      const queued = due.filter((a) => agents.get(a.agent_id)?.status !== 'maintenance');
+      for (const a of queued) this.lastRepeat.set(a.id, now);
+      this.enqueue(queued.map((alert) => ({ kind: 'repeat', alert })));
+      return queued.length;
+    } catch (err) {
+      this.log.error({ err }, 'cannot look for alerts to notify again');
+      return 0;
+    }
+  }
+
+  /** Sends one test message to `target` now: no grouping, one attempt. Never throws. */
+  async sendTest(target: Pick<DeliveryTarget, 'kind' | 'url'>): Promise<DeliveryResult> {
+    try {
+      const context: MessageContext = { groupKey: `test-${randomUUID()}`, sentAt: new Date(this.clock()).toISOString() };
+      return await this.attempt(target.url, target.kind === 'slack' ? slackTestMessage(context) : webhookTestMessage(context));
+    } catch (err) {
+      return { ok: false, status: null, error: describeError(err, target.url) };
+    }
+  }
+
+  /**
+   * Flushes the open group at once, waits up to closeTimeoutMs for deliveries (retries included)
+   * to finish, then abandons the rest: backoffs end, requests are aborted, nothing is recorded for
+   * them but a warning. Transitions arriving after close() are dropped.
+   */
+  close(): Promise<void> {
+    this.closingDone ??= this.shutdown();
+    return this.closingDone;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.closing = true;
+    const open = this.open;
+    if (open) this.flush(open);
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      Promise.allSettled([...this.sending.values()]).then(() => true),
+      // Not unref'd: whoever awaits close() wants it to end, and backoff timers alone would not
+      // keep the process alive until then.
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), this.closeTimeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    this.closed = true;
+    if (!finished) {
+      this.log.warn({ groups: this.sending.size }, 'notifier closing: abandoning unfinished deliveries');
+      this.abort.abort();
+      for (const wake of [...this.sleepers]) wake();
+      await Promise.allSettled([...this.sending.values()]);
+    }
+  }
+
+  private enqueue(items: readonly NotifiedAlert[]): void {
+    for (const item of items) {
+      let group = this.open;
+      if (!group) {
+        const fresh: Group = { key: randomUUID(), items: new Map(), timer: null };
+        fresh.timer = setTimeout(() => this.flush(fresh), this.groupWaitMs);
+        fresh.timer.unref();
+        this.open = group = fresh;
+      }
+      const previous = group.items.get(item.alert.id);
+      group.items.set(item.alert.id, previous ? { kind: mergeKind(previous.kind, item.kind), alert: item.alert } : item);
+      if (group.items.size >= MAX_GROUP_ALERTS) this.flush(group);
+    }
+  }
+
+  private flush(group: Group): void {
+    if (this.open === group) this.open = null;
+    if (group.timer) clearTimeout(group.timer);
+    group.timer = null;
+    const delivery = this.deliver(group)
+      .catch((err: unknown) => this.log.error({ err, group_key: group.key }, 'notification delivery failed'))
+      .finally(() => this.sending.delete(group));
+    this.sending.set(group, delivery);
+  }
+
+  private pendingAlertIds(): Set<string> {
+    const ids = new Set<string>();
+    for (const group of [this.open, ...this.sending.keys()]) for (const id of group?.items.keys() ?? []) ids.add(id);
+    return ids;
+  }
+
+  /** Enabled stored targets (read now, so API changes apply to the next message) and config targets. */
+  private async activeTargets(): Promise<DeliveryTarget[]> {
+    let stored: DeliveryTarget[] = [];
+    try {
+      stored = (await this.metadata.listNotificationTargets())
+        .filter((t) => t.enabled)
+        .map(({ id, name, kind, url }) => ({ id, name, kind, url }));
+    } catch (err) {
+      this.log.error({ err }, 'cannot read notification targets; sending to the configured ones only');
+    }
+    return [...stored, ...this.configTargets];
+  }
+
+  private async deliver(group: Group): Promise<void> {
+    const items = [...group.items.values()];
+    if (items.length === 0) return;
+    const targets = await this.activeTargets();
+    if (targets.length === 0) return;
+    const context: MessageContext = { groupKey: group.key, sentAt: new Date(this.clock()).toISOString() };
+    const bodies = { webhook: webhookMessage(items, context), slack: slackMessage(items, context) };
+    const fingerprints = items.map((i) => i.alert.fingerprint);
+    const delivered = await Promise.all(targets.map((t) => this.deliverTo(t, bodies[t.kind], fingerprints)));
+    if (delivered.some((ok) => ok)) await this.markNotified(items);
+  }
+
+  /** One target, with retries; true when it took the message. */
+  private async deliverTo(target: DeliveryTarget, body: unknown, fingerprints: readonly string[]): Promise<boolean> {
+    const about = { target_id: target.id, target_name: target.name, target_kind: target.kind, host: targetHost(target.url) };
+    let attempts = 0;
+    let last: DeliveryResult = { ok: false, status: null, error: 'not sent' };
+    while (attempts < this.maxAttempts && !this.closed) {
+      attempts += 1;
+      last = await this.attempt(target.url, body);
+      if (last.ok) {
+        if (attempts > 1) this.log.info({ ...about, attempts }, 'notification delivered after retries');
+        return true;
+      }
+      if (!isRetryable(last.status) || this.closed) break;
+      if (attempts < this.maxAttempts) await this.sleep(this.backoffMs(attempts));
+    }
+    if (this.closed) {
+      this.log.warn({ ...about, attempts, status: last.status, error: last.error, fingerprints }, 'notification abandoned at shutdown');
+      return false;
+    }
+    this.log.error({ ...about, attempts, status: last.status, error: last.error, fingerprints }, 'notification failed; giving up');
+    try {
+      await this.metadata.insertEvents([
+        newEvent('system_error', `notification to ${target.kind} target ${target.name} (${about.host}) failed after ${attempts} attempt(s): ${last.error ?? 'unknown error'}`, {
+          nowMs: this.clock(),
+          severity: 'error',
+          data: {
+            component: 'notifier',
+            ...about,
+            attempts,
+            last_status: last.status,
+            last_error: last.error ?? null,
+            fingerprints,
+          },
+        }),
+      ]);
+    } catch (err) {
+      this.log.error({ ...about, err }, 'cannot record the failed notification as an event');
+    }
+    return false;
+  }
+
+  private async attempt(url: string, body: unknown): Promise<DeliveryResult> {
+    try {
+      const { status } = await this.send(url, body, this.abort.signal);
+      return status < 400 ? { ok: true, status } : { ok: false, status, error: `HTTP ${status}` };
+    } catch (err) {
+      return { ok: false, status: null, error: describeError(err, url) };
+    }
+  }
+
+  /** Stamps last_notified_at on the alerts just sent, re-read so a newer state is not overwritten. */
+  private async markNotified(items: readonly NotifiedAlert[]): Promise<void> {
+    const now = new Date(this.clock()).toISOString();
+    for (const { kind, alert } of items) {
+      if (kind === 'resolved') continue;
+      try {
+        const fresh = await this.metadata.getAlert(alert.id);
+        if (!fresh || !fresh.is_active) continue;
+        await this.metadata.updateAlert({ ...fresh, last_notified_at: now });
+      } catch (err) {
+        this.log.error({ err, alert_id: alert.id }, 'cannot record when an alert was notified');
+      }
+    }
+  }
+
+  private backoffMs(failedAttempts: number): number {
+    const jitter = 0.8 + Math.random() * 0.4;
+    return this.retryBaseMs * 2 ** (failedAttempts - 1) * jitter;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.closed) return resolve();
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      timer.unref();
+      this.sleepers.add(wake);
+    });
+  }
+}
