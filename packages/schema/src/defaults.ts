@@ -17,6 +17,10 @@ export function defaultMonitoringConfig(agentId: string): MonitoringConfig {
     custom_thresholds: {},
     metrics_retention_days: 30,
     logs_retention_days: 7,
+    critical_thresholds: {},
+    alert_pending_seconds: 0,
+    alert_keep_firing_seconds: 0,
+    alert_recovery_ratio: 0.9,
   };
 }
 

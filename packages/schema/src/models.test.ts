@@ -436,7 +436,12 @@ const DEPARTURES = {
   extraFields: {
     MetricsQuery: { group_by: false, fill: false },
     RegisterResponse: { api_key: true },
+    MonitoringConfig: { critical_thresholds: false, alert_pending_seconds: false, alert_keep_firing_seconds: false, alert_recovery_ratio: false },
   } as Record<string, Record<string, boolean>>,
+  /** Defaults of the extra fields (the alert tuning agentmon adds to MonitoringConfig). */
+  extraDefaults: {
+    MonitoringConfig: { critical_thresholds: {}, alert_pending_seconds: 0, alert_keep_firing_seconds: 0, alert_recovery_ratio: 0.9 },
+  } as Record<string, Record<string, unknown>>,
   /** Numeric bounds where the seed has none (the SQL schema's, or the value's meaning). */
   extraBounds: {
     'AgentInfo.port': { minimum: 0, maximum: 65535 },
@@ -671,6 +676,7 @@ function seedDefaults(model: string, value: Record<string, unknown>): Record<str
     if (f.name in out) out[f.name] = nested(f.type, out[f.name]);
     else if (f.default.kind === 'value' && f.default.value !== null) out[f.name] = clone(f.default.value);
   }
+  for (const [name, value] of Object.entries(DEPARTURES.extraDefaults[model] ?? {})) if (!(name in out)) out[name] = clone(value);
   return out;
 }
 
@@ -1082,6 +1088,15 @@ describe('departures from the seed, pinned', () => {
     }
   });
 
+  it('MonitoringConfig alert tuning: bounded, with defaults', () => {
+    assert.equal(check('MonitoringConfig', withField('MonitoringConfig', 'alert_recovery_ratio', 0.49)), false);
+    assert.equal(check('MonitoringConfig', withField('MonitoringConfig', 'alert_recovery_ratio', 1.01)), false);
+    assert.equal(check('MonitoringConfig', withField('MonitoringConfig', 'alert_pending_seconds', -1)), false);
+    assert.equal(check('MonitoringConfig', withField('MonitoringConfig', 'alert_keep_firing_seconds', 86_401)), false);
+    assert.equal(check('MonitoringConfig', withField('MonitoringConfig', 'critical_thresholds', { cpu_usage_percent: 'high' })), false);
+    assert.equal(check('MonitoringConfig', withField('MonitoringConfig', 'critical_thresholds', { cpu_usage_percent: 95 })), true);
+  });
+
   it('RegisterResponse.api_key: a required string', () => {
     assert.equal(propertyOf('RegisterResponse', 'api_key').type, 'string');
     assert.equal(check('RegisterResponse', without(fullSample('RegisterResponse'), 'api_key')), false);
@@ -1134,13 +1149,14 @@ describe('nested models', () => {
     assert.equal(check('HealthStatus', withField('HealthStatus', 'checks', [{ ...MINIMAL.HealthCheck, execution_time_ms: -1 }])), false);
   });
 
-  it('served shapes (HealthResponse, DashboardData, RegisterResponse) hold complete nested models', () => {
+  it('served shapes (HealthResponse, DashboardData) hold complete nested models', () => {
     assert.equal(check('HealthResponse', withField('HealthResponse', 'checks', [MINIMAL.HealthCheck])), false);
     assert.equal(check('HealthResponse', withField('HealthResponse', 'recent_alerts', [MINIMAL.Alert])), false);
     assert.equal(check('DashboardData', withField('DashboardData', 'active_alerts', [MINIMAL.Alert])), false);
-    assert.equal(check('RegisterResponse', withField('RegisterResponse', 'config', MINIMAL.MonitoringConfig)), false);
+    // RegisterResponse.config is a MonitoringConfig as pydantic reads one: defaults may be left out.
     const filledConfig = Value.Default(api.MonitoringConfig, clone(MINIMAL.MonitoringConfig));
     assert.equal(check('RegisterResponse', withField('RegisterResponse', 'config', filledConfig)), true);
+    assert.equal(check('RegisterResponse', withField('RegisterResponse', 'config', { cpu_threshold: 80 })), false, 'agent_id is required');
   });
 
   it('defaults are copied, never shared between values or with the schema', () => {

@@ -232,8 +232,29 @@ export const MonitoringConfig = Type.Object(
     custom_thresholds: opt(Type.Record(Type.String(), Type.Number(), { default: {} })),
     metrics_retention_days: opt(Type.Integer({ minimum: 1, maximum: 365, default: 30 })),
     logs_retention_days: opt(Type.Integer({ minimum: 1, maximum: 90, default: 7 })),
+    // agentmon extensions: alert tuning (the README's alert semantics).
+    critical_thresholds: opt(
+      Type.Record(Type.String(), Type.Number(), {
+        default: {},
+        description: 'agentmon: level above which an alert is critical, by metric name (default min(2·T, (T + max)/2))',
+      }),
+    ),
+    alert_pending_seconds: opt(
+      Type.Integer({ minimum: 0, maximum: 86_400, default: 0, description: 'agentmon: a breach must hold this long before it fires' }),
+    ),
+    alert_keep_firing_seconds: opt(
+      Type.Integer({ minimum: 0, maximum: 86_400, default: 0, description: 'agentmon: a recovered alert keeps firing this long before it resolves' }),
+    ),
+    alert_recovery_ratio: opt(
+      Type.Number({
+        minimum: 0.5,
+        maximum: 1,
+        default: 0.9,
+        description: 'agentmon: a firing alert resolves at or under threshold × this ratio (hysteresis)',
+      }),
+    ),
   },
-  { description: 'Monitoring configuration for an agent' },
+  { description: 'Monitoring configuration for an agent (the seed model plus agentmon alert tuning)' },
 );
 /** Monitoring configuration for an agent (as stored and served). */
 export type MonitoringConfig = Required<Static<typeof MonitoringConfig>>;
@@ -273,7 +294,7 @@ export const RegisterResponse = Type.Object(
     status: Type.String({ description: 'registered (new agent) or updated (known agent)' }),
     message: Type.String(),
     monitoring_endpoints: Type.Record(Type.String(), Type.String()),
-    config: Type.Required(MonitoringConfig),
+    config: MonitoringConfig,
     api_key: Type.String({ description: "The agent's own key, shown once; it only works for this agent's ingest routes" }),
   },
   { description: 'Response after agent registration' },

@@ -39,6 +39,10 @@ eachBackend('agents API', (backend) => {
       custom_thresholds: {},
       metrics_retention_days: 30,
       logs_retention_days: 7,
+      critical_thresholds: {},
+      alert_pending_seconds: 0,
+      alert_keep_firing_seconds: 0,
+      alert_recovery_ratio: 0.9,
     });
 
     const info = (await t.app.inject({ method: 'GET', url: `/api/v1/agents/${body.agent_id}`, headers: bearer(ADMIN) })).json();

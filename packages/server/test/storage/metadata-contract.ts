@@ -77,6 +77,10 @@ function defaultConfig(agentId: string): MonitoringConfig {
     custom_thresholds: {},
     metrics_retention_days: 30,
     logs_retention_days: 7,
+    critical_thresholds: {},
+    alert_pending_seconds: 0,
+    alert_keep_firing_seconds: 0,
+    alert_recovery_ratio: 0.9,
   };
 }
 
@@ -93,6 +97,10 @@ function customConfig(agentId: string): MonitoringConfig {
     error_rate_threshold: 0.125,
     response_time_threshold_ms: 1500.5,
     custom_thresholds: { latency_p99_ms: 250.5, queue_depth: 10 },
+    critical_thresholds: { cpu_usage_percent: 97.5 },
+    alert_pending_seconds: 120,
+    alert_keep_firing_seconds: 300,
+    alert_recovery_ratio: 0.85,
     metrics_retention_days: 90,
     logs_retention_days: 14,
   };

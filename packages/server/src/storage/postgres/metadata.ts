@@ -35,6 +35,7 @@ import type {
   RegistrationWrite,
 } from '../ports.js';
 import { inTransaction } from './pool.js';
+import { configDocuments, configFromColumns } from '../monitoring-config.js';
 import { POSTGRES_METADATA_MIGRATIONS, POSTGRES_MIGRATION_LOCK, POSTGRES_MIGRATIONS_TABLE } from './metadata-migrations.js';
 
 /** Options of the PostgreSQL metadata store. */
@@ -863,6 +864,7 @@ function escapeLike(text: string): string {
 
 /** Parameters $1..$8 in CONFIG_COLUMNS order, after agent_id. */
 function configParams(config: MonitoringConfig): unknown[] {
+  const documents = configDocuments(config);
   return [
     config.agent_id,
     config.metrics_interval_seconds,
@@ -870,17 +872,8 @@ function configParams(config: MonitoringConfig): unknown[] {
     config.enable_resource_monitoring,
     config.enable_performance_monitoring,
     config.enable_ai_monitoring,
-    JSON.stringify({
-      cpu_threshold: config.cpu_threshold,
-      memory_threshold: config.memory_threshold,
-      error_rate_threshold: config.error_rate_threshold,
-      response_time_threshold_ms: config.response_time_threshold_ms,
-      custom_thresholds: config.custom_thresholds,
-    }),
-    JSON.stringify({
-      metrics_retention_days: config.metrics_retention_days,
-      logs_retention_days: config.logs_retention_days,
-    }),
+    JSON.stringify(documents.thresholds),
+    JSON.stringify(documents.retention_settings),
   ];
 }
 
@@ -937,15 +930,7 @@ function asRecord(value: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
-function asNumber(value: unknown, fallback: number): number {
-  return typeof value === 'number' ? value : fallback;
-}
 
-function numberMap(value: unknown): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(asRecord(value))) if (typeof v === 'number') out[k] = v;
-  return out;
-}
 
 function stateFromRow(r: StateColumns): AgentState {
   if (!r.has_state) {
@@ -962,23 +947,7 @@ function stateFromRow(r: StateColumns): AgentState {
 }
 
 function configFromRow(agentId: string, r: ConfigColumns): MonitoringConfig {
-  const thresholds = asRecord(r.thresholds);
-  const retention = asRecord(r.retention_settings);
-  return {
-    agent_id: agentId,
-    metrics_interval_seconds: r.metrics_interval_seconds ?? 60,
-    health_check_interval_seconds: r.health_check_interval_seconds ?? 30,
-    enable_resource_monitoring: r.enable_resource_monitoring ?? true,
-    enable_performance_monitoring: r.enable_performance_monitoring ?? true,
-    enable_ai_monitoring: r.enable_ai_monitoring ?? false,
-    cpu_threshold: asNumber(thresholds.cpu_threshold, 80),
-    memory_threshold: asNumber(thresholds.memory_threshold, 85),
-    error_rate_threshold: asNumber(thresholds.error_rate_threshold, 0.05),
-    response_time_threshold_ms: asNumber(thresholds.response_time_threshold_ms, 5000),
-    custom_thresholds: numberMap(thresholds.custom_thresholds),
-    metrics_retention_days: asNumber(retention.metrics_retention_days, 30),
-    logs_retention_days: asNumber(retention.logs_retention_days, 7),
-  };
+  return configFromColumns(agentId, r, r.thresholds, r.retention_settings);
 }
 
 function agentFromRow(r: AgentRow): AgentRecord {

@@ -35,6 +35,7 @@ import type {
   RegistrationWrite,
 } from '../ports.js';
 import { openSqlite } from './open.js';
+import { configDocuments, configFromColumns } from '../monitoring-config.js';
 import { SQLITE_METADATA_MIGRATIONS, SQLITE_MIGRATIONS_TABLE } from './metadata-migrations.js';
 
 /** Options of the SQLite metadata store. */
@@ -817,6 +818,7 @@ function escapeLike(text: string): string {
 }
 
 function configParams(config: MonitoringConfig, now: string): Record<string, unknown> {
+  const documents = configDocuments(config);
   return {
     agent_id: config.agent_id,
     metrics_interval_seconds: config.metrics_interval_seconds,
@@ -824,17 +826,8 @@ function configParams(config: MonitoringConfig, now: string): Record<string, unk
     enable_resource_monitoring: config.enable_resource_monitoring ? 1 : 0,
     enable_performance_monitoring: config.enable_performance_monitoring ? 1 : 0,
     enable_ai_monitoring: config.enable_ai_monitoring ? 1 : 0,
-    thresholds: JSON.stringify({
-      cpu_threshold: config.cpu_threshold,
-      memory_threshold: config.memory_threshold,
-      error_rate_threshold: config.error_rate_threshold,
-      response_time_threshold_ms: config.response_time_threshold_ms,
-      custom_thresholds: config.custom_thresholds,
-    }),
-    retention_settings: JSON.stringify({
-      metrics_retention_days: config.metrics_retention_days,
-      logs_retention_days: config.logs_retention_days,
-    }),
+    thresholds: JSON.stringify(documents.thresholds),
+    retention_settings: JSON.stringify(documents.retention_settings),
     now,
   };
 }
@@ -871,19 +864,11 @@ function asRecord(value: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
-function asNumber(value: unknown, fallback: number): number {
-  return typeof value === 'number' ? value : fallback;
-}
 
 function stringArray(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
-function numberMap(value: unknown): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(asRecord(value))) if (typeof v === 'number') out[k] = v;
-  return out;
-}
 
 function stateFromRow(r: StateColumns): AgentState {
   if (r.has_state !== 1) {
@@ -900,23 +885,7 @@ function stateFromRow(r: StateColumns): AgentState {
 }
 
 function configFromRow(agentId: string, r: ConfigColumns): MonitoringConfig {
-  const thresholds = asRecord(parseJson(r.thresholds));
-  const retention = asRecord(parseJson(r.retention_settings));
-  return {
-    agent_id: agentId,
-    metrics_interval_seconds: r.metrics_interval_seconds ?? 60,
-    health_check_interval_seconds: r.health_check_interval_seconds ?? 30,
-    enable_resource_monitoring: (r.enable_resource_monitoring ?? 1) === 1,
-    enable_performance_monitoring: (r.enable_performance_monitoring ?? 1) === 1,
-    enable_ai_monitoring: (r.enable_ai_monitoring ?? 0) === 1,
-    cpu_threshold: asNumber(thresholds.cpu_threshold, 80),
-    memory_threshold: asNumber(thresholds.memory_threshold, 85),
-    error_rate_threshold: asNumber(thresholds.error_rate_threshold, 0.05),
-    response_time_threshold_ms: asNumber(thresholds.response_time_threshold_ms, 5000),
-    custom_thresholds: numberMap(thresholds.custom_thresholds),
-    metrics_retention_days: asNumber(retention.metrics_retention_days, 30),
-    logs_retention_days: asNumber(retention.logs_retention_days, 7),
-  };
+  return configFromColumns(agentId, r, parseJson(r.thresholds), parseJson(r.retention_settings));
 }
 
 function agentFromRow(r: AgentRow): AgentRecord {
