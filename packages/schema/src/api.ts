@@ -88,11 +88,23 @@ export const AgentUpdate = Type.Object(
 /** Body of `PATCH /agents/:id`. */
 export type AgentUpdate = Static<typeof AgentUpdate>;
 
+/** The collection settings of an agent's MonitoringConfig, echoed to it so it follows changes. */
+export const CollectionSettings = Type.Object({
+  metrics_interval_seconds: Type.Integer({ minimum: 1, maximum: 3600 }),
+  health_check_interval_seconds: Type.Integer({ minimum: 5, maximum: 300 }),
+  enable_resource_monitoring: Type.Boolean(),
+  enable_performance_monitoring: Type.Boolean(),
+  enable_ai_monitoring: Type.Boolean(),
+});
+/** The collection settings of an agent's MonitoringConfig. */
+export type CollectionSettings = Static<typeof CollectionSettings>;
+
 /** Receipt of an accepted metrics payload or batch. */
 export const IngestReceipt = Type.Object({
   accepted: Type.Integer({ minimum: 0, description: 'Payloads stored' }),
   series_points: Type.Integer({ minimum: 0, description: 'Numeric values stored, custom metrics included' }),
   agents: Type.Integer({ minimum: 0, description: 'Distinct agents in the request' }),
+  config: Type.Optional(CollectionSettings),
 });
 /** Receipt of an accepted metrics payload or batch. */
 export type IngestReceipt = Static<typeof IngestReceipt>;
@@ -102,6 +114,7 @@ export const MAX_METRICS_BATCH = 1000;
 
 /** Receipt of a health report. */
 export const HealthReceipt = Type.Object({
+  config: Type.Optional(CollectionSettings),
   accepted: Type.Integer({ minimum: 0 }),
   failing: Type.Array(Type.String(), { description: 'Names of the checks that failed in this report' }),
   health_score: Type.Number({ minimum: 0, maximum: 1 }),

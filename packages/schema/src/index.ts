@@ -8,3 +8,4 @@ export * from './models.js';
 export * from './api.js';
 export * from './metrics.js';
 export * from './defaults.js';
+export * from './live.js';

@@ -28,6 +28,13 @@ import { configRoutes } from './routes/config.js';
 import { eventRoutes } from './routes/events.js';
 import { alertRoutes } from './routes/alerts.js';
 import { Monitor } from './engine/monitor.js';
+import { LiveBus } from './live/bus.js';
+import { streamRoutes } from './routes/stream.js';
+import { dashboardRoutes } from './routes/dashboard.js';
+import { webRoutes } from './routes/web.js';
+
+/** agentmon's version, shown in the API docs and the dashboard. */
+export const VERSION = '0.1.0';
 import { Sweeper } from './engine/sweeper.js';
 import type { AlertTransition } from './engine/alerts.js';
 import { Notifier } from './notify/notifier.js';
@@ -54,6 +61,8 @@ export interface AppDeps {
   metadata: MetadataStore;
   series: SeriesStore;
   adminToken: string;
+  /** Which stores these are, for the dashboard's system figures. */
+  storageKind?: 'sqlite' | 'postgres';
   /** Milliseconds since the epoch; tests pass a fake clock. */
   clock?: () => number;
   /** Logger options or false (tests). Default: pino at config.logLevel with tokens redacted. */
@@ -70,6 +79,8 @@ export interface RouteContext {
   clock: () => number;
   /** Drives agents through the engine: every ingest route goes through it. */
   monitor: Monitor;
+  /** The live stream's bus: routes that write events outside the monitor publish them here. */
+  live: LiveBus;
 }
 
 /** The app type routes are written against (TypeBox-typed requests). */
@@ -121,6 +132,7 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
     adminToken: deps.adminToken,
     registrationToken: config.registrationToken,
     metadata: deps.metadata,
+    clock: deps.clock ?? Date.now,
   });
 
   await app.register(swagger, {
@@ -128,7 +140,7 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
       openapi: '3.1.0',
       info: {
         title: 'agentmon',
-        version: '0.1.0',
+        version: VERSION,
         description: 'Monitoring server for fleets of AI agents. Every /api/v1 route takes `Authorization: Bearer <token>`.',
       },
       components: {
@@ -139,16 +151,26 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
+  app.decorate('alertListeners', [] as AlertListenerFn[]);
   const clock = deps.clock ?? Date.now;
+  const live = new LiveBus();
+  app.alertListeners.push((transitions) => transitions.forEach((t) => live.publish('alert', t)));
   const monitor = new Monitor({
     metadata: deps.metadata,
     series: deps.series,
     clock,
     settings: { offlineFactor: config.offlineFactor },
-    listener: { alerts: (transitions) => app.alertListeners.forEach((l) => l(transitions)) },
+    listener: {
+      alerts: (transitions) => app.alertListeners.forEach((l) => l(transitions)),
+      events: (events) => events.forEach((e) => live.publish('system_event', e)),
+      states: (changes) => changes.forEach((c) => live.publish('status', c)),
+      metrics: (ticks) =>
+        ticks.forEach((t) =>
+          live.publish('metrics', { agent_id: t.agent_id, timestamp: t.timestamp, health_score: t.health_score, status: t.status, ...t.values }),
+        ),
+    },
   });
   app.decorate('monitor', monitor);
-  app.decorate('alertListeners', [] as AlertListenerFn[]);
   const notifier =
     deps.notifier ??
     new Notifier({
@@ -184,7 +206,7 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
   app.addHook('onClose', async () => {
     await app.sweeper.stop();
   });
-  const ctx: RouteContext = { config, metadata: deps.metadata, series: deps.series, clock, monitor };
+  const ctx: RouteContext = { config, metadata: deps.metadata, series: deps.series, clock, monitor, live };
   await app.register(probeRoutes, { ctx });
   await app.register(
     async (api) => {
@@ -196,8 +218,11 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
       await api.register(eventRoutes, { ctx });
       await api.register(alertRoutes, { ctx });
       await api.register(notificationRoutes, { ctx, notifier });
+      await api.register(streamRoutes, { ctx, live, adminToken: deps.adminToken });
+      await api.register(dashboardRoutes, { ctx, live, version: VERSION, kind: deps.storageKind ?? 'sqlite' });
     },
     { prefix: '/api/v1' },
   );
+  await app.register(webRoutes, { dir: config.dashboardDir });
   return app;
 }

@@ -2,7 +2,7 @@
  * Tokens: the admin token, the optional registration token, and each agent's own api_key. Keys are
  * stored as sha256 hashes and compared in constant time; no token is ever logged.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -13,10 +13,14 @@ import type { IngestContext, MetadataStore } from './storage/ports.js';
 export type Principal =
   | { kind: 'admin' }
   | { kind: 'registration' }
-  | { kind: 'agent'; agentId: string; context: IngestContext };
+  | { kind: 'agent'; agentId: string; context: IngestContext }
+  | { kind: 'stream' };
 
-/** What a route lets in: admin only; admin or registration token; admin or the agent named by `:id`. */
-export type Access = 'admin' | 'register' | 'agent' | 'public';
+/**
+ * What a route lets in: admin only; admin or registration token; admin or the agent named by
+ * `:id`; admin or a stream token (the live stream, for EventSource which cannot send headers).
+ */
+export type Access = 'admin' | 'register' | 'agent' | 'stream' | 'public';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -82,6 +86,27 @@ export function rotateAdminToken(dataDir: string): string {
   return token;
 }
 
+/** How long a stream token lasts. */
+export const STREAM_TOKEN_TTL_MS = 10 * 60_000;
+
+/** A stream token: `st.<expiry ms>.<HMAC of the expiry keyed by the admin token>`, good until it expires. */
+export function newStreamToken(adminToken: string, nowMs: number, ttlMs = STREAM_TOKEN_TTL_MS): { token: string; expiresAtMs: number } {
+  const expiresAtMs = nowMs + ttlMs;
+  const mac = createHmac('sha256', adminToken).update(`stream:${expiresAtMs}`).digest('base64url');
+  return { token: `st.${expiresAtMs}.${mac}`, expiresAtMs };
+}
+
+/** True for a stream token made with this admin token that has not expired. */
+export function streamTokenValid(token: string, adminToken: string, nowMs: number): boolean {
+  const m = /^st\.(\d{13,16})\.([A-Za-z0-9_-]{43})$/.exec(token);
+  if (!m) return false;
+  const expiresAtMs = Number(m[1]);
+  if (expiresAtMs < nowMs) return false;
+  const expected = createHmac('sha256', adminToken).update(`stream:${expiresAtMs}`).digest();
+  const given = Buffer.from(m[2] as string, 'base64url');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
 const unauthorized = (message: string) =>
   new AppError('UNAUTHORIZED', 401, message, [{ path: '/headers/authorization', message }], { 'www-authenticate': 'Bearer' });
 
@@ -92,6 +117,7 @@ export interface AuthOptions {
   adminToken: string;
   registrationToken: string | null;
   metadata: MetadataStore;
+  clock: () => number;
 }
 
 /**
@@ -107,6 +133,12 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
     const access: Access = request.routeOptions.config?.access ?? (request.routeOptions.url?.startsWith('/api/') ? 'admin' : 'public');
     if (access === 'public') return;
     const header = request.headers.authorization;
+    const queryToken = access === 'stream' ? (request.query as { token?: unknown } | undefined)?.token : undefined;
+    if (!header && typeof queryToken === 'string') {
+      if (!streamTokenValid(queryToken, options.adminToken, options.clock())) throw unauthorized('invalid or expired stream token');
+      request.principal = { kind: 'stream' };
+      return;
+    }
     if (!header) throw unauthorized('missing Authorization: Bearer <token>');
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!m) throw unauthorized('Authorization must be "Bearer <token>"');

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Everything the server can be told. */
 export interface ServerConfig {
@@ -39,6 +40,8 @@ export interface ServerConfig {
   notifyMaxAttempts: number;
   /** First retry delay, ms; each retry doubles it (with jitter). */
   notifyRetryBaseMs: number;
+  /** Folder of the built web dashboard served at `/`. */
+  dashboardDir: string;
 }
 
 /** Defaults: a newcomer's `npm start`. */
@@ -60,6 +63,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   notifyRepeatIntervalMs: 4 * 3600_000,
   notifyMaxAttempts: 5,
   notifyRetryBaseMs: 1000,
+  dashboardDir: fileURLToPath(new URL('../../dashboard/dist', import.meta.url)),
 };
 
 /** A configuration value that cannot be used; names its source so the person can fix it. */
@@ -148,6 +152,7 @@ function apply(config: ServerConfig, layer: Partial<Record<keyof ServerConfig, u
       case 'notifyRepeatIntervalMs': next.notifyRepeatIntervalMs = integer(src, value, 1000, 7 * 86_400_000); break;
       case 'notifyMaxAttempts': next.notifyMaxAttempts = integer(src, value, 1, 20); break;
       case 'notifyRetryBaseMs': next.notifyRetryBaseMs = integer(src, value, 10, 600_000); break;
+      case 'dashboardDir': next.dashboardDir = text(src, value); break;
       case 'logLevel': {
         const level = text(src, value);
         if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new ConfigError(`${src} must be one of ${LOG_LEVELS.join(', ')}`);
@@ -180,6 +185,7 @@ export const ENV_NAMES: Record<keyof ServerConfig, string> = {
   notifyRepeatIntervalMs: 'AGENTMON_NOTIFY_REPEAT_INTERVAL_MS',
   notifyMaxAttempts: 'AGENTMON_NOTIFY_MAX_ATTEMPTS',
   notifyRetryBaseMs: 'AGENTMON_NOTIFY_RETRY_BASE_MS',
+  dashboardDir: 'AGENTMON_DASHBOARD_DIR',
 };
 
 /**

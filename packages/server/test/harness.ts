@@ -87,6 +87,7 @@ export async function testApp(backend: 'sqlite' | 'postgres', overrides: Partial
     metadata: stores.metadata,
     series: stores.series,
     adminToken: ADMIN,
+    storageKind: stores.kind,
     clock: () => clock.now,
     logger: false,
   });

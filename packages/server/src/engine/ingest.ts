@@ -46,6 +46,8 @@ export interface AgentSnapshot {
   components: HealthComponent[];
   /** Pending and keep-firing memory of each threshold rule. */
   rules: Record<string, RuleState>;
+  /** Latest values the dashboard sums over the fleet (tasks, throughput, tokens). */
+  latest: Record<string, number | null>;
 }
 
 /** Reads a stored snapshot, tolerating one written by an older version. */
@@ -59,6 +61,7 @@ export function readSnapshot(state: AgentState): AgentSnapshot {
     metrics_ts: s.metrics_ts ?? null,
     components: s.components ?? [],
     rules: s.rules ?? {},
+    latest: s.latest ?? {},
   };
 }
 
@@ -136,9 +139,23 @@ export interface AgentStep {
   alerts: AlertChanges;
   score: number;
   status: AgentStatus;
+  /** The status before this step. */
+  previousStatus: AgentStatus;
 }
 
 type Condition = { on: boolean; title: string; message: string; severity: AlertSeverity; event?: EventType };
+
+/** Values kept in the snapshot for fleet totals and live ticks. */
+export const FLEET_VALUES = [
+  'cpu_usage_percent',
+  'memory_usage_percent',
+  'error_rate',
+  'average_response_time_ms',
+  'throughput_per_second',
+  'tokens_per_second',
+  'tasks_completed',
+  'tasks_failed',
+] as const;
 
 /** Longest agent alert text kept in a metric_name. */
 const AGENT_ALERT_MAX = 200;
@@ -203,6 +220,8 @@ export function advanceAgent(
     // The payload's result of a check is newer than an earlier /health report of it, for the score too.
     for (const name of Object.keys(snapshot.metric_checks)) delete snapshot.reported_checks[name];
     snapshot.metrics_ts = new Date(latest.tsMs).toISOString();
+    const v = payloadValues(payload);
+    snapshot.latest = Object.fromEntries(FLEET_VALUES.map((name) => [name, v[name] ?? null]));
     for (const [name, passing] of Object.entries(payload.health_checks ?? {})) {
       // A check reported to /health and in the payload: the payload is the newer word here.
       conditions.set(HEALTH_CHECK_PREFIX + name, checkCondition(name, passing));
@@ -279,5 +298,6 @@ export function advanceAgent(
     alerts: changes,
     score: assessment.score,
     status: verdict.status,
+    previousStatus: ctx.status,
   };
 }

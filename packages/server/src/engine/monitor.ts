@@ -6,6 +6,9 @@
 import {
   toUtcIso,
   type AgentMetrics,
+  type AgentStatus,
+  type CollectionSettings,
+  type MonitoringConfig,
   type ErrorDetail,
   type HealthCheck,
   type HealthCheckInput,
@@ -15,7 +18,16 @@ import {
 import type { AgentStateWrite, AlertRecord, IngestContext, MetadataStore, SeriesPoint, SeriesStore } from '../storage/ports.js';
 import { mergeChanges, noChanges, resolved, type AlertTransition } from './alerts.js';
 import { newEvent } from './events.js';
-import { advanceAgent, payloadTimeMs, toSeriesPoint, type AgentStep, type EngineSettings, type Observation } from './ingest.js';
+import {
+  FLEET_VALUES,
+  advanceAgent,
+  payloadTimeMs,
+  payloadValues,
+  toSeriesPoint,
+  type AgentStep,
+  type EngineSettings,
+  type Observation,
+} from './ingest.js';
 
 /** Where the monitor reports what happened, so notifications and live views follow. */
 export interface MonitorListener {
@@ -23,6 +35,29 @@ export interface MonitorListener {
   alerts?(transitions: readonly AlertTransition[]): void;
   /** Events stored. */
   events?(events: readonly SystemEvent[]): void;
+  /** Agents whose status or score moved, after the change is stored. */
+  states?(changes: readonly StateChange[]): void;
+  /** The latest accepted payload of each agent in a request. */
+  metrics?(ticks: readonly MetricsTick[]): void;
+}
+
+/** An agent's status or score after a step. */
+export interface StateChange {
+  agent_id: string;
+  status: AgentStatus;
+  previous_status: AgentStatus;
+  reason: string | null;
+  health_score: number;
+  last_seen: string | null;
+}
+
+/** A compact view of an agent's latest payload, for live views. */
+export interface MetricsTick {
+  agent_id: string;
+  timestamp: string;
+  health_score: number;
+  status: AgentStatus;
+  values: Record<string, number | null>;
 }
 
 /** What the monitor needs. */
@@ -44,9 +79,35 @@ export class IngestRefused extends Error {
   }
 }
 
+/** The collection settings of a config (what an agent needs to know to report). */
+export function collectionSettings(config: MonitoringConfig): CollectionSettings {
+  return {
+    metrics_interval_seconds: config.metrics_interval_seconds,
+    health_check_interval_seconds: config.health_check_interval_seconds,
+    enable_resource_monitoring: config.enable_resource_monitoring,
+    enable_performance_monitoring: config.enable_performance_monitoring,
+    enable_ai_monitoring: config.enable_ai_monitoring,
+  };
+}
+
 /** Drives agents through the engine with the stores. */
 export class Monitor {
+  private received = 0;
+  /** Payloads accepted per second over the last minute (ring indexed by epoch second). */
+  private readonly perSecond = new Map<number, number>();
+
   constructor(private readonly deps: MonitorDeps) {}
+
+  /** Payloads accepted since start, and the rate over the last minute. */
+  ingestStats(): { received: number; ratePerSecond: number } {
+    const nowSec = Math.floor(this.deps.clock() / 1000);
+    let sum = 0;
+    for (const [sec, n] of this.perSecond) {
+      if (nowSec - sec >= 60) this.perSecond.delete(sec);
+      else sum += n;
+    }
+    return { received: this.received, ratePerSecond: Math.round((sum / 60) * 100) / 100 };
+  }
 
   /** Stores payloads and moves their agents. Throws IngestRefused (nothing written) when an agent is unknown. */
   async ingestMetrics(
@@ -75,6 +136,10 @@ export class Monitor {
     // Series first: if they cannot be stored, no state moves. The state write after it is small.
     await this.deps.series.insert(points);
     await this.commit([...steps.values()]);
+    this.received += points.length;
+    const sec = Math.floor(now / 1000);
+    this.perSecond.set(sec, (this.perSecond.get(sec) ?? 0) + points.length);
+    this.tick(payloads, times, steps);
     return {
       accepted: points.length,
       series_points: points.reduce(
@@ -82,6 +147,8 @@ export class Monitor {
         0,
       ),
       agents: observations.size,
+      // One agent reporting for itself learns its collection settings, so it follows changes.
+      ...(observations.size === 1 ? { config: collectionSettings((known.get(payloads[0]?.agent_id ?? '') as IngestContext).config) } : {}),
     };
   }
 
@@ -159,6 +226,7 @@ export class Monitor {
         alerts: noChanges(),
         score: ctx.state.health_score,
         status: 'maintenance',
+        previousStatus: ctx.status,
       };
     } else {
       // Derive as if it had never been in maintenance, then report the change from maintenance.
@@ -228,13 +296,51 @@ export class Monitor {
     return steps;
   }
 
+  /** Tells the listener the latest payload of each agent. */
+  private tick(payloads: readonly AgentMetrics[], times: readonly number[], steps: ReadonlyMap<string, AgentStep>): void {
+    if (!this.deps.listener?.metrics) return;
+    const latest = new Map<string, { payload: AgentMetrics; ts: number }>();
+    payloads.forEach((p, i) => {
+      const ts = times[i] as number;
+      const seen = latest.get(p.agent_id);
+      if (!seen || ts >= seen.ts) latest.set(p.agent_id, { payload: p, ts });
+    });
+    const ticks: MetricsTick[] = [];
+    for (const [agentId, { payload, ts }] of latest) {
+      const step = steps.get(agentId);
+      if (!step) continue;
+      const v = payloadValues(payload);
+      ticks.push({
+        agent_id: agentId,
+        timestamp: new Date(ts).toISOString(),
+        health_score: step.score,
+        status: step.status,
+        values: Object.fromEntries(FLEET_VALUES.map((name) => [name, v[name] ?? null])),
+      });
+    }
+    this.deps.listener.metrics(ticks);
+  }
+
   /** Writes steps in one transaction, then tells the listener. */
   private async commit(steps: readonly AgentStep[]): Promise<void> {
     const writes: AgentStateWrite[] = steps.map((s) => s.write);
     const events = steps.flatMap((s) => s.events);
     const alerts = steps.reduce((acc, s) => mergeChanges(acc, s.alerts), noChanges());
     await this.deps.metadata.applyStates(writes, events, { insert: alerts.insert, update: alerts.update });
-    if (alerts.transitions.length > 0) this.deps.listener?.alerts?.(alerts.transitions);
-    if (events.length > 0) this.deps.listener?.events?.(events);
+    const listener = this.deps.listener;
+    if (!listener) return;
+    if (alerts.transitions.length > 0) listener.alerts?.(alerts.transitions);
+    if (events.length > 0) listener.events?.(events);
+    const moved = steps
+      .filter((s) => s.status !== s.previousStatus || s.write.last_seen !== undefined || s.write.status !== undefined)
+      .map((s) => ({
+        agent_id: s.write.agent_id,
+        status: s.status,
+        previous_status: s.previousStatus,
+        reason: s.write.state.status_reason,
+        health_score: s.score,
+        last_seen: s.write.last_seen ?? null,
+      }));
+    if (moved.length > 0) listener.states?.(moved);
   }
 }

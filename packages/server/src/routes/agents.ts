@@ -83,6 +83,11 @@ export const agentRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
         metadata: body.metadata ?? {},
       };
       let apiKey = '';
+      const registered = newEvent('agent_registered', `agent ${agent.name} registered`, {
+        agent_id: agent.id,
+        nowMs: clock(),
+        data: { name: agent.name, type: agent.type, version: agent.version, environment: agent.environment, host: agent.host },
+      });
       const result = await metadata.registerAgent({
         agent,
         idGiven,
@@ -91,11 +96,7 @@ export const agentRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
           return hashToken(apiKey);
         },
         defaultConfig: defaultMonitoringConfig(agent.id),
-        event: newEvent('agent_registered', `agent ${agent.name} registered`, {
-          agent_id: agent.id,
-          nowMs: clock(),
-          data: { name: agent.name, type: agent.type, version: agent.version, environment: agent.environment, host: agent.host },
-        }),
+        event: registered,
       });
       if (result.outcome === 'conflict') {
         throw new AppError(
@@ -106,6 +107,7 @@ export const agentRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
         );
       }
       const created = result.outcome === 'created';
+      ctx.live.publish('system_event', { ...registered, agent_id: result.agent.id });
       if (!created) request.log.info({ agent_id: result.agent.id }, 'agent re-registered; its previous api_key is revoked');
       return reply.status(created ? 201 : 200).send({
         agent_id: result.agent.id,
@@ -209,16 +211,14 @@ export const agentRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
       const agent = await metadata.getAgent(id);
       if (!agent) throw agentNotFound(id);
       const purge = request.query.purge ?? false;
-      const deleted = await metadata.deleteAgent(
-        id,
-        newEvent('agent_deregistered', `agent ${agent.name} deregistered`, {
-          // system_events.agent_id is SET NULL when the agent goes; the id lives on in data.
-          agent_id: null,
-          nowMs: clock(),
-          data: { agent_id: id, name: agent.name, environment: agent.environment, purged: purge },
-        }),
-      );
-      if (!deleted) throw agentNotFound(id);
+      const deregistered = newEvent('agent_deregistered', `agent ${agent.name} deregistered`, {
+        // system_events.agent_id is SET NULL when the agent goes; the id lives on in data.
+        agent_id: null,
+        nowMs: clock(),
+        data: { agent_id: id, name: agent.name, environment: agent.environment, purged: purge },
+      });
+      if (!(await metadata.deleteAgent(id, deregistered))) throw agentNotFound(id);
+      ctx.live.publish('system_event', deregistered);
       if (purge) await series.deleteAgent(id);
       return reply.status(204).send(null);
     },

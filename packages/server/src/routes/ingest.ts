@@ -13,7 +13,7 @@ import {
 import type { RouteContext } from '../app.js';
 import type { Principal } from '../auth.js';
 import { AppError, agentNotFound, badRequest } from '../errors.js';
-import { IngestRefused } from '../engine/monitor.js';
+import { IngestRefused, collectionSettings } from '../engine/monitor.js';
 import type { IngestContext } from '../storage/ports.js';
 import { AgentIdParams, errorResponses } from './route-schemas.js';
 
@@ -143,6 +143,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = as
       const agent = await contextOf(id, request.principal);
       const step = await monitor.reportHealth(agent, request.body);
       return reply.status(202).send({
+        config: collectionSettings(agent.config),
         accepted: request.body.length,
         failing: request.body.filter((c) => !c.status).map((c) => c.name),
         health_score: step.score,

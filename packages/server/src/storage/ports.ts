@@ -58,6 +58,14 @@ export interface AgentListRow {
   status_reason: string | null;
 }
 
+/** Agents per status, type and environment (only values that occur are keys). */
+export interface AgentCounts {
+  total: number;
+  by_status: Record<string, number>;
+  by_type: Record<string, number>;
+  by_environment: Record<string, number>;
+}
+
 /** Filter, sort and page of the agent list. */
 export interface AgentFilter {
   status?: AgentStatus;
@@ -199,6 +207,8 @@ export interface MetadataStore {
   registerAgent(write: RegistrationWrite): Promise<RegistrationResult>;
   getAgent(id: string): Promise<AgentRecord | null>;
   listAgents(filter: AgentFilter): Promise<{ items: AgentListRow[]; total: number }>;
+  /** How many agents there are per status, per type and per environment. */
+  countAgents(): Promise<AgentCounts>;
   /** Applies a patch; returns null for an unknown agent. Events are written in the same transaction. */
   updateAgent(id: string, patch: AgentPatch, events: SystemEvent[]): Promise<AgentRecord | null>;
   /** Deletes an agent (cascading as the DDL says) and writes `event`; false for an unknown agent. */

@@ -18,6 +18,7 @@ import type {
   SystemEvent,
 } from '@agentmon/schema';
 import type {
+  AgentCounts,
   AgentFilter,
   AgentListRow,
   AgentPatch,
@@ -36,6 +37,7 @@ import type {
 } from '../ports.js';
 import { inTransaction } from './pool.js';
 import { configDocuments, configFromColumns } from '../monitoring-config.js';
+import { countsFromRows } from '../agent-counts.js';
 import { POSTGRES_METADATA_MIGRATIONS, POSTGRES_MIGRATION_LOCK, POSTGRES_MIGRATIONS_TABLE } from './metadata-migrations.js';
 
 /** Options of the PostgreSQL metadata store. */
@@ -415,6 +417,15 @@ export class PostgresMetadataStore implements MetadataStore {
   private async getAgentWith(db: Queryable, id: string): Promise<AgentRecord | null> {
     const [row] = await rows<AgentRow>(db, `${SELECT_AGENT} WHERE a.id = $1`, [id]);
     return row === undefined ? null : agentFromRow(row);
+  }
+
+  async countAgents(): Promise<AgentCounts> {
+    const result = await this.pool.query<{ dim: string; key: string; n: number }>(
+      `SELECT 'status' AS dim, status AS key, COUNT(*)::int AS n FROM agents GROUP BY status
+       UNION ALL SELECT 'type', type, COUNT(*)::int FROM agents GROUP BY type
+       UNION ALL SELECT 'environment', environment, COUNT(*)::int FROM agents GROUP BY environment`,
+    );
+    return countsFromRows(result.rows);
   }
 
   async listAgents(filter: AgentFilter): Promise<{ items: AgentListRow[]; total: number }> {

@@ -18,6 +18,7 @@ import type {
   SystemEvent,
 } from '@agentmon/schema';
 import type {
+  AgentCounts,
   AgentFilter,
   AgentListRow,
   AgentPatch,
@@ -36,6 +37,7 @@ import type {
 } from '../ports.js';
 import { openSqlite } from './open.js';
 import { configDocuments, configFromColumns } from '../monitoring-config.js';
+import { countsFromRows } from '../agent-counts.js';
 import { SQLITE_METADATA_MIGRATIONS, SQLITE_MIGRATIONS_TABLE } from './metadata-migrations.js';
 
 /** Options of the SQLite metadata store. */
@@ -398,6 +400,15 @@ export class SqliteMetadataStore implements MetadataStore {
   private getAgentNow(id: string): AgentRecord | null {
     const row = this.statement(`${SELECT_AGENT} WHERE a.id = ?`).get(id) as AgentRow | undefined;
     return row === undefined ? null : agentFromRow(row);
+  }
+
+  async countAgents(): Promise<AgentCounts> {
+    const rows = this.statement(
+      `SELECT 'status' AS dim, status AS key, COUNT(*) AS n FROM agents GROUP BY status
+       UNION ALL SELECT 'type', type, COUNT(*) FROM agents GROUP BY type
+       UNION ALL SELECT 'environment', environment, COUNT(*) FROM agents GROUP BY environment`,
+    ).all() as { dim: string; key: string; n: number }[];
+    return countsFromRows(rows);
   }
 
   async listAgents(filter: AgentFilter): Promise<{ items: AgentListRow[]; total: number }> {
