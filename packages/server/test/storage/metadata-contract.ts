@@ -924,7 +924,7 @@ export function metadataContract(name: string, open: OpenMetadataStore): void {
           await store.insertAlert(open);
           const fired = alert({ agent_id: agent.id, fingerprint: 'fp-cpu', created_at: at(2), updated_at: at(2), last_notified_at: at(2) });
           const done = { ...resolvedAt(open, 2), acknowledged_at: at(1.5), acknowledged_by: 'me', ack_comment: 'ok', last_notified_at: at(2) };
-          const changed = event({ agent_id: agent.id, type: 'alert_triggered', timestamp: at(2) });
+          const changed = event({ agent_id: agent.id, type: 'metric_threshold_exceeded', timestamp: at(2) });
           await store.applyStates(
             [{ agent_id: agent.id, last_seen: at(2), status: 'warning', state: state({ health_score: 0.3 }) }],
             [changed],
@@ -934,7 +934,7 @@ export function metadataContract(name: string, open: OpenMetadataStore): void {
           assert.deepEqual(await store.getAlert(fired.id), fired);
           assert.deepEqual(await store.getAlert(open.id), done);
           assert.deepEqual(await store.getActiveAlerts([agent.id]), [fired]);
-          assert.deepEqual(await store.listEvents({ limit: 10, type: 'alert_triggered' }), [changed]);
+          assert.deepEqual(await store.listEvents({ limit: 10, type: 'metric_threshold_exceeded' }), [changed]);
 
           await store.applyStates([], [], { insert: [], update: [] });
           await store.applyStates([], [], { insert: [], update: [{ ...fired, current_value: 99 }] });
@@ -1002,7 +1002,7 @@ export function metadataContract(name: string, open: OpenMetadataStore): void {
           await assert.rejects(
             store.applyStates(
               [{ agent_id: agent.id, status: 'error', state: state({ health_score: 0.1 }) }],
-              [event({ agent_id: agent.id, type: 'alert_triggered' })],
+              [event({ agent_id: agent.id, type: 'metric_threshold_exceeded' })],
               { insert: [fresh, clash], update: [] },
             ),
           );
@@ -1011,7 +1011,7 @@ export function metadataContract(name: string, open: OpenMetadataStore): void {
           assert.deepEqual(now?.state, NEW_STATE);
           assert.equal(await store.getAlert(fresh.id), null);
           assert.deepEqual(await store.getAlert(taken.id), taken);
-          assert.deepEqual(await store.listEvents({ limit: 10, type: 'alert_triggered' }), []);
+          assert.deepEqual(await store.listEvents({ limit: 10, type: 'metric_threshold_exceeded' }), []);
         });
       });
 
