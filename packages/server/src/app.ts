@@ -19,7 +19,7 @@ import { isDateTime } from '@agentmon/schema';
 import type { ServerConfig } from './config.js';
 import { installAuth } from './auth.js';
 import { installErrorHandling } from './errors.js';
-import type { MetadataStore, SeriesStore } from './storage/ports.js';
+import type { Broadcaster, MetadataStore, SeriesStore } from './storage/ports.js';
 import { agentRoutes } from './routes/agents.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { healthRoutes, probeRoutes } from './routes/health.js';
@@ -61,6 +61,8 @@ export interface AppDeps {
   metadata: MetadataStore;
   series: SeriesStore;
   adminToken: string;
+  /** Fan-out to other instances on the same store (PostgreSQL); none for SQLite. */
+  broadcaster?: Broadcaster | null;
   /** Which stores these are, for the dashboard's system figures. */
   storageKind?: 'sqlite' | 'postgres';
   /** Milliseconds since the epoch; tests pass a fake clock. */
@@ -154,6 +156,16 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
   app.decorate('alertListeners', [] as AlertListenerFn[]);
   const clock = deps.clock ?? Date.now;
   const live = new LiveBus();
+  if (deps.broadcaster) {
+    const broadcaster = deps.broadcaster;
+    let stopListening: (() => Promise<void>) | null = null;
+    app.addHook('onReady', async () => {
+      stopListening = await live.attach(broadcaster, (err) => app.log.error({ err }, 'live fan-out between instances failed'));
+    });
+    app.addHook('onClose', async () => {
+      await stopListening?.();
+    });
+  }
   app.alertListeners.push((transitions) => transitions.forEach((t) => live.publish('alert', t)));
   const monitor = new Monitor({
     metadata: deps.metadata,

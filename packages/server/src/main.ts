@@ -27,7 +27,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const stores = await openStores({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   let app: App;
   try {
-    app = await buildApp(config, { metadata: stores.metadata, series: stores.series, adminToken: admin.token, storageKind: stores.kind });
+    app = await buildApp(config, { metadata: stores.metadata, series: stores.series, adminToken: admin.token, storageKind: stores.kind, broadcaster: stores.broadcaster });
     await app.listen({ host: config.host, port: config.port });
     app.sweeper.start();
   } catch (err) {

@@ -88,6 +88,7 @@ export async function testApp(backend: 'sqlite' | 'postgres', overrides: Partial
     series: stores.series,
     adminToken: ADMIN,
     storageKind: stores.kind,
+    broadcaster: stores.broadcaster,
     clock: () => clock.now,
     logger: false,
   });

@@ -1,9 +1,12 @@
 /**
  * The live bus: every message the stream sends (system events, alert transitions, status moves,
  * metrics ticks) with a monotonic id, a bounded replay buffer for Last-Event-ID, and subscribers.
- * In-process: each server instance streams what it saw (see the README's scale-out note).
+ * Instances sharing a PostgreSQL store hear each other's messages through a Broadcaster
+ * (LISTEN/NOTIFY), so any instance's stream carries the whole fleet.
  */
-import type { StreamEventKind } from '@agentmon/schema';
+import { randomUUID } from 'node:crypto';
+import { STREAM_EVENT_KINDS, type StreamEventKind } from '@agentmon/schema';
+import type { Broadcaster } from '../storage/ports.js';
 
 /** One stream message. */
 export interface LiveMessage {
@@ -20,16 +23,42 @@ export class LiveBus {
   private nextId = 1;
   private readonly buffer: LiveMessage[] = [];
   private readonly subscribers = new Set<LiveSubscriber>();
+  private readonly origin = randomUUID();
+  private broadcaster: Broadcaster | null = null;
+  private onBroadcastError: (err: Error) => void = () => undefined;
 
   constructor(private readonly bufferSize = 5000) {}
+
+  /**
+   * Shares this bus with the other instances on `broadcaster`: what is published here goes to them,
+   * and what they publish arrives here. Returns the function that stops listening.
+   */
+  async attach(broadcaster: Broadcaster, onError: (err: Error) => void): Promise<() => Promise<void>> {
+    this.broadcaster = broadcaster;
+    this.onBroadcastError = onError;
+    const kinds: ReadonlySet<string> = new Set(STREAM_EVENT_KINDS);
+    const stop = await broadcaster.listen((m) => {
+      if (m.origin !== this.origin && kinds.has(m.kind)) this.deliver(m.kind as StreamEventKind, m.data);
+    }, onError);
+    return async () => {
+      this.broadcaster = null;
+      await stop();
+    };
+  }
 
   /** Number of connected subscribers. */
   get size(): number {
     return this.subscribers.size;
   }
 
-  /** Sends a message to every subscriber and keeps it for replay. */
+  /** Sends a message to every subscriber here and on the other instances. */
   publish(kind: StreamEventKind, data: unknown): void {
+    this.deliver(kind, data);
+    this.broadcaster?.publish({ origin: this.origin, kind, data }).catch((err: unknown) => this.onBroadcastError(err as Error));
+  }
+
+  /** Sends a message to this instance's subscribers and keeps it for replay. */
+  private deliver(kind: StreamEventKind, data: unknown): void {
     const message: LiveMessage = { id: this.nextId++, kind, data };
     this.buffer.push(message);
     if (this.buffer.length > this.bufferSize) this.buffer.splice(0, this.buffer.length - this.bufferSize);

@@ -3,14 +3,15 @@
  * PostgreSQL for both stores when a postgres:// URL is given.
  */
 import { join } from 'node:path';
-import type { MetadataStore, SeriesStore } from './ports.js';
+import type { Broadcaster, MetadataStore, SeriesStore } from './ports.js';
 import { SqliteMetadataStore } from './sqlite/metadata.js';
 import { SqliteSeriesStore } from './sqlite/series.js';
 import { PostgresMetadataStore } from './postgres/metadata.js';
 import { PostgresSeriesStore } from './postgres/series.js';
 import { openPostgresPool } from './postgres/pool.js';
+import { PostgresBroadcaster } from './postgres/broadcast.js';
 
-export type { MetadataStore, SeriesStore } from './ports.js';
+export type { Broadcaster, MetadataStore, SeriesStore } from './ports.js';
 
 /** Both stores, opened and migrated, with one close for all. */
 export interface Stores {
@@ -19,6 +20,8 @@ export interface Stores {
   location: string;
   metadata: MetadataStore;
   series: SeriesStore;
+  /** Fan-out to other instances on the same store; null when only one process uses it (SQLite). */
+  broadcaster: Broadcaster | null;
   /** Migration versions applied while opening. */
   migrated: { metadata: number[]; series: number[] };
   close(): Promise<void>;
@@ -48,6 +51,7 @@ export async function openStores(options: StorageOptions): Promise<Stores> {
         location: redactUrl(options.databaseUrl) + (options.schema ? ` (schema ${options.schema})` : ''),
         metadata,
         series,
+        broadcaster: new PostgresBroadcaster(pool, { connectionString: options.databaseUrl, ...(options.schema ? { schema: options.schema } : {}) }),
         migrated,
         async close() {
           await metadata.close();
@@ -69,6 +73,7 @@ export async function openStores(options: StorageOptions): Promise<Stores> {
       location: options.dataDir,
       metadata,
       series,
+      broadcaster: null,
       migrated,
       async close() {
         await metadata.close();

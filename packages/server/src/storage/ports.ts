@@ -321,3 +321,24 @@ export interface SeriesStore {
   /** Payloads stored, and the store's size on disk when it can tell. */
   stats(): Promise<{ points: number; bytes: number | null }>;
 }
+
+// ------------------------------------------------------------------ fan-out
+
+/** A message one instance shares with the others on the same store. */
+export interface BroadcastMessage {
+  /** The sending instance (so it ignores its own). */
+  origin: string;
+  kind: string;
+  data: unknown;
+}
+
+/**
+ * Fan-out between server instances sharing a store (PostgreSQL: LISTEN/NOTIFY). Stores that only
+ * one process uses (SQLite) have none.
+ */
+export interface Broadcaster {
+  /** Sends to every listening instance, this one included. */
+  publish(message: BroadcastMessage): Promise<void>;
+  /** Starts listening; the returned function stops. */
+  listen(handler: (message: BroadcastMessage) => void, onError: (err: Error) => void): Promise<() => Promise<void>>;
+}
