@@ -32,6 +32,7 @@ import { LiveBus } from './live/bus.js';
 import { streamRoutes } from './routes/stream.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { webRoutes } from './routes/web.js';
+import { prometheusRoutes } from './routes/prometheus.js';
 
 /** agentmon's version, shown in the API docs and the dashboard. */
 export const VERSION = '0.1.0';
@@ -220,6 +221,7 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
   });
   const ctx: RouteContext = { config, metadata: deps.metadata, series: deps.series, clock, monitor, live };
   await app.register(probeRoutes, { ctx });
+  await app.register(prometheusRoutes, { ctx });
   await app.register(
     async (api) => {
       await api.register(agentRoutes, { ctx });

@@ -129,7 +129,7 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
   const registrationHash = options.registrationToken ? hashToken(options.registrationToken) : null;
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request: FastifyRequest) => {
-    // /api/v1 routes are admin-only unless they say otherwise; the docs and probes are public.
+    // /api/v1 routes are admin-only unless they say otherwise; the docs, probes and web app are public.
     const access: Access = request.routeOptions.config?.access ?? (request.routeOptions.url?.startsWith('/api/') ? 'admin' : 'public');
     if (access === 'public') return;
     const header = request.headers.authorization;
