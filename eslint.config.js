@@ -54,7 +54,46 @@ export default tseslint.config(
     ]),
   },
   {
+    files: ['packages/sdk/src/**'],
+    ignores: ['packages/sdk/src/node/**', '**/*.test.ts'],
+    rules: fence([
+      notPackages(['server', 'cli', 'dashboard'], 'the sdk imports schema only'),
+      {
+        group: ['node:*', 'fs', 'fs/*', 'os', 'path', 'child_process', 'http', 'https', 'net', 'perf_hooks', 'typebox', ...drivers],
+        message: 'the sdk core is browser-safe: @agentmon/schema only; node: imports live in src/node/',
+      },
+    ]),
+  },
+  {
+    files: ['packages/sdk/src/node/**'],
+    ignores: ['**/*.test.ts'],
+    rules: fence([
+      notPackages(['server', 'cli', 'dashboard'], 'the sdk imports schema only'),
+      { group: ['typebox', ...drivers], message: 'the sdk imports @agentmon/schema and node: built-ins only' },
+    ]),
+  },
+  {
     files: ['packages/cli/src/**'],
     rules: fence([notPackages(['dashboard'], 'the cli reaches the dashboard through the server only')]),
+  },
+  {
+    // The web UI: browser code; @agentmon/schema for types only (no TypeBox in the bundle), preact and uplot.
+    files: ['packages/dashboard/src/**'],
+    ignores: ['packages/dashboard/src/**/*.test.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: '@agentmon/schema', allowTypeImports: true, message: 'the dashboard takes types from the schema, not values: the bundle must not carry TypeBox' }],
+          patterns: [
+            {
+              regex: '^(?!(?:preact|preact/hooks|uplot|@agentmon/schema)$|\\.{1,2}/)',
+              message: 'the dashboard imports preact, uplot, @agentmon/schema types and its own modules only',
+            },
+          ],
+        },
+      ],
+    },
   },
 );

@@ -1,111 +1,62 @@
 /**
- * The agentmon CLI. Exit codes: 0 success, 1 failure at run time (a store unreachable, a port
- * taken), 2 bad usage or configuration.
+ * The agentmon CLI: serve, demo, agents, alerts, events, token, migrate. Tables for people and
+ * --json for scripts. Exit codes: 0 ok, 1 failure at run time (server unreachable or failing, port
+ * taken), 2 bad usage or configuration, 3 not found, 4 unauthorized (see exit-codes.ts).
  */
-import { Command, CommanderError, Option } from 'commander';
-import { ConfigError, loadConfig, openStores, startServer, type ServerConfig } from '@agentmon/server';
+import { Command, CommanderError } from 'commander';
+import { agentsCommand } from './commands/agents.js';
+import { alertsCommand } from './commands/alerts.js';
+import { demoCommand } from './commands/demo.js';
+import { eventsCommand } from './commands/events.js';
+import { migrateCommand, serveCommand } from './commands/serve.js';
+import { tokenCommand } from './commands/token.js';
+import { EXIT, describeFailure } from './exit-codes.js';
+import { stdio, type Output } from './output.js';
+
+export { EXIT, CliError, type ExitCode } from './exit-codes.js';
 
 /** Exit code for bad usage or configuration. */
-export const EXIT_USAGE = 2;
+export const EXIT_USAGE = EXIT.USAGE;
 
-interface StorageFlags {
-  dataDir?: string;
-  databaseUrl?: string;
+/** Commander settings every command and subcommand gets: errors come back to main, help after them. */
+function configure(cmd: Command, io: Output): void {
+  cmd.exitOverride().showHelpAfterError('(add --help for usage)').configureOutput({ writeOut: io.out, writeErr: io.err });
+  for (const sub of cmd.commands) configure(sub, io);
 }
 
-interface ServeFlags extends StorageFlags {
-  host?: string;
-  port?: string;
-  logLevel?: string;
-}
-
-function storageOptions(cmd: Command): Command {
-  return cmd
-    .addOption(new Option('--data-dir <dir>', 'folder for the embedded SQLite store and the admin token (env AGENTMON_DATA_DIR, default ./data)'))
-    .addOption(new Option('--database-url <url>', 'postgres:// URL to keep everything in PostgreSQL (env AGENTMON_DATABASE_URL)'));
-}
-
-function configFrom(flags: ServeFlags): ServerConfig {
-  const layer: Partial<Record<keyof ServerConfig, unknown>> = {
-    host: flags.host,
-    port: flags.port,
-    dataDir: flags.dataDir,
-    databaseUrl: flags.databaseUrl,
-    logLevel: flags.logLevel,
-  };
-  return loadConfig(process.env, Object.fromEntries(Object.entries(layer).filter(([, v]) => v !== undefined)) as Partial<ServerConfig>);
-}
-
-/** Runs the CLI with `argv` (as process.argv); resolves to the exit code. */
-export async function main(argv: readonly string[]): Promise<number> {
-  let exitCode = 0;
+/** Runs the CLI with `argv` (as process.argv); resolves to the exit code. Never rejects. */
+export async function main(argv: readonly string[], io: Output = stdio): Promise<number> {
+  let exitCode: number = EXIT.OK;
   const program = new Command()
     .name('agentmon')
     .description('agentmon: monitoring for fleets of AI agents')
     .version('0.1.0')
-    .exitOverride()
-    .showHelpAfterError();
-
-  storageOptions(
-    program
-      .command('serve')
-      .description('run the agentmon server')
-      .addOption(new Option('--host <host>', 'interface to listen on (env HOST, default 127.0.0.1)'))
-      .addOption(new Option('--port <port>', 'port to listen on (env PORT, default 8080)'))
-      .addOption(new Option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env AGENTMON_LOG_LEVEL)')),
-  ).action(async (flags: ServeFlags) => {
-    const config = configFrom(flags);
-    const server = await startServer(config);
-    process.stdout.write(`agentmon listening on ${server.url} (storage: ${server.stores.kind}, ${server.stores.location})\n`);
-    if (server.adminTokenGenerated) {
-      process.stdout.write(
-        `admin token (generated now, kept in ${server.adminTokenPath}; shown once):\n  ${server.adminToken}\n`,
-      );
-    } else if (server.adminTokenPath) {
-      process.stdout.write(`admin token: in ${server.adminTokenPath}\n`);
-    }
-    process.stdout.write(`API docs: ${server.url}/docs\n`);
-    await new Promise<void>((resolve) => {
-      const stop = (signal: string) => {
-        server.app.log.info({ signal }, 'shutting down');
-        server.close().then(resolve, (err: unknown) => {
-          server.app.log.error({ err }, 'shutdown failed');
-          exitCode = 1;
-          resolve();
-        });
-      };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
-    });
-  });
-
-  storageOptions(program.command('migrate').description('apply pending database migrations and exit')).action(
-    async (flags: StorageFlags) => {
-      const config = configFrom(flags);
-      const stores = await openStores({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
-      try {
-        const { metadata, series } = stores.migrated;
-        const applied = metadata.length + series.length;
-        process.stdout.write(
-          applied === 0
-            ? `${stores.kind} (${stores.location}): up to date\n`
-            : `${stores.kind} (${stores.location}): applied metadata [${metadata.join(', ')}], series [${series.join(', ')}]\n`,
-        );
-      } finally {
-        await stores.close();
-      }
-    },
-  );
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 ok, 1 runtime or server error, 2 usage or configuration, 3 not found, 4 unauthorized.\n' +
+        'Client commands talk to --url (env AGENTMON_URL, default http://127.0.0.1:8080) with --token\n' +
+        '(env AGENTMON_TOKEN; default: the admin token in <data-dir>/admin-token).',
+    );
+  program.addCommand(serveCommand(io, (code) => (exitCode = code)));
+  program.addCommand(demoCommand(io));
+  program.addCommand(agentsCommand(io));
+  program.addCommand(alertsCommand(io));
+  program.addCommand(eventsCommand(io));
+  program.addCommand(tokenCommand(io));
+  program.addCommand(migrateCommand(io));
+  configure(program, io);
 
   try {
     await program.parseAsync([...argv]);
     return exitCode;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_USAGE;
-    if (err instanceof ConfigError) {
-      process.stderr.write(`agentmon: configuration error: ${err.message}\n`);
-      return EXIT_USAGE;
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    if (err instanceof Error && err.name === 'ConfigError') {
+      io.err(`agentmon: configuration error: ${err.message}\n`);
+      return EXIT.USAGE;
     }
-    throw err;
+    const { code, message } = describeFailure(err);
+    io.err(`agentmon: ${message}\n`);
+    return code;
   }
 }

@@ -1,17 +1,30 @@
 /**
  * The SeriesStore contract: every adapter registers this suite and must pass it unchanged. The
  * expected values are computed by hand from the fixture below, so a wrong bucket or a null counted
- * as a value shows as an exact mismatch.
+ * as a value shows as an exact mismatch. Adapters with rollup tiers also pass `rollups` hooks: then
+ * every aggregated query over a larger fixture must answer from the tiers exactly as from raw rows.
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { SERIES_METRIC_NAMES } from '@agentmon/schema';
 import type { SeriesPoint, SeriesQuery, SeriesRow, SeriesStore } from '../../src/storage/ports.js';
 
+/** What the rollup tests need of an adapter with rollup tiers. */
+export interface SeriesRollupHooks {
+  /** A store on the same data that answers from raw rows only. */
+  raw: SeriesStore;
+  /** What the store's last query read (the adapters' `lastPlan()`). */
+  lastPlan: () => { source: 'raw' | 'rollup'; tier?: string; rawHead?: boolean; rawTail?: boolean } | null;
+  /** Puts the store back to before its tiers: drops the tier tables and forgets their migration. */
+  dropTiers: () => Promise<void>;
+}
+
 /** What a test needs: a fresh, unmigrated store and a way to remove it. */
 export interface OpenedSeriesStore {
   store: SeriesStore;
   cleanup: () => Promise<void>;
+  /** Present for adapters with rollup tiers. */
+  rollups?: SeriesRollupHooks;
 }
 
 const MINUTE = 60_000;
@@ -64,6 +77,157 @@ function query(overrides: Partial<SeriesQuery>): SeriesQuery {
 
 function row(agentId: string | null, minute: number, values: Record<string, number | null>): SeriesRow {
   return { agent_id: agentId, ts: T0 + minute * MINUTE, values };
+}
+
+// ------------------------------------------------------------------ rollup fixture
+
+const HOUR = 60 * MINUTE;
+const W = 'custom.w';
+const AGGREGATIONS = ['avg', 'sum', 'min', 'max', 'count', 'last'] as const;
+
+/** A seeded PRNG (mulberry32), so a failure names a case that reproduces. */
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Three agents from T0-10m to T0+3h10m, a payload every 20 s (r1 on whole minutes, so on every tier
+ * edge; r2 7 ms later; r3 13 s later), with nulls, a stretch where r3's cpu is null throughout,
+ * payloads sharing their ts with another and custom metrics that come and go. `exact`: values are
+ * multiples of 1/4 under 2^20, so every sum is exact in any order and both paths must agree to the
+ * bit; otherwise values are arbitrary doubles.
+ */
+function rollupFixture(exact: boolean, seed = 1): SeriesPoint[] {
+  const r = prng(seed);
+  // Inexact values are positive: with no cancellation, sums added in another order stay within a
+  // few ulps relative.
+  const value = (): number => (exact ? Math.round((r() - 0.3) * 400) / 4 : r() * 1e3 * Math.exp(r() * 5));
+  const points: SeriesPoint[] = [];
+  const offsets: Record<string, number> = { r1: 0, r2: 7, r3: 13_000 };
+  for (const [agent, offset] of Object.entries(offsets)) {
+    for (let k = 0; k < 600; k++) {
+      const ts = T0 - 10 * MINUTE + k * 20_000 + offset;
+      const cpuGone = agent === 'r3' && ts >= T0 + HOUR && ts < T0 + 2 * HOUR + 5 * MINUTE;
+      const values: SeriesPoint['values'] = {
+        [CPU]: cpuGone || r() < 0.1 ? null : value(),
+        [MEM]: k % 3 === 0 ? null : value(),
+        ...(r() < 0.5 ? { gpu_usage_percent: value() } : {}),
+      };
+      const custom: Record<string, number> = {};
+      if (r() < 0.8) custom.q = value();
+      if (agent === 'r2' && k % 7 === 0) custom.z = value();
+      if (ts < T0 + 30 * MINUTE || ts > T0 + 2 * HOUR) custom.w = value();
+      points.push(point(agent, ts, values, custom));
+      // Now and then a second payload at the same ts, also as the last one of a 5-min and of a
+      // 1-h bucket (k = 29 mod 180), where it decides `last`: the tie goes to the larger value.
+      if (k % 50 === 7 || k % 180 === 29) points.push(point(agent, ts, { [CPU]: value(), [MEM]: value() }, { q: value() }));
+    }
+  }
+  return points;
+}
+
+/**
+ * Inserts `points` the ways ingest sees them: time-major batches with one payload per agent (the
+ * one-row-per-bucket path), agent-major batches of many payloads per bucket (the grouping path),
+ * and a late batch of older points after newer ones.
+ */
+async function insertMixed(store: SeriesStore, points: readonly SeriesPoint[]): Promise<void> {
+  const byTime = [...points].sort((a, b) => a.ts - b.ts || a.agent_id.localeCompare(b.agent_id));
+  const third = Math.floor(byTime.length / 3);
+  const early = byTime.slice(0, third);
+  const middle = byTime.slice(third, 2 * third);
+  const late = byTime.slice(2 * third);
+  // Late third first, agent-major in batches of 150.
+  const lateByAgent = [...late].sort((a, b) => a.agent_id.localeCompare(b.agent_id) || a.ts - b.ts);
+  for (let i = 0; i < lateByAgent.length; i += 150) await store.insert(lateByAgent.slice(i, i + 150));
+  // Then the early third in one batch, older than everything stored.
+  await store.insert(early);
+  // Then the middle third, a batch per time step of the fleet.
+  let batch: SeriesPoint[] = [];
+  const seen = new Set<string>();
+  for (const p of middle) {
+    if (seen.has(p.agent_id)) {
+      await store.insert(batch);
+      batch = [];
+      seen.clear();
+    }
+    batch.push(p);
+    seen.add(p.agent_id);
+  }
+  if (batch.length > 0) await store.insert(batch);
+}
+
+/** The ranges the comparison runs over: aligned to hours, one ms past, ragged, wider than the data, short. */
+const RANGES: readonly { name: string; startMs: number; endMs: number }[] = [
+  { name: 'aligned', startMs: T0, endMs: T0 + 3 * HOUR - 1 },
+  { name: 'aligned+1ms', startMs: T0, endMs: T0 + 3 * HOUR },
+  { name: 'ragged', startMs: T0 + 37_123, endMs: T0 + 2 * HOUR + 51 * MINUTE + 7_001 },
+  { name: 'all', startMs: T0 - 2 * HOUR, endMs: T0 + 5 * HOUR },
+  { name: 'short', startMs: T0 + MINUTE + 1, endMs: T0 + 4 * MINUTE },
+];
+const INTERVALS: readonly (number | null)[] = [null, MINUTE, 5 * MINUTE, 15 * MINUTE, HOUR, 2 * HOUR, 7 * MINUTE, 90_000];
+
+/** Every aggregated query of the comparison, named for failure messages. */
+function rollupCases(): { name: string; q: SeriesQuery }[] {
+  const cases: { name: string; q: SeriesQuery }[] = [];
+  for (const range of RANGES) {
+    for (const intervalMs of INTERVALS) {
+      for (const aggregation of AGGREGATIONS) {
+        for (const groupBy of ['agent', 'none'] as const) {
+          cases.push({
+            name: `${aggregation} every ${intervalMs ?? 'range'} ms over ${range.name}, group by ${groupBy}`,
+            q: { agentIds: null, startMs: range.startMs, endMs: range.endMs, metrics: [CPU, MEM, 'gpu_usage_percent', Q, Z, W], aggregation, intervalMs, groupBy },
+          });
+        }
+        cases.push({
+          name: `${aggregation} every ${intervalMs ?? 'range'} ms over ${range.name}, custom only, agents r1 r3`,
+          q: { agentIds: ['r1', 'r3'], startMs: range.startMs, endMs: range.endMs, metrics: [Z, W, Q], aggregation, intervalMs, groupBy: 'none' },
+        });
+      }
+    }
+  }
+  return cases;
+}
+
+/** Asserts that every case answers the same from the tiers as from raw rows; returns how many read a tier. */
+async function assertSameAsRaw(
+  store: SeriesStore,
+  hooks: SeriesRollupHooks,
+  cases: readonly { name: string; q: SeriesQuery }[],
+  tolerance = 0,
+): Promise<number> {
+  let tiered = 0;
+  for (const { name, q } of cases) {
+    const got = await store.query(q);
+    if (hooks.lastPlan()?.source === 'rollup') tiered++;
+    const want = await hooks.raw.query(q);
+    if (tolerance === 0) {
+      assert.deepEqual(got, want, name);
+      continue;
+    }
+    assert.equal(got.length, want.length, `${name}: rows`);
+    got.forEach((g, i) => {
+      const w = want[i] as SeriesRow;
+      assert.deepEqual([g.agent_id, g.ts, Object.keys(g.values)], [w.agent_id, w.ts, Object.keys(w.values)], `${name}: row ${i}`);
+      for (const [metric, value] of Object.entries(g.values)) {
+        const expected = w.values[metric] ?? null;
+        // Only sums (and avg) may differ, in their last bits, for adding in another order.
+        if (value === null || expected === null || !(q.aggregation === 'sum' || q.aggregation === 'avg')) {
+          assert.equal(value, expected, `${name}: row ${i} ${metric}`);
+        } else {
+          assert.ok(Math.abs(value - expected) <= tolerance * Math.max(1, Math.abs(expected)), `${name}: row ${i} ${metric}: ${value} vs ${expected}`);
+        }
+      }
+    });
+  }
+  return tiered;
 }
 
 /** Registers the SeriesStore contract for one adapter; `open` gives a fresh, unmigrated store. */
@@ -442,6 +606,105 @@ export function seriesContract(name: string, open: () => Promise<OpenedSeriesSto
         assert.equal(await customCount(), 3);
         assert.equal((await store.stats()).points, 5, 'the other agent keeps its points');
       });
+    });
+
+    describe('rollup tiers', () => {
+      let opened: OpenedSeriesStore;
+      let store: SeriesStore;
+      let hooks: SeriesRollupHooks | undefined;
+      const points = rollupFixture(true);
+      beforeEach(async () => {
+        opened = await open();
+        store = opened.store;
+        hooks = opened.rollups;
+        await store.migrate();
+      });
+      afterEach(async () => {
+        await opened.cleanup();
+      });
+      const cases = rollupCases();
+
+      it('answers every aggregation, interval, range and grouping as the raw rows do', async (t) => {
+        if (hooks === undefined) return t.skip('no rollup tiers');
+        await insertMixed(store, points);
+        const tiered = await assertSameAsRaw(store, hooks, cases);
+        assert.ok(tiered >= cases.length / 3, `only ${tiered} of ${cases.length} queries read a tier`);
+      });
+
+      it('reads the coarsest tier that divides the interval, raw rows for ragged edges, raw rows otherwise', async (t) => {
+        if (hooks === undefined) return t.skip('no rollup tiers');
+        await insertMixed(store, points);
+        const plan = async (q: Partial<SeriesQuery>): Promise<ReturnType<SeriesRollupHooks['lastPlan']>> => {
+          await store.query({ agentIds: null, startMs: T0, endMs: T0 + 3 * HOUR - 1, metrics: [CPU, Q], aggregation: 'avg', intervalMs: null, groupBy: 'agent', ...q });
+          return hooks?.lastPlan() ?? null;
+        };
+        const tier = async (q: Partial<SeriesQuery>): Promise<string | undefined> => {
+          const p = await plan(q);
+          return p?.source === 'rollup' ? p.tier : p?.source;
+        };
+        assert.deepEqual(await plan({ intervalMs: HOUR }), { source: 'rollup', tier: '1h', from: T0, to: T0 + 3 * HOUR, rawHead: false, rawTail: false });
+        assert.equal(await tier({ intervalMs: 2 * HOUR, groupBy: 'none' }), '1h');
+        assert.equal(await tier({ intervalMs: null, aggregation: 'last' }), '1h');
+        assert.equal(await tier({ intervalMs: 5 * MINUTE }), '5m');
+        assert.equal(await tier({ intervalMs: 15 * MINUTE, aggregation: 'count' }), '5m');
+        const ragged = await plan({ startMs: T0 + 1, endMs: T0 + 3 * HOUR, intervalMs: 5 * MINUTE });
+        assert.deepEqual(ragged, { source: 'rollup', tier: '5m', from: T0 + 5 * MINUTE, to: T0 + 3 * HOUR, rawHead: true, rawTail: true });
+        // No tier divides 7 min or 90 s; 1 min is finer than every tier; a range shorter than two
+        // tier buckets is mostly edge; raw points are raw.
+        assert.equal(await tier({ intervalMs: 7 * MINUTE }), 'raw');
+        assert.equal(await tier({ intervalMs: 90_000 }), 'raw');
+        assert.equal(await tier({ intervalMs: MINUTE }), 'raw');
+        assert.equal(await tier({ startMs: T0 + 1, endMs: T0 + 6 * MINUTE, intervalMs: 5 * MINUTE }), 'raw');
+        assert.equal(await tier({ aggregation: null, intervalMs: null }), 'raw');
+        assert.equal(await tier({ aggregation: null, intervalMs: 5 * MINUTE }), '5m');
+      });
+
+      it('agrees with raw rows on sums of arbitrary doubles to a few ulps', async (t) => {
+        if (hooks === undefined) return t.skip('no rollup tiers');
+        await insertMixed(store, rollupFixture(false, 2));
+        const some = cases.filter((c) => c.q.intervalMs === null || c.q.intervalMs === 5 * MINUTE || c.q.intervalMs === HOUR);
+        const tiered = await assertSameAsRaw(store, hooks, some, 1e-12);
+        assert.ok(tiered > 0);
+      });
+
+      it('backfills the tiers from the raw rows of a store that had none', async (t) => {
+        if (hooks === undefined) return t.skip('no rollup tiers');
+        await insertMixed(store, points);
+        await hooks.dropTiers();
+        const applied = await store.migrate();
+        assert.deepEqual(applied, [2], 'the tier migration runs again');
+        const some = cases.filter((c) => c.q.intervalMs === null || c.q.intervalMs === 15 * MINUTE || c.q.intervalMs === 2 * HOUR);
+        const tiered = await assertSameAsRaw(store, hooks, some);
+        assert.ok(tiered > 0);
+        // And ingest goes on into the backfilled tiers.
+        await store.insert([point('r1', T0 + 90 * MINUTE + 1, { [CPU]: 1_000 }, { q: -1_000 })]);
+        await assertSameAsRaw(store, hooks, some.slice(0, 40));
+      });
+
+      it('follows retention: tiers hold exactly what raw rows are left, whatever the cut', async (t) => {
+        if (hooks === undefined) return t.skip('no rollup tiers');
+        await insertMixed(store, points);
+        const some = cases.filter((c) => c.q.intervalMs === null || c.q.intervalMs === 5 * MINUTE || c.q.intervalMs === HOUR);
+        // Cuts through a 5-min and a 1-h bucket, in batches that end mid-bucket and mid-ts.
+        const cutoff = T0 + 77 * MINUTE + 30_000;
+        let total = 0;
+        for (let deleted = -1; deleted !== 0; ) {
+          deleted = await store.deleteOlderThan('r1', cutoff, 37);
+          assert.ok(deleted <= 37);
+          total += deleted;
+          if (total === 37 || total === 74 * 3) await assertSameAsRaw(store, hooks, some);
+        }
+        assert.equal(total, points.filter((p) => p.agent_id === 'r1' && p.ts < cutoff).length);
+        await assertSameAsRaw(store, hooks, some);
+        // Everything of an agent, through retention and by deletion.
+        assert.ok((await store.deleteOlderThan('r2', T0 + 10 * HOUR, 100_000)) > 0);
+        assert.ok((await store.deleteAgent('r3')) > 0);
+        await assertSameAsRaw(store, hooks, some);
+        const left = await store.query({ agentIds: null, startMs: 0, endMs: T0 + 10 * HOUR, metrics: [CPU, Q], aggregation: 'count', intervalMs: HOUR, groupBy: 'agent' });
+        assert.deepEqual([...new Set(left.map((r) => r.agent_id))], ['r1']);
+        assert.equal(hooks.lastPlan()?.source, 'rollup');
+      });
+
     });
   });
 }

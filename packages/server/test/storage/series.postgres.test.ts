@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { openPostgresPool } from '../../src/storage/postgres/pool.js';
 import { PostgresSeriesStore } from '../../src/storage/postgres/series.js';
+import { MIGRATION_2_TIERS, tierTables } from '../../src/storage/sqlite/series-tiers.js';
 import { seriesContract } from './series-contract.js';
 
 const connectionString = process.env.AGENTMON_TEST_DATABASE_URL;
@@ -20,6 +21,14 @@ if (connectionString === undefined || connectionString === '') {
     const store = new PostgresSeriesStore({ pool });
     return {
       store,
+      rollups: {
+        raw: new PostgresSeriesStore({ pool, readRollups: false }),
+        lastPlan: () => store.lastPlan(),
+        dropTiers: async () => {
+          const tables = MIGRATION_2_TIERS.flatMap(tierTables);
+          await pool.query(`DROP TABLE ${tables.join(', ')}; DELETE FROM agentmon_migrations WHERE component = 'series' AND version = 2`);
+        },
+      },
       cleanup: async () => {
         await store.close();
         try {

@@ -3,9 +3,14 @@
  * columns and custom points are grouped separately (custom points pivoted by name) and joined per
  * (agent, bucket), so JS only renames columns. Buckets are computed on integer epoch milliseconds,
  * so they are exact and aligned to the Unix epoch.
+ *
+ * With a rollup plan (../sqlite/series-tiers.ts), each side reads partial aggregates instead of raw
+ * rows: the tier's rows for the whole tier buckets of the range, plus raw rows (as one-row
+ * partials) for the ragged edges; one GROUP BY per (agent, bucket) then combines them.
  */
 import { CUSTOM_METRIC_PREFIX, isQueryableMetricName, isSeriesMetricName, type Aggregation } from '@agentmon/schema';
 import type { SeriesQuery } from '../ports.js';
+import { customTable, partOf, partTable, tierColumn, type RollupPlan, type TierAggregate } from '../sqlite/series-tiers.js';
 
 /** A requested metric and the result column that carries it. */
 export interface SeriesOutput {
@@ -45,8 +50,56 @@ export function msOf(column: string): string {
   return `(date_part('epoch', ${column}) * 1000)::int8`;
 }
 
-/** Builds the statement answering `q`; null when it cannot match anything (an empty agent list). */
-export function buildPostgresSeriesQuery(q: SeriesQuery): SeriesStatement | null {
+/**
+ * Partial aggregates a rollup query reads per value: s sum, n count of non-null values, lo min, hi
+ * max, l last non-null value and lt its ts (ms). A raw row is a partial of one payload.
+ */
+type PartialKind = 's' | 'n' | 'lo' | 'hi' | 'l' | 'lt';
+
+/** The partials each aggregation needs. */
+const PARTIALS: Record<Aggregation, readonly PartialKind[]> = {
+  avg: ['s', 'n'],
+  sum: ['s'],
+  count: ['n'],
+  min: ['lo'],
+  max: ['hi'],
+  last: ['l', 'lt'],
+};
+
+/** The tier aggregate (series-tiers.ts) holding each partial. */
+const TIER_COLUMN: Record<PartialKind, TierAggregate> = {
+  s: 'sum',
+  n: 'n',
+  lo: 'min',
+  hi: 'max',
+  l: 'last',
+  lt: 'lastTs',
+};
+
+/** Combines partials (named by `col`) into the aggregation. */
+function combine(aggregation: Aggregation, col: (kind: PartialKind) => string): string {
+  switch (aggregation) {
+    case 'avg':
+      return `sum(${col('s')}) / NULLIF(sum(${col('n')}), 0)::float8`;
+    case 'sum':
+      return `sum(${col('s')})`;
+    case 'count':
+      return `sum(${col('n')})`;
+    case 'min':
+      return `min(${col('lo')})`;
+    case 'max':
+      return `max(${col('hi')})`;
+    case 'last':
+      // The latest non-null value, ties to the larger value (as the raw path breaks them).
+      return `(array_agg(${col('l')} ORDER BY ${col('lt')} DESC, ${col('l')} DESC) FILTER (WHERE ${col('lt')} IS NOT NULL))[1]`;
+  }
+}
+
+/**
+ * Builds the statement answering `q`; null when it cannot match anything (an empty agent list).
+ * `plan` (aggregated queries only) makes it read a rollup tier for [plan.from, plan.to).
+ */
+export function buildPostgresSeriesQuery(q: SeriesQuery, plan: RollupPlan | null = null): SeriesStatement | null {
   if (q.agentIds !== null && q.agentIds.length === 0) return null;
   const params: unknown[] = [];
   const bind = (value: unknown, type: string): string => {
@@ -71,11 +124,16 @@ export function buildPostgresSeriesQuery(q: SeriesQuery): SeriesStatement | null
   }
   if (outputs.length === 0) throw new RangeError('a series query needs at least one metric');
 
-  const start = bind(isoOfMs(q.startMs), 'timestamptz');
-  const end = bind(isoOfMs(q.endMs), 'timestamptz');
+  // Bound on first use: PostgreSQL cannot type a parameter the statement never mentions.
+  const once = (value: unknown, type: string): (() => string) => {
+    let placeholder: string | null = null;
+    return () => (placeholder ??= bind(value, type));
+  };
+  const start = once(isoOfMs(q.startMs), 'timestamptz');
+  const end = once(isoOfMs(q.endMs), 'timestamptz');
   const agents = q.agentIds === null ? null : bind(q.agentIds, 'text[]');
   const where = (t: string): string =>
-    `${t}.ts >= ${start} AND ${t}.ts <= ${end}` + (agents === null ? '' : ` AND ${t}.agent_id = ANY(${agents})`);
+    `${t}.ts >= ${start()} AND ${t}.ts <= ${end()}` + (agents === null ? '' : ` AND ${t}.agent_id = ANY(${agents})`);
 
   if (q.aggregation === null && q.intervalMs === null) {
     const columns = [
@@ -95,7 +153,8 @@ export function buildPostgresSeriesQuery(q: SeriesQuery): SeriesStatement | null
   }
 
   const aggregation: Aggregation = q.aggregation ?? 'avg';
-  let bucket: (t: string) => string;
+  // The bucket of a time in epoch ms (an int8 expression), by the query's interval.
+  let bucket: (ms: string) => string;
   if (q.intervalMs === null) {
     const startMs = bind(q.startMs, 'int8');
     bucket = () => startMs;
@@ -103,7 +162,7 @@ export function buildPostgresSeriesQuery(q: SeriesQuery): SeriesStatement | null
     if (!Number.isSafeInteger(q.intervalMs) || q.intervalMs <= 0) throw new RangeError(`invalid interval: ${q.intervalMs}`);
     const i = `${q.intervalMs}::int8`;
     // Floor division that stays right for negative ms, in exact integer arithmetic.
-    bucket = (t) => `(${msOf(`${t}.ts`)} - ((${msOf(`${t}.ts`)} % ${i}) + ${i}) % ${i})`;
+    bucket = (ms) => `(${ms} - ((${ms} % ${i}) + ${i}) % ${i})`;
   }
   const perAgent = q.groupBy !== 'none';
   const group = perAgent ? 'agent_id, bucket' : 'bucket';
@@ -112,8 +171,57 @@ export function buildPostgresSeriesQuery(q: SeriesQuery): SeriesStatement | null
   const last = (value: string): string => `(array_agg(${value} ORDER BY ts DESC, ${value} DESC) FILTER (WHERE ${value} IS NOT NULL))[1]`;
 
   let payloads: string | null = null;
-  if (builtins.length > 0) {
-    const source = `SELECT m.agent_id AS agent_id, m.ts AS ts, ${bucket('m')} AS bucket, ${builtins
+  let customPoints: string | null = null;
+  if (plan !== null) {
+    const from = bind(plan.from, 'int8');
+    const to = bind(plan.to, 'int8');
+    const fromTs = once(isoOfMs(plan.from), 'timestamptz');
+    const toTs = once(isoOfMs(plan.to), 'timestamptz');
+    const agentsOf = (t: string): string => (agents === null ? '' : ` AND ${t}.agent_id = ANY(${agents})`);
+    // Raw rows outside the tier's whole buckets: the ragged head and tail of the range.
+    const edges = (t: string): string[] => [
+      ...(plan.rawHead ? [`${t}.ts >= ${start()} AND ${t}.ts < ${fromTs()}${agentsOf(t)}`] : []),
+      ...(plan.rawTail ? [`${t}.ts >= ${toTs()} AND ${t}.ts <= ${end()}${agentsOf(t)}`] : []),
+    ];
+    const inTier = (t: string): string => `${t}.bucket >= ${from} AND ${t}.bucket < ${to}${agentsOf(t)}`;
+    const kinds = PARTIALS[aggregation];
+    // Every partial of an aggregation lies in one part of the tier.
+    const payloadTier = partTable(plan.tier, partOf(TIER_COLUMN[kinds[0] ?? 's']));
+    const customTier = customTable(plan.tier);
+
+    if (builtins.length > 0) {
+      const rawPartial = (col: string, kind: PartialKind): string =>
+        kind === 'n' ? `(m.${col} IS NOT NULL)::int` : kind === 'lt' ? `CASE WHEN m.${col} IS NOT NULL THEN ${msOf('m.ts')} END` : `m.${col}`;
+      const columns = (expr: (col: string, kind: PartialKind) => string): string =>
+        builtins.flatMap((col, i) => kinds.map((kind) => `${expr(col, kind)} AS ${kind}${i}`)).join(', ');
+      const parts = [
+        `SELECT t.agent_id AS agent_id, ${bucket('t.bucket')} AS bucket, ${columns((col, kind) => `t.${tierColumn(col, TIER_COLUMN[kind])}`)} FROM ${payloadTier} t WHERE ${inTier('t')}`,
+        ...edges('m').map((w) => `SELECT m.agent_id AS agent_id, ${bucket(msOf('m.ts'))} AS bucket, ${columns(rawPartial)} FROM agent_metrics m WHERE ${w}`),
+      ];
+      payloads = `SELECT ${groupKey} AS agent_id, bucket, ${builtins
+        .map((_, i) => `${combine(aggregation, (kind) => `${kind}${i}`)} AS b${i}`)
+        .join(', ')} FROM (${parts.join(' UNION ALL ')}) s GROUP BY ${group}`;
+    }
+
+    if (customs.length > 0) {
+      const names = `name IN (${customs.join(', ')})`;
+      const rawPartial: Record<PartialKind, string> = { s: 'c.value', n: '1', lo: 'c.value', hi: 'c.value', l: 'c.value', lt: msOf('c.ts') };
+      const columns = (expr: (kind: PartialKind) => string): string => kinds.map((kind) => `${expr(kind)} AS ${kind}`).join(', ');
+      const parts = [
+        `SELECT t.agent_id AS agent_id, ${bucket('t.bucket')} AS bucket, t.name AS name, ${columns((kind) => `t.${tierColumn('value', TIER_COLUMN[kind])}`)} FROM ${customTier} t WHERE t.${names} AND ${inTier('t')}`,
+        ...edges('c').map(
+          (w) => `SELECT c.agent_id AS agent_id, ${bucket(msOf('c.ts'))} AS bucket, c.name AS name, ${columns((kind) => rawPartial[kind])} FROM agent_custom_metrics c WHERE c.${names} AND ${w}`,
+        ),
+      ];
+      const pick = (n: string) => (kind: PartialKind) => `CASE WHEN name = ${n} THEN ${kind} END`;
+      // A name without points in a bucket counts 0, as count() over the raw rows says.
+      const wrap = (sql: string): string => (aggregation === 'count' ? `COALESCE(${sql}, 0)` : sql);
+      customPoints = `SELECT ${groupKey} AS agent_id, bucket, ${customs
+        .map((n, i) => `${wrap(combine(aggregation, pick(n)))} AS c${i}`)
+        .join(', ')} FROM (${parts.join(' UNION ALL ')}) s GROUP BY ${group}`;
+    }
+  } else if (builtins.length > 0) {
+    const source = `SELECT m.agent_id AS agent_id, m.ts AS ts, ${bucket(msOf('m.ts'))} AS bucket, ${builtins
       .map((col, i) => `m.${col} AS b${i}`)
       .join(', ')} FROM agent_metrics m WHERE ${where('m')}`;
     const aggregate = (i: number): string =>
@@ -123,9 +231,8 @@ export function buildPostgresSeriesQuery(q: SeriesQuery): SeriesStatement | null
       .join(', ')} FROM (${source}) s GROUP BY ${group}`;
   }
 
-  let customPoints: string | null = null;
-  if (customs.length > 0) {
-    const source = `SELECT c.agent_id AS agent_id, c.ts AS ts, ${bucket('c')} AS bucket, c.name AS name, c.value AS value FROM agent_custom_metrics c WHERE ${where('c')} AND c.name IN (${customs.join(', ')})`;
+  if (plan === null && customs.length > 0) {
+    const source = `SELECT c.agent_id AS agent_id, c.ts AS ts, ${bucket(msOf('c.ts'))} AS bucket, c.name AS name, c.value AS value FROM agent_custom_metrics c WHERE ${where('c')} AND c.name IN (${customs.join(', ')})`;
     const aggregate = (n: string): string => {
       const value = `CASE WHEN name = ${n} THEN value END`;
       return aggregation === 'last' ? last(value) : `${AGGREGATE_SQL[aggregation]}(${value})`;

@@ -1,19 +1,36 @@
 /**
  * SeriesStore on PostgreSQL: `agent_metrics` holds one row per payload (a DOUBLE PRECISION column
  * per built-in series, the rest as JSONB in `extra`), `agent_custom_metrics` one row per numeric
- * custom value. Rollup tiers would be further tables added by a later migration, read by the query
- * builder when a bucket is at least as wide as the tier.
+ * custom value. Rollup tiers (../sqlite/series-tiers.ts: 5 min, 1 h) are
+ * `agent_metrics_<tier>[_minmax|_last]` and `agent_custom_metrics_<tier>`, kept in the insert
+ * transaction and read by aggregated queries.
  */
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { SERIES_METRIC_NAMES } from '@agentmon/schema';
 import type { SeriesPoint, SeriesQuery, SeriesRow, SeriesStore } from '../ports.js';
 import { inTransaction } from './pool.js';
-import { buildPostgresSeriesQuery, isoOfMs } from './series-query.js';
+import { buildPostgresSeriesQuery, isoOfMs, msOf } from './series-query.js';
+import { postgresRollupCustom, postgresRollupPayloads, postgresTierDdl } from './series-rollup.js';
+import {
+  customTable,
+  describePlan,
+  floorTo,
+  MIGRATION_2_TIERS,
+  partTable,
+  planRollup,
+  ROLLUP_TIERS,
+  TIER_PARTS,
+  tierTables,
+  type SeriesPlan,
+} from '../sqlite/series-tiers.js';
 
 /** Options of the PostgreSQL series store. */
 export interface PostgresSeriesOptions {
   /** A pool from `openPostgresPool`; its owner ends it, `close()` does not. */
   pool: pg.Pool;
+  /** False: queries read raw rows only (tiers are still kept). For comparisons; default true. */
+  readRollups?: boolean;
 }
 
 interface Migration {
@@ -36,6 +53,10 @@ const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS agentmon_migrations (
 // The metadata store's key (metadata-migrations.ts): every component of a schema takes turns,
 // since they share the migrations table; other schemas (tests) go on in parallel.
 const MIGRATION_LOCK = "SELECT pg_advisory_xact_lock(hashtext('agentmon_migrations:' || COALESCE(current_schema(), '')))";
+
+// The raw tables as the rollup upserts read them: epoch ms beside the values.
+const RAW_PAYLOADS = `(SELECT agent_id, ${msOf('ts')} AS ms, ${SERIES_METRIC_NAMES.join(', ')} FROM agent_metrics) raw`;
+const RAW_CUSTOM = `(SELECT agent_id, ${msOf('ts')} AS ms, name, value FROM agent_custom_metrics) raw`;
 
 // agent_id and name are COLLATE "C": byte order, as SQLite sorts them, and cheaper comparisons.
 // No foreign key to agents: series outlive deregistration until retention removes them.
@@ -64,6 +85,16 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX agent_custom_metrics_name_ts_idx ON agent_custom_metrics (name, ts);
     `,
   },
+  {
+    // The tier tables, backfilled from the raw rows already stored.
+    version: 2,
+    name: 'rollup tiers 5m, 1h',
+    up: MIGRATION_2_TIERS.map((tier) =>
+      [postgresTierDdl(tier), ...TIER_PARTS.map((part) => postgresRollupPayloads(tier, part, RAW_PAYLOADS)), postgresRollupCustom(tier, RAW_CUSTOM)].join(
+        ';\n',
+      ),
+    ).join(';\n'),
+  },
 ];
 
 // One statement per table per call: each column travels as one array parameter.
@@ -73,6 +104,35 @@ const INSERT_PAYLOADS = `INSERT INTO agent_metrics (agent_id, ts, environment, d
   ).join(', ')}, $${SERIES_METRIC_NAMES.length + 5}::jsonb[])`;
 const INSERT_CUSTOM = `INSERT INTO agent_custom_metrics (agent_id, ts, name, value)
   SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::float8[])`;
+
+/**
+ * An insert with the tiers' upserts, fed by what the INSERT returns, so the batch crosses the wire
+ * once: one statement per table. The main statement only counts; PostgreSQL runs every
+ * data-modifying WITH to completion anyway. `single`: at most one row per tier bucket (the usual
+ * batch, one payload per agent), so each row is its own partial. Named, so each connection plans
+ * it once.
+ */
+function rolledInsert(kind: 'payloads' | 'custom', single: boolean): { name: string; text: string } {
+  const text =
+    kind === 'payloads'
+      ? `WITH ins AS (${INSERT_PAYLOADS} RETURNING agent_id, ts, ${SERIES_METRIC_NAMES.join(', ')}),
+  src AS (SELECT agent_id, ${msOf('ts')} AS ms, ${SERIES_METRIC_NAMES.join(', ')} FROM ins),
+  ${ROLLUP_TIERS.flatMap((tier) => TIER_PARTS.map((part) => postgresRollupPayloads(tier, part, 'src', single)))
+    .map((upsert, i) => `r${i} AS (${upsert})`)
+    .join(',\n  ')}
+  SELECT count(*) FROM src`
+      : `WITH ins AS (${INSERT_CUSTOM} RETURNING agent_id, ts, name, value),
+  src AS (SELECT agent_id, ${msOf('ts')} AS ms, name, value FROM ins),
+  ${ROLLUP_TIERS.map((tier, i) => `r${i} AS (${postgresRollupCustom(tier, 'src', single)})`).join(',\n  ')}
+  SELECT count(*) FROM src`;
+  // The name carries a hash of the text: a connection never runs an older text under it.
+  return { name: `agentmon_series_${kind}_${single ? 'single' : 'group'}_${createHash('sha1').update(text).digest('hex').slice(0, 12)}`, text };
+}
+const INSERT_PAYLOADS_ROLLED = { single: rolledInsert('payloads', true), group: rolledInsert('payloads', false) };
+const INSERT_CUSTOM_ROLLED = { single: rolledInsert('custom', true), group: rolledInsert('custom', false) };
+
+/** The widest tier's bucket: rows of a batch distinct at it are distinct in every tier. */
+const COARSEST_MS = Math.max(...ROLLUP_TIERS.map((tier) => tier.ms));
 
 // A loose index scan: one index probe per agent instead of reading every payload's entry.
 const DISTINCT_AGENT_IDS = `WITH RECURSIVE a(id) AS (
@@ -95,6 +155,18 @@ function float8Element(point: SeriesPoint, name: string, value: number | null | 
   return String(value);
 }
 
+/** Raw payloads of one agent in [$2, $3), as the rollup upserts read them. */
+function rawPayloadsOfBucket(): string {
+  return `(SELECT agent_id, ${msOf('ts')} AS ms, ${SERIES_METRIC_NAMES.join(', ')} FROM agent_metrics
+    WHERE agent_id = $1 AND ts >= $2::timestamptz AND ts < $3::timestamptz) raw`;
+}
+
+/** Raw custom points of one agent in [$2, $3). */
+function rawCustomOfBucket(): string {
+  return `(SELECT agent_id, ${msOf('ts')} AS ms, name, value FROM agent_custom_metrics
+    WHERE agent_id = $1 AND ts >= $2::timestamptz AND ts < $3::timestamptz) raw`;
+}
+
 function toNumberOrNull(value: unknown): number | null {
   if (value === null || value === undefined) return null;
   return typeof value === 'number' ? value : Number(value);
@@ -103,9 +175,17 @@ function toNumberOrNull(value: unknown): number | null {
 /** Time-series metrics in PostgreSQL, on a pool it is given and does not own. */
 export class PostgresSeriesStore implements SeriesStore {
   private readonly pool: pg.Pool;
+  private readonly readRollups: boolean;
+  private plan: SeriesPlan | null = null;
 
   constructor(options: PostgresSeriesOptions) {
     this.pool = options.pool;
+    this.readRollups = options.readRollups ?? true;
+  }
+
+  /** What the last query read: raw rows only, or a rollup tier (and which raw edges). */
+  lastPlan(): SeriesPlan | null {
+    return this.plan;
   }
 
   async migrate(): Promise<number[]> {
@@ -148,6 +228,10 @@ export class PostgresSeriesStore implements SeriesStore {
     const columns: string[][] = SERIES_METRIC_NAMES.map(() => []);
     const extras: string[] = [];
     const custom = { agentIds: [] as string[], times: [] as string[], names: [] as string[], values: [] as string[] };
+    // Distinct (agent, coarsest bucket) and (agent, name, coarsest bucket) keys: one per row means
+    // one per row in every finer tier too.
+    const payloadKeys = new Set<string>();
+    const customKeys = new Set<string>();
     for (const point of points) {
       if (!Number.isSafeInteger(point.ts) || Math.abs(point.ts) > 8.64e15) throw invalidPoint(point, "ts must be integer epoch ms within Date's range");
       const time = isoOfMs(point.ts);
@@ -157,7 +241,10 @@ export class PostgresSeriesStore implements SeriesStore {
       deploymentTypes.push(point.deployment_type);
       SERIES_METRIC_NAMES.forEach((name, i) => columns[i]?.push(float8Element(point, name, point.values[name])));
       extras.push(JSON.stringify(point.extra));
+      const bucket = floorTo(point.ts, COARSEST_MS);
+      payloadKeys.add(`${point.agent_id}\u0000${bucket}`);
       for (const name in point.custom) {
+        customKeys.add(`${point.agent_id}\u0000${name}\u0000${bucket}`);
         custom.agentIds.push(point.agent_id);
         custom.times.push(time);
         custom.names.push(name);
@@ -166,15 +253,19 @@ export class PostgresSeriesStore implements SeriesStore {
     }
     const literal = (elements: string[]): string => `{${elements.join(',')}}`;
     await inTransaction(this.pool, async (client) => {
-      await client.query(INSERT_PAYLOADS, [agentIds, times, environments, deploymentTypes, ...columns.map(literal), extras]);
+      const payloadStatement = payloadKeys.size === points.length ? INSERT_PAYLOADS_ROLLED.single : INSERT_PAYLOADS_ROLLED.group;
+      await client.query({ ...payloadStatement, values: [agentIds, times, environments, deploymentTypes, ...columns.map(literal), extras] });
       if (custom.names.length > 0) {
-        await client.query(INSERT_CUSTOM, [custom.agentIds, custom.times, custom.names, literal(custom.values)]);
+        const customStatement = customKeys.size === custom.names.length ? INSERT_CUSTOM_ROLLED.single : INSERT_CUSTOM_ROLLED.group;
+        await client.query({ ...customStatement, values: [custom.agentIds, custom.times, custom.names, literal(custom.values)] });
       }
     });
   }
 
   async query(q: SeriesQuery): Promise<SeriesRow[]> {
-    const statement = buildPostgresSeriesQuery(q);
+    const plan = this.readRollups ? planRollup(q) : null;
+    const statement = buildPostgresSeriesQuery(q, plan);
+    this.plan = describePlan(plan);
     if (statement === null) return [];
     const result = await this.pool.query<Record<string, unknown>>(statement.sql, statement.params);
     return result.rows.map((row) => {
@@ -187,6 +278,7 @@ export class PostgresSeriesStore implements SeriesStore {
   async deleteAgent(agentId: string): Promise<number> {
     return inTransaction(this.pool, async (client) => {
       await client.query('DELETE FROM agent_custom_metrics WHERE agent_id = $1', [agentId]);
+      for (const table of ROLLUP_TIERS.flatMap(tierTables)) await client.query(`DELETE FROM ${table} WHERE agent_id = $1`, [agentId]);
       const result = await client.query('DELETE FROM agent_metrics WHERE agent_id = $1', [agentId]);
       return result.rowCount ?? 0;
     });
@@ -204,12 +296,32 @@ export class PostgresSeriesStore implements SeriesStore {
       );
       const deleted = result.rowCount ?? 0;
       if (deleted > 0) {
-        // Custom points older than every payload still kept belong to deleted payloads only.
-        await client.query(
-          `DELETE FROM agent_custom_metrics WHERE agent_id = $1
-             AND ts < LEAST($2::timestamptz, (SELECT min(ts) FROM agent_metrics WHERE agent_id = $1))`,
-          [agentId, before],
+        const oldest = await client.query<{ kept: unknown }>(
+          `SELECT ${msOf('min(ts)')} AS kept FROM agent_metrics WHERE agent_id = $1`,
+          [agentId],
         );
+        const kept = toNumberOrNull(oldest.rows[0]?.kept);
+        // Custom points older than every payload still kept belong to deleted payloads only.
+        const cutoff = kept === null ? beforeMs : Math.min(kept, beforeMs);
+        await client.query('DELETE FROM agent_custom_metrics WHERE agent_id = $1 AND ts < $2::timestamptz', [agentId, isoOfMs(cutoff)]);
+        // Every raw payload before the oldest kept one is gone (the batch is a prefix by ts), and so
+        // is every custom point before the cutoff: buckets wholly before them go, and the bucket
+        // the cut runs through is recomputed from the raw rows left in it.
+        for (const tier of ROLLUP_TIERS) {
+          for (const part of TIER_PARTS) {
+            const table = partTable(tier, part);
+            if (kept === null) {
+              await client.query(`DELETE FROM ${table} WHERE agent_id = $1`, [agentId]);
+            } else {
+              const bucket = floorTo(kept, tier.ms);
+              await client.query(`DELETE FROM ${table} WHERE agent_id = $1 AND bucket <= $2`, [agentId, bucket]);
+              await client.query(postgresRollupPayloads(tier, part, rawPayloadsOfBucket()), [agentId, isoOfMs(bucket), isoOfMs(bucket + tier.ms)]);
+            }
+          }
+          const bucket = floorTo(cutoff, tier.ms);
+          await client.query(`DELETE FROM ${customTable(tier)} WHERE agent_id = $1 AND bucket <= $2`, [agentId, bucket]);
+          await client.query(postgresRollupCustom(tier, rawCustomOfBucket()), [agentId, isoOfMs(bucket), isoOfMs(bucket + tier.ms)]);
+        }
       }
       return deleted;
     });
@@ -221,9 +333,10 @@ export class PostgresSeriesStore implements SeriesStore {
   }
 
   async stats(): Promise<{ points: number; bytes: number | null }> {
+    const tables = ['agent_metrics', 'agent_custom_metrics', ...ROLLUP_TIERS.flatMap(tierTables)];
     const result = await this.pool.query<{ points: unknown; bytes: unknown }>(
       `SELECT (SELECT count(*) FROM agent_metrics) AS points,
-              pg_total_relation_size('agent_metrics') + pg_total_relation_size('agent_custom_metrics') AS bytes`,
+              ${tables.map((table) => `pg_total_relation_size('${table}')`).join(' + ')} AS bytes`,
     );
     const row = result.rows[0];
     return { points: Number(row?.points ?? 0), bytes: toNumberOrNull(row?.bytes) };

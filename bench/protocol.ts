@@ -1,0 +1,19 @@
+/** Messages between bench/run.ts and the server child (bench/server.ts). */
+
+/** What the child serves from. */
+export interface ServerSpec {
+  dataDir: string;
+  databaseUrl: string | null;
+  schema: string | null;
+  adminToken: string;
+}
+
+/** Parent to child. */
+export type ParentMessage = { type: 'stats' } | { type: 'stop' };
+
+/** Child to parent. */
+export type ChildMessage =
+  | { type: 'ready'; port: number; location: string }
+  | { type: 'failed'; message: string }
+  | { type: 'stats'; memory: NodeJS.MemoryUsage; cpu: NodeJS.CpuUsage }
+  | { type: 'stopped' };

@@ -1,0 +1,491 @@
+/**
+ * `npm run bench`: ingest rates, query latency and memory of the agentmon server, on SQLite and on
+ * PostgreSQL. Figures only, no pass/fail; bench/README.md says what each one means.
+ *
+ * The server runs in a child process (bench/server.ts) built with buildApp on fresh stores and
+ * listening on 127.0.0.1; this process is the load generator, talking real HTTP over keep-alive
+ * sockets. Both (and PostgreSQL) share the machine's cores, so CPU use is measured per phase and
+ * printed beside every rate.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { arch, cpus, platform, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { MetricsResponse, RegisterResponse } from '@agentmon/schema';
+import { BenchClient, closedLoop, type HttpResult, type LoadResult } from './http.js';
+import { makeFleet, metricsPayload, prng, registration } from './payloads.js';
+import type { ChildMessage, ParentMessage, ServerSpec } from './protocol.js';
+import { cpuSeconds, fmt, fmtRate, latency, machineCpu, mib, type Latency, type MachineCpu } from './stats.js';
+
+// ---------------------------------------------------------------- knobs
+
+function intEnv(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) {
+    console.error(`${name} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const AGENTS = intEnv('BENCH_AGENTS', 1000, 1);
+const STEP_S = intEnv('BENCH_STEP_SECONDS', 120, 1);
+const SINGLE_REQUESTS = intEnv('BENCH_SINGLE_REQUESTS', 10_000, 1);
+const CONCURRENCY = intEnv('BENCH_CONCURRENCY', 32, 1);
+const BATCH_SIZE = intEnv('BENCH_BATCH_SIZE', 500, 1);
+// Two batches in flight keep the server busy while one is on the wire; with batches that hold one
+// time step of the fleet in order, two in flight never carry the same agent (no state races).
+const BATCH_CONCURRENCY = intEnv('BENCH_BATCH_CONCURRENCY', 2, 1);
+const QUERY_RUNS = intEnv('BENCH_QUERY_RUNS', 20, 1);
+const BACKENDS = (process.env.BENCH_BACKENDS ?? 'sqlite,postgres')
+  .split(',')
+  .map((s) => s.trim())
+  .filter((s) => s !== '');
+const PG_URL = process.env.AGENTMON_BENCH_DATABASE_URL ?? process.env.AGENTMON_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+const DAY_MS = 86_400_000;
+const STEPS = Math.floor(DAY_MS / 1000 / STEP_S);
+const ADMIN = randomBytes(24).toString('hex');
+
+// ---------------------------------------------------------------- the server child
+
+/** The server under test, in its own process. */
+class ServerChild {
+  private waiting: { type: ChildMessage['type']; resolve: (m: ChildMessage) => void; reject: (e: Error) => void } | null = null;
+
+  private constructor(private readonly child: ChildProcess) {
+    child.on('message', (m: ChildMessage) => {
+      const w = this.waiting;
+      if (!w) return;
+      this.waiting = null;
+      if (m.type === 'failed') w.reject(new Error(`server failed:\n${m.message}`));
+      else if (m.type === w.type) w.resolve(m);
+      else w.reject(new Error(`server answered ${m.type}, expected ${w.type}`));
+    });
+    child.on('exit', (code) => {
+      const w = this.waiting;
+      this.waiting = null;
+      // A clean exit after 'stopped' has nobody waiting; anything else is a crash.
+      w?.reject(new Error(`server exited with code ${code}`));
+    });
+  }
+
+  /** Starts the server; resolves once it listens. */
+  static async start(spec: ServerSpec): Promise<{ server: ServerChild; port: number; location: string }> {
+    // fork reuses this process's execArgv (--conditions=source --import tsx), so the child runs TS too.
+    const child = fork(new URL('./server.ts', import.meta.url), [], {
+      env: { ...process.env, AGENTMON_BENCH_SPEC: JSON.stringify(spec) },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const server = new ServerChild(child);
+    const ready = await server.expect('ready', null);
+    if (ready.type !== 'ready') throw new Error('unreachable');
+    return { server, port: ready.port, location: ready.location };
+  }
+
+  private expect(type: ChildMessage['type'], message: ParentMessage | null): Promise<ChildMessage> {
+    return new Promise((resolve, reject) => {
+      this.waiting = { type, resolve, reject };
+      if (message) this.child.send(message);
+    });
+  }
+
+  /** The child's memory and CPU counters now. */
+  async stats(): Promise<{ memory: NodeJS.MemoryUsage; cpu: NodeJS.CpuUsage }> {
+    const m = await this.expect('stats', { type: 'stats' });
+    if (m.type !== 'stats') throw new Error('unreachable');
+    return { memory: m.memory, cpu: m.cpu };
+  }
+
+  /** Closes the app and its stores and waits for the child to end. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || !this.child.connected) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    await this.expect('stopped', { type: 'stop' });
+    await exited;
+  }
+
+  /** Ends the child at once (after a failure). */
+  kill(): void {
+    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+  }
+}
+
+// ---------------------------------------------------------------- phases
+
+/** CPU spent during a phase, seconds, and the wall time it took. */
+interface CpuShare {
+  wallS: number;
+  serverS: number;
+  clientS: number;
+  /** Everything else on the machine: PostgreSQL's backends, mostly. */
+  otherS: number;
+}
+
+/** What one phase measured. */
+interface Phase {
+  requests: number;
+  payloads: number;
+  failures: number;
+  latency: Latency;
+  cpu: CpuShare;
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+}
+
+/** Counters read before a phase. */
+interface Mark {
+  machine: MachineCpu;
+  client: NodeJS.CpuUsage;
+  server: NodeJS.CpuUsage;
+  at: number;
+}
+
+async function mark(server: ServerChild): Promise<Mark> {
+  const s = await server.stats();
+  return { machine: machineCpu(), client: process.cpuUsage(), server: s.cpu, at: performance.now() };
+}
+
+async function finish(server: ServerChild, before: Mark, load: LoadResult, requests: number, payloadsPerRequest: number): Promise<Phase> {
+  const client = process.cpuUsage();
+  const machine = machineCpu();
+  const s = await server.stats();
+  const serverS = cpuSeconds(before.server, s.cpu);
+  const clientS = cpuSeconds(before.client, client);
+  const busyS = (machine.busyMs - before.machine.busyMs) / 1000;
+  if (load.failures > 0) {
+    console.log(`    ${load.failures} request(s) failed; first: \n      ${load.firstFailures.join('\n      ')}`);
+  }
+  return {
+    requests,
+    payloads: (requests - load.failures) * payloadsPerRequest,
+    failures: load.failures,
+    latency: latency(load.latencies),
+    cpu: { wallS: load.wallMs / 1000, serverS, clientS, otherS: Math.max(0, busyS - serverS - clientS) },
+    rss: s.memory.rss,
+    heapUsed: s.memory.heapUsed,
+    heapTotal: s.memory.heapTotal,
+  };
+}
+
+function cpuLine(c: CpuShare): string {
+  const cores = cpus().length;
+  return `cpu s: server ${fmt(c.serverS)}, client ${fmt(c.clientS)}, other ${fmt(c.otherS)} of ${fmt(c.wallS * cores)} (${cores} cores x ${fmt(c.wallS)} s wall)`;
+}
+
+function memLine(p: Phase): string {
+  return `server rss ${mib(p.rss)} MiB, heap ${mib(p.heapUsed)}/${mib(p.heapTotal)} MiB`;
+}
+
+/** Figures of one backend, for the table. */
+interface BackendFigures {
+  location: string;
+  register: Phase;
+  batch: Phase;
+  single: Phase;
+  queryOne: Phase;
+  queryFleet: Phase;
+  pointsOne: number;
+  pointsFleet: number;
+  storage: Storage | null;
+  /** Cores other processes kept busy just before the backend's run. */
+  backgroundCores: number;
+}
+
+/** Bytes on disk: the total, and the largest files or relations. */
+interface Storage {
+  bytes: number;
+  parts: { name: string; bytes: number }[];
+}
+
+async function runBackend(backend: 'sqlite' | 'postgres', spec: ServerSpec, measureStorage: () => Promise<Storage | null>): Promise<BackendFigures> {
+  // Other work on the machine takes cores from the server and the database; measured, not guessed.
+  const backgroundCores = await backgroundLoad(2000);
+  const { server, port, location } = await ServerChild.start(spec);
+  const client = new BenchClient(port, ADMIN, Math.max(CONCURRENCY, BATCH_CONCURRENCY));
+  try {
+    console.log(`\n== ${backend}: ${location}`);
+    console.log(`  machine   ${fmt(backgroundCores, 2)} of ${cpus().length} cores busy with other processes just before this run`);
+    const fleet = makeFleet(AGENTS);
+    const ids: string[] = new Array<string>(AGENTS);
+
+    // Registration: not asked for, but it is the setup every other phase needs and costs little.
+    let m = await mark(server);
+    let load = await closedLoop(AGENTS, CONCURRENCY, 201, async (i) => {
+      const r = await client.request('POST', '/api/v1/agents', JSON.stringify(registration(fleet[i] as (typeof fleet)[number])));
+      if (r.status === 201) ids[i] = (JSON.parse(r.body) as RegisterResponse).agent_id;
+      return r;
+    });
+    const register = await finish(server, m, load, AGENTS, 1);
+    if (register.failures > 0) throw new Error('registration failed; the other phases need every agent');
+    console.log(`  register  ${AGENTS} agents: ${fmtRate(AGENTS / register.cpu.wallS)} agents/s, p50 ${fmt(register.latency.p50)} ms, p95 ${fmt(register.latency.p95)} ms`);
+    console.log(`            ${memLine(register)}`);
+
+    // History first (a backfill of the last 24 h), then live single payloads at "now": sent the
+    // other way round, every history payload would be older than the agent's latest and take the
+    // engine's late-data path, which real agents rarely do.
+    const total = AGENTS * STEPS;
+    const batches = Math.ceil(total / BATCH_SIZE);
+    const start = Date.now() - DAY_MS;
+    const stepMs = STEP_S * 1000;
+    const r = prng(7);
+    let stored = 0;
+    m = await mark(server);
+    load = await closedLoop(batches, BATCH_CONCURRENCY, 202, async (b) => {
+      // Time-major: a batch holds consecutive agents at one time step, as a collector relaying for
+      // the fleet would send; each agent's reports are spread over its step so times differ.
+      const body: string[] = [];
+      for (let k = b * BATCH_SIZE; k < Math.min(total, (b + 1) * BATCH_SIZE); k++) {
+        const step = Math.floor(k / AGENTS);
+        const a = k % AGENTS;
+        const ts = start + step * stepMs + Math.floor((a * stepMs) / AGENTS);
+        body.push(JSON.stringify(metricsPayload(fleet[a] as (typeof fleet)[number], ids[a] as string, ts, STEP_S, r)));
+      }
+      const res = await client.request('POST', '/api/v1/metrics', `[${body.join(',')}]`);
+      if (res.status === 202) stored += body.length;
+      return res;
+    });
+    const batch = await finish(server, m, load, batches, BATCH_SIZE);
+    // The last batch may be short: count what was stored.
+    batch.payloads = stored;
+    console.log(
+      `  batch     ${fmtRate(total)} payloads (${AGENTS} agents x ${STEPS} steps of ${STEP_S} s = 24 h) in ${fmtRate(batches)} batches of ${BATCH_SIZE}, ${BATCH_CONCURRENCY} in flight:`,
+    );
+    console.log(`            ${fmtRate(batch.payloads / batch.cpu.wallS)} payloads/s, batch p50 ${fmt(batch.latency.p50)} ms, p95 ${fmt(batch.latency.p95)} ms, max ${fmt(batch.latency.max)} ms`);
+    console.log(`            ${cpuLine(batch.cpu)}`);
+    console.log(`            ${memLine(batch)}`);
+
+    // Live single payloads, bodies built before the clock starts so the measured client does
+    // little more than write them; a short unmeasured warm-up first so JIT and pools settle.
+    const warmup = CONCURRENCY * 10;
+    const now = Date.now();
+    const singles = Array.from({ length: warmup + SINGLE_REQUESTS }, (_, i) => {
+      const a = i % AGENTS;
+      const id = ids[a] as string;
+      const body = JSON.stringify(metricsPayload(fleet[a] as (typeof fleet)[number], id, now + i, STEP_S, r));
+      return { path: `/api/v1/agents/${encodeURIComponent(id)}/metrics`, body: Buffer.from(body) };
+    });
+    const sendOne = (i: number): Promise<HttpResult> => {
+      const one = singles[i] as (typeof singles)[number];
+      return client.request('POST', one.path, one.body);
+    };
+    await closedLoop(warmup, CONCURRENCY, 202, sendOne);
+    m = await mark(server);
+    load = await closedLoop(SINGLE_REQUESTS, CONCURRENCY, 202, (i) => sendOne(i + warmup));
+    const single = await finish(server, m, load, SINGLE_REQUESTS, 1);
+    console.log(`  single    ${fmtRate(SINGLE_REQUESTS)} requests, ${CONCURRENCY} in flight, agents round-robin:`);
+    console.log(`            ${fmtRate(single.payloads / single.cpu.wallS)} payloads/s, p50 ${fmt(single.latency.p50)} ms, p95 ${fmt(single.latency.p95)} ms, max ${fmt(single.latency.max)} ms`);
+    console.log(`            ${cpuLine(single.cpu)}`);
+    console.log(`            ${memLine(single)}`);
+
+    // Queries, one at a time: latency, not throughput.
+    const end = Date.now();
+    const range = `start_time=${new Date(end - DAY_MS).toISOString()}&end_time=${new Date(end).toISOString()}`;
+    const common = `${range}&interval=5m&aggregation=avg&metric_names=cpu_usage_percent,tokens_per_second`;
+    const points = { one: 0, fleet: 0 };
+    const query = async (path: string, key: 'one' | 'fleet'): Promise<HttpResult> => {
+      const res = await client.request('GET', path);
+      if (res.status === 200) points[key] = (JSON.parse(res.body) as MetricsResponse).total_points;
+      return res;
+    };
+    const onePath = (i: number) => `/api/v1/metrics/query?${common}&agent_ids=${encodeURIComponent(ids[(i * 37) % AGENTS] as string)}`;
+    const fleetPath = `/api/v1/metrics/query?${common}&group_by=none`;
+    await closedLoop(2, 1, 200, (i) => query(onePath(i + QUERY_RUNS), 'one'));
+    m = await mark(server);
+    load = await closedLoop(QUERY_RUNS, 1, 200, (i) => query(onePath(i), 'one'));
+    const queryOne = await finish(server, m, load, QUERY_RUNS, 0);
+    console.log(`  query 1   agent, 5m avg over 24 h of 2 metrics: p50 ${fmt(queryOne.latency.p50)} ms, p95 ${fmt(queryOne.latency.p95)} ms (${points.one} points, ${QUERY_RUNS} runs)`);
+    await closedLoop(2, 1, 200, () => query(fleetPath, 'fleet'));
+    m = await mark(server);
+    load = await closedLoop(QUERY_RUNS, 1, 200, () => query(fleetPath, 'fleet'));
+    const queryFleet = await finish(server, m, load, QUERY_RUNS, 0);
+    console.log(`  query all ${AGENTS} agents merged (group_by=none): p50 ${fmt(queryFleet.latency.p50)} ms, p95 ${fmt(queryFleet.latency.p95)} ms (${points.fleet} points, ${QUERY_RUNS} runs)`);
+    console.log(`            ${cpuLine(queryFleet.cpu)}`);
+    console.log(`            ${memLine(queryFleet)}`);
+    const storage = await measureStorage();
+    if (storage !== null) {
+      const parts = storage.parts.map((p) => `${p.name} ${mib(p.bytes)}`).join(', ');
+      console.log(`  storage   ${mib(storage.bytes)} MiB on disk, ${fmt(storage.bytes / Math.max(1, batch.payloads + single.payloads), 0)} B/payload (${parts})`);
+    }
+
+    return { location, register, batch, single, queryOne, queryFleet, pointsOne: points.one, pointsFleet: points.fleet, storage, backgroundCores };
+  } catch (err) {
+    server.kill();
+    throw err;
+  } finally {
+    client.close();
+    await server.stop().catch(() => server.kill());
+  }
+}
+
+/** Cores busy (all processes) over `ms` while this benchmark sends nothing. */
+async function backgroundLoad(ms: number): Promise<number> {
+  const before = machineCpu();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const after = machineCpu();
+  return ((after.busyMs - before.busyMs) / (after.totalMs - before.totalMs)) * cpus().length;
+}
+
+// ---------------------------------------------------------------- backends
+
+/** Sizes of the files in the data dir (the SQLite databases with their -wal files). */
+function dirStorage(dir: string): Storage {
+  const parts = readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => ({ name: e.name, bytes: statSync(join(dir, e.name)).size }))
+    .sort((a, b) => b.bytes - a.bytes);
+  return { bytes: parts.reduce((n, p) => n + p.bytes, 0), parts: parts.filter((p) => p.bytes >= 1024 * 1024) };
+}
+
+async function runSqlite(): Promise<BackendFigures> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'agentmon-bench-'));
+  try {
+    return await runBackend('sqlite', { dataDir, databaseUrl: null, schema: null, adminToken: ADMIN }, async () => dirStorage(dataDir));
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Null when PostgreSQL answers; else why not. */
+async function postgresUnreachable(): Promise<string | null> {
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return null;
+  } catch (err) {
+    return (err as Error).message || String(err);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function withPg<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function runPostgres(): Promise<BackendFigures | string> {
+  const why = await postgresUnreachable();
+  if (why) return `PostgreSQL unreachable at ${redact(PG_URL)} (${why}); skipped`;
+  // These settings move the figures (autovacuum off lets updated rows pile up), so they are shown.
+  const settings = await withPg(async (c) => {
+    const res = await c.query<{ name: string; setting: string; unit: string | null }>(
+      `SELECT name, setting, unit FROM pg_settings WHERE name IN ('server_version', 'autovacuum', 'fsync', 'synchronous_commit', 'shared_buffers', 'work_mem') ORDER BY name`,
+    );
+    return res.rows.map((r) => `${r.name}=${r.setting}${r.unit && r.unit !== '' ? ` x ${r.unit}` : ''}`).join(', ');
+  });
+  console.log(`\n== postgres settings: ${settings}`);
+  const schema = `bench_${randomBytes(6).toString('hex')}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'agentmon-bench-'));
+  try {
+    return await runBackend('postgres', { dataDir, databaseUrl: PG_URL, schema, adminToken: ADMIN }, () =>
+      withPg(async (c) => {
+        // Each table with its indexes and TOAST: what the schema holds on disk.
+        const res = await c.query<{ name: string; bytes: string }>(
+          `SELECT cl.relname AS name, pg_total_relation_size(cl.oid)::text AS bytes FROM pg_class cl
+           JOIN pg_namespace n ON n.oid = cl.relnamespace WHERE n.nspname = $1 AND cl.relkind IN ('r', 'm') ORDER BY 2 DESC`,
+          [schema],
+        );
+        const parts = res.rows.map((r) => ({ name: r.name, bytes: Number(r.bytes) })).sort((a, b) => b.bytes - a.bytes);
+        return { bytes: parts.reduce((n, p) => n + p.bytes, 0), parts: parts.filter((p) => p.bytes >= 1024 * 1024) };
+      }),
+    );
+  } finally {
+    await withPg((c) => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)).catch((err: unknown) =>
+      console.error(`could not drop schema ${schema}: ${(err as Error).message}`),
+    );
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
+// ---------------------------------------------------------------- report
+
+function table(results: Map<string, BackendFigures | string>): string {
+  const names = [...results.keys()];
+  const done = names.filter((n) => typeof results.get(n) !== 'string');
+  const get = (n: string) => results.get(n) as BackendFigures;
+  const lat = (l: Latency) => `${fmt(l.p50)} / ${fmt(l.p95)}`;
+  const mem = (p: Phase) => `${mib(p.rss)} / ${mib(p.heapUsed)}`;
+  const rows: [string, (f: BackendFigures) => string][] = [
+    ['cores busy elsewhere before the run', (f) => fmt(f.backgroundCores, 2)],
+    ['register: agents/s', (f) => fmtRate(AGENTS / f.register.cpu.wallS)],
+    [`1. single ingest: payloads/s (${CONCURRENCY} in flight)`, (f) => fmtRate(f.single.payloads / f.single.cpu.wallS)],
+    ['   request latency p50 / p95 ms', (f) => lat(f.single.latency)],
+    ['   cpu s server / client / other', (f) => `${fmt(f.single.cpu.serverS)} / ${fmt(f.single.cpu.clientS)} / ${fmt(f.single.cpu.otherS)}`],
+    [`2. batch ingest: payloads/s (${BATCH_SIZE}/batch, ${BATCH_CONCURRENCY} in flight)`, (f) => fmtRate(f.batch.payloads / f.batch.cpu.wallS)],
+    ['   batch latency p50 / p95 ms', (f) => lat(f.batch.latency)],
+    ['   cpu s server / client / other', (f) => `${fmt(f.batch.cpu.serverS)} / ${fmt(f.batch.cpu.clientS)} / ${fmt(f.batch.cpu.otherS)}`],
+    ['3. query 1 agent 24h 5m avg p50 / p95 ms', (f) => lat(f.queryOne.latency)],
+    [`   query fleet (${AGENTS}) group_by=none p50 / p95 ms`, (f) => lat(f.queryFleet.latency)],
+    ['   points returned (1 agent / fleet)', (f) => `${f.pointsOne} / ${f.pointsFleet}`],
+    ['4. server rss / heap MiB after register', (f) => mem(f.register)],
+    ['   after batch (24 h history)', (f) => mem(f.batch)],
+    ['   after single', (f) => mem(f.single)],
+    ['   after queries', (f) => mem(f.queryFleet)],
+    ['storage on disk MiB', (f) => (f.storage === null ? '-' : mib(f.storage.bytes))],
+  ];
+  const header = ['figure', ...done];
+  const body = rows.map(([label, cell]) => [label, ...done.map((n) => cell(get(n)))]);
+  const widths = header.map((_, i) => Math.max(...[header, ...body].map((row) => (row[i] ?? '').length)));
+  const line = (row: string[]) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
+  const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)];
+  for (const n of names) {
+    const r = results.get(n);
+    if (typeof r === 'string') out.push(`${n}: ${r}`);
+  }
+  return out.join('\n');
+}
+
+async function main(): Promise<void> {
+  const cpu = cpus();
+  const machine = `${cpu.length} x ${cpu[0]?.model.trim() ?? 'unknown cpu'}, node ${process.version}, ${platform()} ${arch()}`;
+  console.log('agentmon bench');
+  console.log(`machine: ${machine}`);
+  console.log(
+    `fleet ${AGENTS} agents; history 24 h at one payload per agent every ${STEP_S} s (BENCH_STEP_SECONDS; real agents report every 60 s by default) = ${fmtRate(AGENTS * STEPS)} payloads`,
+  );
+  console.log(
+    `single: ${SINGLE_REQUESTS} requests, ${CONCURRENCY} in flight; batch: ${BATCH_SIZE} payloads, ${BATCH_CONCURRENCY} in flight; queries: ${QUERY_RUNS} runs each, one at a time`,
+  );
+  console.log('server: child process, buildApp on fresh stores, logger off, no sweeper; admin token for every request');
+  console.log(`note: the load generator, the server and PostgreSQL share these ${cpu.length} cores; each phase prints the CPU each used`);
+
+  const results = new Map<string, BackendFigures | string>();
+  for (const backend of BACKENDS) {
+    if (backend === 'sqlite') results.set('sqlite', await runSqlite());
+    else if (backend === 'postgres') {
+      const r = await runPostgres();
+      if (typeof r === 'string') console.log(`\n== postgres: ${r}`);
+      results.set('postgres', r);
+    } else console.log(`\nunknown backend ${JSON.stringify(backend)} in BENCH_BACKENDS (sqlite, postgres); ignored`);
+  }
+
+  console.log(`\n== summary (${machine})\n`);
+  console.log(table(results));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+  process.exitCode = 1;
+});

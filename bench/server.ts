@@ -1,0 +1,57 @@
+/**
+ * The server under test, run as a child process of bench/run.ts so that its memory figures are its
+ * own and the load generator never steals its event loop. It builds the app with buildApp on fresh
+ * stores, listens on 127.0.0.1 port 0, and answers the parent over IPC.
+ */
+import { buildApp, DEFAULT_CONFIG, openStores, type ServerConfig } from '@agentmon/server';
+import type { ChildMessage, ParentMessage, ServerSpec } from './protocol.js';
+
+function send(message: ChildMessage): void {
+  process.send?.(message);
+}
+
+async function main(spec: ServerSpec): Promise<void> {
+  const stores = await openStores({
+    dataDir: spec.dataDir,
+    databaseUrl: spec.databaseUrl,
+    ...(spec.schema ? { schema: spec.schema } : {}),
+  });
+  const config: ServerConfig = { ...DEFAULT_CONFIG, dataDir: spec.dataDir, databaseUrl: spec.databaseUrl, logLevel: 'silent', port: 0 };
+  // No sweeper and no notifier: the figures are the request paths' own cost. The logger is off
+  // (its cost is not the server's work); BENCH_SERVER_LOG=error shows why a request failed.
+  const level = process.env.BENCH_SERVER_LOG;
+  const app = await buildApp(config, {
+    metadata: stores.metadata,
+    series: stores.series,
+    adminToken: spec.adminToken,
+    logger: level ? { level } : false,
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+
+  process.on('message', (message: ParentMessage) => {
+    if (message.type === 'stats') {
+      send({ type: 'stats', memory: process.memoryUsage(), cpu: process.cpuUsage() });
+    } else if (message.type === 'stop') {
+      void (async () => {
+        await app.close();
+        await stores.close();
+        send({ type: 'stopped' });
+        process.disconnect();
+      })();
+    }
+  });
+  send({ type: 'ready', port, location: stores.location });
+}
+
+const spec = JSON.parse(process.env.AGENTMON_BENCH_SPEC ?? 'null') as ServerSpec | null;
+if (!spec || !process.send) {
+  console.error('bench/server.ts is started by bench/run.ts');
+  process.exit(2);
+}
+main(spec).catch((err: unknown) => {
+  send({ type: 'failed', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+  process.exitCode = 1;
+  process.disconnect();
+});

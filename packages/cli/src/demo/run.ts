@@ -1,0 +1,285 @@
+/**
+ * Runs the demo fleet in-process: each agent is a real AgentMonitor from the SDK, registered and
+ * configured (short intervals) through the API, fed simulated resources through its `collect`
+ * hook and simulated work through the same calls an agent makes (recordTask, recordTokens, ...).
+ */
+import { AgentMonitor, AgentmonClient, isAgentmonError, type AgentIdentity, type HealthCheckFn } from '@agentmon/sdk';
+import type { AgentInfoInput } from '@agentmon/schema';
+import type { Output } from '../output.js';
+import { incidentAt, planFleet, type DemoAgentPlan, type IncidentKind } from './fleet.js';
+import { dailyLoad, seededRandom, simulateResources, simulateTasks, type Random } from './simulate.js';
+
+/** What the demo runs with. */
+export interface DemoOptions {
+  url: string;
+  /** Admin token (a registration token works too, without the short intervals). */
+  token: string;
+  agents: number;
+  /** Simulated seconds per real second for the daily curves. */
+  speed: number;
+  /** metrics_interval_seconds of each agent (health checks: at least 5 s, the schema's floor). */
+  intervalSeconds: number;
+  silentAfterMs?: number;
+  incidentPeriodMs?: number;
+  incidentDurationMs?: number;
+  io: Output;
+}
+
+/** A running demo. */
+export interface RunningDemo {
+  plans: DemoAgentPlan[];
+  /** Stops every agent (flushing what they hold). */
+  stop(): Promise<void>;
+}
+
+const clock = () => new Date().toISOString().slice(11, 19);
+
+/** One simulated agent around its AgentMonitor. */
+class DemoAgent {
+  readonly rng: Random;
+  monitor: AgentMonitor | null = null;
+  silent = false;
+  incident: IncidentKind | null = null;
+  private lastCollectMs = Date.now();
+  private diskBytes: number;
+  private accuracy: number;
+
+  constructor(
+    readonly plan: DemoAgentPlan,
+    readonly id: string,
+    private readonly simNow: () => number,
+  ) {
+    this.rng = seededRandom(plan.seed);
+    this.diskBytes = (4 + (plan.seed % 40)) * 1024 ** 3;
+    this.accuracy = plan.profile.accuracy ?? 0;
+  }
+
+  get load(): number {
+    return dailyLoad(this.simNow(), this.plan.region.utcOffset);
+  }
+
+  /** The `collect` hook: this interval's resource figures. */
+  resources() {
+    const now = Date.now();
+    const interval = Math.max(1, now - this.lastCollectMs);
+    this.lastCollectMs = now;
+    this.diskBytes += interval * 0.002 * (1 + this.load) * 1024; // logs and caches grow
+    return simulateResources(this.plan, this.load, this.incident, this.rng, interval, this.diskBytes);
+  }
+
+  /** Health checks: quick and passing, except the one planned to fail. */
+  healthChecks(): Record<string, HealthCheckFn> {
+    return Object.fromEntries(
+      this.plan.checks.map((name): [string, HealthCheckFn] => [
+        name,
+        async () => {
+          const failing = name === this.plan.failingCheck;
+          await new Promise((resolve) => setTimeout(resolve, failing ? 250 + this.rng() * 100 : 3 + this.rng() * 60));
+          if (failing) return { status: false, message: `${name}: connection refused (10.0.${this.plan.index % 250}.7:6333)` };
+          return this.incident === 'latency' && name.includes('api') ? { status: true, message: 'slow answers' } : true;
+        },
+      ]),
+    );
+  }
+
+  /** One second of work, recorded as an agent records it. */
+  work(seconds: number): void {
+    const m = this.monitor;
+    if (!m || this.silent) return;
+    const p = this.plan.profile;
+    const tasks = simulateTasks(this.plan, this.load, this.incident, this.rng, seconds);
+    let tokens = 0;
+    for (const t of tasks) {
+      m.recordTask(t.durationMs, t.ok);
+      if (t.tokens > 0) {
+        m.recordTokens(t.tokens);
+        tokens += t.tokens;
+      }
+      for (const latency of t.apiLatenciesMs) m.recordApiCall(latency);
+      if (t.inferenceMs !== null) m.recordInference(t.inferenceMs);
+      if (t.confidence !== null) m.recordConfidence(t.confidence);
+    }
+    if (p.accuracy !== null) {
+      // Accuracy drifts slowly, and sags while the model is overloaded.
+      const target = p.accuracy - (this.incident ? 0.04 : 0);
+      this.accuracy += (target - this.accuracy) * 0.05 + (this.rng() - 0.5) * 0.002;
+      m.setAccuracy(this.accuracy);
+    }
+    const queue = Math.max(0, Math.round(p.tasksPerSecond * this.load * 3 * (this.incident === 'latency' ? 6 : 1) * this.rng()));
+    switch (this.plan.type) {
+      case 'llm_agent':
+        m.setMetric('queue_depth', queue);
+        m.incrementMetric('cost_usd', Math.round(tokens * 0.000006 * 10_000) / 10_000);
+        break;
+      case 'chatbot':
+        m.setMetric('conversations_active', Math.round(40 * this.load * (0.8 + 0.4 * this.rng())));
+        m.setMetric('csat', Math.round((4.6 - (this.incident ? 0.5 : 0) - this.rng() * 0.2) * 100) / 100);
+        break;
+      case 'ml_model':
+        m.setMetric('feature_drift', Math.round((0.02 + (this.incident ? 0.06 : 0) + this.rng() * 0.01) * 1000) / 1000);
+        break;
+      case 'api_agent':
+        m.setMetric('cache_hit_ratio', Math.round((0.82 + this.rng() * 0.1 - (this.incident ? 0.3 : 0)) * 1000) / 1000);
+        break;
+      case 'workflow_agent':
+        m.setMetric('queue_depth', queue);
+        m.incrementMetric('steps_completed', tasks.length * 5);
+        break;
+      case 'custom':
+        m.incrementMetric('items_processed', tasks.length);
+        break;
+    }
+  }
+}
+
+/** The AgentInfo the demo registers for a plan. */
+export function agentInfo(plan: DemoAgentPlan): AgentInfoInput & AgentIdentity {
+  return {
+    name: plan.name,
+    type: plan.type,
+    version: plan.version,
+    deployment_type: plan.deploymentType,
+    host: plan.host,
+    environment: plan.environment,
+    description: `agentmon demo: a simulated ${plan.type.replace('_', ' ')} of the ${plan.team} team`,
+    tags: plan.tags,
+    metadata: { demo: true, team: plan.team, region: plan.region.name, ...(plan.model ? { model: plan.model } : {}) },
+    config: plan.model ? { model: plan.model } : {},
+  };
+}
+
+/** Runs `fn` over `items`, `limit` at a time. */
+async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++] as T);
+    }),
+  );
+}
+
+function summary(plans: DemoAgentPlan[], key: (p: DemoAgentPlan) => string): string {
+  const counts = new Map<string, number>();
+  for (const p of plans) counts.set(key(p), (counts.get(key(p)) ?? 0) + 1);
+  return [...counts].map(([k, n]) => `${k} ${n}`).join(', ');
+}
+
+/** Registers and configures the fleet, then starts it. Fails (with the API's error) when the server refuses. */
+export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
+  const { io } = options;
+  const admin = new AgentmonClient({ url: options.url, token: options.token });
+  const plans = planFleet(options.agents, {
+    ...(options.silentAfterMs !== undefined ? { silentAfterMs: options.silentAfterMs } : {}),
+    ...(options.incidentPeriodMs !== undefined ? { incidentPeriodMs: options.incidentPeriodMs } : {}),
+    ...(options.incidentDurationMs !== undefined ? { incidentDurationMs: options.incidentDurationMs } : {}),
+  });
+  const startWall = Date.now();
+  const simNow = () => startWall + (Date.now() - startWall) * options.speed;
+  const agents: DemoAgent[] = [];
+  let configRefused = false;
+
+  await eachLimited(plans, 4, async (plan) => {
+    const registered = await admin.registerAgent(agentInfo(plan));
+    try {
+      await admin.patchConfig(registered.agent_id, {
+        metrics_interval_seconds: options.intervalSeconds,
+        health_check_interval_seconds: Math.min(300, Math.max(5, options.intervalSeconds)),
+        enable_ai_monitoring: plan.profile.tokensPerTask !== null || plan.profile.inferenceMs !== null,
+      });
+      const detail = await admin.getAgent(registered.agent_id);
+      if (plan.maintenance !== (detail.status === 'maintenance')) {
+        await admin.updateAgent(registered.agent_id, { status: plan.maintenance ? 'maintenance' : 'online' });
+      }
+    } catch (err) {
+      // A registration token may register but not configure: the agents then report at the default intervals.
+      if (!(isAgentmonError(err) && err.status === 403)) throw err;
+      configRefused = true;
+    }
+    agents.push(new DemoAgent(plan, registered.agent_id, simNow));
+  });
+  agents.sort((a, b) => a.plan.index - b.plan.index);
+  if (configRefused) io.err('agentmon demo: this token cannot change agents\' config; they report at the default intervals (use the admin token)\n');
+
+  let errors = 0;
+  let lastError = '';
+  for (const agent of agents) {
+    agent.monitor = new AgentMonitor({
+      url: options.url,
+      token: options.token,
+      agent: { ...agentInfo(agent.plan), id: agent.id },
+      collect: () => agent.resources(),
+      healthChecks: agent.healthChecks(),
+      healthCheckTimeoutMs: 2000,
+      retry: { initialDelayMs: 500, maxDelayMs: 15_000 },
+      onError: (err, ctx) => {
+        if (ctx.operation === 'health_check') return;
+        errors += 1;
+        lastError = `${agent.plan.name}: ${ctx.operation}: ${err.message}`;
+      },
+    });
+    // Only agents that talk to a language model have a context length.
+    if (agent.plan.profile.contextLength !== null) agent.monitor.setContextLength(agent.plan.profile.contextLength);
+    if (agent.plan.model) agent.monitor.setMetric('model', agent.plan.model);
+  }
+  await Promise.all(agents.map((a) => a.monitor?.start()));
+
+  io.out(
+    `agentmon demo: ${agents.length} agents reporting to ${options.url} every ${options.intervalSeconds} s (simulated time x${options.speed})\n` +
+      `  types: ${summary(plans, (p) => p.type)}\n` +
+      `  deployments: ${summary(plans, (p) => p.deploymentType)}\n` +
+      `  environments: ${summary(plans, (p) => p.environment)}\n` +
+      plans
+        .filter((p) => p.failingCheck)
+        .map((p) => `  failing health check: ${p.name} (${p.failingCheck})\n`)
+        .join('') +
+      plans
+        .filter((p) => p.maintenance)
+        .map((p) => `  in maintenance: ${p.name}\n`)
+        .join('') +
+      plans
+        .filter((p) => p.silentAfterMs !== null)
+        .map((p) => `  goes silent after ${Math.round((p.silentAfterMs ?? 0) / 1000)} s: ${p.name}\n`)
+        .join(''),
+  );
+
+  let lastWork = Date.now();
+  let lastErrorReport = Date.now();
+  const tick = () => {
+    const now = Date.now();
+    const seconds = (now - lastWork) / 1000;
+    lastWork = now;
+    const elapsed = now - startWall;
+    for (const agent of agents) {
+      if (agent.silent) continue;
+      const incident = incidentAt(agent.plan, elapsed);
+      const kind = incident?.kind ?? null;
+      if (kind !== agent.incident) {
+        if (kind) io.out(`${clock()} incident: ${kind.replace('_', ' ')} on ${agent.plan.name} (${agent.plan.environment}) for ${Math.round((incident?.endsInMs ?? 0) / 1000)} s\n`);
+        else if (agent.incident) io.out(`${clock()} recovered: ${agent.plan.name} (${agent.incident.replace('_', ' ')})\n`);
+        agent.incident = kind;
+      }
+      if (agent.plan.silentAfterMs !== null && elapsed >= agent.plan.silentAfterMs) {
+        agent.silent = true;
+        void agent.monitor?.stop({ timeoutMs: 2000 });
+        io.out(`${clock()} silent: ${agent.plan.name} stopped reporting; it shows offline after 3 missed intervals\n`);
+        continue;
+      }
+      agent.work(seconds);
+    }
+    if (errors > 0 && now - lastErrorReport >= 30_000) {
+      io.err(`agentmon demo: ${errors} reporting error(s) in the last ${Math.round((now - lastErrorReport) / 1000)} s; last: ${lastError}\n`);
+      errors = 0;
+      lastErrorReport = now;
+    }
+  };
+  // Kept referenced on purpose: the demo runs until it is stopped.
+  const timer = setInterval(tick, 1000);
+
+  return {
+    plans,
+    async stop() {
+      clearInterval(timer);
+      await Promise.all(agents.map((a) => a.monitor?.stop({ timeoutMs: 3000 })));
+    },
+  };
+}

@@ -1,0 +1,142 @@
+/** How numbers, sizes, durations and times read on screen: always with their unit. */
+
+const nf0 = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
+const nf1 = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
+const nf2 = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
+
+const DASH = '—';
+const ok = (v: number | null | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/** 1234 -> "1,234"; 1234567 -> "1.23M". */
+export function formatNumber(v: number | null | undefined): string {
+  if (!ok(v)) return DASH;
+  const a = Math.abs(v);
+  if (a >= 1e9) return `${nf2.format(v / 1e9)}B`;
+  if (a >= 1e6) return `${nf2.format(v / 1e6)}M`;
+  if (a >= 1e4) return `${nf1.format(v / 1e3)}k`;
+  if (a >= 100) return nf0.format(v);
+  if (a >= 10) return nf1.format(v);
+  return nf2.format(v);
+}
+
+/** Bytes in binary units: "812 MB", "1.5 GB". */
+export function formatBytes(v: number | null | undefined): string {
+  if (!ok(v)) return DASH;
+  const units = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
+  let x = Math.abs(v);
+  let i = 0;
+  while (x >= 1024 && i < units.length - 1) {
+    x /= 1024;
+    i++;
+  }
+  const digits = x >= 100 || i === 0 ? 0 : x >= 10 ? 1 : 2;
+  return `${v < 0 ? '-' : ''}${x.toFixed(digits)} ${units[i]}`;
+}
+
+/** Milliseconds: "840 ms", "1.24 s", "2.5 min". */
+export function formatMs(v: number | null | undefined): string {
+  if (!ok(v)) return DASH;
+  if (v < 1) return `${nf2.format(v)} ms`;
+  if (v < 1000) return `${nf0.format(v)} ms`;
+  if (v < 60_000) return `${nf2.format(v / 1000)} s`;
+  return `${nf1.format(v / 60_000)} min`;
+}
+
+/** A percentage already in 0..100: "37.5%". */
+export function formatPercent(v: number | null | undefined): string {
+  if (!ok(v)) return DASH;
+  return `${v >= 10 ? nf0.format(v) : nf1.format(v)}%`;
+}
+
+/** A ratio in 0..1 as a percentage: 0.017 -> "1.7%". */
+export function formatRatio(v: number | null | undefined): string {
+  if (!ok(v)) return DASH;
+  const p = v * 100;
+  if (p === 0) return '0%';
+  if (p < 0.1) return '<0.1%';
+  return `${p >= 10 ? nf0.format(p) : nf1.format(p)}%`;
+}
+
+/** A rate: "61.3/s". */
+export function formatRate(v: number | null | undefined, unit = '/s'): string {
+  if (!ok(v)) return DASH;
+  return `${formatNumber(v)}${unit}`;
+}
+
+/** A health score in 0..1 as a whole percentage: "87". */
+export function formatScore(v: number | null | undefined): string {
+  if (!ok(v)) return DASH;
+  return nf0.format(v * 100);
+}
+
+/** Seconds as a duration: "3d 4h", "12 min". */
+export function formatDuration(seconds: number | null | undefined): string {
+  if (!ok(seconds)) return DASH;
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+  return `${Math.floor(s / 86_400)}d ${Math.floor((s % 86_400) / 3600)}h`;
+}
+
+const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto', style: 'short' });
+
+/** "5 min ago", "just now"; `now` lets a caller keep a list consistent. */
+export function formatRelative(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) return DASH;
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return DASH;
+  const d = (t - now) / 1000;
+  const a = Math.abs(d);
+  if (a < 10) return 'just now';
+  if (a < 60) return rtf.format(Math.round(d), 'second');
+  if (a < 3600) return rtf.format(Math.round(d / 60), 'minute');
+  if (a < 86_400) return rtf.format(Math.round(d / 3600), 'hour');
+  return rtf.format(Math.round(d / 86_400), 'day');
+}
+
+const dtf = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+const tf = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+
+/** A full local date and time, for tooltips. */
+export function formatDateTime(iso: string | null | undefined): string {
+  if (!iso) return DASH;
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? DASH : dtf.format(t);
+}
+
+/** A short local date and time: "Mar 4, 14:05". */
+export function formatShortTime(iso: string | null | undefined): string {
+  if (!iso) return DASH;
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? DASH : tf.format(t);
+}
+
+/** snake_case to words: "llm_agent" -> "LLM agent". */
+export function humanize(s: string): string {
+  const words = s.replace(/_/g, ' ').replace(/\b(llm|ml|api|ai|gpu|cpu|io)\b/gi, (w) => w.toUpperCase());
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** A unit a chart or a value uses. */
+export type Unit = 'percent' | 'ratio' | 'ms' | 'bytes' | 'rate' | 'count' | 'score';
+
+/** Formats a value in `unit`. */
+export function formatUnit(v: number | null | undefined, unit: Unit): string {
+  switch (unit) {
+    case 'percent':
+      return formatPercent(v);
+    case 'ratio':
+      return formatRatio(v);
+    case 'ms':
+      return formatMs(v);
+    case 'bytes':
+      return formatBytes(v);
+    case 'rate':
+      return formatRate(v);
+    case 'score':
+      return ok(v) ? formatScore(v) : DASH;
+    default:
+      return formatNumber(v);
+  }
+}

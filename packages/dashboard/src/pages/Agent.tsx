@@ -1,0 +1,677 @@
+/**
+ * One agent: who it is, its status and health (gauges, score components, checks), its resource,
+ * performance and AI metrics over 1 h / 6 h / 24 h / 7 d (drag to zoom), tasks per interval, its
+ * alerts, its events and its MonitoringConfig.
+ */
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import type { AgentDetail, AlertDetail, HealthDetail, MetricsStreamData, MonitoringConfig } from '@agentmon/schema';
+import type { MetricsRow } from '../api.js';
+import { useApp } from '../context.js';
+import {
+  formatBytes,
+  formatDateTime,
+  formatMs,
+  formatNumber,
+  formatPercent,
+  formatRatio,
+  formatRelative,
+  formatScore,
+  humanize,
+} from '../format.js';
+import { useAsync, useNow, useRefresh, useThrottled } from '../hooks.js';
+import { chartKinds, type ChartKinds } from '../metrics.js';
+import { href, setQuery } from '../router.js';
+import {
+  RANGES,
+  bucketSeconds,
+  defaultRange,
+  grid,
+  hasData,
+  intervalLabel,
+  intervalText,
+  perInterval,
+  toGrid,
+  type GridSeries,
+  type RangeKey,
+} from '../series.js';
+import { AlertList } from '../components/AlertList.js';
+import { ConfigForm } from '../components/ConfigForm.js';
+import { EventList } from '../components/EventList.js';
+import { StatusBadge, scoreTone } from '../components/badges.js';
+import { Segmented } from '../components/controls.js';
+import { Empty, ErrorState, Loading } from '../components/states.js';
+import { Chart, type ChartProps } from '../components/Chart.js';
+import { Gauge } from '../components/Gauge.js';
+
+/** Series the charts draw (one query, bucket averages). */
+const CHART_METRICS = [
+  'cpu_usage_percent',
+  'memory_usage_percent',
+  'gpu_usage_percent',
+  'memory_usage_bytes',
+  'network_io_rx_bytes',
+  'network_io_tx_bytes',
+  'average_response_time_ms',
+  'throughput_per_second',
+  'error_rate',
+  'tokens_per_second',
+  'model_inference_time_ms',
+  'api_call_latency_ms',
+  'model_accuracy',
+  'confidence_score',
+  'health_score',
+] as const;
+
+/** Latest values for the gauges and figures. */
+const LATEST_METRICS = [
+  'cpu_usage_percent',
+  'memory_usage_percent',
+  'memory_usage_bytes',
+  'average_response_time_ms',
+  'error_rate',
+  'throughput_per_second',
+  'tokens_per_second',
+  'model_inference_time_ms',
+  'api_call_latency_ms',
+  'uptime_seconds',
+  'tasks_pending',
+] as const;
+
+interface ChartData {
+  series: GridSeries;
+  tasks: { completed: (number | null)[]; failed: (number | null)[]; cumulative: boolean };
+  bucket: number;
+}
+
+type Latest = Partial<Record<(typeof LATEST_METRICS)[number] | 'health_score', number | null>> & { status?: string; timestamp?: string };
+
+const RANGE_OPTIONS = (Object.keys(RANGES) as RangeKey[]).map((k) => ({ value: k, label: k }));
+
+/** The agent page. */
+export function AgentPage({ id, query }: { id: string; query: URLSearchParams }) {
+  const { client, config, toast } = useApp();
+  const now = useNow(15_000);
+  const kinds = chartKinds(config);
+  const rangeParam = query.get('range');
+  const range: RangeKey = rangeParam && rangeParam in RANGES ? (rangeParam as RangeKey) : defaultRange(config.default_time_range_hours);
+  const zoomFrom = Number(query.get('from'));
+  const zoomTo = Number(query.get('to'));
+  const zoom: [number, number] | null = zoomFrom > 0 && zoomTo > zoomFrom ? [zoomFrom, zoomTo] : null;
+  const [windowEnd, setWindowEnd] = useState(() => Math.ceil(Date.now() / 1000));
+
+  const agent = useAsync((s) => client.agent(id, s), [id]);
+  const health = useAsync((s) => client.health(id, s), [id]);
+  const cfg = useAsync((s) => client.config(id, s), [id]);
+  const alerts = useAsync((s) => client.alerts({ agent_id: id, page_size: 20 }, s), [id]);
+  const events = useAsync((s) => client.events({ agent_id: id, limit: 25 }, s), [id]);
+  const latest = useAsync(async (s): Promise<Latest> => {
+    const end = new Date();
+    const r = await client.metrics(
+      {
+        agent_ids: [id],
+        start_time: new Date(end.getTime() - 7 * 86_400_000).toISOString(),
+        end_time: end.toISOString(),
+        metric_names: [...LATEST_METRICS],
+        aggregation: 'last',
+      },
+      s,
+    );
+    const row = r.data[0];
+    return row ? (Object.fromEntries(LATEST_METRICS.map((m) => [m, typeof row[m] === 'number' ? row[m] : null])) as Latest) : {};
+  }, [id]);
+  const [tick, setTick] = useState<MetricsStreamData | null>(null);
+
+  const reportEvery = cfg.data?.metrics_interval_seconds ?? 60;
+  const [start, end] = zoom ?? [windowEnd - RANGES[range], windowEnd];
+  const charts = useAsync(
+    (s) => loadCharts(client.metrics.bind(client), id, start, end, reportEvery, s),
+    [id, start, end, reportEvery],
+  );
+
+  const reloadAll = () => {
+    agent.reload();
+    health.reload();
+    alerts.reload();
+    events.reload();
+    latest.reload();
+    if (!zoom) setWindowEnd(Math.ceil(Date.now() / 1000));
+  };
+  const reloadState = useThrottled(() => {
+    agent.reload();
+    health.reload();
+  }, 2000);
+  const reloadAlerts = useThrottled(() => {
+    alerts.reload();
+    health.reload();
+  }, 1000);
+  const reloadEvents = useThrottled(events.reload, 2000);
+  const reloadCharts = useThrottled(() => {
+    if (!zoom) setWindowEnd(Math.ceil(Date.now() / 1000));
+  }, 15_000);
+
+  useRefresh(reloadAll, (batch) => {
+    const m = batch.metrics.get(id);
+    if (m) {
+      setTick(m);
+      reloadCharts();
+    }
+    if (batch.status.some((s) => s.agent_id === id)) reloadState();
+    if (batch.alerts.some((a) => a.alert.agent_id === id)) reloadAlerts();
+    if (batch.events.some((e) => e.agent_id === id)) reloadEvents();
+  });
+  useEffect(() => setTick(null), [latest.data]);
+
+  if (agent.error && !agent.data) {
+    return (
+      <>
+        <div class="crumbs">
+          <a href="#/">Overview</a> / Agent
+        </div>
+        <ErrorState error={agent.error} retry={agent.reload} />
+      </>
+    );
+  }
+  if (!agent.data) return <Loading label="Loading the agent…" />;
+  const a = agent.data;
+  const status = tick?.status ?? a.status;
+  const score = tick?.health_score ?? health.data?.health_score ?? a.health_score;
+
+  const onZoom = (min: number, max: number) => setQuery({ from: min, to: max });
+  const resetZoom = () => setQuery({ from: undefined, to: undefined });
+
+  const toggleMaintenance = async () => {
+    try {
+      const updated = await client.updateAgent(id, { status: a.status === 'maintenance' ? 'online' : 'maintenance' });
+      agent.setData(() => updated);
+      toast(updated.status === 'maintenance' ? 'Maintenance on: alerts are silenced' : 'Maintenance off');
+      health.reload();
+    } catch (err) {
+      toast((err as Error).message, 'error');
+    }
+  };
+
+  const onAlertChange = (updated: AlertDetail) => {
+    alerts.setData((p) => p && { ...p, items: p.items.map((x) => (x.id === updated.id ? updated : x)) });
+    reloadAlerts();
+    events.reload();
+  };
+
+  return (
+    <>
+      <div class="crumbs">
+        <a href="#/">Overview</a> / {a.name}
+      </div>
+      <div class="page-head">
+        <div>
+          <div class="agent-head">
+            <h1 data-testid="agent-name">{a.name}</h1>
+            <StatusBadge status={status} />
+            <span class="tag">{humanize(a.type)}</span>
+            <span class="tag">{a.environment}</span>
+          </div>
+          <p>
+            {a.description ? `${a.description} · ` : ''}
+            {a.status_reason && status !== 'online' ? `${humanize(a.status_reason.replace(/[:_]/g, ' '))} · ` : ''}last seen {formatRelative(tick?.timestamp ?? a.last_seen, now)}
+          </p>
+        </div>
+        <button class="btn" onClick={toggleMaintenance}>
+          {a.status === 'maintenance' ? 'End maintenance' : 'Start maintenance'}
+        </button>
+      </div>
+
+      <Gauges a={a} health={health.data} latest={latest.data} tick={tick} cfg={cfg.data} score={score} flat={!kinds.gauge} />
+
+      <div class="grid two-col section">
+        <InfoCard a={a} />
+        <HealthCard health={health.data} error={health.error} now={now} />
+      </div>
+
+      <div class="section" data-testid="agent-charts">
+        <div class="section-head">
+          <h2>Metrics</h2>
+          <div class="range-bar">
+            {zoom ? (
+              <>
+                <span class="muted num">
+                  {formatDateTime(new Date(zoom[0] * 1000).toISOString())} – {formatDateTime(new Date(zoom[1] * 1000).toISOString())}
+                </span>
+                <button class="btn small" onClick={resetZoom} data-testid="reset-zoom">
+                  Reset zoom
+                </button>
+              </>
+            ) : (
+              <span class="muted hide-sm">Drag across a chart to zoom</span>
+            )}
+            <Segmented label="Time range" value={range} options={RANGE_OPTIONS} onChange={(r) => setQuery({ range: r, from: undefined, to: undefined })} />
+          </div>
+        </div>
+        {charts.error && !charts.data ? <ErrorState error={charts.error} retry={charts.reload} /> : null}
+        <ChartGrid data={charts.data} loading={charts.loading} cfg={cfg.data} kinds={kinds} range={[start, end]} onZoom={onZoom} onReset={resetZoom} />
+      </div>
+
+      <div class="grid two-col section">
+        <section class="card" data-testid="agent-alerts">
+          <header>
+            <h2>Alerts</h2>
+            <a href={href('/alerts', { agent_id: id })}>All →</a>
+          </header>
+          <div class="card-body" style={{ padding: 0, marginTop: 8 }}>
+            {alerts.error && !alerts.data ? <ErrorState error={alerts.error} retry={alerts.reload} /> : null}
+            {!alerts.data && !alerts.error ? <Loading /> : null}
+            {alerts.data && alerts.data.items.length === 0 ? <Empty title="No alerts">This agent has never crossed a threshold.</Empty> : null}
+            {alerts.data && alerts.data.items.length > 0 ? (
+              <AlertList alerts={[...alerts.data.items].sort((x, y) => Number(y.is_active) - Number(x.is_active))} showAgent={false} onChange={onAlertChange} now={now} />
+            ) : null}
+          </div>
+        </section>
+        <section class="card" data-testid="agent-events">
+          <header>
+            <h2>Events</h2>
+            <a href={href('/events', { agent_id: id })}>All →</a>
+          </header>
+          <div class="card-body" style={{ padding: 0, marginTop: 8 }}>
+            {events.error && !events.data ? <ErrorState error={events.error} retry={events.reload} /> : null}
+            {!events.data && !events.error ? <Loading /> : null}
+            {events.data && events.data.items.length === 0 ? <Empty title="No events" /> : null}
+            {events.data && events.data.items.length > 0 ? <EventList events={events.data.items} now={now} showAgent={false} /> : null}
+          </div>
+        </section>
+      </div>
+
+      <section class="card section" data-testid="agent-config">
+        <header>
+          <h2>Monitoring configuration</h2>
+          <span class="sub">Thresholds, alerting, collection and retention for this agent</span>
+        </header>
+        <div class="card-body">
+          {cfg.error && !cfg.data ? <ErrorState error={cfg.error} retry={cfg.reload} /> : null}
+          {!cfg.data && !cfg.error ? <Loading /> : null}
+          {cfg.data ? (
+            <ConfigForm
+              agentId={id}
+              config={cfg.data}
+              onSaved={(c: MonitoringConfig) => {
+                cfg.setData(() => c);
+                health.reload();
+              }}
+            />
+          ) : null}
+        </div>
+      </section>
+    </>
+  );
+}
+
+async function loadCharts(
+  metrics: ReturnType<typeof useApp>['client']['metrics'],
+  id: string,
+  start: number,
+  end: number,
+  reportEvery: number,
+  signal: AbortSignal,
+): Promise<ChartData> {
+  const bucket = bucketSeconds(end - start, reportEvery);
+  const base = {
+    agent_ids: [id],
+    start_time: new Date(start * 1000).toISOString(),
+    end_time: new Date(end * 1000).toISOString(),
+    interval: intervalText(bucket),
+  };
+  const [avg, sums, maxima] = await Promise.all([
+    metrics({ ...base, metric_names: [...CHART_METRICS], aggregation: 'avg', fill: 'null' }, signal),
+    metrics({ ...base, metric_names: ['tasks_completed', 'tasks_failed'], aggregation: 'sum' }, signal),
+    metrics({ ...base, metric_names: ['tasks_completed', 'tasks_failed'], aggregation: 'max' }, signal),
+  ]);
+  const xs = grid(start, end, bucket);
+  // Join across up to two missed reports; longer silences show as gaps.
+  const joinMax = Math.max(1, Math.ceil((3 * reportEvery) / bucket) - 1);
+  const series = toGrid(avg.data, CHART_METRICS, xs, bucket, joinMax);
+  const onGrid = (rows: MetricsRow[]) => toGrid(rows, ['tasks_completed', 'tasks_failed'], xs, bucket, 0).values;
+  const s = onGrid(sums.data);
+  const m = onGrid(maxima.data);
+  const completed = perInterval(s.tasks_completed ?? [], m.tasks_completed ?? []);
+  const failed = perInterval(s.tasks_failed ?? [], m.tasks_failed ?? []);
+  return { series, bucket, tasks: { completed: completed.values, failed: failed.values, cumulative: completed.cumulative } };
+}
+
+function Gauges(props: {
+  a: AgentDetail;
+  health: HealthDetail | undefined;
+  latest: Latest | undefined;
+  tick: MetricsStreamData | null;
+  cfg: MonitoringConfig | undefined;
+  score: number;
+  flat: boolean;
+}) {
+  const { latest, tick, cfg, score, flat } = props;
+  const cpu = tick?.cpu_usage_percent ?? latest?.cpu_usage_percent ?? null;
+  const mem = tick?.memory_usage_percent ?? latest?.memory_usage_percent ?? null;
+  const rt = tick?.average_response_time_ms ?? latest?.average_response_time_ms ?? null;
+  const er = tick?.error_rate ?? latest?.error_rate ?? null;
+  const tps = tick?.tokens_per_second ?? latest?.tokens_per_second ?? null;
+  const thr = tick?.throughput_per_second ?? latest?.throughput_per_second ?? null;
+  const pressure = (v: number | null, t: number | undefined) => (v === null ? 'idle' : t === undefined ? 'ok' : v >= t ? 'bad' : v >= 0.75 * t ? 'warn' : 'ok');
+  const noData = props.a.status === 'unknown';
+  return (
+    <>
+      <div class="grid gauges" data-testid="gauges">
+        <Gauge
+          testId="gauge-health"
+          label="Health score"
+          value={noData ? null : score * 100}
+          max={100}
+          display={formatScore(score)}
+          unit="/ 100"
+          tone={noData ? 'idle' : scoreTone(score)}
+          flat={flat}
+          sub={props.health?.status_reason && props.a.status !== 'online' ? humanize(props.health.status_reason.replace(/[:_]/g, ' ')) : undefined}
+        />
+        <Gauge
+          testId="gauge-cpu"
+          label="CPU"
+          value={cpu}
+          max={100}
+          display={cpu === null ? '—' : formatPercent(cpu).replace('%', '')}
+          unit="%"
+          tone={pressure(cpu, cfg?.cpu_threshold)}
+          marker={cfg?.cpu_threshold ?? null}
+          flat={flat}
+          sub={cfg ? `threshold ${formatPercent(cfg.cpu_threshold)}` : undefined}
+        />
+        <Gauge
+          testId="gauge-memory"
+          label="Memory"
+          value={mem}
+          max={100}
+          display={mem === null ? '—' : formatPercent(mem).replace('%', '')}
+          unit="%"
+          tone={pressure(mem, cfg?.memory_threshold)}
+          marker={cfg?.memory_threshold ?? null}
+          flat={flat}
+          sub={latest?.memory_usage_bytes != null ? `${formatBytes(latest.memory_usage_bytes)} used` : cfg ? `threshold ${formatPercent(cfg.memory_threshold)}` : undefined}
+        />
+        <div class="card figures" data-testid="latest-figures">
+          <Figure label="Response time" value={formatMs(rt)} foot={cfg ? `threshold ${formatMs(cfg.response_time_threshold_ms)}` : ''} bad={rt !== null && !!cfg && rt >= cfg.response_time_threshold_ms} />
+          <Figure label="Error rate" value={formatRatio(er)} foot={cfg ? `threshold ${formatRatio(cfg.error_rate_threshold)}` : ''} bad={er !== null && !!cfg && er >= cfg.error_rate_threshold} />
+          <Figure label="Throughput" value={thr === null ? '—' : `${formatNumber(thr)}/s`} foot={latest?.tasks_pending != null ? `${formatNumber(latest.tasks_pending)} tasks pending` : 'tasks per second'} />
+          <Figure
+            label="Tokens"
+            value={tps === null ? '—' : `${formatNumber(tps)}/s`}
+            foot={latest?.model_inference_time_ms != null ? `inference ${formatMs(latest.model_inference_time_ms)}` : 'no AI metrics'}
+          />
+        </div>
+      </div>
+    </>
+  );
+}
+
+function Figure({ label, value, foot, bad = false }: { label: string; value: string; foot: string; bad?: boolean }) {
+  return (
+    <div class={`stat${bad ? ' tone-bad' : ''}`}>
+      <div class="label">{label}</div>
+      <div class="value">{value}</div>
+      <div class="foot">{foot}</div>
+    </div>
+  );
+}
+
+function InfoCard({ a }: { a: AgentDetail }) {
+  const facts: [string, string][] = [
+    ['Type', humanize(a.type)],
+    ['Version', a.version],
+    ['Environment', a.environment],
+    ['Deployment', humanize(a.deployment_type)],
+    ['Host', a.port ? `${a.host}:${a.port}` : a.host],
+    ['Registered', formatDateTime(a.registered_at)],
+    ['Last seen', formatDateTime(a.last_seen)],
+    ['Agent id', a.id],
+  ];
+  return (
+    <section class="card" data-testid="agent-info">
+      <header>
+        <h2>Agent</h2>
+      </header>
+      <div class="card-body">
+        <dl class="facts">
+          {facts.map(([k, v]) => (
+            <div>
+              <dt>{k}</dt>
+              <dd class={k === 'Agent id' ? 'mono' : ''}>{v}</dd>
+            </div>
+          ))}
+        </dl>
+        {a.tags.length > 0 ? (
+          <div style={{ display: 'flex', flexWrap: 'wrap', gap: 6, marginTop: 14 }}>
+            {a.tags.map((t) => (
+              <a class="tag" href={href('/', { tag: t })}>
+                {t}
+              </a>
+            ))}
+          </div>
+        ) : null}
+      </div>
+    </section>
+  );
+}
+
+function HealthCard({ health, error, now }: { health: HealthDetail | undefined; error: Error | undefined; now: number }) {
+  return (
+    <section class="card" data-testid="agent-health">
+      <header>
+        <h2>Health</h2>
+        {health ? <span class="sub">updated {formatRelative(health.last_updated, now)}</span> : null}
+      </header>
+      {error && !health ? <ErrorState error={error} /> : null}
+      {!health && !error ? <Loading /> : null}
+      {health ? (
+        <>
+          <div class="card-body kv-bars components">
+            {health.health_components.length === 0 ? <span class="muted">No score yet: the agent has not reported.</span> : null}
+            {health.health_components.map((c) => (
+              <div class="row" title={c.detail}>
+                <span>{humanize(c.name)}</span>
+                <span class="track">
+                  <span class={`fill fill-${scoreTone(c.value)}`} style={{ width: `${Math.round(c.value * 100)}%`, display: 'block' }} />
+                </span>
+                <b title={`weight ${c.weight}`}>
+                  {formatScore(c.value)} <span class="muted" style={{ fontWeight: 400 }}>×{c.weight}</span>
+                </b>
+              </div>
+            ))}
+          </div>
+          <h3 style={{ padding: '4px 16px 8px' }}>Health checks</h3>
+          {health.checks.length === 0 ? (
+            <Empty title="No health checks reported" />
+          ) : (
+            <ul class="checks" data-testid="health-checks">
+              {health.checks.map((c) => (
+                <li data-testid="health-check" data-passing={String(c.status)}>
+                  <span class={`ico ${c.status ? 'text-ok' : 'text-bad'}`} aria-label={c.status ? 'passing' : 'failing'}>
+                    {c.status ? '✓' : '✕'}
+                  </span>
+                  <span>
+                    <b>{c.name}</b>
+                  </span>
+                  <span class="muted num" style={{ fontSize: 12 }} title={formatDateTime(c.timestamp)}>
+                    {formatMs(c.execution_time_ms)} · {formatRelative(c.timestamp, now)}
+                  </span>
+                  {c.message ? <span class="msg">{c.message}</span> : null}
+                </li>
+              ))}
+            </ul>
+          )}
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+function ChartGrid(props: {
+  data: ChartData | undefined;
+  loading: boolean;
+  cfg: MonitoringConfig | undefined;
+  kinds: ChartKinds;
+  range: [number, number];
+  onZoom: (min: number, max: number) => void;
+  onReset: () => void;
+}) {
+  const { data, cfg, kinds } = props;
+  const v = (name: string) => data?.series.values[name] ?? [];
+  const x = data?.series.x ?? [];
+  const per = data ? intervalLabel(data.bucket) : '';
+  const common: Pick<ChartProps, 'x' | 'xRange' | 'onZoom' | 'onResetZoom' | 'syncKey' | 'kind' | 'loading'> = {
+    x,
+    xRange: props.range,
+    onZoom: props.onZoom,
+    onResetZoom: props.onReset,
+    syncKey: 'agent',
+    kind: kinds.series,
+    loading: props.loading,
+  };
+  const charts = useMemo(() => {
+    const list: { group: string; props: ChartProps }[] = [];
+    const add = (group: string, p: Omit<ChartProps, keyof typeof common> & Partial<ChartProps>) => list.push({ group, props: { ...common, ...p } });
+    const network = hasData(v('network_io_rx_bytes')) || hasData(v('network_io_tx_bytes'));
+    add('Resources', {
+      testId: 'chart-resources',
+      title: 'CPU and memory',
+      subtitle: `Average per ${per}`,
+      unit: 'percent',
+      wide: !network,
+      series: [
+        { label: 'CPU', color: '--c1', values: v('cpu_usage_percent') },
+        { label: 'Memory', color: '--c2', values: v('memory_usage_percent') },
+        ...(hasData(v('gpu_usage_percent')) ? [{ label: 'GPU', color: '--c5', values: v('gpu_usage_percent') }] : []),
+      ],
+      thresholds: cfg
+        ? [
+            { value: cfg.cpu_threshold, label: 'CPU limit', color: '--c1' },
+            { value: cfg.memory_threshold, label: 'Memory limit', color: '--c2' },
+          ]
+        : [],
+    });
+    add('Resources', {
+      testId: 'chart-memory-bytes',
+      title: 'Memory used',
+      subtitle: `Average per ${per}`,
+      unit: 'bytes',
+      series: [{ label: 'Memory', color: '--c2', values: v('memory_usage_bytes') }],
+    });
+    if (network) {
+      add('Resources', {
+        testId: 'chart-network',
+        title: 'Network I/O',
+        subtitle: `Bytes per report, average per ${per}`,
+        unit: 'bytes',
+        series: [
+          { label: 'In', color: '--c4', values: v('network_io_rx_bytes') },
+          { label: 'Out', color: '--c3', values: v('network_io_tx_bytes') },
+        ],
+      });
+    }
+    add('Performance', {
+      testId: 'chart-tasks',
+      title: 'Tasks completed vs failed',
+      subtitle: data?.tasks.cumulative ? `Per ${per}, from the agent's running totals` : `Per ${per}`,
+      unit: 'count',
+      kind: kinds.counts,
+      wide: true,
+      series: [
+        { label: 'Completed', color: '--c4', values: data?.tasks.completed ?? [] },
+        { label: 'Failed', color: '--c5', values: data?.tasks.failed ?? [] },
+      ],
+    });
+    add('Performance', {
+      testId: 'chart-response-time',
+      title: 'Response time',
+      subtitle: `Average per ${per}`,
+      unit: 'ms',
+      series: [{ label: 'Response time', color: '--c3', values: v('average_response_time_ms') }],
+      thresholds: cfg ? [{ value: cfg.response_time_threshold_ms, label: 'Threshold', color: '--bad' }] : [],
+    });
+    add('Performance', {
+      testId: 'chart-error-rate',
+      title: 'Error rate',
+      subtitle: `Average per ${per}`,
+      unit: 'ratio',
+      series: [{ label: 'Error rate', color: '--c5', values: v('error_rate') }],
+      thresholds: cfg ? [{ value: cfg.error_rate_threshold, label: 'Threshold', color: '--bad' }] : [],
+    });
+    add('Performance', {
+      testId: 'chart-throughput',
+      title: 'Throughput',
+      subtitle: `Tasks per second, average per ${per}`,
+      unit: 'rate',
+      series: [{ label: 'Throughput', color: '--c4', values: v('throughput_per_second') }],
+    });
+    add('Performance', {
+      testId: 'chart-health',
+      title: 'Health score',
+      subtitle: 'Scored by agentmon at each report',
+      unit: 'score',
+      series: [{ label: 'Health', color: '--c4', values: v('health_score') }],
+    });
+    const ai: (Omit<ChartProps, keyof typeof common> & Partial<ChartProps>)[] = [];
+    const loaded = data !== undefined;
+    if (!loaded || hasData(v('tokens_per_second'))) {
+      ai.push({
+        testId: 'chart-tokens',
+        title: 'Tokens per second',
+        subtitle: `Average per ${per}`,
+        unit: 'rate',
+        series: [{ label: 'Tokens/s', color: '--c6', values: v('tokens_per_second') }],
+      });
+    }
+    if (!loaded || hasData(v('model_inference_time_ms')) || hasData(v('api_call_latency_ms'))) {
+      ai.push({
+        testId: 'chart-latency',
+        title: 'Inference time and API latency',
+        subtitle: `Average per ${per}`,
+        unit: 'ms',
+        series: [
+          { label: 'Inference', color: '--c1', values: v('model_inference_time_ms') },
+          { label: 'API call', color: '--c3', values: v('api_call_latency_ms') },
+        ],
+      });
+    }
+    if (hasData(v('model_accuracy')) || hasData(v('confidence_score'))) {
+      ai.push({
+        testId: 'chart-quality',
+        title: 'Accuracy and confidence',
+        subtitle: `Average per ${per}`,
+        unit: 'ratio',
+        series: [
+          { label: 'Accuracy', color: '--c4', values: v('model_accuracy') },
+          { label: 'Confidence', color: '--c2', values: v('confidence_score') },
+        ],
+      });
+    }
+    ai.forEach((p, i) => add('AI', { ...p, wide: ai.length < 3 && i === 0 }));
+    return list;
+  }, [data, cfg, kinds.series, kinds.counts, props.range[0], props.range[1], props.loading]);
+
+  const groups = ['Resources', 'Performance', 'AI'];
+  return (
+    <>
+      {groups.map((g) => (
+        <div class="section" style={{ marginTop: g === 'Resources' ? 0 : 20 }}>
+          <h3 class="muted" style={{ margin: '0 0 10px', textTransform: 'uppercase', letterSpacing: '0.05em', fontSize: 12 }}>
+            {g === 'AI' ? 'AI' : g}
+          </h3>
+          <div class="grid charts">
+            {charts
+              .filter((c) => c.group === g)
+              .map((c) => (
+                <Chart key={c.props.testId} {...c.props} />
+              ))}
+            {g === 'AI' && !charts.some((c) => c.group === 'AI') ? (
+              <div class="card" style={{ gridColumn: '1 / -1' }}>
+                <Empty title="No AI metrics in this range">This agent reports no tokens, inference time, API latency or model quality figures.</Empty>
+              </div>
+            ) : null}
+          </div>
+        </div>
+      ))}
+    </>
+  );
+}

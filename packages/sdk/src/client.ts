@@ -1,0 +1,419 @@
+/**
+ * AgentmonClient: the REST API (base /api/v1) as typed methods over the global fetch. Browser-safe.
+ * Every failure is thrown as an AgentmonError carrying the server's error body.
+ */
+import type {
+  AgentDetail,
+  AgentInfoInput,
+  AgentListQuery,
+  AgentMetrics,
+  AgentPage,
+  AgentUpdate,
+  AlertAck,
+  AlertDetail,
+  AlertListQuery,
+  DashboardConfig,
+  DashboardData,
+  ErrorDetail,
+  EventListQuery,
+  HealthCheckInput,
+  HealthDetail,
+  HealthReceipt,
+  IngestReceipt,
+  MetricsQuery,
+  MetricsResponse,
+  MonitoringConfig,
+  MonitoringConfigUpdate,
+  RegisterResponse,
+  StreamToken,
+  SystemEvent,
+} from '@agentmon/schema';
+import { AgentmonError } from './errors.js';
+
+/** The fetch the client calls (the global one by default; tests and old runtimes pass their own). */
+export type FetchFn = (input: string, init?: RequestInit) => Promise<Response>;
+
+/** Options of AgentmonClient. */
+export interface AgentmonClientOptions {
+  /** Server base URL, e.g. `http://127.0.0.1:8080` (a trailing `/api/v1` is accepted too). */
+  url: string;
+  /** Bearer token: the admin token, a registration token, or an agent's api_key. */
+  token?: string;
+  /** Per-request time limit, ms (default 30 s). */
+  timeoutMs?: number;
+  fetch?: FetchFn;
+  /** Extra headers on every request (a proxy's, say). */
+  headers?: Record<string, string>;
+}
+
+/** A page of items, as the list routes answer. */
+export interface Page<T> {
+  items: T[];
+  total: number;
+  page: number;
+  page_size: number;
+}
+
+/** A notification target (`/notifications`): where alert messages go. */
+export interface NotificationTarget {
+  id: string;
+  name: string;
+  kind: 'webhook' | 'slack';
+  /** For targets from the server config, only the origin: their path is often the secret. */
+  url: string;
+  enabled: boolean;
+  source: 'api' | 'config';
+  created_at: string | null;
+}
+
+/** Body of `POST /notifications`. */
+export interface NotificationTargetCreate {
+  name: string;
+  kind: 'webhook' | 'slack';
+  url: string;
+  enabled?: boolean;
+}
+
+/** Outcome of `POST /notifications/:id/test`. */
+export interface NotificationTestResult {
+  ok: boolean;
+  status: number | null;
+  error: string | null;
+}
+
+/** `GET /readyz`. */
+export interface Readiness {
+  status: 'ready' | 'unavailable';
+  stores: { metadata: string; series: string };
+}
+
+type QueryValue = string | number | boolean | null | undefined | readonly string[];
+
+interface RequestOptions {
+  query?: Record<string, QueryValue> | undefined;
+  body?: unknown;
+  /** Overrides the client's token for this call. */
+  token?: string | undefined;
+  /** Answers that carry no JSON body (204). */
+  empty?: boolean;
+}
+
+const enc = encodeURIComponent;
+
+/** Milliseconds from a Retry-After header (seconds or an HTTP date); null when absent or unreadable. */
+export function parseRetryAfter(header: string | null, nowMs: number = Date.now()): number | null {
+  if (!header) return null;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? null : Math.max(0, at - nowMs);
+}
+
+/** A typed client of agentmon's REST API. */
+export class AgentmonClient {
+  /** Base URL without a trailing slash or `/api/v1`. */
+  readonly baseUrl: string;
+  private readonly token: string | undefined;
+  private readonly timeoutMs: number;
+  private readonly fetchFn: FetchFn;
+  private readonly headers: Record<string, string>;
+
+  constructor(options: AgentmonClientOptions) {
+    let parsed: URL;
+    try {
+      parsed = new URL(options.url);
+    } catch {
+      throw new TypeError(`AgentmonClient: url must be an absolute http(s) URL, got ${JSON.stringify(options.url)}`);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      throw new TypeError(`AgentmonClient: url must use http or https, got ${JSON.stringify(options.url)}`);
+    }
+    this.baseUrl = options.url.replace(/\/+$/, '').replace(/\/api\/v1$/, '');
+    this.token = options.token;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    const globalFetch = (globalThis as { fetch?: FetchFn }).fetch;
+    const fetchFn = options.fetch ?? (globalFetch ? globalFetch.bind(globalThis) : undefined);
+    if (!fetchFn) throw new TypeError('AgentmonClient: no global fetch here; pass options.fetch');
+    this.fetchFn = fetchFn;
+    this.headers = { ...(options.headers ?? {}) };
+  }
+
+  /** The same client with another token (an agent's api_key, say). */
+  withToken(token: string): AgentmonClient {
+    return new AgentmonClient({ url: this.baseUrl, token, timeoutMs: this.timeoutMs, fetch: this.fetchFn, headers: this.headers });
+  }
+
+  // ------------------------------------------------------------------ agents
+
+  /** `POST /agents`: registers (201) or re-registers (200, same agent_id, new api_key). */
+  registerAgent(info: AgentInfoInput): Promise<RegisterResponse> {
+    return this.call('POST', '/agents', { body: info });
+  }
+
+  /** `GET /agents`: a page of AgentSummary. */
+  listAgents(query: AgentListQuery = {}): Promise<AgentPage> {
+    return this.call('GET', '/agents', { query: { ...query } });
+  }
+
+  /** `GET /agents/:id`. */
+  getAgent(id: string): Promise<AgentDetail> {
+    return this.call('GET', `/agents/${enc(id)}`);
+  }
+
+  /** `PATCH /agents/:id`: tags, description, metadata, ...; `{status: 'maintenance'}` and back. */
+  updateAgent(id: string, update: AgentUpdate): Promise<AgentDetail> {
+    return this.call('PATCH', `/agents/${enc(id)}`, { body: update });
+  }
+
+  /** `DELETE /agents/:id`: deregisters; `purge` deletes its metrics too. */
+  async deleteAgent(id: string, options: { purge?: boolean } = {}): Promise<void> {
+    await this.call('DELETE', `/agents/${enc(id)}`, { query: { purge: options.purge }, empty: true });
+  }
+
+  // ------------------------------------------------------------------ ingest
+
+  /** `POST /agents/:id/metrics`: one payload. */
+  sendMetrics(agentId: string, payload: AgentMetrics): Promise<IngestReceipt> {
+    return this.call('POST', `/agents/${enc(agentId)}/metrics`, { body: payload });
+  }
+
+  /** `POST /metrics`: up to 1,000 payloads, all or nothing. */
+  sendMetricsBatch(payloads: readonly AgentMetrics[]): Promise<IngestReceipt> {
+    return this.call('POST', '/metrics', { body: payloads });
+  }
+
+  /** `POST /agents/:id/heartbeat`. */
+  async heartbeat(agentId: string): Promise<void> {
+    await this.call('POST', `/agents/${enc(agentId)}/heartbeat`, { empty: true });
+  }
+
+  /** `POST /agents/:id/health`: HealthCheck results. */
+  reportHealth(agentId: string, checks: readonly HealthCheckInput[]): Promise<HealthReceipt> {
+    return this.call('POST', `/agents/${enc(agentId)}/health`, { body: checks });
+  }
+
+  /** `GET /agents/:id/health`. */
+  getHealth(agentId: string): Promise<HealthDetail> {
+    return this.call('GET', `/agents/${enc(agentId)}/health`);
+  }
+
+  // ------------------------------------------------------------------ metrics and config
+
+  /** `POST /metrics/query`. */
+  queryMetrics(query: MetricsQuery): Promise<MetricsResponse> {
+    return this.call('POST', '/metrics/query', { body: query });
+  }
+
+  /** `GET /agents/:id/config`. */
+  getConfig(agentId: string): Promise<MonitoringConfig> {
+    return this.call('GET', `/agents/${enc(agentId)}/config`);
+  }
+
+  /** `PUT /agents/:id/config`: replaces it (absent fields take the defaults). */
+  putConfig(agentId: string, config: MonitoringConfigUpdate): Promise<MonitoringConfig> {
+    return this.call('PUT', `/agents/${enc(agentId)}/config`, { body: config });
+  }
+
+  /** `PATCH /agents/:id/config`: changes the fields it names. */
+  patchConfig(agentId: string, update: MonitoringConfigUpdate): Promise<MonitoringConfig> {
+    return this.call('PATCH', `/agents/${enc(agentId)}/config`, { body: update });
+  }
+
+  // ------------------------------------------------------------------ alerts and events
+
+  /** `GET /alerts`: newest first. */
+  listAlerts(query: AlertListQuery = {}): Promise<Page<AlertDetail>> {
+    return this.call('GET', '/alerts', { query: { ...query } });
+  }
+
+  /** `GET /alerts/:id`. */
+  getAlert(id: string): Promise<AlertDetail> {
+    return this.call('GET', `/alerts/${enc(id)}`);
+  }
+
+  /** `POST /alerts/:id/ack`: stops repeated notifications. */
+  acknowledgeAlert(id: string, ack: AlertAck): Promise<AlertDetail> {
+    return this.call('POST', `/alerts/${enc(id)}/ack`, { body: ack });
+  }
+
+  /** `POST /alerts/:id/resolve`: idempotent. */
+  resolveAlert(id: string): Promise<AlertDetail> {
+    return this.call('POST', `/alerts/${enc(id)}/resolve`);
+  }
+
+  /** `GET /events`: SystemEvent history, newest first. */
+  listEvents(query: EventListQuery = {}): Promise<{ items: SystemEvent[] }> {
+    return this.call('GET', '/events', { query: { ...query } });
+  }
+
+  /** `POST /events/stream-token`: a short-lived token for EventSource (`?token=`). */
+  createStreamToken(): Promise<StreamToken> {
+    return this.call('POST', '/events/stream-token');
+  }
+
+  /** URL of the live event stream (Server-Sent Events) for a stream token. */
+  streamUrl(streamToken: string): string {
+    return `${this.baseUrl}/api/v1/events/stream?token=${enc(streamToken)}`;
+  }
+
+  // ------------------------------------------------------------------ notifications
+
+  /** `GET /notifications`. */
+  listNotificationTargets(): Promise<{ items: NotificationTarget[] }> {
+    return this.call('GET', '/notifications');
+  }
+
+  /** `POST /notifications`. */
+  createNotificationTarget(target: NotificationTargetCreate): Promise<NotificationTarget> {
+    return this.call('POST', '/notifications', { body: target });
+  }
+
+  /** `DELETE /notifications/:id`. */
+  async deleteNotificationTarget(id: string): Promise<void> {
+    await this.call('DELETE', `/notifications/${enc(id)}`, { empty: true });
+  }
+
+  /** `POST /notifications/:id/test`: one test message now. */
+  testNotificationTarget(id: string): Promise<NotificationTestResult> {
+    return this.call('POST', `/notifications/${enc(id)}/test`);
+  }
+
+  // ------------------------------------------------------------------ dashboard and probes
+
+  /** `GET /dashboard`. Its open dictionaries are typed loosely, as the schema's DashboardData. */
+  getDashboard(query: Record<string, string | number | boolean | undefined> = {}): Promise<DashboardData> {
+    return this.call('GET', '/dashboard', { query });
+  }
+
+  /** `GET /dashboard/config`. */
+  getDashboardConfig(): Promise<DashboardConfig> {
+    return this.call('GET', '/dashboard/config');
+  }
+
+  /** `PUT /dashboard/config`. */
+  putDashboardConfig(config: Partial<DashboardConfig>): Promise<DashboardConfig> {
+    return this.call('PUT', '/dashboard/config', { body: config });
+  }
+
+  /** `GET /healthz`: true when the server process answers. */
+  async healthz(): Promise<boolean> {
+    try {
+      await this.send('GET', `${this.baseUrl}/healthz`, {});
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** `GET /readyz`: whether both stores answer (503 is an answer here, not an error). */
+  async readyz(): Promise<Readiness> {
+    try {
+      return await this.send<Readiness>('GET', `${this.baseUrl}/readyz`, {});
+    } catch (err) {
+      if (err instanceof AgentmonError && err.status === 503 && err.body) return err.body as unknown as Readiness;
+      throw err;
+    }
+  }
+
+  /** Any /api/v1 route, for the ones without a method here yet. */
+  request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    return this.call(method, path, options);
+  }
+
+  // ------------------------------------------------------------------ plumbing
+
+  private call<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    return this.send<T>(method, `${this.baseUrl}/api/v1${path}`, options);
+  }
+
+  private async send<T>(method: string, url: string, options: RequestOptions): Promise<T> {
+    const query = queryString(options.query);
+    const headers: Record<string, string> = { accept: 'application/json', ...this.headers };
+    const token = options.token ?? this.token;
+    if (token) headers.authorization = `Bearer ${token}`;
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.body);
+    }
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.timeoutMs);
+    (timer as { unref?: () => void }).unref?.();
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.fetchFn(url + query, { method, headers, ...(body !== undefined ? { body } : {}), signal: controller.signal });
+      text = await response.text();
+    } catch (err) {
+      const timedOut = controller.signal.aborted;
+      throw new AgentmonError(
+        timedOut
+          ? `${method} ${url}: no answer within ${this.timeoutMs} ms`
+          : `${method} ${url}: ${describeNetworkError(err)}`,
+        0,
+        timedOut ? 'TIMEOUT' : 'NETWORK_ERROR',
+        [],
+        null,
+        { cause: err },
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+    if (response.ok) {
+      if (options.empty || text.trim() === '') return undefined as T;
+      try {
+        return JSON.parse(text) as T;
+      } catch (err) {
+        throw new AgentmonError(`${method} ${url}: answer is not JSON`, response.status, 'BAD_RESPONSE', [], null, { cause: err });
+      }
+    }
+    throw errorFromResponse(method, url, response, text);
+  }
+}
+
+/** An AgentmonError from an error answer, reading the `{error, message, details}` body when there is one. */
+function errorFromResponse(method: string, url: string, response: Response, text: string): AgentmonError {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
+  const body = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : undefined;
+  if (body && typeof body.error === 'string') {
+    const details = Array.isArray(body.details)
+      ? (body.details as unknown[]).filter(
+          (d): d is ErrorDetail => typeof d === 'object' && d !== null && typeof (d as ErrorDetail).path === 'string',
+        )
+      : [];
+    return new AgentmonError(typeof body.message === 'string' ? body.message : body.error, response.status, body.error, details, retryAfter, { body });
+  }
+  return new AgentmonError(`${method} ${url}: HTTP ${response.status}`, response.status, `HTTP_${response.status}`, [], retryAfter, body ? { body } : {});
+}
+
+function describeNetworkError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  // undici reports `fetch failed` and puts the reason (ECONNREFUSED, ...) in `cause`.
+  const cause = (err as { cause?: unknown }).cause;
+  if (cause instanceof Error) {
+    const code = (cause as { code?: unknown }).code;
+    return `${err.message} (${typeof code === 'string' ? `${code}: ` : ''}${cause.message})`;
+  }
+  return err.message;
+}
+
+function queryString(query: Record<string, QueryValue> | undefined): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null) continue;
+    if (Array.isArray(value)) {
+      if (value.length > 0) params.set(key, value.join(','));
+    } else {
+      params.set(key, String(value));
+    }
+  }
+  const text = params.toString();
+  return text === '' ? '' : `?${text}`;
+}

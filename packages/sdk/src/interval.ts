@@ -1,0 +1,234 @@
+/**
+ * What the host records between two payloads (tasks, tokens, inferences, API calls, custom
+ * figures) and how one interval's records become PerformanceMetrics, AIMetrics and custom metrics.
+ * Plain arithmetic, no timers and no I/O, so it is tested with numbers alone.
+ */
+import type { AIMetrics, PerformanceMetrics, ResourceMetrics } from '@agentmon/schema';
+
+/** One interval's figures, ready to go into an AgentMetrics payload. */
+export interface IntervalFigures {
+  performance: PerformanceMetrics;
+  /** Null until the host has recorded any AI figure (it is not an AI agent, or not yet). */
+  ai: AIMetrics | null;
+  custom: Record<string, unknown>;
+}
+
+const finite = (n: number) => typeof n === 'number' && Number.isFinite(n);
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
+
+/** Accumulates one interval at a time; `take()` returns its figures and starts the next. */
+export class IntervalRecorder {
+  private startedMs: number;
+  private completed = 0;
+  private failed = 0;
+  private durationSumMs = 0;
+  private durationCount = 0;
+  private pendingTasks = 0;
+
+  private aiSeen = false;
+  private tokens = 0;
+  private inferences = 0;
+  private inferenceSumMs = 0;
+  private apiCalls = 0;
+  private apiLatencySumMs = 0;
+  private confidenceSum = 0;
+  private confidenceCount = 0;
+  private accuracy: number | null = null;
+  private contextLength: number | null = null;
+
+  private readonly gauges = new Map<string, unknown>();
+  private readonly counters = new Map<string, number>();
+  private activity = false;
+
+  constructor(nowMs: number) {
+    this.startedMs = nowMs;
+  }
+
+  /** True when anything was recorded since the last `take()`. */
+  get hasActivity(): boolean {
+    return this.activity;
+  }
+
+  /** Tasks started and not yet ended. */
+  get pending(): number {
+    return this.pendingTasks;
+  }
+
+  /** A task finished: how long it took and whether it succeeded. */
+  recordTask(durationMs: number, ok: boolean): void {
+    if (ok) this.completed += 1;
+    else this.failed += 1;
+    if (finite(durationMs) && durationMs >= 0) {
+      this.durationSumMs += durationMs;
+      this.durationCount += 1;
+    }
+    this.activity = true;
+  }
+
+  /** A task started (counts as pending until `taskEnded`). */
+  taskStarted(): void {
+    this.pendingTasks += 1;
+    this.activity = true;
+  }
+
+  /** A started task ended. */
+  taskEnded(): void {
+    this.pendingTasks = Math.max(0, this.pendingTasks - 1);
+  }
+
+  /** Tokens processed (prompt and completion alike). */
+  recordTokens(count: number): void {
+    if (!finite(count) || count < 0) return;
+    this.tokens += count;
+    this.ai();
+  }
+
+  /** One model inference and how long it took. */
+  recordInference(durationMs: number): void {
+    if (!finite(durationMs) || durationMs < 0) return;
+    this.inferences += 1;
+    this.inferenceSumMs += durationMs;
+    this.ai();
+  }
+
+  /** One call to a model or tool API and its latency. */
+  recordApiCall(latencyMs: number): void {
+    if (!finite(latencyMs) || latencyMs < 0) return;
+    this.apiCalls += 1;
+    this.apiLatencySumMs += latencyMs;
+    this.ai();
+  }
+
+  /** A confidence score in [0, 1]; the interval reports their mean. */
+  recordConfidence(score: number): void {
+    if (!finite(score)) return;
+    this.confidenceSum += Math.min(1, Math.max(0, score));
+    this.confidenceCount += 1;
+    this.ai();
+  }
+
+  /** The model's accuracy in [0, 1]; kept until changed. */
+  setAccuracy(accuracy: number): void {
+    if (!finite(accuracy)) return;
+    this.accuracy = Math.min(1, Math.max(0, accuracy));
+    this.ai();
+  }
+
+  /** The context length in tokens; kept until changed. */
+  setContextLength(tokens: number): void {
+    if (!finite(tokens) || tokens < 0) return;
+    this.contextLength = Math.round(tokens);
+    this.ai();
+  }
+
+  /** A custom figure reported as is in every payload until changed or removed. */
+  setMetric(name: string, value: unknown): void {
+    this.counters.delete(name);
+    this.gauges.set(name, value);
+    this.activity = true;
+  }
+
+  /** A custom counter: the payload reports what was added during its interval (0 when nothing). */
+  incrementMetric(name: string, by: number): void {
+    if (!finite(by)) return;
+    this.gauges.delete(name);
+    this.counters.set(name, (this.counters.get(name) ?? 0) + by);
+    this.activity = true;
+  }
+
+  /** Stops reporting a custom figure. */
+  removeMetric(name: string): void {
+    this.gauges.delete(name);
+    this.counters.delete(name);
+  }
+
+  /**
+   * The figures of the interval that ends at `nowMs`; counters start again from zero. Rates are per
+   * second of the interval's wall time; averages are over what was recorded in it.
+   */
+  take(nowMs: number, uptimeSeconds: number): IntervalFigures {
+    const seconds = Math.max(0.001, (nowMs - this.startedMs) / 1000);
+    const done = this.completed + this.failed;
+    const errorRate = done === 0 ? 0 : this.failed / done;
+    const performance: PerformanceMetrics = {
+      tasks_completed: this.completed,
+      tasks_failed: this.failed,
+      tasks_pending: this.pendingTasks,
+      average_response_time_ms: this.durationCount === 0 ? 0 : round3(this.durationSumMs / this.durationCount),
+      throughput_per_second: round3(done / seconds),
+      error_rate: round3(errorRate),
+      success_rate: round3(1 - errorRate),
+      uptime_seconds: Math.max(0, Math.floor(uptimeSeconds)),
+    };
+    let ai: AIMetrics | null = null;
+    if (this.aiSeen) {
+      ai = {
+        tokens_processed: Math.round(this.tokens),
+        tokens_per_second: round3(this.tokens / seconds),
+        api_calls_made: this.apiCalls,
+        model_inference_time_ms: this.inferences === 0 ? null : round3(this.inferenceSumMs / this.inferences),
+        api_call_latency_ms: this.apiCalls === 0 ? null : round3(this.apiLatencySumMs / this.apiCalls),
+        confidence_score: this.confidenceCount === 0 ? null : round3(this.confidenceSum / this.confidenceCount),
+        model_accuracy: this.accuracy,
+        context_length: this.contextLength,
+      };
+    }
+    const custom: Record<string, unknown> = Object.fromEntries(this.gauges);
+    for (const [name, value] of this.counters) {
+      custom[name] = value;
+      this.counters.set(name, 0);
+    }
+    this.startedMs = nowMs;
+    this.completed = 0;
+    this.failed = 0;
+    this.durationSumMs = 0;
+    this.durationCount = 0;
+    this.tokens = 0;
+    this.inferences = 0;
+    this.inferenceSumMs = 0;
+    this.apiCalls = 0;
+    this.apiLatencySumMs = 0;
+    this.confidenceSum = 0;
+    this.confidenceCount = 0;
+    this.activity = false;
+    return { performance, ai, custom };
+  }
+
+  private ai(): void {
+    this.aiSeen = true;
+    this.activity = true;
+  }
+}
+
+/** Every required ResourceMetrics field, zero: what a payload carries when nothing measured them. */
+const ZERO_RESOURCES: ResourceMetrics = { cpu_usage_percent: 0, memory_usage_bytes: 0, memory_usage_percent: 0, disk_usage_bytes: 0 };
+
+const clampPercent = (v: number) => Math.min(100, Math.max(0, v));
+const wholeBytes = (v: number) => Math.max(0, Math.round(v));
+
+/**
+ * Brings resource figures within the schema's bounds (percentages in [0, 100], byte counts whole
+ * and non-negative), so a payload is never refused for a measuring hiccup; drops non-numbers.
+ */
+export function sanitizeResources(input: Partial<ResourceMetrics>): ResourceMetrics {
+  const out: ResourceMetrics = { ...ZERO_RESOURCES };
+  const percent = ['cpu_usage_percent', 'memory_usage_percent', 'gpu_usage_percent'] as const;
+  const bytes = [
+    'memory_usage_bytes',
+    'disk_usage_bytes',
+    'disk_io_read_bytes',
+    'disk_io_write_bytes',
+    'network_io_rx_bytes',
+    'network_io_tx_bytes',
+    'gpu_memory_usage_bytes',
+  ] as const;
+  for (const key of percent) {
+    const v = input[key];
+    if (typeof v === 'number' && Number.isFinite(v)) out[key] = round3(clampPercent(v));
+  }
+  for (const key of bytes) {
+    const v = input[key];
+    if (typeof v === 'number' && Number.isFinite(v)) out[key] = wholeBytes(v);
+  }
+  return out;
+}
