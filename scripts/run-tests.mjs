@@ -57,7 +57,7 @@ if (files.length > 0) {
 
 const python = join(root, 'clients', 'python', 'tests');
 if (existsSync(python) && wanted('clients/python/tests/')) {
-  const { code, output } = await run('python3', ['-m', 'unittest', 'discover', '-s', python, '-t', join(root, 'clients', 'python'), '-v'], 'both');
+  const { code, output } = await run('python3', ['-m', 'unittest', 'discover', '-s', python, '-v'], 'both');
   const ran = Number(/^Ran (\d+) tests?/m.exec(output)?.[1] ?? 0);
   const failures = Number(/failures=(\d+)/.exec(output)?.[1] ?? 0) + Number(/errors=(\d+)/.exec(output)?.[1] ?? 0);
   const skipped = Number(/skipped=(\d+)/.exec(output)?.[1] ?? 0);
