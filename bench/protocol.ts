@@ -13,7 +13,8 @@ export type ParentMessage = { type: 'stats' } | { type: 'stop' };
 
 /** Child to parent. */
 export type ChildMessage =
-  | { type: 'ready'; port: number; location: string }
+  /** notifyGroupWaitMs: the notifier's group wait in effect (the webhook latency includes it). */
+  | { type: 'ready'; port: number; location: string; notifyGroupWaitMs: number }
   | { type: 'failed'; message: string }
   | { type: 'stats'; memory: NodeJS.MemoryUsage; cpu: NodeJS.CpuUsage }
   | { type: 'stopped' };

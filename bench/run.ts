@@ -4,16 +4,17 @@
  *
  * The server runs in a child process (bench/server.ts) built with buildApp on fresh stores and
  * listening on 127.0.0.1; this process is the load generator, talking real HTTP over keep-alive
- * sockets. Both (and PostgreSQL) share the machine's cores, so CPU use is measured per phase and
+ * sockets, and the receiver of the alert phase's webhook notifications. Both (and PostgreSQL) share the machine's cores, so CPU use is measured per phase and
  * printed beside every rate.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import http from 'node:http';
 import { arch, cpus, platform, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import type { MetricsResponse, RegisterResponse } from '@agentmon/schema';
+import { defaultMonitoringConfig, type AlertDetail, type MetricsResponse, type RegisterResponse } from '@agentmon/schema';
 import { BenchClient, closedLoop, type HttpResult, type LoadResult } from './http.js';
 import { makeFleet, metricsPayload, prng, registration } from './payloads.js';
 import type { ChildMessage, ParentMessage, ServerSpec } from './protocol.js';
@@ -41,6 +42,7 @@ const BATCH_SIZE = intEnv('BENCH_BATCH_SIZE', 500, 1);
 // time step of the fleet in order, two in flight never carry the same agent (no state races).
 const BATCH_CONCURRENCY = intEnv('BENCH_BATCH_CONCURRENCY', 2, 1);
 const QUERY_RUNS = intEnv('BENCH_QUERY_RUNS', 20, 1);
+const ALERT_RUNS = intEnv('BENCH_ALERT_RUNS', 20, 1);
 const BACKENDS = (process.env.BENCH_BACKENDS ?? 'sqlite,postgres')
   .split(',')
   .map((s) => s.trim())
@@ -75,7 +77,7 @@ class ServerChild {
   }
 
   /** Starts the server; resolves once it listens. */
-  static async start(spec: ServerSpec): Promise<{ server: ServerChild; port: number; location: string }> {
+  static async start(spec: ServerSpec): Promise<{ server: ServerChild; port: number; location: string; notifyGroupWaitMs: number }> {
     // fork reuses this process's execArgv (--conditions=source --import tsx), so the child runs TS too.
     const child = fork(new URL('./server.ts', import.meta.url), [], {
       env: { ...process.env, AGENTMON_BENCH_SPEC: JSON.stringify(spec) },
@@ -84,7 +86,7 @@ class ServerChild {
     const server = new ServerChild(child);
     const ready = await server.expect('ready', null);
     if (ready.type !== 'ready') throw new Error('unreachable');
-    return { server, port: ready.port, location: ready.location };
+    return { server, port: ready.port, location: ready.location, notifyGroupWaitMs: ready.notifyGroupWaitMs };
   }
 
   private expect(type: ChildMessage['type'], message: ParentMessage | null): Promise<ChildMessage> {
@@ -192,6 +194,7 @@ interface BackendFigures {
   queryFleet: Phase;
   pointsOne: number;
   pointsFleet: number;
+  alerts: AlertFigures;
   storage: Storage | null;
   /** Cores other processes kept busy just before the backend's run. */
   backgroundCores: number;
@@ -206,7 +209,7 @@ interface Storage {
 async function runBackend(backend: 'sqlite' | 'postgres', spec: ServerSpec, measureStorage: () => Promise<Storage | null>): Promise<BackendFigures> {
   // Other work on the machine takes cores from the server and the database; measured, not guessed.
   const backgroundCores = await backgroundLoad(2000);
-  const { server, port, location } = await ServerChild.start(spec);
+  const { server, port, location, notifyGroupWaitMs } = await ServerChild.start(spec);
   const client = new BenchClient(port, ADMIN, Math.max(CONCURRENCY, BATCH_CONCURRENCY));
   try {
     console.log(`\n== ${backend}: ${location}`);
@@ -307,13 +310,26 @@ async function runBackend(backend: 'sqlite' | 'postgres', spec: ServerSpec, meas
     console.log(`  query all ${AGENTS} agents merged (group_by=none): p50 ${fmt(queryFleet.latency.p50)} ms, p95 ${fmt(queryFleet.latency.p95)} ms (${points.fleet} points, ${QUERY_RUNS} runs)`);
     console.log(`            ${cpuLine(queryFleet.cpu)}`);
     console.log(`            ${memLine(queryFleet)}`);
+
+    // Alert latency, one run at a time: the server's default group wait is in the webhook figure.
+    const alerts = await alertPhase(client, notifyGroupWaitMs);
+    const missed = alerts.apiMissed + alerts.webhookMissed > 0 ? `; MISSED: ${alerts.apiMissed} in the API, ${alerts.webhookMissed} webhooks` : '';
+    console.log(`  alerts    ${alerts.runs} runs, one breaching payload (cpu ${BREACH_CPU} %) to a fresh agent each, timed from its 202${missed}:`);
+    console.log(
+      `            in GET /alerts p50 ${fmt(alerts.api.p50)} ms, p95 ${fmt(alerts.api.p95)} ms, max ${fmt(alerts.api.max)} ms (one GET at a time, ${POLL_MS} ms apart: there at the first GET in ${alerts.firstPollHits} of ${alerts.api.n} runs, at most ${alerts.maxPolls} GET(s) in one run)`,
+    );
+    console.log(
+      `            webhook        p50 ${fmt(alerts.webhook.p50)} ms, p95 ${fmt(alerts.webhook.p95)} ms, max ${fmt(alerts.webhook.max)} ms (includes the notifier's group wait of ${alerts.groupWaitMs} ms, the default, by design${alerts.stray > 0 ? `; ${alerts.stray} message(s) with no run's alert ignored` : ''})`,
+    );
+
     const storage = await measureStorage();
     if (storage !== null) {
       const parts = storage.parts.map((p) => `${p.name} ${mib(p.bytes)}`).join(', ');
-      console.log(`  storage   ${mib(storage.bytes)} MiB on disk, ${fmt(storage.bytes / Math.max(1, batch.payloads + single.payloads), 0)} B/payload (${parts})`);
+      const payloads = batch.payloads + single.payloads + alerts.runs;
+      console.log(`  storage   ${mib(storage.bytes)} MiB on disk, ${fmt(storage.bytes / Math.max(1, payloads), 0)} B/payload (${parts})`);
     }
 
-    return { location, register, batch, single, queryOne, queryFleet, pointsOne: points.one, pointsFleet: points.fleet, storage, backgroundCores };
+    return { location, register, batch, single, queryOne, queryFleet, pointsOne: points.one, pointsFleet: points.fleet, alerts, storage, backgroundCores };
   } catch (err) {
     server.kill();
     throw err;
@@ -329,6 +345,205 @@ async function backgroundLoad(ms: number): Promise<number> {
   await new Promise((resolve) => setTimeout(resolve, ms));
   const after = machineCpu();
   return ((after.busyMs - before.busyMs) / (after.totalMs - before.totalMs)) * cpus().length;
+}
+
+// ---------------------------------------------------------------- alert latency
+
+/** What the alert phase measured: from the 202 of a breaching payload to the alert being seen. */
+interface AlertFigures {
+  runs: number;
+  /** To the alert showing in GET /api/v1/alerts?active=true&agent_id=..., ms. */
+  api: Latency;
+  /** To the webhook message arriving at the receiver (whole body read), ms; includes the group wait. */
+  webhook: Latency;
+  /** The server's notifier group wait in effect, ms. */
+  groupWaitMs: number;
+  /** Runs whose alert did not show in the API, or whose webhook did not arrive, before the deadline. */
+  apiMissed: number;
+  webhookMissed: number;
+  /** Runs where the alert was already there on the first GET after the 202, and the most GETs one run took. */
+  firstPollHits: number;
+  maxPolls: number;
+  /** Webhook messages that carried none of the runs' alerts (e.g. a group left open by the ingest phases). */
+  stray: number;
+}
+
+/** CPU value of the breaching payload: well above the default cpu_threshold (80), critical (above 90) too. */
+const BREACH_CPU = 95;
+/** The metric whose alert each run waits for. */
+const ALERT_METRIC = 'cpu_usage_percent';
+/** Pause between tight polls of the alert list, ms. */
+const POLL_MS = 2;
+/** How long a run waits for the alert in the API, ms; the webhook gets the group wait on top. */
+const ALERT_DEADLINE_MS = 10_000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * An HTTP server on 127.0.0.1 that takes agentmon's generic webhook messages (version 1) and tells
+ * who waits for an agent's CPU alert when its `fired` message arrived.
+ */
+class WebhookReceiver {
+  /** Messages that carried no awaited alert. */
+  stray = 0;
+  private readonly waiting = new Map<string, (at: number) => void>();
+
+  private constructor(
+    private readonly server: http.Server,
+    readonly url: string,
+  ) {}
+
+  static async start(): Promise<WebhookReceiver> {
+    let receiver: WebhookReceiver | null = null;
+    const server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        // Arrival: the whole message is in.
+        const at = performance.now();
+        res.writeHead(204).end();
+        receiver?.take(Buffer.concat(chunks).toString('utf8'), at);
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    const address = server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    receiver = new WebhookReceiver(server, `http://127.0.0.1:${port}/agentmon-bench`);
+    return receiver;
+  }
+
+  /** When the fired CPU alert of `agentId` arrives (performance.now()), or null after `timeoutMs`. */
+  expect(agentId: string, timeoutMs: number): Promise<number | null> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(agentId);
+        resolve(null);
+      }, timeoutMs);
+      this.waiting.set(agentId, (at) => {
+        clearTimeout(timer);
+        resolve(at);
+      });
+    });
+  }
+
+  private take(body: string, at: number): void {
+    let alerts: unknown = null;
+    try {
+      const message: unknown = JSON.parse(body);
+      if (typeof message === 'object' && message !== null) alerts = (message as { alerts?: unknown }).alerts;
+    } catch {
+      // Not JSON: counted as stray below.
+    }
+    let matched = false;
+    for (const a of Array.isArray(alerts) ? (alerts as unknown[]) : []) {
+      if (typeof a !== 'object' || a === null) continue;
+      const { kind, agent_id: agentId, metric_name: metric } = a as { kind?: unknown; agent_id?: unknown; metric_name?: unknown };
+      if (kind !== 'fired' || metric !== ALERT_METRIC || typeof agentId !== 'string') continue;
+      const resolve = this.waiting.get(agentId);
+      if (!resolve) continue;
+      this.waiting.delete(agentId);
+      resolve(at);
+      matched = true;
+    }
+    if (!matched) this.stray += 1;
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/**
+ * BENCH_ALERT_RUNS runs, one after another: register a fresh agent (default MonitoringConfig: no
+ * pending period), send it one payload with CPU at BREACH_CPU, and from the 202 time (a) the alert
+ * showing in GET /alerts, polled one request at a time every POLL_MS, and (b) the webhook arriving.
+ */
+async function alertPhase(client: BenchClient, groupWaitMs: number): Promise<AlertFigures> {
+  const receiver = await WebhookReceiver.start();
+  try {
+    const target = await client.request('POST', '/api/v1/notifications', JSON.stringify({ name: 'bench receiver', kind: 'webhook', url: receiver.url }));
+    if (target.status !== 201) throw new Error(`cannot create the webhook target: HTTP ${target.status} ${target.body.slice(0, 300)}`);
+    // A group opened by the ingest phases' alerts (the notifier batches for groupWaitMs) would now
+    // go to the receiver, and a run's alert joining it would go out early: let it flush first.
+    await sleep(groupWaitMs + 250);
+
+    // Fresh agents, each with names of their own; their payloads breach CPU only (no noise, no
+    // spike, a low error rate, healthy checks), so each run's alert is the only one of its group.
+    const profiles = makeFleet(ALERT_RUNS, 4242).map((p) => ({ ...p, index: AGENTS + p.index, errorRate: 0.005 }));
+    const api: number[] = [];
+    const webhook: number[] = [];
+    let apiMissed = 0;
+    let webhookMissed = 0;
+    let firstPollHits = 0;
+    let maxPolls = 0;
+    for (const profile of profiles) {
+      const reg = await client.request('POST', '/api/v1/agents', JSON.stringify(registration(profile)));
+      if (reg.status !== 201) throw new Error(`cannot register an alert-phase agent: HTTP ${reg.status} ${reg.body.slice(0, 300)}`);
+      const { agent_id: id, config: served } = JSON.parse(reg.body) as RegisterResponse;
+      // Fields left out take the seed's defaults, as the engine reads them.
+      const config = { ...defaultMonitoringConfig(id), ...served };
+      if (config.alert_pending_seconds !== 0 || config.cpu_threshold >= BREACH_CPU || config.custom_thresholds[ALERT_METRIC] !== undefined) {
+        throw new Error(
+          `a fresh agent's config would not fire at once (alert_pending_seconds ${config.alert_pending_seconds}, cpu_threshold ${config.cpu_threshold}); the alert phase needs the defaults`,
+        );
+      }
+      const base = metricsPayload(profile, id, Date.now(), STEP_S, () => 0.5);
+      const payload = { ...base, resource_metrics: { ...base.resource_metrics, cpu_usage_percent: BREACH_CPU } };
+      const body = Buffer.from(JSON.stringify(payload));
+      const alertsPath = `/api/v1/alerts?active=true&agent_id=${encodeURIComponent(id)}`;
+      // Listening before sending: nothing that arrives can be missed.
+      const arrival = receiver.expect(id, ALERT_DEADLINE_MS + groupWaitMs);
+
+      const res = await client.request('POST', `/api/v1/agents/${encodeURIComponent(id)}/metrics`, body);
+      const t0 = performance.now();
+      if (res.status !== 202) throw new Error(`breaching payload refused: HTTP ${res.status} ${res.body.slice(0, 300)}`);
+
+      let seenAt: number | null = null;
+      let polls = 0;
+      while (performance.now() - t0 < ALERT_DEADLINE_MS) {
+        polls += 1;
+        const q = await client.request('GET', alertsPath);
+        const at = performance.now();
+        if (q.status !== 200) throw new Error(`GET ${alertsPath}: HTTP ${q.status} ${q.body.slice(0, 300)}`);
+        const { items } = JSON.parse(q.body) as { items: AlertDetail[] };
+        if (items.some((a) => a.metric_name === ALERT_METRIC && a.is_active)) {
+          seenAt = at;
+          break;
+        }
+        await sleep(POLL_MS);
+      }
+      if (seenAt === null) apiMissed += 1;
+      else {
+        api.push(seenAt - t0);
+        if (polls === 1) firstPollHits += 1;
+      }
+      maxPolls = Math.max(maxPolls, polls);
+
+      const arrivedAt = await arrival;
+      if (arrivedAt === null) webhookMissed += 1;
+      else webhook.push(arrivedAt - t0);
+      // After a delivery the notifier stamps last_notified_at on the alert: let it finish before the
+      // next run's clock starts.
+      await sleep(50);
+    }
+    return {
+      runs: ALERT_RUNS,
+      api: latency(api),
+      webhook: latency(webhook),
+      groupWaitMs,
+      apiMissed,
+      webhookMissed,
+      firstPollHits,
+      maxPolls,
+      stray: receiver.stray,
+    };
+  } finally {
+    await receiver.close();
+  }
 }
 
 // ---------------------------------------------------------------- backends
@@ -443,6 +658,9 @@ function table(results: Map<string, BackendFigures | string>): string {
     ['   after batch (24 h history)', (f) => mem(f.batch)],
     ['   after single', (f) => mem(f.single)],
     ['   after queries', (f) => mem(f.queryFleet)],
+    [`5. alert in GET /alerts after the 202 p50 / p95 ms (${ALERT_RUNS} runs)`, (f) => lat(f.alerts.api)],
+    ['   webhook arrival after the 202 p50 / p95 ms', (f) => lat(f.alerts.webhook)],
+    ['   of which notifier group wait ms (default)', (f) => `${f.alerts.groupWaitMs}`],
     ['storage on disk MiB', (f) => (f.storage === null ? '-' : mib(f.storage.bytes))],
   ];
   const header = ['figure', ...done];
@@ -468,7 +686,10 @@ async function main(): Promise<void> {
   console.log(
     `single: ${SINGLE_REQUESTS} requests, ${CONCURRENCY} in flight; batch: ${BATCH_SIZE} payloads, ${BATCH_CONCURRENCY} in flight; queries: ${QUERY_RUNS} runs each, one at a time`,
   );
-  console.log('server: child process, buildApp on fresh stores, logger off, no sweeper; admin token for every request');
+  console.log(
+    `server: child process, buildApp on fresh stores, logger off, no sweeper, notifier at its defaults (no target before the alert phase); admin token for every request`,
+  );
+  console.log(`alerts: ${ALERT_RUNS} runs, one at a time (BENCH_ALERT_RUNS)`);
   console.log(`note: the load generator, the server and PostgreSQL share these ${cpu.length} cores; each phase prints the CPU each used`);
 
   const results = new Map<string, BackendFigures | string>();

@@ -17,8 +17,11 @@ async function main(spec: ServerSpec): Promise<void> {
     ...(spec.schema ? { schema: spec.schema } : {}),
   });
   const config: ServerConfig = { ...DEFAULT_CONFIG, dataDir: spec.dataDir, databaseUrl: spec.databaseUrl, logLevel: 'silent', port: 0 };
-  // No sweeper and no notifier: the figures are the request paths' own cost. The logger is off
-  // (its cost is not the server's work); BENCH_SERVER_LOG=error shows why a request failed.
+  // No sweeper: the figures are the request paths' own cost. The notifier runs as in `serve`
+  // (buildApp makes it from the config, default group wait): until the alert phase adds a webhook
+  // target it has none, so alerts fired by the ingest phases cost a map entry each and one read of
+  // the (empty) target list per group wait, and send nothing. The logger is off (its cost is not
+  // the server's work); BENCH_SERVER_LOG=error shows why a request failed.
   const level = process.env.BENCH_SERVER_LOG;
   const app = await buildApp(config, {
     metadata: stores.metadata,
@@ -42,7 +45,7 @@ async function main(spec: ServerSpec): Promise<void> {
       })();
     }
   });
-  send({ type: 'ready', port, location: stores.location });
+  send({ type: 'ready', port, location: stores.location, notifyGroupWaitMs: config.notifyGroupWaitMs });
 }
 
 const spec = JSON.parse(process.env.AGENTMON_BENCH_SPEC ?? 'null') as ServerSpec | null;
