@@ -222,3 +222,55 @@ export const AlertAck = Type.Object(
 );
 /** Body of `POST /alerts/:id/ack`. */
 export type AlertAck = Static<typeof AlertAck>;
+
+/** Kinds of notification target: generic JSON webhook, or a Slack incoming-webhook payload. */
+export const NOTIFICATION_KINDS = ['webhook', 'slack'] as const;
+/** A notification target's kind. */
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+/** Body of `POST /notifications`. */
+export const NotificationTargetCreate = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200, description: 'What people call this target' }),
+    kind: StringEnum(NOTIFICATION_KINDS, { description: 'webhook: generic JSON; slack: Slack incoming-webhook payload' }),
+    url: Type.String({ minLength: 1, maxLength: 2048, description: 'http(s) URL the messages are POSTed to' }),
+    enabled: Type.Optional(Type.Boolean({ default: true })),
+  },
+  { additionalProperties: false, description: 'A new notification target' },
+);
+/** Body of `POST /notifications`. */
+export type NotificationTargetCreate = Static<typeof NotificationTargetCreate>;
+
+/** A notification target as listed (`/notifications`): where alert messages go. */
+export const NotificationTargetView = Type.Object(
+  {
+    id: Type.String({ description: 'UUID, or config-<n> for a target from the server config' }),
+    name: Type.String(),
+    kind: StringEnum(NOTIFICATION_KINDS),
+    url: Type.String({ description: 'The URL; for config targets only its origin (the path is often the secret)' }),
+    enabled: Type.Boolean(),
+    source: StringEnum(['api', 'config'] as const, { description: 'api: made here, deletable; config: from the server config' }),
+    created_at: Nullable(DateTime({ description: 'null for config targets' })),
+  },
+  { description: 'A notification target' },
+);
+/** A notification target as listed. */
+export type NotificationTargetView = Static<typeof NotificationTargetView>;
+
+/** Answer of `POST /notifications/:id/test`. */
+export const NotificationTestResult = Type.Object(
+  {
+    ok: Type.Boolean({ description: 'The target answered with a status below 400' }),
+    status: Nullable(Type.Integer({ description: 'HTTP status; null when no answer came' })),
+    error: Nullable(Type.String({ description: 'Why it failed' })),
+  },
+  { description: 'Outcome of one test message' },
+);
+/** Answer of `POST /notifications/:id/test`. */
+export type NotificationTestResult = Static<typeof NotificationTestResult>;
+
+const StoreKinds = Type.Object({ metadata: Type.String(), series: Type.String() }, { description: 'Which store each part runs on' });
+/** Answer of `GET /readyz`: 200 when every store answers, 503 otherwise. */
+export const Readiness = Type.Object({ status: StringEnum(['ready', 'unavailable'] as const), stores: StoreKinds });
+/** Answer of `GET /readyz`. */
+export type Readiness = Static<typeof Readiness>;

@@ -24,6 +24,10 @@ import type {
   MetricsResponse,
   MonitoringConfig,
   MonitoringConfigUpdate,
+  NotificationTargetCreate,
+  NotificationTargetView,
+  NotificationTestResult,
+  Readiness,
   RegisterResponse,
   StreamToken,
   SystemEvent,
@@ -55,37 +59,8 @@ export interface Page<T> {
 }
 
 /** A notification target (`/notifications`): where alert messages go. */
-export interface NotificationTarget {
-  id: string;
-  name: string;
-  kind: 'webhook' | 'slack';
-  /** For targets from the server config, only the origin: their path is often the secret. */
-  url: string;
-  enabled: boolean;
-  source: 'api' | 'config';
-  created_at: string | null;
-}
-
-/** Body of `POST /notifications`. */
-export interface NotificationTargetCreate {
-  name: string;
-  kind: 'webhook' | 'slack';
-  url: string;
-  enabled?: boolean;
-}
-
-/** Outcome of `POST /notifications/:id/test`. */
-export interface NotificationTestResult {
-  ok: boolean;
-  status: number | null;
-  error: string | null;
-}
-
-/** `GET /readyz`. */
-export interface Readiness {
-  status: 'ready' | 'unavailable';
-  stores: { metadata: string; series: string };
-}
+export type NotificationTarget = NotificationTargetView;
+export type { NotificationTargetCreate, NotificationTestResult, Readiness };
 
 type QueryValue = string | number | boolean | null | undefined | readonly string[];
 

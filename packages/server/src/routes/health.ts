@@ -1,7 +1,7 @@
 /** Health: an agent's HealthResponse, and the server's own liveness and readiness probes. */
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { HealthDetail } from '@agentmon/schema';
+import { HealthDetail, Readiness } from '@agentmon/schema';
 import type { RouteContext } from '../app.js';
 import { agentNotFound } from '../errors.js';
 import { readSnapshot } from '../engine/ingest.js';
@@ -60,7 +60,6 @@ export const probeRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
     },
     async () => ({ status: 'ok' as const }),
   );
-  const Stores = Type.Object({ metadata: Type.String(), series: Type.String() });
   app.get(
     '/readyz',
     {
@@ -70,8 +69,8 @@ export const probeRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
         summary: 'Readiness: both stores answer',
         security: [],
         response: {
-          200: Type.Object({ status: Type.Literal('ready'), stores: Stores }),
-          503: Type.Object({ status: Type.Literal('unavailable'), stores: Stores }),
+          200: Readiness,
+          503: Readiness,
         },
       },
     },

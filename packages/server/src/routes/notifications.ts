@@ -5,7 +5,7 @@
  */
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { DateTime, ErrorBody, Nullable, StringEnum } from '@agentmon/schema';
+import { ErrorBody, NotificationTargetCreate, NotificationTargetView, NotificationTestResult } from '@agentmon/schema';
 import type { RouteContext } from '../app.js';
 import { AppError, badRequest, notFound } from '../errors.js';
 import { uuidv7 } from '../engine/ids.js';
@@ -13,54 +13,9 @@ import type { Notifier } from '../notify/notifier.js';
 import type { NotificationTarget } from '../storage/ports.js';
 import { errorResponses } from './route-schemas.js';
 
-const KINDS = ['webhook', 'slack'] as const;
-
-/** Body of POST /notifications. */
-export const NotificationTargetCreate = Type.Object(
-  {
-    name: Type.String({ minLength: 1, maxLength: 200, description: 'What people call this target' }),
-    kind: StringEnum(KINDS, { description: 'webhook: generic JSON; slack: Slack incoming-webhook payload' }),
-    url: Type.String({ minLength: 1, maxLength: 2048, description: 'http(s) URL the messages are POSTed to' }),
-    enabled: Type.Optional(Type.Boolean({ default: true })),
-  },
-  { additionalProperties: false, description: 'A new notification target' },
-);
-
-/** A target as listed. */
-export const NotificationTargetView = Type.Object(
-  {
-    id: Type.String({ description: 'UUID, or config-<n> for a target from the server config' }),
-    name: Type.String(),
-    kind: StringEnum(KINDS),
-    url: Type.String({ description: 'The URL; for config targets only its origin (the path is often the secret)' }),
-    enabled: Type.Boolean(),
-    source: StringEnum(['api', 'config'] as const, { description: 'api: made here, deletable; config: from the server config' }),
-    created_at: Nullable(DateTime({ description: 'null for config targets' })),
-  },
-  { description: 'A notification target' },
-);
-
-/** Answer of POST /notifications/:id/test. */
-export const NotificationTestResult = Type.Object(
-  {
-    ok: Type.Boolean({ description: 'The target answered with a status below 400' }),
-    status: Nullable(Type.Integer({ description: 'HTTP status; null when no answer came' })),
-    error: Nullable(Type.String({ description: 'Why it failed' })),
-  },
-  { description: 'Outcome of one test message' },
-);
-
 const TargetIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 255, description: 'Notification target id' }) });
 
-type View = {
-  id: string;
-  name: string;
-  kind: NotificationTarget['kind'];
-  url: string;
-  enabled: boolean;
-  source: 'api' | 'config';
-  created_at: string | null;
-};
+type View = NotificationTargetView;
 
 const stored = (t: NotificationTarget): View => ({ ...t, source: 'api' });
 

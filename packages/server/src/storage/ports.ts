@@ -18,6 +18,7 @@ import type {
   GroupByMode,
   HealthCheck,
   MonitoringConfig,
+  NotificationKind,
   SystemEvent,
 } from '@agentmon/schema';
 
@@ -168,7 +169,7 @@ export interface NotificationTarget {
   id: string;
   name: string;
   /** webhook: generic JSON; slack: Slack-compatible incoming-webhook payload. */
-  kind: 'webhook' | 'slack';
+  kind: NotificationKind;
   url: string;
   enabled: boolean;
   created_at: string;
