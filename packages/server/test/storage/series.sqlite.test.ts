@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteSeriesStore } from '../../src/storage/sqlite/series.js';
-import { MIGRATION_2_TIERS, tierTables } from '../../src/storage/sqlite/series-tiers.js';
+import { MIGRATION_2_TIERS, tierTables } from '../../src/storage/series-tiers.js';
 import { seriesContract } from './series-contract.js';
 
 seriesContract('sqlite', async () => {

@@ -10,7 +10,7 @@
  */
 import { CUSTOM_METRIC_PREFIX, isQueryableMetricName, isSeriesMetricName, type Aggregation } from '@agentmon/schema';
 import type { SeriesQuery } from '../ports.js';
-import { customTable, partOf, partTable, tierColumn, type RollupPlan, type TierAggregate } from '../sqlite/series-tiers.js';
+import { customTable, partOf, partTable, tierColumn, type RollupPlan, type TierAggregate } from '../series-tiers.js';
 
 /** A requested metric and the result column that carries it. */
 export interface SeriesOutput {

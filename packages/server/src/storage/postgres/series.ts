@@ -23,7 +23,7 @@ import {
   TIER_PARTS,
   tierTables,
   type SeriesPlan,
-} from '../sqlite/series-tiers.js';
+} from '../series-tiers.js';
 
 /** Options of the PostgreSQL series store. */
 export interface PostgresSeriesOptions {

@@ -21,7 +21,7 @@ import {
   TIER_PARTS,
   tierTables,
   type SeriesPlan,
-} from './series-tiers.js';
+} from '../series-tiers.js';
 
 /** Options of the SQLite series store. */
 export interface SqliteSeriesOptions {

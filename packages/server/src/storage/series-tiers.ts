@@ -1,6 +1,6 @@
 /**
  * Rollup tiers of the series stores, and the query planner that picks one. Driver-free and shared
- * by both SQL adapters (the PostgreSQL adapter imports it from here).
+ * by both SQL adapters.
  *
  * A tier of width W keeps, per (agent, W-bucket), the payload count and for every built-in column
  * the count of non-null values, their sum, min, max, and the last non-null value with its ts (ties
@@ -18,7 +18,7 @@
  * edges outside them; both feed the same per-bucket combination (avg = sum of sums / sum of counts,
  * last = value with the largest ts). Raw points (no aggregation, no interval) always read raw.
  */
-import type { SeriesQuery } from '../ports.js';
+import type { SeriesQuery } from './ports.js';
 
 /** A rollup tier: a table name part and its bucket width. */
 export interface RollupTier {
