@@ -224,15 +224,15 @@ export const AlertAck = Type.Object(
 export type AlertAck = Static<typeof AlertAck>;
 
 /** Kinds of notification target: generic JSON webhook, or a Slack incoming-webhook payload. */
-export const NOTIFICATION_KINDS = ['webhook', 'slack'] as const;
+export const NOTIFICATION_TARGET_KINDS = ['webhook', 'slack'] as const;
 /** A notification target's kind. */
-export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+export type NotificationTargetKind = (typeof NOTIFICATION_TARGET_KINDS)[number];
 
 /** Body of `POST /notifications`. */
 export const NotificationTargetCreate = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200, description: 'What people call this target' }),
-    kind: StringEnum(NOTIFICATION_KINDS, { description: 'webhook: generic JSON; slack: Slack incoming-webhook payload' }),
+    kind: StringEnum(NOTIFICATION_TARGET_KINDS, { description: 'webhook: generic JSON; slack: Slack incoming-webhook payload' }),
     url: Type.String({ minLength: 1, maxLength: 2048, description: 'http(s) URL the messages are POSTed to' }),
     enabled: Type.Optional(Type.Boolean({ default: true })),
   },
@@ -246,7 +246,7 @@ export const NotificationTargetView = Type.Object(
   {
     id: Type.String({ description: 'UUID, or config-<n> for a target from the server config' }),
     name: Type.String(),
-    kind: StringEnum(NOTIFICATION_KINDS),
+    kind: StringEnum(NOTIFICATION_TARGET_KINDS),
     url: Type.String({ description: 'The URL; for config targets only its origin (the path is often the secret)' }),
     enabled: Type.Boolean(),
     source: StringEnum(['api', 'config'] as const, { description: 'api: made here, deletable; config: from the server config' }),

@@ -18,7 +18,7 @@ import type {
   GroupByMode,
   HealthCheck,
   MonitoringConfig,
-  NotificationKind,
+  NotificationTargetKind,
   SystemEvent,
 } from '@agentmon/schema';
 
@@ -169,7 +169,7 @@ export interface NotificationTarget {
   id: string;
   name: string;
   /** webhook: generic JSON; slack: Slack-compatible incoming-webhook payload. */
-  kind: NotificationKind;
+  kind: NotificationTargetKind;
   url: string;
   enabled: boolean;
   created_at: string;
