@@ -213,8 +213,20 @@ describe('agentmon client commands against a real server', () => {
     assert.match(demo.out, /^agentmon demo: 6 agents reporting to http:\/\/127\.0\.0\.1:\d+ every 1 s/m);
     assert.match(demo.out, /failing health check: etl-orchestrator \(warehouse\)/);
     assert.match(demo.out, /silent: log-sentinel stopped reporting/);
+    assert.match(demo.out, /^agentmon demo: sent 24 h of history for 6 agent\(s\), one payload every 5 min \(1,728 payloads in/m);
     const page = await admin.listAgents({ tag: 'demo', page_size: 50 });
     assert.equal(page.total, 6);
+    // The history: a payload every 5 minutes over the last day, so the charts have a past.
+    const past = await admin.queryMetrics({
+      agent_ids: page.items.map((a) => a.id),
+      start_time: new Date(Date.now() - 24 * 3_600_000).toISOString(),
+      end_time: new Date(Date.now() - 12 * 3_600_000).toISOString(),
+      metric_names: ['cpu_usage_percent', 'tasks_completed'],
+      aggregation: 'count',
+      group_by: 'none',
+    });
+    const counted = Number(past.data[0]?.cpu_usage_percent);
+    assert.ok(counted >= 6 * 143 && counted <= 6 * 145, `12 h of history: ${counted} payloads`);
     const details = await Promise.all(page.items.map((a) => admin.getAgent(a.id)));
     assert.deepEqual(new Set(details.map((d) => d.type)), new Set(AGENT_TYPES));
     assert.deepEqual(new Set(details.map((d) => d.deployment_type)), new Set(DEPLOYMENT_TYPES));
@@ -239,6 +251,7 @@ describe('agentmon client commands against a real server', () => {
     // Run again: the same agents are found, not added.
     const again = await run('demo', '--agents', '6', '--duration', '1', ...conn());
     assert.equal(again.code, 0, again.err);
+    assert.doesNotMatch(again.out, /history/, 'agents that have a past get no second one');
     assert.equal((await admin.listAgents({ tag: 'demo' })).total, 6);
   });
 

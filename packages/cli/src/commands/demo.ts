@@ -18,6 +18,7 @@ interface DemoFlags extends ConnectionFlags, ServeFlags {
   silentAfter: number;
   incidentEvery: number;
   incidentFor: number;
+  history: number;
 }
 
 function positiveNumber(value: string): number {
@@ -38,6 +39,7 @@ export function demoCommand(io: Output): Command {
     .option('--silent-after <seconds>', 'when the silent agent stops reporting', integerOption(1, 31_536_000), 90)
     .option('--incident-every <seconds>', "time between one agent's incidents", integerOption(10, 86_400), 600)
     .option('--incident-for <seconds>', 'how long an incident lasts', integerOption(5, 86_400), 75)
+    .option('--history <hours>', 'hours of calm history to send first, so charts have a past (0: none)', integerOption(0, 720), 24)
     .addOption(new Option('--database-url <url>', 'with --serve: postgres:// URL (env AGENTMON_DATABASE_URL)'));
   listenOptions(connectionOptions(cmd));
 
@@ -72,6 +74,7 @@ export function demoCommand(io: Output): Command {
         silentAfterMs: flags.silentAfter * 1000,
         incidentPeriodMs: flags.incidentEvery * 1000,
         incidentDurationMs: Math.min(flags.incidentFor, flags.incidentEvery) * 1000,
+        historyHours: flags.history,
         io,
       });
       io.out(flags.duration ? `running for ${flags.duration} s\n` : 'Ctrl-C to stop\n');

@@ -3,8 +3,16 @@
  * configured (short intervals) through the API, fed simulated resources through its `collect`
  * hook and simulated work through the same calls an agent makes (recordTask, recordTokens, ...).
  */
-import { AgentMonitor, AgentmonClient, isAgentmonError, type AgentIdentity, type HealthCheckFn } from '@agentmon/sdk';
-import type { AgentInfoInput } from '@agentmon/schema';
+import {
+  AgentMonitor,
+  AgentmonClient,
+  IntervalRecorder,
+  isAgentmonError,
+  sanitizeResources,
+  type AgentIdentity,
+  type HealthCheckFn,
+} from '@agentmon/sdk';
+import { MAX_METRICS_BATCH, type AgentInfoInput, type AgentMetrics } from '@agentmon/schema';
 import type { Output } from '../output.js';
 import { incidentAt, planFleet, type DemoAgentPlan, type IncidentKind } from './fleet.js';
 import { dailyLoad, seededRandom, simulateResources, simulateTasks, type Random } from './simulate.js';
@@ -22,6 +30,8 @@ export interface DemoOptions {
   silentAfterMs?: number;
   incidentPeriodMs?: number;
   incidentDurationMs?: number;
+  /** Hours of calm history to send before the fleet starts (0: none), so charts have a past. */
+  historyHours?: number;
   io: Output;
 }
 
@@ -33,6 +43,18 @@ export interface RunningDemo {
 }
 
 const clock = () => new Date().toISOString().slice(11, 19);
+
+/** What simulated work is recorded into: the agent's AgentMonitor live, an IntervalRecorder for history. */
+interface WorkRecorder {
+  recordTask(durationMs: number, ok: boolean): void;
+  recordTokens(count: number): void;
+  recordApiCall(latencyMs: number): void;
+  recordInference(durationMs: number): void;
+  recordConfidence(score: number): void;
+  setAccuracy(accuracy: number): void;
+  setMetric(name: string, value: unknown): void;
+  incrementMetric(name: string, by: number): void;
+}
 
 /** One simulated agent around its AgentMonitor. */
 class DemoAgent {
@@ -84,10 +106,14 @@ class DemoAgent {
 
   /** One second of work, recorded as an agent records it. */
   work(seconds: number): void {
-    const m = this.monitor;
-    if (!m || this.silent) return;
+    if (!this.monitor || this.silent) return;
+    this.record(this.monitor, seconds, this.load, this.incident, this.rng);
+  }
+
+  /** `seconds` of work at `load` into `m`. */
+  private record(m: WorkRecorder, seconds: number, load: number, incident: IncidentKind | null, rng: Random): void {
     const p = this.plan.profile;
-    const tasks = simulateTasks(this.plan, this.load, this.incident, this.rng, seconds);
+    const tasks = simulateTasks(this.plan, load, incident, rng, seconds);
     let tokens = 0;
     for (const t of tasks) {
       m.recordTask(t.durationMs, t.ok);
@@ -101,25 +127,25 @@ class DemoAgent {
     }
     if (p.accuracy !== null) {
       // Accuracy drifts slowly, and sags while the model is overloaded.
-      const target = p.accuracy - (this.incident ? 0.04 : 0);
-      this.accuracy += (target - this.accuracy) * 0.05 + (this.rng() - 0.5) * 0.002;
+      const target = p.accuracy - (incident ? 0.04 : 0);
+      this.accuracy += (target - this.accuracy) * 0.05 + (rng() - 0.5) * 0.002;
       m.setAccuracy(this.accuracy);
     }
-    const queue = Math.max(0, Math.round(p.tasksPerSecond * this.load * 3 * (this.incident === 'latency' ? 6 : 1) * this.rng()));
+    const queue = Math.max(0, Math.round(p.tasksPerSecond * load * 3 * (incident === 'latency' ? 6 : 1) * rng()));
     switch (this.plan.type) {
       case 'llm_agent':
         m.setMetric('queue_depth', queue);
         m.incrementMetric('cost_usd', Math.round(tokens * 0.000006 * 10_000) / 10_000);
         break;
       case 'chatbot':
-        m.setMetric('conversations_active', Math.round(40 * this.load * (0.8 + 0.4 * this.rng())));
-        m.setMetric('csat', Math.round((4.6 - (this.incident ? 0.5 : 0) - this.rng() * 0.2) * 100) / 100);
+        m.setMetric('conversations_active', Math.round(40 * load * (0.8 + 0.4 * rng())));
+        m.setMetric('csat', Math.round((4.6 - (incident ? 0.5 : 0) - rng() * 0.2) * 100) / 100);
         break;
       case 'ml_model':
-        m.setMetric('feature_drift', Math.round((0.02 + (this.incident ? 0.06 : 0) + this.rng() * 0.01) * 1000) / 1000);
+        m.setMetric('feature_drift', Math.round((0.02 + (incident ? 0.06 : 0) + rng() * 0.01) * 1000) / 1000);
         break;
       case 'api_agent':
-        m.setMetric('cache_hit_ratio', Math.round((0.82 + this.rng() * 0.1 - (this.incident ? 0.3 : 0)) * 1000) / 1000);
+        m.setMetric('cache_hit_ratio', Math.round((0.82 + rng() * 0.1 - (incident ? 0.3 : 0)) * 1000) / 1000);
         break;
       case 'workflow_agent':
         m.setMetric('queue_depth', queue);
@@ -129,6 +155,51 @@ class DemoAgent {
         m.incrementMetric('items_processed', tasks.length);
         break;
     }
+  }
+  /**
+   * Calm history (daily curves, no incidents, no health checks) from `fromMs` to `toMs`, one payload
+   * every `stepMs`. Work is simulated over a sample of each step (enough for a few hundred tasks)
+   * and its counts scaled to the whole step, so a day of a busy fleet takes seconds to make.
+   */
+  history(fromMs: number, toMs: number, stepMs: number): AgentMetrics[] {
+    const rng = seededRandom(this.plan.seed ^ 0x5eed);
+    const p = this.plan.profile;
+    const sampleMs = Math.min(stepMs, Math.max(15_000, (400 / p.tasksPerSecond) * 1000));
+    const scale = stepMs / sampleMs;
+    const steps = Math.max(0, Math.floor((toMs - fromMs) / stepMs));
+    let disk = this.diskBytes - steps * stepMs * 0.002 * 1.5 * 1024;
+    const out: AgentMetrics[] = [];
+    for (let k = 1; k <= steps; k++) {
+      const t = fromMs + k * stepMs;
+      const load = dailyLoad(t, this.plan.region.utcOffset);
+      disk += stepMs * 0.002 * (1 + load) * 1024;
+      const recorder = new IntervalRecorder(t - sampleMs);
+      if (p.contextLength !== null) recorder.setContextLength(p.contextLength);
+      if (this.plan.model) recorder.setMetric('model', this.plan.model);
+      this.record(recorder, sampleMs / 1000, load, null, rng);
+      const { performance, ai, custom } = recorder.take(t, (t - fromMs) / 1000);
+      const scaled = (n: number | null | undefined) => (n === null || n === undefined ? n : Math.round(n * scale));
+      for (const key of ['cost_usd', 'steps_completed', 'items_processed']) {
+        if (typeof custom[key] === 'number') custom[key] = Math.round((custom[key] as number) * scale * 10_000) / 10_000;
+      }
+      out.push({
+        agent_id: this.id,
+        timestamp: new Date(t).toISOString(),
+        resource_metrics: sanitizeResources(simulateResources(this.plan, load, null, rng, stepMs, disk)),
+        performance_metrics: {
+          ...performance,
+          tasks_completed: scaled(performance.tasks_completed) ?? 0,
+          tasks_failed: scaled(performance.tasks_failed) ?? 0,
+        },
+        ai_metrics: ai
+          ? { ...ai, tokens_processed: scaled(ai.tokens_processed) ?? null, api_calls_made: scaled(ai.api_calls_made) ?? null }
+          : null,
+        custom_metrics: custom,
+        health_checks: {},
+        alerts: [],
+      });
+    }
+    return out;
   }
 }
 
@@ -164,6 +235,60 @@ function summary(plans: DemoAgentPlan[], key: (p: DemoAgentPlan) => string): str
   return [...counts].map(([k, n]) => `${k} ${n}`).join(', ');
 }
 
+/** One payload per agent every 5 minutes, coarser for big fleets: a history of at most ~40,000 payloads. */
+export function historyStepMs(hours: number, agents: number): number {
+  const five = 300_000;
+  return Math.max(1, Math.ceil((hours * 3_600_000 * agents) / 40_000 / five)) * five;
+}
+
+/**
+ * Sends `hours` of calm history for the agents that have no data in that window yet (a demo started
+ * again on the same server does not pile a second past on the first). Alerts are held while it goes
+ * in (a breach must last a day of server time), so noise in the past never pages now.
+ */
+async function sendHistory(admin: AgentmonClient, agents: readonly DemoAgent[], hours: number, io: Output): Promise<void> {
+  const endMs = Date.now();
+  const fromMs = endMs - hours * 3_600_000;
+  const known = await admin.queryMetrics({
+    agent_ids: agents.map((a) => a.id),
+    metric_names: ['cpu_usage_percent'],
+    aggregation: 'count',
+    start_time: new Date(fromMs).toISOString(),
+    end_time: new Date(endMs).toISOString(),
+  });
+  const hasPast = new Set(known.data.filter((r) => Number(r.cpu_usage_percent) > 0).map((r) => String(r.agent_id)));
+  const fresh = agents.filter((a) => !hasPast.has(a.id));
+  if (fresh.length === 0) return;
+  const stepMs = historyStepMs(hours, fresh.length);
+  const started = Date.now();
+  const held = new Map<string, number>();
+  await eachLimited(fresh, 4, async (a) => {
+    held.set(a.id, (await admin.getConfig(a.id)).alert_pending_seconds ?? 0);
+    await admin.patchConfig(a.id, { alert_pending_seconds: 86_400 });
+  });
+  let sent = 0;
+  try {
+    const pasts = fresh.map((a) => a.history(fromMs, endMs, stepMs));
+    // Time-major batches: every agent's step k before anyone's step k + 1, as a relay would send.
+    const steps = Math.max(0, ...pasts.map((h) => h.length));
+    const payloads: AgentMetrics[] = [];
+    for (let k = 0; k < steps; k++) for (const h of pasts) if (h[k]) payloads.push(h[k] as AgentMetrics);
+    const batch = MAX_METRICS_BATCH / 2;
+    for (let i = 0; i < payloads.length; i += batch) {
+      await admin.sendMetricsBatch(payloads.slice(i, i + batch));
+      sent += Math.min(batch, payloads.length - i);
+    }
+  } finally {
+    await eachLimited(fresh, 4, async (a) => {
+      await admin.patchConfig(a.id, { alert_pending_seconds: held.get(a.id) ?? 0 });
+    });
+  }
+  io.out(
+    `agentmon demo: sent ${hours} h of history for ${fresh.length} agent(s), one payload every ${stepMs / 60_000} min ` +
+      `(${sent.toLocaleString('en-US')} payloads in ${((Date.now() - started) / 1000).toFixed(1)} s)\n`,
+  );
+}
+
 /** Registers and configures the fleet, then starts it. Fails (with the API's error) when the server refuses. */
 export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   const { io } = options;
@@ -185,6 +310,8 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
         metrics_interval_seconds: options.intervalSeconds,
         health_check_interval_seconds: Math.min(300, Math.max(5, options.intervalSeconds)),
         enable_ai_monitoring: plan.profile.tokensPerTask !== null || plan.profile.inferenceMs !== null,
+        // A breach must hold for two reports: an incident pages, one unlucky interval of a slow agent does not.
+        alert_pending_seconds: 2 * options.intervalSeconds,
       });
       const detail = await admin.getAgent(registered.agent_id);
       if (plan.maintenance !== (detail.status === 'maintenance')) {
@@ -199,6 +326,9 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   });
   agents.sort((a, b) => a.plan.index - b.plan.index);
   if (configRefused) io.err('agentmon demo: this token cannot change agents\' config; they report at the default intervals (use the admin token)\n');
+  const hours = options.historyHours ?? 0;
+  if (hours > 0 && configRefused) io.err('agentmon demo: no history sent (it needs the admin token)\n');
+  else if (hours > 0) await sendHistory(admin, agents, hours, io);
 
   let errors = 0;
   let lastError = '';
