@@ -11,6 +11,7 @@ import { openPostgresPool } from '../../src/storage/postgres/pool.js';
 import { PostgresMetadataStore } from '../../src/storage/postgres/metadata.js';
 import { POSTGRES_METADATA_MIGRATIONS } from '../../src/storage/postgres/metadata-migrations.js';
 import { metadataContract } from './metadata-contract.js';
+import { METADATA_INDEXES } from './seed-schema.js';
 
 const url = process.env.AGENTMON_TEST_DATABASE_URL;
 const SKIP = 'AGENTMON_TEST_DATABASE_URL is not set';
@@ -110,20 +111,7 @@ if (url === undefined || url === '') {
           [schema],
         );
         const names = indexes.rows.map((r) => r.indexname);
-        for (const seed of [
-          'idx_agents_status',
-          'idx_agents_environment',
-          'idx_agents_last_seen',
-          'idx_alerts_agent_id',
-          'idx_alerts_is_active',
-          'idx_alerts_created_at',
-          'idx_system_events_timestamp',
-          'idx_system_events_type',
-          'idx_agents_identity',
-          'idx_system_events_agent_time',
-          'idx_alerts_agent_active_created',
-          'uq_alerts_active_fingerprint',
-        ]) {
+        for (const seed of METADATA_INDEXES) {
           assert.ok(names.includes(seed), `missing index ${seed}`);
         }
         const unique = indexes.rows.find((r) => r.indexname === 'uq_alerts_active_fingerprint')?.indexdef ?? '';

@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { SqliteMetadataStore } from '../../src/storage/sqlite/metadata.js';
 import { SQLITE_METADATA_MIGRATIONS, SQLITE_MIGRATIONS_TABLE } from '../../src/storage/sqlite/metadata-migrations.js';
 import { metadataContract } from './metadata-contract.js';
+import { METADATA_INDEXES } from './seed-schema.js';
 
 /** A fresh database file in its own temporary folder (WAL files included), removed by cleanup. */
 async function openTemp(): Promise<{ store: SqliteMetadataStore; path: string; cleanup: () => Promise<void> }> {
@@ -44,20 +45,7 @@ describe('SQLite metadata schema', () => {
           'system_events',
         ]);
         const indexes = names('index');
-        for (const seed of [
-          'idx_agents_status',
-          'idx_agents_environment',
-          'idx_agents_last_seen',
-          'idx_alerts_agent_id',
-          'idx_alerts_is_active',
-          'idx_alerts_created_at',
-          'idx_system_events_timestamp',
-          'idx_system_events_type',
-          'idx_agents_identity',
-          'idx_system_events_agent_time',
-          'idx_alerts_agent_active_created',
-          'uq_alerts_active_fingerprint',
-        ]) {
+        for (const seed of METADATA_INDEXES) {
           assert.ok(indexes.includes(seed), `missing index ${seed}`);
         }
         const unique = db.prepare("SELECT \"unique\" AS u, partial AS p FROM pragma_index_list('alerts') WHERE name = ?").get('uq_alerts_active_fingerprint');

@@ -5,25 +5,13 @@
  */
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { toUtcIso } from '@agentmon/schema';
-import type {
-  AgentSortKey,
-  AgentStatus,
-  AgentType,
-  AlertSeverity,
-  DeploymentType,
-  EventSeverity,
-  EventType,
-  HealthCheck,
-  MonitoringConfig,
-  SystemEvent,
-} from '@agentmon/schema';
+import type { HealthCheck, MonitoringConfig, SystemEvent } from '@agentmon/schema';
 import type {
   AgentCounts,
   AgentFilter,
   AgentListRow,
   AgentPatch,
   AgentRecord,
-  AgentState,
   AgentStateWrite,
   AlertFilter,
   AlertRecord,
@@ -36,9 +24,39 @@ import type {
   RegistrationWrite,
 } from '../ports.js';
 import { inTransaction } from './pool.js';
-import { configDocuments, configFromColumns } from '../monitoring-config.js';
 import { countsFromRows } from '../agent-counts.js';
-import { POSTGRES_METADATA_MIGRATIONS, POSTGRES_MIGRATION_LOCK, POSTGRES_MIGRATIONS_TABLE } from './metadata-migrations.js';
+import {
+  agentConditions,
+  agentOrder,
+  ALERT_COLUMN_NAMES,
+  ALERT_COLUMNS,
+  alertConditions,
+  alertValues,
+  type AlertColumn,
+  CONFIG_COLUMN_NAMES,
+  CONFIG_COLUMNS,
+  configValues,
+  eventConditions,
+  isoOrNull,
+  rowReader,
+  SELECT_AGENT,
+  SELECT_ALERT,
+  SELECT_EVENT,
+  SELECT_HEALTH_CHECK,
+  SELECT_INGEST,
+  SELECT_TARGET,
+  whereClause,
+  type AgentRow,
+  type AlertRow,
+  type Bind,
+  type ConfigRow,
+  type EventRow,
+  type HealthCheckRow,
+  type IngestRow,
+  type NotificationTargetRow,
+} from '../rows.js';
+import { POSTGRES_METADATA_MIGRATIONS } from './metadata-migrations.js';
+import { applyPostgresMigrations } from './migrate.js';
 
 /** Options of the PostgreSQL metadata store. */
 export interface PostgresMetadataOptions {
@@ -58,160 +76,53 @@ async function rows<R extends QueryResultRow>(db: Queryable, sql: string, params
 
 // ------------------------------------------------------------------ rows and columns
 
-interface StateColumns {
-  has_state: boolean;
-  health_score: number | null;
-  status_reason: string | null;
-  last_metrics_at: Date | null;
-  last_heartbeat_at: Date | null;
-  last_health_at: Date | null;
-  snapshot: unknown;
-}
-
-interface ConfigColumns {
-  metrics_interval_seconds: number | null;
-  health_check_interval_seconds: number | null;
-  enable_resource_monitoring: boolean | null;
-  enable_performance_monitoring: boolean | null;
-  enable_ai_monitoring: boolean | null;
-  thresholds: unknown;
-  retention_settings: unknown;
-}
-
-interface AgentRow extends StateColumns {
-  id: string;
-  name: string;
-  type: AgentType;
-  version: string;
-  description: string | null;
-  deployment_type: DeploymentType;
-  host: string;
-  port: number | null;
-  environment: string;
-  config: unknown;
+/** How pg returns the columns PostgreSQL types natively: TIMESTAMPTZ, BOOLEAN, JSONB, text[]. */
+interface PostgresColumns {
+  time: Date;
+  flag: boolean;
+  json: unknown;
   tags: string[] | null;
-  registered_at: Date | null;
-  last_seen: Date | null;
-  status: AgentStatus | null;
-  metadata: unknown;
 }
 
-interface IngestRow extends StateColumns, ConfigColumns {
-  id: string;
-  name: string;
-  key_hash: string | null;
-  environment: string;
-  deployment_type: DeploymentType;
-  status: AgentStatus | null;
-}
+const read = rowReader<PostgresColumns>({
+  time: (value) => value.toISOString(),
+  flag: (value) => value,
+  json: (value) => value,
+  tags: (value) => value ?? [],
+});
 
-interface ConfigRow extends ConfigColumns {
-  agent_id: string;
-}
+/** alerts' types as jsonb_to_recordset reads a batch. */
+const ALERT_COLUMN_TYPES: Record<AlertColumn, string> = {
+  id: 'text',
+  agent_id: 'text',
+  severity: 'text',
+  title: 'text',
+  message: 'text',
+  metric_name: 'text',
+  threshold: 'float8',
+  current_value: 'float8',
+  created_at: 'timestamptz',
+  resolved_at: 'timestamptz',
+  is_active: 'boolean',
+  fingerprint: 'text',
+  acknowledged_at: 'timestamptz',
+  acknowledged_by: 'text',
+  ack_comment: 'text',
+  updated_at: 'timestamptz',
+  last_notified_at: 'timestamptz',
+};
+const ALERT_RECORDSET = ALERT_COLUMN_NAMES.map((c) => `${c} ${ALERT_COLUMN_TYPES[c]}`).join(', ');
 
-interface HealthCheckRow {
-  name: string;
-  status: boolean;
-  message: string | null;
-  timestamp: Date;
-  execution_time_ms: number;
-}
+const INSERT_ALERT = `INSERT INTO alerts (${ALERT_COLUMNS}) VALUES (${ALERT_COLUMN_NAMES.map((_, i) => `$${i + 1}`).join(', ')})`;
 
-interface AlertRow {
-  id: string;
-  agent_id: string | null;
-  severity: AlertSeverity;
-  title: string;
-  message: string;
-  metric_name: string | null;
-  threshold: number | null;
-  current_value: number | null;
-  created_at: Date | null;
-  resolved_at: Date | null;
-  is_active: boolean | null;
-  fingerprint: string;
-  acknowledged_at: Date | null;
-  acknowledged_by: string | null;
-  ack_comment: string | null;
-  updated_at: Date;
-  last_notified_at: Date | null;
-}
-
-interface NotificationTargetRow {
-  id: string;
-  name: string;
-  kind: NotificationTarget['kind'];
-  url: string;
-  enabled: boolean;
-  created_at: Date;
-}
-
-interface EventRow {
-  id: string;
-  type: EventType;
-  agent_id: string | null;
-  timestamp: Date | null;
-  data: unknown;
-  severity: EventSeverity | null;
-  message: string;
-  source: string | null;
-}
-
-/** agent_state through `LEFT JOIN agent_state s`; has_state tells a missing row from a NULL column. */
-const STATE_COLUMNS = `s.agent_id IS NOT NULL AS has_state, s.health_score, s.status_reason,
-  s.last_metrics_at, s.last_heartbeat_at, s.last_health_at, s.snapshot`;
-
-/** monitoring_configs' settable columns; their names are unique among the tables joined with it. */
-const CONFIG_COLUMNS = `metrics_interval_seconds, health_check_interval_seconds, enable_resource_monitoring,
-  enable_performance_monitoring, enable_ai_monitoring, thresholds, retention_settings`;
-
-const SELECT_AGENT = `
-SELECT a.id, a.name, a.type, a.version, a.description, a.deployment_type, a.host, a.port, a.environment,
-       a.config, a.tags, a.registered_at, a.last_seen, a.status, a.metadata, ${STATE_COLUMNS}
-FROM agents a LEFT JOIN agent_state s ON s.agent_id = a.id`;
-
-const SELECT_INGEST = `
-SELECT a.id, a.name, k.key_hash, a.environment, a.deployment_type, a.status, ${CONFIG_COLUMNS}, ${STATE_COLUMNS}
-FROM agents a
-LEFT JOIN agent_credentials k ON k.agent_id = a.id
-LEFT JOIN monitoring_configs c ON c.agent_id = a.id
-LEFT JOIN agent_state s ON s.agent_id = a.id`;
-
-/** alerts' columns in alertParams order, and their types as jsonb_to_recordset reads a batch. */
-const ALERT_COLUMN_TYPES = [
-  ['id', 'text'],
-  ['agent_id', 'text'],
-  ['severity', 'text'],
-  ['title', 'text'],
-  ['message', 'text'],
-  ['metric_name', 'text'],
-  ['threshold', 'float8'],
-  ['current_value', 'float8'],
-  ['created_at', 'timestamptz'],
-  ['resolved_at', 'timestamptz'],
-  ['is_active', 'boolean'],
-  ['fingerprint', 'text'],
-  ['acknowledged_at', 'timestamptz'],
-  ['acknowledged_by', 'text'],
-  ['ack_comment', 'text'],
-  ['updated_at', 'timestamptz'],
-  ['last_notified_at', 'timestamptz'],
-] as const;
-const ALERT_COLUMNS = ALERT_COLUMN_TYPES.map(([c]) => c).join(', ');
-const ALERT_RECORDSET = ALERT_COLUMN_TYPES.map(([c, type]) => `${c} ${type}`).join(', ');
-
-const SELECT_ALERT = `SELECT ${ALERT_COLUMNS} FROM alerts`;
-
-const INSERT_ALERT = `INSERT INTO alerts (${ALERT_COLUMNS}) VALUES (${ALERT_COLUMN_TYPES.map((_, i) => `$${i + 1}`).join(', ')})`;
-
-const UPDATE_ALERT = `UPDATE alerts SET ${ALERT_COLUMN_TYPES.slice(1)
-  .map(([c], i) => `${c} = $${i + 2}`)
+const UPDATE_ALERT = `UPDATE alerts SET ${ALERT_COLUMN_NAMES.slice(1)
+  .map((c, i) => `${c} = $${i + 2}`)
   .join(', ')} WHERE id = $1`;
 
 /** A batch of alert updates as one JSON array (by id; every column but id). */
 const UPDATE_ALERTS = `
-UPDATE alerts a SET ${ALERT_COLUMN_TYPES.slice(1)
-  .map(([c]) => `${c} = u.${c}`)
+UPDATE alerts a SET ${ALERT_COLUMN_NAMES.slice(1)
+  .map((c) => `${c} = u.${c}`)
   .join(', ')}
 FROM jsonb_to_recordset($1::jsonb) AS u(${ALERT_RECORDSET})
 WHERE a.id = u.id`;
@@ -227,8 +138,6 @@ INSERT INTO alerts (${ALERT_COLUMNS})
 SELECT ${ALERT_COLUMNS} FROM jsonb_to_recordset($1::jsonb) AS n(${ALERT_RECORDSET})
 ORDER BY fingerprint
 ON CONFLICT (fingerprint) WHERE is_active DO NOTHING`;
-
-const SELECT_TARGET = 'SELECT id, name, kind, url, enabled, created_at FROM notification_targets';
 
 /**
  * The advisory lock key of a tryLock name: per schema, as the migration lock is, so stores sharing
@@ -248,16 +157,6 @@ FROM jsonb_to_recordset($1::jsonb) AS e(id text, type text, agent_id text, times
                                         severity text, message text, source text)
 LEFT JOIN LATERAL (SELECT id FROM agents WHERE id = e.agent_id FOR KEY SHARE) a ON true`;
 
-const SORT_COLUMNS: Record<AgentSortKey, string> = {
-  name: 'a.name',
-  last_seen: 'a.last_seen',
-  status: 'a.status',
-  health_score: 'COALESCE(s.health_score, 0)',
-  registered_at: 'a.registered_at',
-  environment: 'a.environment',
-  type: 'a.type',
-};
-
 /** How each patchable agents column is bound: its cast and its encoding. status_reason lives in agent_state. */
 const PATCH_COLUMNS: ReadonlyArray<[keyof AgentPatch & string, string, (value: unknown) => unknown]> = [
   ['name', '', (v) => v],
@@ -269,10 +168,6 @@ const PATCH_COLUMNS: ReadonlyArray<[keyof AgentPatch & string, string, (value: u
   ['metadata', '::jsonb', (v) => JSON.stringify(v)],
   ['status', '', (v) => v],
 ];
-
-// The seed's DDL lets these columns be NULL; agentmon always writes them, so NULL only comes
-// from rows written by other tools, and reads fall back to the seed's model defaults.
-const EPOCH = new Date(0);
 
 // ------------------------------------------------------------------ the store
 
@@ -287,26 +182,7 @@ export class PostgresMetadataStore implements MetadataStore {
   }
 
   async migrate(): Promise<number[]> {
-    return inTransaction(this.pool, async (client) => {
-      await client.query(POSTGRES_MIGRATION_LOCK);
-      await client.query(POSTGRES_MIGRATIONS_TABLE);
-      const done = await rows<{ version: number }>(client, 'SELECT version FROM agentmon_migrations WHERE component = $1', [
-        COMPONENT,
-      ]);
-      const doneVersions = new Set(done.map((r) => r.version));
-      const applied: number[] = [];
-      for (const migration of POSTGRES_METADATA_MIGRATIONS) {
-        if (doneVersions.has(migration.version)) continue;
-        await client.query(migration.up);
-        await client.query('INSERT INTO agentmon_migrations (component, version, name) VALUES ($1, $2, $3)', [
-          COMPONENT,
-          migration.version,
-          migration.name,
-        ]);
-        applied.push(migration.version);
-      }
-      return applied;
-    });
+    return applyPostgresMigrations(this.pool, COMPONENT, POSTGRES_METADATA_MIGRATIONS);
   }
 
   async ping(): Promise<void> {
@@ -415,8 +291,8 @@ export class PostgresMetadataStore implements MetadataStore {
   }
 
   private async getAgentWith(db: Queryable, id: string): Promise<AgentRecord | null> {
-    const [row] = await rows<AgentRow>(db, `${SELECT_AGENT} WHERE a.id = $1`, [id]);
-    return row === undefined ? null : agentFromRow(row);
+    const [row] = await rows<AgentRow<PostgresColumns>>(db, `${SELECT_AGENT} WHERE a.id = $1`, [id]);
+    return row === undefined ? null : read.agent(row);
   }
 
   async countAgents(): Promise<AgentCounts> {
@@ -429,25 +305,23 @@ export class PostgresMetadataStore implements MetadataStore {
   }
 
   async listAgents(filter: AgentFilter): Promise<{ items: AgentListRow[]; total: number }> {
-    const where: string[] = [];
     const params: unknown[] = [];
-    const bind = (value: unknown): string => `$${params.push(value)}`;
-    if (filter.status !== undefined) where.push(`a.status = ${bind(filter.status)}`);
-    if (filter.type !== undefined) where.push(`a.type = ${bind(filter.type)}`);
-    if (filter.environment !== undefined) where.push(`a.environment = ${bind(filter.environment)}`);
-    if (filter.tag !== undefined) where.push(`${bind(filter.tag)} = ANY(a.tags)`);
-    if (filter.q !== undefined && filter.q !== '') where.push(`a.name ILIKE ${bind(`%${escapeLike(filter.q)}%`)} ESCAPE '\\'`);
-    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-    const direction = filter.descending === true ? 'DESC' : 'ASC';
-    const order = `${SORT_COLUMNS[filter.sort ?? 'name']} ${direction}, a.id ${direction}`;
+    const bind = bindTo(params);
+    const clause = whereClause(
+      agentConditions(filter, bind, {
+        hasTag: (tag) => `${tag} = ANY(a.tags)`,
+        nameLike: (pattern) => `a.name ILIKE ${pattern} ESCAPE '\\'`,
+      }),
+    );
+    const order = agentOrder(filter);
     const filterParams = [...params];
     const page = `LIMIT ${bind(filter.limit)} OFFSET ${bind(filter.offset)}`;
 
     const [items, count] = await Promise.all([
-      rows<AgentRow>(this.pool, `${SELECT_AGENT} ${clause} ORDER BY ${order} ${page}`, params),
+      rows<AgentRow<PostgresColumns>>(this.pool, `${SELECT_AGENT} ${clause} ORDER BY ${order} ${page}`, params),
       rows<{ n: number }>(this.pool, `SELECT COUNT(*)::int AS n FROM agents a ${clause}`, filterParams),
     ]);
-    return { items: items.map(listRowFromRow), total: count[0]?.n ?? 0 };
+    return { items: items.map(read.listRow), total: count[0]?.n ?? 0 };
   }
 
   async updateAgent(id: string, patch: AgentPatch, events: SystemEvent[]): Promise<AgentRecord | null> {
@@ -490,14 +364,14 @@ export class PostgresMetadataStore implements MetadataStore {
   async getIngestContexts(ids: readonly string[]): Promise<Map<string, IngestContext>> {
     const contexts = new Map<string, IngestContext>();
     if (ids.length === 0) return contexts;
-    const found = await rows<IngestRow>(this.pool, `${SELECT_INGEST} WHERE a.id = ANY($1::text[])`, [[...ids]]);
-    for (const row of found) contexts.set(row.id, ingestFromRow(row));
+    const found = await rows<IngestRow<PostgresColumns>>(this.pool, `${SELECT_INGEST} WHERE a.id = ANY($1::text[])`, [[...ids]]);
+    for (const row of found) contexts.set(row.id, read.ingest(row));
     return contexts;
   }
 
   async listIngestContexts(): Promise<IngestContext[]> {
-    const found = await rows<IngestRow>(this.pool, `${SELECT_INGEST} ORDER BY a.id`);
-    return found.map(ingestFromRow);
+    const found = await rows<IngestRow<PostgresColumns>>(this.pool, `${SELECT_INGEST} ORDER BY a.id`);
+    return found.map(read.ingest);
   }
 
   async applyStates(writes: readonly AgentStateWrite[], events: readonly SystemEvent[], alerts?: AlertWrites): Promise<void> {
@@ -569,15 +443,15 @@ export class PostgresMetadataStore implements MetadataStore {
   }
 
   private async getConfigWith(db: Queryable, agentId: string): Promise<MonitoringConfig | null> {
-    const [row] = await rows<ConfigRow>(db, `SELECT agent_id, ${CONFIG_COLUMNS} FROM monitoring_configs WHERE agent_id = $1`, [
+    const [row] = await rows<ConfigRow<PostgresColumns>>(db, `SELECT agent_id, ${CONFIG_COLUMNS} FROM monitoring_configs WHERE agent_id = $1`, [
       agentId,
     ]);
-    return row === undefined ? null : configFromRow(row.agent_id, row);
+    return row === undefined ? null : read.config(row);
   }
 
   async putConfig(config: MonitoringConfig): Promise<MonitoringConfig | null> {
     // INSERT ... SELECT resolves parameter types from the SELECT, hence the casts.
-    const [row] = await rows<ConfigRow>(
+    const [row] = await rows<ConfigRow<PostgresColumns>>(
       this.pool,
       `INSERT INTO monitoring_configs (agent_id, ${CONFIG_COLUMNS})
        SELECT $1::text, $2::int, $3::int, $4::boolean, $5::boolean, $6::boolean, $7::jsonb, $8::jsonb
@@ -594,7 +468,7 @@ export class PostgresMetadataStore implements MetadataStore {
        RETURNING agent_id, ${CONFIG_COLUMNS}`,
       configParams(config),
     );
-    return row === undefined ? null : configFromRow(row.agent_id, row);
+    return row === undefined ? null : read.config(row);
   }
 
   async saveHealthChecks(agentId: string, checks: readonly HealthCheck[]): Promise<void> {
@@ -623,18 +497,10 @@ export class PostgresMetadataStore implements MetadataStore {
   }
 
   async getHealthChecks(agentId: string): Promise<HealthCheck[]> {
-    const found = await rows<HealthCheckRow>(
-      this.pool,
-      'SELECT name, status, message, timestamp, execution_time_ms FROM health_checks WHERE agent_id = $1 ORDER BY name',
-      [agentId],
-    );
-    return found.map((r) => ({
-      name: r.name,
-      status: r.status,
-      message: r.message,
-      timestamp: r.timestamp.toISOString(),
-      execution_time_ms: r.execution_time_ms,
-    }));
+    const found = await rows<HealthCheckRow<PostgresColumns>>(this.pool, `${SELECT_HEALTH_CHECK} WHERE agent_id = $1 ORDER BY name`, [
+      agentId,
+    ]);
+    return found.map(read.healthCheck);
   }
 
   // ---------------------------------------------------------------- alerts
@@ -648,41 +514,35 @@ export class PostgresMetadataStore implements MetadataStore {
   }
 
   async getAlert(id: string): Promise<AlertRecord | null> {
-    const [row] = await rows<AlertRow>(this.pool, `${SELECT_ALERT} WHERE id = $1`, [id]);
-    return row === undefined ? null : alertFromRow(row);
+    const [row] = await rows<AlertRow<PostgresColumns>>(this.pool, `${SELECT_ALERT} WHERE id = $1`, [id]);
+    return row === undefined ? null : read.alert(row);
   }
 
   async listAlerts(filter: AlertFilter): Promise<{ items: AlertRecord[]; total: number }> {
-    const where: string[] = [];
     const params: unknown[] = [];
-    const bind = (value: unknown): string => `$${params.push(value)}`;
-    if (filter.agent_id !== undefined) where.push(`agent_id = ${bind(filter.agent_id)}`);
-    if (filter.active !== undefined) where.push(`is_active = ${bind(filter.active)}`);
-    if (filter.severity !== undefined) where.push(`severity = ${bind(filter.severity)}`);
-    if (filter.since !== undefined) where.push(`created_at >= ${bind(toUtcIso(filter.since))}`);
-    if (filter.until !== undefined) where.push(`created_at < ${bind(toUtcIso(filter.until))}`);
-    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+    const bind = bindTo(params);
+    const clause = whereClause(alertConditions(filter, bind, (value) => value));
     const filterParams = [...params];
     const page = `LIMIT ${bind(filter.limit)} OFFSET ${bind(filter.offset)}`;
 
     const [items, count] = await Promise.all([
-      rows<AlertRow>(this.pool, `${SELECT_ALERT} ${clause} ORDER BY created_at DESC, id DESC ${page}`, params),
+      rows<AlertRow<PostgresColumns>>(this.pool, `${SELECT_ALERT} ${clause} ORDER BY created_at DESC, id DESC ${page}`, params),
       rows<{ n: number }>(this.pool, `SELECT COUNT(*)::int AS n FROM alerts ${clause}`, filterParams),
     ]);
-    return { items: items.map(alertFromRow), total: count[0]?.n ?? 0 };
+    return { items: items.map(read.alert), total: count[0]?.n ?? 0 };
   }
 
   async getActiveAlerts(agentIds: readonly string[] | null): Promise<AlertRecord[]> {
     if (agentIds !== null && agentIds.length === 0) return [];
     const found =
       agentIds === null
-        ? await rows<AlertRow>(this.pool, `${SELECT_ALERT} WHERE is_active ORDER BY agent_id, created_at, id`)
-        : await rows<AlertRow>(
+        ? await rows<AlertRow<PostgresColumns>>(this.pool, `${SELECT_ALERT} WHERE is_active ORDER BY agent_id, created_at, id`)
+        : await rows<AlertRow<PostgresColumns>>(
             this.pool,
             `${SELECT_ALERT} WHERE is_active AND agent_id = ANY($1::text[]) ORDER BY agent_id, created_at, id`,
             [[...agentIds]],
           );
-    return found.map(alertFromRow);
+    return found.map(read.alert);
   }
 
   async deleteResolvedAlertsBefore(agentId: string, beforeIso: string, limit: number): Promise<number> {
@@ -710,13 +570,13 @@ export class PostgresMetadataStore implements MetadataStore {
   // ---------------------------------------------------------------- notification targets
 
   async listNotificationTargets(): Promise<NotificationTarget[]> {
-    const found = await rows<NotificationTargetRow>(this.pool, `${SELECT_TARGET} ORDER BY created_at, id`);
-    return found.map(targetFromRow);
+    const found = await rows<NotificationTargetRow<PostgresColumns>>(this.pool, `${SELECT_TARGET} ORDER BY created_at, id`);
+    return found.map(read.target);
   }
 
   async getNotificationTarget(id: string): Promise<NotificationTarget | null> {
-    const [row] = await rows<NotificationTargetRow>(this.pool, `${SELECT_TARGET} WHERE id = $1`, [id]);
-    return row === undefined ? null : targetFromRow(row);
+    const [row] = await rows<NotificationTargetRow<PostgresColumns>>(this.pool, `${SELECT_TARGET} WHERE id = $1`, [id]);
+    return row === undefined ? null : read.target(row);
   }
 
   async insertNotificationTarget(target: NotificationTarget): Promise<void> {
@@ -775,31 +635,15 @@ export class PostgresMetadataStore implements MetadataStore {
   }
 
   async listEvents(filter: EventFilter): Promise<SystemEvent[]> {
-    const where: string[] = [];
     const params: unknown[] = [];
-    const bind = (value: unknown): string => `$${params.push(value)}`;
-    if (filter.type !== undefined) where.push(`type = ${bind(filter.type)}`);
-    if (filter.agent_id !== undefined) where.push(`agent_id = ${bind(filter.agent_id)}`);
-    if (filter.severity !== undefined) where.push(`severity = ${bind(filter.severity)}`);
-    if (filter.since !== undefined) where.push(`timestamp >= ${bind(toUtcIso(filter.since))}`);
-    if (filter.until !== undefined) where.push(`timestamp < ${bind(toUtcIso(filter.until))}`);
-    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-    const found = await rows<EventRow>(
+    const bind = bindTo(params);
+    const clause = whereClause(eventConditions(filter, bind));
+    const found = await rows<EventRow<PostgresColumns>>(
       this.pool,
-      `SELECT id, type, agent_id, timestamp, data, severity, message, source FROM system_events ${clause}
-       ORDER BY timestamp DESC, id DESC LIMIT ${bind(filter.limit)}`,
+      `${SELECT_EVENT} ${clause} ORDER BY timestamp DESC, id DESC LIMIT ${bind(filter.limit)}`,
       params,
     );
-    return found.map((r) => ({
-      id: r.id,
-      type: r.type,
-      agent_id: r.agent_id,
-      timestamp: iso(r.timestamp),
-      data: asRecord(r.data),
-      severity: r.severity ?? 'info',
-      message: r.message,
-      source: r.source ?? 'monitor_system',
-    }));
+    return found.map(read.event);
   }
 
   // ---------------------------------------------------------------- settings
@@ -864,176 +708,30 @@ function mergeStateWrites(writes: readonly AgentStateWrite[]): AgentStateWrite[]
   return [...byAgent.values()];
 }
 
-function isoOrNull(value: string | null): string | null {
-  return value === null ? null : toUtcIso(value);
-}
-
-/** `%`, `_` and the escape character itself match literally. */
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
 /** Parameters $1..$8 in CONFIG_COLUMNS order, after agent_id. */
 function configParams(config: MonitoringConfig): unknown[] {
-  const documents = configDocuments(config);
-  return [
-    config.agent_id,
-    config.metrics_interval_seconds,
-    config.health_check_interval_seconds,
-    config.enable_resource_monitoring,
-    config.enable_performance_monitoring,
-    config.enable_ai_monitoring,
-    JSON.stringify(documents.thresholds),
-    JSON.stringify(documents.retention_settings),
-  ];
+  const values = configValues(config, (value) => value);
+  return [config.agent_id, ...CONFIG_COLUMN_NAMES.map((c) => values[c])];
 }
 
-/** Parameters $1..$17 in ALERT_COLUMN_TYPES order. */
+/** Parameters $1..$17 in ALERT_COLUMN_NAMES order. */
 function alertParams(alert: AlertRecord): unknown[] {
-  return [
-    alert.id,
-    alert.agent_id,
-    alert.severity,
-    alert.title,
-    alert.message,
-    alert.metric_name,
-    alert.threshold,
-    alert.current_value,
-    toUtcIso(alert.created_at),
-    isoOrNull(alert.resolved_at),
-    alert.is_active,
-    alert.fingerprint,
-    isoOrNull(alert.acknowledged_at),
-    alert.acknowledged_by,
-    alert.ack_comment,
-    toUtcIso(alert.updated_at),
-    isoOrNull(alert.last_notified_at),
-  ];
+  const values = alertValues(alert, (value) => value);
+  return ALERT_COLUMN_NAMES.map((c) => values[c]);
+}
+
+/** Binds `$n` parameters: pushes each value onto `params`. */
+function bindTo(params: unknown[]): Bind {
+  return (value) => `$${params.push(value)}`;
 }
 
 /** Alerts as one JSON array for jsonb_to_recordset (ALERT_RECORDSET). */
 function alertBatch(alerts: readonly AlertRecord[]): string {
-  return JSON.stringify(
-    alerts.map((alert) => {
-      const params = alertParams(alert);
-      return Object.fromEntries(ALERT_COLUMN_TYPES.map(([column], i) => [column, params[i]]));
-    }),
-  );
+  return JSON.stringify(alerts.map((alert) => alertValues(alert, (value) => value)));
 }
 
 /** The last of each id, in id order: one statement cannot update a row twice, and order keeps row locks from crossing. */
 function lastById(alerts: readonly AlertRecord[]): AlertRecord[] {
   const byId = new Map(alerts.map((a) => [a.id, a]));
   return [...byId.values()].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
-}
-
-// ------------------------------------------------------------------ reading
-
-function iso(value: Date | null): string {
-  return (value ?? EPOCH).toISOString();
-}
-
-function isoOrNullFromDate(value: Date | null): string | null {
-  return value === null ? null : value.toISOString();
-}
-
-function asRecord(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
-
-
-
-function stateFromRow(r: StateColumns): AgentState {
-  if (!r.has_state) {
-    return { health_score: 0, status_reason: 'no_data', last_metrics_at: null, last_heartbeat_at: null, last_health_at: null, snapshot: {} };
-  }
-  return {
-    health_score: r.health_score ?? 0,
-    status_reason: r.status_reason,
-    last_metrics_at: isoOrNullFromDate(r.last_metrics_at),
-    last_heartbeat_at: isoOrNullFromDate(r.last_heartbeat_at),
-    last_health_at: isoOrNullFromDate(r.last_health_at),
-    snapshot: asRecord(r.snapshot),
-  };
-}
-
-function configFromRow(agentId: string, r: ConfigColumns): MonitoringConfig {
-  return configFromColumns(agentId, r, r.thresholds, r.retention_settings);
-}
-
-function agentFromRow(r: AgentRow): AgentRecord {
-  return {
-    id: r.id,
-    name: r.name,
-    type: r.type,
-    version: r.version,
-    description: r.description,
-    deployment_type: r.deployment_type,
-    host: r.host,
-    port: r.port,
-    environment: r.environment,
-    config: asRecord(r.config),
-    tags: r.tags ?? [],
-    registered_at: iso(r.registered_at),
-    last_seen: iso(r.last_seen),
-    status: r.status ?? 'unknown',
-    metadata: asRecord(r.metadata),
-    state: stateFromRow(r),
-  };
-}
-
-function listRowFromRow(r: AgentRow): AgentListRow {
-  return {
-    id: r.id,
-    name: r.name,
-    type: r.type,
-    status: r.status ?? 'unknown',
-    last_seen: iso(r.last_seen),
-    environment: r.environment,
-    health_score: r.has_state ? (r.health_score ?? 0) : 0,
-    host: r.host,
-    version: r.version,
-    deployment_type: r.deployment_type,
-    tags: r.tags ?? [],
-    status_reason: r.has_state ? r.status_reason : 'no_data',
-  };
-}
-
-function ingestFromRow(r: IngestRow): IngestContext {
-  return {
-    id: r.id,
-    name: r.name,
-    keyHash: r.key_hash,
-    environment: r.environment,
-    deployment_type: r.deployment_type,
-    status: r.status ?? 'unknown',
-    config: configFromRow(r.id, r),
-    state: stateFromRow(r),
-  };
-}
-
-function alertFromRow(r: AlertRow): AlertRecord {
-  return {
-    id: r.id,
-    agent_id: r.agent_id ?? '',
-    severity: r.severity,
-    title: r.title,
-    message: r.message,
-    metric_name: r.metric_name,
-    threshold: r.threshold,
-    current_value: r.current_value,
-    created_at: iso(r.created_at),
-    resolved_at: isoOrNullFromDate(r.resolved_at),
-    is_active: r.is_active ?? true,
-    fingerprint: r.fingerprint,
-    acknowledged_at: isoOrNullFromDate(r.acknowledged_at),
-    acknowledged_by: r.acknowledged_by,
-    ack_comment: r.ack_comment,
-    updated_at: r.updated_at.toISOString(),
-    last_notified_at: isoOrNullFromDate(r.last_notified_at),
-  };
-}
-
-function targetFromRow(r: NotificationTargetRow): NotificationTarget {
-  return { id: r.id, name: r.name, kind: r.kind, url: r.url, enabled: r.enabled, created_at: r.created_at.toISOString() };
 }

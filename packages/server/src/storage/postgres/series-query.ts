@@ -4,19 +4,14 @@
  * (agent, bucket), so JS only renames columns. Buckets are computed on integer epoch milliseconds,
  * so they are exact and aligned to the Unix epoch.
  *
- * With a rollup plan (../sqlite/series-tiers.ts), each side reads partial aggregates instead of raw
+ * With a rollup plan (../series-tiers.ts), each side reads partial aggregates instead of raw
  * rows: the tier's rows for the whole tier buckets of the range, plus raw rows (as one-row
  * partials) for the ragged edges; one GROUP BY per (agent, bucket) then combines them.
  */
-import { CUSTOM_METRIC_PREFIX, isQueryableMetricName, isSeriesMetricName, type Aggregation } from '@agentmon/schema';
+import type { Aggregation } from '@agentmon/schema';
 import type { SeriesQuery } from '../ports.js';
-import { customTable, partOf, partTable, tierColumn, type RollupPlan, type TierAggregate } from '../series-tiers.js';
-
-/** A requested metric and the result column that carries it. */
-export interface SeriesOutput {
-  name: string;
-  alias: string;
-}
+import { tierColumn, type RollupPlan } from '../series-tiers.js';
+import { AGGREGATE_SQL, combinePartials, joinSides, rawPointColumns, rollupSources, seriesMetrics, TIER_COLUMN, type PartialKind, type SeriesOutput } from '../series-shape.js';
 
 /** A statement ready to run: positional parameters, and which column answers which metric. */
 export interface SeriesStatement {
@@ -24,14 +19,6 @@ export interface SeriesStatement {
   params: unknown[];
   outputs: SeriesOutput[];
 }
-
-const AGGREGATE_SQL: Record<Exclude<Aggregation, 'last'>, string> = {
-  avg: 'avg',
-  sum: 'sum',
-  min: 'min',
-  max: 'max',
-  count: 'count',
-};
 
 // JS Date's range; no stored ts lies outside it, so clamping a bound changes no answer.
 const MAX_DATE_MS = 8.64e15;
@@ -50,49 +37,13 @@ export function msOf(column: string): string {
   return `(date_part('epoch', ${column}) * 1000)::int8`;
 }
 
-/**
- * Partial aggregates a rollup query reads per value: s sum, n count of non-null values, lo min, hi
- * max, l last non-null value and lt its ts (ms). A raw row is a partial of one payload.
- */
-type PartialKind = 's' | 'n' | 'lo' | 'hi' | 'l' | 'lt';
-
-/** The partials each aggregation needs. */
-const PARTIALS: Record<Aggregation, readonly PartialKind[]> = {
-  avg: ['s', 'n'],
-  sum: ['s'],
-  count: ['n'],
-  min: ['lo'],
-  max: ['hi'],
-  last: ['l', 'lt'],
-};
-
-/** The tier aggregate (series-tiers.ts) holding each partial. */
-const TIER_COLUMN: Record<PartialKind, TierAggregate> = {
-  s: 'sum',
-  n: 'n',
-  lo: 'min',
-  hi: 'max',
-  l: 'last',
-  lt: 'lastTs',
-};
-
 /** Combines partials (named by `col`) into the aggregation. */
 function combine(aggregation: Aggregation, col: (kind: PartialKind) => string): string {
-  switch (aggregation) {
-    case 'avg':
-      return `sum(${col('s')}) / NULLIF(sum(${col('n')}), 0)::float8`;
-    case 'sum':
-      return `sum(${col('s')})`;
-    case 'count':
-      return `sum(${col('n')})`;
-    case 'min':
-      return `min(${col('lo')})`;
-    case 'max':
-      return `max(${col('hi')})`;
-    case 'last':
-      // The latest non-null value, ties to the larger value (as the raw path breaks them).
-      return `(array_agg(${col('l')} ORDER BY ${col('lt')} DESC, ${col('l')} DESC) FILTER (WHERE ${col('lt')} IS NOT NULL))[1]`;
+  if (aggregation === 'last') {
+    // The latest non-null value, ties to the larger value (as the raw path breaks them).
+    return `(array_agg(${col('l')} ORDER BY ${col('lt')} DESC, ${col('l')} DESC) FILTER (WHERE ${col('lt')} IS NOT NULL))[1]`;
   }
+  return combinePartials(aggregation, col, (sum, count) => `${sum} / NULLIF(${count}, 0)::float8`);
 }
 
 /**
@@ -107,22 +58,8 @@ export function buildPostgresSeriesQuery(q: SeriesQuery, plan: RollupPlan | null
     return `$${params.length}::${type}`;
   };
 
-  const builtins: string[] = [];
-  const customs: string[] = [];
-  const outputs: SeriesOutput[] = [];
-  for (const name of new Set(q.metrics)) {
-    if (isSeriesMetricName(name)) {
-      outputs.push({ name, alias: `b${builtins.length}` });
-      builtins.push(name);
-    } else if (isQueryableMetricName(name)) {
-      // The custom key goes in as a parameter, never into the SQL text.
-      outputs.push({ name, alias: `c${customs.length}` });
-      customs.push(bind(name.slice(CUSTOM_METRIC_PREFIX.length), 'text'));
-    } else {
-      throw new RangeError(`unknown series metric: ${name}`);
-    }
-  }
-  if (outputs.length === 0) throw new RangeError('a series query needs at least one metric');
+  const metrics = seriesMetrics(q, (key) => bind(key, 'text'));
+  const { builtins, customs, outputs } = metrics;
 
   // Bound on first use: PostgreSQL cannot type a parameter the statement never mentions.
   const once = (value: unknown, type: string): (() => string) => {
@@ -136,14 +73,7 @@ export function buildPostgresSeriesQuery(q: SeriesQuery, plan: RollupPlan | null
     `${t}.ts >= ${start()} AND ${t}.ts <= ${end()}` + (agents === null ? '' : ` AND ${t}.agent_id = ANY(${agents})`);
 
   if (q.aggregation === null && q.intervalMs === null) {
-    const columns = [
-      ...builtins.map((col, i) => `m.${col} AS b${i}`),
-      // Matched on agent and ts; two payloads sharing both would share their custom values.
-      ...customs.map(
-        (n, i) =>
-          `(SELECT c.value FROM agent_custom_metrics c WHERE c.agent_id = m.agent_id AND c.name = ${n} AND c.ts = m.ts ORDER BY c.value DESC LIMIT 1) AS c${i}`,
-      ),
-    ];
+    const columns = rawPointColumns(metrics);
     const order = q.groupBy === 'none' ? 'm.ts, m.agent_id' : 'm.agent_id, m.ts';
     return {
       sql: `SELECT m.agent_id AS agent_id, ${msOf('m.ts')} AS bucket, ${columns.join(', ')} FROM agent_metrics m WHERE ${where('m')} ORDER BY ${order}`,
@@ -173,21 +103,15 @@ export function buildPostgresSeriesQuery(q: SeriesQuery, plan: RollupPlan | null
   let payloads: string | null = null;
   let customPoints: string | null = null;
   if (plan !== null) {
-    const from = bind(plan.from, 'int8');
-    const to = bind(plan.to, 'int8');
-    const fromTs = once(isoOfMs(plan.from), 'timestamptz');
-    const toTs = once(isoOfMs(plan.to), 'timestamptz');
-    const agentsOf = (t: string): string => (agents === null ? '' : ` AND ${t}.agent_id = ANY(${agents})`);
-    // Raw rows outside the tier's whole buckets: the ragged head and tail of the range.
-    const edges = (t: string): string[] => [
-      ...(plan.rawHead ? [`${t}.ts >= ${start()} AND ${t}.ts < ${fromTs()}${agentsOf(t)}`] : []),
-      ...(plan.rawTail ? [`${t}.ts >= ${toTs()} AND ${t}.ts <= ${end()}${agentsOf(t)}`] : []),
-    ];
-    const inTier = (t: string): string => `${t}.bucket >= ${from} AND ${t}.bucket < ${to}${agentsOf(t)}`;
-    const kinds = PARTIALS[aggregation];
-    // Every partial of an aggregation lies in one part of the tier.
-    const payloadTier = partTable(plan.tier, partOf(TIER_COLUMN[kinds[0] ?? 's']));
-    const customTier = customTable(plan.tier);
+    const { kinds, payloadTier, customTier, edges, inTier } = rollupSources(plan, aggregation, {
+      start,
+      end,
+      fromTs: once(isoOfMs(plan.from), 'timestamptz'),
+      toTs: once(isoOfMs(plan.to), 'timestamptz'),
+      from: bind(plan.from, 'int8'),
+      to: bind(plan.to, 'int8'),
+      agentsOf: (t) => (agents === null ? '' : ` AND ${t}.agent_id = ANY(${agents})`),
+    });
 
     if (builtins.length > 0) {
       const rawPartial = (col: string, kind: PartialKind): string =>
@@ -242,18 +166,5 @@ export function buildPostgresSeriesQuery(q: SeriesQuery, plan: RollupPlan | null
       .join(', ')} FROM (${source}) s GROUP BY ${group}`;
   }
 
-  const order = perAgent ? 'agent_id, bucket' : 'bucket';
-  if (payloads === null) return { sql: `${customPoints ?? ''} ORDER BY ${order}`, params, outputs };
-  if (customPoints === null) return { sql: `${payloads} ORDER BY ${order}`, params, outputs };
-  // Payload rows decide which buckets exist; custom values join onto them.
-  const fill = (i: number): string => (aggregation === 'count' ? `COALESCE(c.c${i}, 0)` : `c.c${i}`);
-  const on = perAgent ? 'c.bucket = p.bucket AND c.agent_id = p.agent_id' : 'c.bucket = p.bucket';
-  return {
-    sql:
-      `SELECT p.agent_id AS agent_id, p.bucket AS bucket, ${builtins.map((_, i) => `p.b${i} AS b${i}`).join(', ')}, ` +
-      `${customs.map((_, i) => `${fill(i)} AS c${i}`).join(', ')} FROM (${payloads}) p LEFT JOIN (${customPoints}) c ON ${on} ` +
-      `ORDER BY ${perAgent ? 'p.agent_id, p.bucket' : 'p.bucket'}`,
-    params,
-    outputs,
-  };
+  return { sql: joinSides(metrics, aggregation, perAgent, payloads, customPoints), params, outputs };
 }

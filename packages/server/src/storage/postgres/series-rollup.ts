@@ -1,5 +1,5 @@
 /**
- * SQL of the PostgreSQL rollup tiers (../sqlite/series-tiers.ts): their tables, and the upserts
+ * SQL of the PostgreSQL rollup tiers (../series-tiers.ts): their tables, and the upserts
  * that fold raw rows into them. The same upserts serve ingest (fed by the RETURNING rows of the
  * batch's own INSERT, so the batch crosses the wire once), the backfill of migration 2 (every raw
  * row) and the recomputation of a bucket a retention cut runs through (its remaining raw rows), so

@@ -1,7 +1,7 @@
 /**
  * SeriesStore on PostgreSQL: `agent_metrics` holds one row per payload (a DOUBLE PRECISION column
  * per built-in series, the rest as JSONB in `extra`), `agent_custom_metrics` one row per numeric
- * custom value. Rollup tiers (../sqlite/series-tiers.ts: 5 min, 1 h) are
+ * custom value. Rollup tiers (../series-tiers.ts: 5 min, 1 h) are
  * `agent_metrics_<tier>[_minmax|_last]` and `agent_custom_metrics_<tier>`, kept in the insert
  * transaction and read by aggregated queries.
  */
@@ -10,7 +10,10 @@ import type pg from 'pg';
 import { SERIES_METRIC_NAMES } from '@agentmon/schema';
 import type { SeriesPoint, SeriesQuery, SeriesRow, SeriesStore } from '../ports.js';
 import { inTransaction } from './pool.js';
+import type { PostgresMigration } from './metadata-migrations.js';
+import { applyPostgresMigrations } from './migrate.js';
 import { buildPostgresSeriesQuery, isoOfMs, msOf } from './series-query.js';
+import { checkPointTs, invalidPoint, seriesRows, singlePerBucket, toNumberOrNull } from '../series-shape.js';
 import { postgresRollupCustom, postgresRollupPayloads, postgresTierDdl } from './series-rollup.js';
 import {
   customTable,
@@ -33,26 +36,7 @@ export interface PostgresSeriesOptions {
   readRollups?: boolean;
 }
 
-interface Migration {
-  version: number;
-  name: string;
-  up: string;
-}
-
 const COMPONENT = 'series';
-
-// Shared with the metadata store (component 'metadata'), hence IF NOT EXISTS.
-const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS agentmon_migrations (
-  component TEXT NOT NULL,
-  version INTEGER NOT NULL,
-  name TEXT NOT NULL,
-  applied_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-  PRIMARY KEY (component, version)
-)`;
-
-// The metadata store's key (metadata-migrations.ts): every component of a schema takes turns,
-// since they share the migrations table; other schemas (tests) go on in parallel.
-const MIGRATION_LOCK = "SELECT pg_advisory_xact_lock(hashtext('agentmon_migrations:' || COALESCE(current_schema(), '')))";
 
 // The raw tables as the rollup upserts read them: epoch ms beside the values.
 const RAW_PAYLOADS = `(SELECT agent_id, ${msOf('ts')} AS ms, ${SERIES_METRIC_NAMES.join(', ')} FROM agent_metrics) raw`;
@@ -60,7 +44,7 @@ const RAW_CUSTOM = `(SELECT agent_id, ${msOf('ts')} AS ms, name, value FROM agen
 
 // agent_id and name are COLLATE "C": byte order, as SQLite sorts them, and cheaper comparisons.
 // No foreign key to agents: series outlive deregistration until retention removes them.
-const MIGRATIONS: readonly Migration[] = [
+const MIGRATIONS: readonly PostgresMigration[] = [
   {
     version: 1,
     name: 'agent_metrics and agent_custom_metrics',
@@ -131,20 +115,12 @@ function rolledInsert(kind: 'payloads' | 'custom', single: boolean): { name: str
 const INSERT_PAYLOADS_ROLLED = { single: rolledInsert('payloads', true), group: rolledInsert('payloads', false) };
 const INSERT_CUSTOM_ROLLED = { single: rolledInsert('custom', true), group: rolledInsert('custom', false) };
 
-/** The widest tier's bucket: rows of a batch distinct at it are distinct in every tier. */
-const COARSEST_MS = Math.max(...ROLLUP_TIERS.map((tier) => tier.ms));
-
 // A loose index scan: one index probe per agent instead of reading every payload's entry.
 const DISTINCT_AGENT_IDS = `WITH RECURSIVE a(id) AS (
     SELECT min(agent_id) FROM agent_metrics
     UNION ALL
     SELECT (SELECT min(agent_id) FROM agent_metrics WHERE agent_id > a.id) FROM a WHERE a.id IS NOT NULL
   ) SELECT id FROM a WHERE id IS NOT NULL`;
-
-/** Rejects what PostgreSQL would store although JSON cannot carry it (NaN, Infinity), and fractional ts. */
-function invalidPoint(point: SeriesPoint, what: string): RangeError {
-  return new RangeError(`series point of ${point.agent_id} at ${point.ts}: ${what}`);
-}
 
 /** One element of a float8[] literal; anything but a number is quoted so PostgreSQL judges it. */
 function float8Element(point: SeriesPoint, name: string, value: number | null | undefined): string {
@@ -167,11 +143,6 @@ function rawCustomOfBucket(): string {
     WHERE agent_id = $1 AND ts >= $2::timestamptz AND ts < $3::timestamptz) raw`;
 }
 
-function toNumberOrNull(value: unknown): number | null {
-  if (value === null || value === undefined) return null;
-  return typeof value === 'number' ? value : Number(value);
-}
-
 /** Time-series metrics in PostgreSQL, on a pool it is given and does not own. */
 export class PostgresSeriesStore implements SeriesStore {
   private readonly pool: pg.Pool;
@@ -189,25 +160,7 @@ export class PostgresSeriesStore implements SeriesStore {
   }
 
   async migrate(): Promise<number[]> {
-    return inTransaction(this.pool, async (client) => {
-      // The lock first: concurrent CREATE TABLE IF NOT EXISTS can still collide without it.
-      await client.query(MIGRATION_LOCK);
-      await client.query(MIGRATIONS_TABLE);
-      const done = await client.query<{ version: number }>('SELECT version FROM agentmon_migrations WHERE component = $1', [COMPONENT]);
-      const doneVersions = new Set(done.rows.map((row) => Number(row.version)));
-      const applied: number[] = [];
-      for (const migration of MIGRATIONS) {
-        if (doneVersions.has(migration.version)) continue;
-        await client.query(migration.up);
-        await client.query('INSERT INTO agentmon_migrations (component, version, name, applied_at) VALUES ($1, $2, $3, now())', [
-          COMPONENT,
-          migration.version,
-          migration.name,
-        ]);
-        applied.push(migration.version);
-      }
-      return applied;
-    });
+    return applyPostgresMigrations(this.pool, COMPONENT, MIGRATIONS);
   }
 
   async ping(): Promise<void> {
@@ -228,12 +181,9 @@ export class PostgresSeriesStore implements SeriesStore {
     const columns: string[][] = SERIES_METRIC_NAMES.map(() => []);
     const extras: string[] = [];
     const custom = { agentIds: [] as string[], times: [] as string[], names: [] as string[], values: [] as string[] };
-    // Distinct (agent, coarsest bucket) and (agent, name, coarsest bucket) keys: one per row means
-    // one per row in every finer tier too.
-    const payloadKeys = new Set<string>();
-    const customKeys = new Set<string>();
     for (const point of points) {
-      if (!Number.isSafeInteger(point.ts) || Math.abs(point.ts) > 8.64e15) throw invalidPoint(point, "ts must be integer epoch ms within Date's range");
+      // Rejects what PostgreSQL would store although JSON cannot carry it (NaN, Infinity), and fractional ts.
+      checkPointTs(point);
       const time = isoOfMs(point.ts);
       agentIds.push(point.agent_id);
       times.push(time);
@@ -241,10 +191,7 @@ export class PostgresSeriesStore implements SeriesStore {
       deploymentTypes.push(point.deployment_type);
       SERIES_METRIC_NAMES.forEach((name, i) => columns[i]?.push(float8Element(point, name, point.values[name])));
       extras.push(JSON.stringify(point.extra));
-      const bucket = floorTo(point.ts, COARSEST_MS);
-      payloadKeys.add(`${point.agent_id}\u0000${bucket}`);
       for (const name in point.custom) {
-        customKeys.add(`${point.agent_id}\u0000${name}\u0000${bucket}`);
         custom.agentIds.push(point.agent_id);
         custom.times.push(time);
         custom.names.push(name);
@@ -252,11 +199,12 @@ export class PostgresSeriesStore implements SeriesStore {
       }
     }
     const literal = (elements: string[]): string => `{${elements.join(',')}}`;
+    const single = singlePerBucket(points);
     await inTransaction(this.pool, async (client) => {
-      const payloadStatement = payloadKeys.size === points.length ? INSERT_PAYLOADS_ROLLED.single : INSERT_PAYLOADS_ROLLED.group;
+      const payloadStatement = single.payloads ? INSERT_PAYLOADS_ROLLED.single : INSERT_PAYLOADS_ROLLED.group;
       await client.query({ ...payloadStatement, values: [agentIds, times, environments, deploymentTypes, ...columns.map(literal), extras] });
       if (custom.names.length > 0) {
-        const customStatement = customKeys.size === custom.names.length ? INSERT_CUSTOM_ROLLED.single : INSERT_CUSTOM_ROLLED.group;
+        const customStatement = single.custom ? INSERT_CUSTOM_ROLLED.single : INSERT_CUSTOM_ROLLED.group;
         await client.query({ ...customStatement, values: [custom.agentIds, custom.times, custom.names, literal(custom.values)] });
       }
     });
@@ -268,11 +216,7 @@ export class PostgresSeriesStore implements SeriesStore {
     this.plan = describePlan(plan);
     if (statement === null) return [];
     const result = await this.pool.query<Record<string, unknown>>(statement.sql, statement.params);
-    return result.rows.map((row) => {
-      const values: Record<string, number | null> = {};
-      for (const { name, alias } of statement.outputs) values[name] = toNumberOrNull(row[alias]);
-      return { agent_id: typeof row.agent_id === 'string' ? row.agent_id : null, ts: Number(row.bucket), values };
-    });
+    return seriesRows(result.rows, statement.outputs);
   }
 
   async deleteAgent(agentId: string): Promise<number> {

@@ -5,25 +5,13 @@
  */
 import type Database from 'better-sqlite3';
 import { toUtcIso } from '@agentmon/schema';
-import type {
-  AgentSortKey,
-  AgentStatus,
-  AgentType,
-  AlertSeverity,
-  DeploymentType,
-  EventSeverity,
-  EventType,
-  HealthCheck,
-  MonitoringConfig,
-  SystemEvent,
-} from '@agentmon/schema';
+import type { HealthCheck, MonitoringConfig, SystemEvent } from '@agentmon/schema';
 import type {
   AgentCounts,
   AgentFilter,
   AgentListRow,
   AgentPatch,
   AgentRecord,
-  AgentState,
   AgentStateWrite,
   AlertFilter,
   AlertRecord,
@@ -36,9 +24,38 @@ import type {
   RegistrationWrite,
 } from '../ports.js';
 import { openSqlite } from './open.js';
-import { configDocuments, configFromColumns } from '../monitoring-config.js';
 import { countsFromRows } from '../agent-counts.js';
+import {
+  agentConditions,
+  agentOrder,
+  ALERT_COLUMN_NAMES,
+  ALERT_COLUMNS,
+  alertConditions,
+  alertValues,
+  CONFIG_COLUMN_NAMES,
+  CONFIG_COLUMNS,
+  configValues,
+  eventConditions,
+  isoOrNull,
+  rowReader,
+  SELECT_AGENT,
+  SELECT_ALERT,
+  SELECT_EVENT,
+  SELECT_HEALTH_CHECK,
+  SELECT_INGEST,
+  SELECT_TARGET,
+  whereClause,
+  type AgentRow,
+  type AlertRow,
+  type Bind,
+  type ConfigRow,
+  type EventRow,
+  type HealthCheckRow,
+  type IngestRow,
+  type NotificationTargetRow,
+} from '../rows.js';
 import { SQLITE_METADATA_MIGRATIONS, SQLITE_MIGRATIONS_TABLE } from './metadata-migrations.js';
+import { applySqliteMigrations } from './migrate.js';
 
 /** Options of the SQLite metadata store. */
 export interface SqliteMetadataOptions {
@@ -50,159 +67,25 @@ const COMPONENT = 'metadata';
 
 // ------------------------------------------------------------------ rows and columns
 
-interface StateColumns {
-  has_state: number;
-  health_score: number | null;
-  status_reason: string | null;
-  last_metrics_at: string | null;
-  last_heartbeat_at: string | null;
-  last_health_at: string | null;
-  snapshot: string | null;
-}
-
-interface ConfigColumns {
-  metrics_interval_seconds: number | null;
-  health_check_interval_seconds: number | null;
-  enable_resource_monitoring: number | null;
-  enable_performance_monitoring: number | null;
-  enable_ai_monitoring: number | null;
-  thresholds: string | null;
-  retention_settings: string | null;
-}
-
-interface AgentRow extends StateColumns {
-  id: string;
-  name: string;
-  type: AgentType;
-  version: string;
-  description: string | null;
-  deployment_type: DeploymentType;
-  host: string;
-  port: number | null;
-  environment: string;
-  config: string | null;
+/** How better-sqlite3 returns the columns SQLite stores its own way: ISO TEXT, 0/1, JSON TEXT. */
+interface SqliteColumns {
+  time: string;
+  flag: number;
+  json: string | null;
   tags: string | null;
-  registered_at: string | null;
-  last_seen: string | null;
-  status: AgentStatus | null;
-  metadata: string | null;
 }
 
-interface IngestRow extends StateColumns, ConfigColumns {
-  id: string;
-  name: string;
-  key_hash: string | null;
-  environment: string;
-  deployment_type: DeploymentType;
-  status: AgentStatus | null;
-}
+const read = rowReader<SqliteColumns>({
+  time: (value) => value,
+  flag: (value) => value === 1,
+  json: parseJson,
+  tags: (value) => stringArray(parseJson(value)),
+});
 
-interface ConfigRow extends ConfigColumns {
-  agent_id: string;
-}
-
-interface HealthCheckRow {
-  name: string;
-  status: number;
-  message: string | null;
-  timestamp: string;
-  execution_time_ms: number;
-}
-
-interface AlertRow {
-  id: string;
-  agent_id: string | null;
-  severity: AlertSeverity;
-  title: string;
-  message: string;
-  metric_name: string | null;
-  threshold: number | null;
-  current_value: number | null;
-  created_at: string | null;
-  resolved_at: string | null;
-  is_active: number | null;
-  fingerprint: string;
-  acknowledged_at: string | null;
-  acknowledged_by: string | null;
-  ack_comment: string | null;
-  updated_at: string;
-  last_notified_at: string | null;
-}
-
-interface NotificationTargetRow {
-  id: string;
-  name: string;
-  kind: NotificationTarget['kind'];
-  url: string;
-  enabled: number;
-  created_at: string;
-}
-
-interface EventRow {
-  id: string;
-  type: EventType;
-  agent_id: string | null;
-  timestamp: string | null;
-  data: string | null;
-  severity: EventSeverity | null;
-  message: string;
-  source: string | null;
-}
-
-/** agent_state through `LEFT JOIN agent_state s`; has_state tells a missing row from a NULL column. */
-const STATE_COLUMNS = `s.agent_id IS NOT NULL AS has_state, s.health_score, s.status_reason,
-  s.last_metrics_at, s.last_heartbeat_at, s.last_health_at, s.snapshot`;
-
-/** monitoring_configs' settable columns; their names are unique among the tables joined with it. */
-const CONFIG_COLUMN_NAMES = [
-  'metrics_interval_seconds',
-  'health_check_interval_seconds',
-  'enable_resource_monitoring',
-  'enable_performance_monitoring',
-  'enable_ai_monitoring',
-  'thresholds',
-  'retention_settings',
-] as const;
-const CONFIG_COLUMNS = CONFIG_COLUMN_NAMES.join(', ');
 const CONFIG_VALUES = CONFIG_COLUMN_NAMES.map((c) => `@${c}`).join(', ');
 const CONFIG_UPDATES = CONFIG_COLUMN_NAMES.map((c) => `${c} = excluded.${c}`).join(', ');
 
-const SELECT_AGENT = `
-SELECT a.id, a.name, a.type, a.version, a.description, a.deployment_type, a.host, a.port, a.environment,
-       a.config, a.tags, a.registered_at, a.last_seen, a.status, a.metadata, ${STATE_COLUMNS}
-FROM agents a LEFT JOIN agent_state s ON s.agent_id = a.id`;
-
-const SELECT_INGEST = `
-SELECT a.id, a.name, k.key_hash, a.environment, a.deployment_type, a.status, ${CONFIG_COLUMNS}, ${STATE_COLUMNS}
-FROM agents a
-LEFT JOIN agent_credentials k ON k.agent_id = a.id
-LEFT JOIN monitoring_configs c ON c.agent_id = a.id
-LEFT JOIN agent_state s ON s.agent_id = a.id`;
-
-/** alerts' columns; every one is written from an AlertRecord (see alertParams). */
-const ALERT_COLUMN_NAMES = [
-  'id',
-  'agent_id',
-  'severity',
-  'title',
-  'message',
-  'metric_name',
-  'threshold',
-  'current_value',
-  'created_at',
-  'resolved_at',
-  'is_active',
-  'fingerprint',
-  'acknowledged_at',
-  'acknowledged_by',
-  'ack_comment',
-  'updated_at',
-  'last_notified_at',
-] as const;
-const ALERT_COLUMNS = ALERT_COLUMN_NAMES.join(', ');
 const ALERT_VALUES = ALERT_COLUMN_NAMES.map((c) => `@${c}`).join(', ');
-
-const SELECT_ALERT = `SELECT ${ALERT_COLUMNS} FROM alerts`;
 
 const INSERT_ALERT = `INSERT INTO alerts (${ALERT_COLUMNS}) VALUES (${ALERT_VALUES})`;
 
@@ -219,22 +102,9 @@ INSERT INTO alerts (${ALERT_COLUMNS})
 SELECT ${ALERT_VALUES} WHERE EXISTS (SELECT 1 FROM agents WHERE id = @agent_id)
 ON CONFLICT (fingerprint) WHERE is_active DO NOTHING`;
 
-const SELECT_TARGET = 'SELECT id, name, kind, url, enabled, created_at FROM notification_targets';
-
 const INSERT_EVENT = `
 INSERT INTO system_events (id, type, agent_id, timestamp, data, severity, message, source)
 VALUES (@id, @type, (SELECT id FROM agents WHERE id = @agent_id), @timestamp, @data, @severity, @message, @source)`;
-
-
-const SORT_COLUMNS: Record<AgentSortKey, string> = {
-  name: 'a.name',
-  last_seen: 'a.last_seen',
-  status: 'a.status',
-  health_score: 'COALESCE(s.health_score, 0)',
-  registered_at: 'a.registered_at',
-  environment: 'a.environment',
-  type: 'a.type',
-};
 
 /** How each patchable agents column is written; status_reason lives in agent_state. */
 const PATCH_COLUMNS: ReadonlyArray<[keyof AgentPatch & string, (value: unknown) => unknown]> = [
@@ -247,10 +117,6 @@ const PATCH_COLUMNS: ReadonlyArray<[keyof AgentPatch & string, (value: unknown) 
   ['metadata', (v) => JSON.stringify(v)],
   ['status', (v) => v],
 ];
-
-// The seed's DDL lets these columns be NULL; agentmon always writes them, so NULL only comes
-// from rows written by other tools, and reads fall back to the seed's model defaults.
-const EPOCH = '1970-01-01T00:00:00.000Z';
 
 // ------------------------------------------------------------------ the store
 
@@ -281,22 +147,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async migrate(): Promise<number[]> {
-    return this.write(() => {
-      this.db.exec(SQLITE_MIGRATIONS_TABLE);
-      const done = new Set(
-        this.db.prepare('SELECT version FROM agentmon_migrations WHERE component = ?').pluck().all(COMPONENT) as number[],
-      );
-      const applied: number[] = [];
-      for (const migration of SQLITE_METADATA_MIGRATIONS) {
-        if (done.has(migration.version)) continue;
-        this.db.exec(migration.up);
-        this.db
-          .prepare('INSERT INTO agentmon_migrations (component, version, name, applied_at) VALUES (?, ?, ?, ?)')
-          .run(COMPONENT, migration.version, migration.name, nowIso());
-        applied.push(migration.version);
-      }
-      return applied;
-    });
+    return applySqliteMigrations(this.db, COMPONENT, SQLITE_MIGRATIONS_TABLE, SQLITE_METADATA_MIGRATIONS);
   }
 
   async ping(): Promise<void> {
@@ -398,8 +249,8 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   private getAgentNow(id: string): AgentRecord | null {
-    const row = this.statement(`${SELECT_AGENT} WHERE a.id = ?`).get(id) as AgentRow | undefined;
-    return row === undefined ? null : agentFromRow(row);
+    const row = this.statement(`${SELECT_AGENT} WHERE a.id = ?`).get(id) as AgentRow<SqliteColumns> | undefined;
+    return row === undefined ? null : read.agent(row);
   }
 
   async countAgents(): Promise<AgentCounts> {
@@ -412,41 +263,24 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async listAgents(filter: AgentFilter): Promise<{ items: AgentListRow[]; total: number }> {
-    const where: string[] = [];
     const params: unknown[] = [];
-    if (filter.status !== undefined) {
-      where.push('a.status = ?');
-      params.push(filter.status);
-    }
-    if (filter.type !== undefined) {
-      where.push('a.type = ?');
-      params.push(filter.type);
-    }
-    if (filter.environment !== undefined) {
-      where.push('a.environment = ?');
-      params.push(filter.environment);
-    }
-    if (filter.tag !== undefined) {
-      where.push('EXISTS (SELECT 1 FROM json_each(a.tags) t WHERE t.value = ?)');
-      params.push(filter.tag);
-    }
-    if (filter.q !== undefined && filter.q !== '') {
-      // SQLite's LIKE ignores ASCII case by default.
-      where.push(`a.name LIKE ? ESCAPE '\\'`);
-      params.push(`%${escapeLike(filter.q)}%`);
-    }
-    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-    const direction = filter.descending === true ? 'DESC' : 'ASC';
-    const order = `${SORT_COLUMNS[filter.sort ?? 'name']} ${direction}, a.id ${direction}`;
+    const clause = whereClause(
+      agentConditions(filter, bindTo(params), {
+        hasTag: (tag) => `EXISTS (SELECT 1 FROM json_each(a.tags) t WHERE t.value = ${tag})`,
+        // SQLite's LIKE ignores ASCII case by default.
+        nameLike: (pattern) => `a.name LIKE ${pattern} ESCAPE '\\'`,
+      }),
+    );
+    const order = agentOrder(filter);
 
     return this.db.transaction(() => {
       const rows = this.statement(`${SELECT_AGENT} ${clause} ORDER BY ${order} LIMIT ? OFFSET ?`).all(
         ...params,
         filter.limit,
         filter.offset,
-      ) as AgentRow[];
+      ) as AgentRow<SqliteColumns>[];
       const count = this.statement(`SELECT COUNT(*) AS n FROM agents a ${clause}`).get(...params) as { n: number };
-      return { items: rows.map(listRowFromRow), total: count.n };
+      return { items: rows.map(read.listRow), total: count.n };
     })();
   }
 
@@ -492,14 +326,14 @@ export class SqliteMetadataStore implements MetadataStore {
     if (ids.length === 0) return contexts;
     const rows = this.statement(`${SELECT_INGEST} WHERE a.id IN (SELECT value FROM json_each(?))`).all(
       JSON.stringify(ids),
-    ) as IngestRow[];
-    for (const row of rows) contexts.set(row.id, ingestFromRow(row));
+    ) as IngestRow<SqliteColumns>[];
+    for (const row of rows) contexts.set(row.id, read.ingest(row));
     return contexts;
   }
 
   async listIngestContexts(): Promise<IngestContext[]> {
-    const rows = this.statement(`${SELECT_INGEST} ORDER BY a.id`).all() as IngestRow[];
-    return rows.map(ingestFromRow);
+    const rows = this.statement(`${SELECT_INGEST} ORDER BY a.id`).all() as IngestRow<SqliteColumns>[];
+    return rows.map(read.ingest);
   }
 
   async applyStates(writes: readonly AgentStateWrite[], events: readonly SystemEvent[], alerts?: AlertWrites): Promise<void> {
@@ -561,8 +395,8 @@ export class SqliteMetadataStore implements MetadataStore {
   private getConfigNow(agentId: string): MonitoringConfig | null {
     const row = this.statement(`SELECT agent_id, ${CONFIG_COLUMNS} FROM monitoring_configs WHERE agent_id = ?`).get(
       agentId,
-    ) as ConfigRow | undefined;
-    return row === undefined ? null : configFromRow(row.agent_id, row);
+    ) as ConfigRow<SqliteColumns> | undefined;
+    return row === undefined ? null : read.config(row);
   }
 
   async putConfig(config: MonitoringConfig): Promise<MonitoringConfig | null> {
@@ -571,8 +405,8 @@ export class SqliteMetadataStore implements MetadataStore {
        SELECT @agent_id, ${CONFIG_VALUES}, @now, @now WHERE EXISTS (SELECT 1 FROM agents WHERE id = @agent_id)
        ON CONFLICT (agent_id) DO UPDATE SET ${CONFIG_UPDATES}, updated_at = excluded.updated_at
        RETURNING agent_id, ${CONFIG_COLUMNS}`,
-    ).get(configParams(config, nowIso())) as ConfigRow | undefined;
-    return row === undefined ? null : configFromRow(row.agent_id, row);
+    ).get(configParams(config, nowIso())) as ConfigRow<SqliteColumns> | undefined;
+    return row === undefined ? null : read.config(row);
   }
 
   async saveHealthChecks(agentId: string, checks: readonly HealthCheck[]): Promise<void> {
@@ -600,16 +434,8 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async getHealthChecks(agentId: string): Promise<HealthCheck[]> {
-    const rows = this.statement(
-      `SELECT name, status, message, timestamp, execution_time_ms FROM health_checks WHERE agent_id = ? ORDER BY name`,
-    ).all(agentId) as HealthCheckRow[];
-    return rows.map((r) => ({
-      name: r.name,
-      status: r.status === 1,
-      message: r.message,
-      timestamp: r.timestamp,
-      execution_time_ms: r.execution_time_ms,
-    }));
+    const rows = this.statement(`${SELECT_HEALTH_CHECK} WHERE agent_id = ? ORDER BY name`).all(agentId) as HealthCheckRow<SqliteColumns>[];
+    return rows.map(read.healthCheck);
   }
 
   // ---------------------------------------------------------------- alerts
@@ -623,42 +449,21 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async getAlert(id: string): Promise<AlertRecord | null> {
-    const row = this.statement(`${SELECT_ALERT} WHERE id = ?`).get(id) as AlertRow | undefined;
-    return row === undefined ? null : alertFromRow(row);
+    const row = this.statement(`${SELECT_ALERT} WHERE id = ?`).get(id) as AlertRow<SqliteColumns> | undefined;
+    return row === undefined ? null : read.alert(row);
   }
 
   async listAlerts(filter: AlertFilter): Promise<{ items: AlertRecord[]; total: number }> {
-    const where: string[] = [];
     const params: unknown[] = [];
-    if (filter.agent_id !== undefined) {
-      where.push('agent_id = ?');
-      params.push(filter.agent_id);
-    }
-    if (filter.active !== undefined) {
-      where.push('is_active = ?');
-      params.push(filter.active ? 1 : 0);
-    }
-    if (filter.severity !== undefined) {
-      where.push('severity = ?');
-      params.push(filter.severity);
-    }
-    if (filter.since !== undefined) {
-      where.push('created_at >= ?');
-      params.push(toUtcIso(filter.since));
-    }
-    if (filter.until !== undefined) {
-      where.push('created_at < ?');
-      params.push(toUtcIso(filter.until));
-    }
-    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+    const clause = whereClause(alertConditions(filter, bindTo(params), zeroOne));
     return this.db.transaction(() => {
       const rows = this.statement(`${SELECT_ALERT} ${clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`).all(
         ...params,
         filter.limit,
         filter.offset,
-      ) as AlertRow[];
+      ) as AlertRow<SqliteColumns>[];
       const count = this.statement(`SELECT COUNT(*) AS n FROM alerts ${clause}`).get(...params) as { n: number };
-      return { items: rows.map(alertFromRow), total: count.n };
+      return { items: rows.map(read.alert), total: count.n };
     })();
   }
 
@@ -671,8 +476,8 @@ export class SqliteMetadataStore implements MetadataStore {
             `${SELECT_ALERT} WHERE is_active = 1 AND agent_id IN (SELECT value FROM json_each(?))
              ORDER BY agent_id, created_at, id`,
           ).all(JSON.stringify(agentIds))
-    ) as AlertRow[];
-    return rows.map(alertFromRow);
+    ) as AlertRow<SqliteColumns>[];
+    return rows.map(read.alert);
   }
 
   async deleteResolvedAlertsBefore(agentId: string, beforeIso: string, limit: number): Promise<number> {
@@ -696,13 +501,13 @@ export class SqliteMetadataStore implements MetadataStore {
   // ---------------------------------------------------------------- notification targets
 
   async listNotificationTargets(): Promise<NotificationTarget[]> {
-    const rows = this.statement(`${SELECT_TARGET} ORDER BY created_at, id`).all() as NotificationTargetRow[];
-    return rows.map(targetFromRow);
+    const rows = this.statement(`${SELECT_TARGET} ORDER BY created_at, id`).all() as NotificationTargetRow<SqliteColumns>[];
+    return rows.map(read.target);
   }
 
   async getNotificationTarget(id: string): Promise<NotificationTarget | null> {
-    const row = this.statement(`${SELECT_TARGET} WHERE id = ?`).get(id) as NotificationTargetRow | undefined;
-    return row === undefined ? null : targetFromRow(row);
+    const row = this.statement(`${SELECT_TARGET} WHERE id = ?`).get(id) as NotificationTargetRow<SqliteColumns> | undefined;
+    return row === undefined ? null : read.target(row);
   }
 
   async insertNotificationTarget(target: NotificationTarget): Promise<void> {
@@ -757,43 +562,13 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async listEvents(filter: EventFilter): Promise<SystemEvent[]> {
-    const where: string[] = [];
     const params: unknown[] = [];
-    if (filter.type !== undefined) {
-      where.push('type = ?');
-      params.push(filter.type);
-    }
-    if (filter.agent_id !== undefined) {
-      where.push('agent_id = ?');
-      params.push(filter.agent_id);
-    }
-    if (filter.severity !== undefined) {
-      where.push('severity = ?');
-      params.push(filter.severity);
-    }
-    if (filter.since !== undefined) {
-      where.push('timestamp >= ?');
-      params.push(toUtcIso(filter.since));
-    }
-    if (filter.until !== undefined) {
-      where.push('timestamp < ?');
-      params.push(toUtcIso(filter.until));
-    }
-    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-    const rows = this.statement(
-      `SELECT id, type, agent_id, timestamp, data, severity, message, source FROM system_events ${clause}
-       ORDER BY timestamp DESC, id DESC LIMIT ?`,
-    ).all(...params, filter.limit) as EventRow[];
-    return rows.map((r) => ({
-      id: r.id,
-      type: r.type,
-      agent_id: r.agent_id,
-      timestamp: r.timestamp ?? EPOCH,
-      data: asRecord(parseJson(r.data)),
-      severity: r.severity ?? 'info',
-      message: r.message,
-      source: r.source ?? 'monitor_system',
-    }));
+    const clause = whereClause(eventConditions(filter, bindTo(params)));
+    const rows = this.statement(`${SELECT_EVENT} ${clause} ORDER BY timestamp DESC, id DESC LIMIT ?`).all(
+      ...params,
+      filter.limit,
+    ) as EventRow<SqliteColumns>[];
+    return rows.map(read.event);
   }
 
   // ---------------------------------------------------------------- settings
@@ -819,50 +594,22 @@ function nowIso(): string {
   return new Date().toISOString();
 }
 
-function isoOrNull(value: string | null): string | null {
-  return value === null ? null : toUtcIso(value);
-}
+const zeroOne = (value: boolean): number => (value ? 1 : 0);
 
-/** `%`, `_` and the escape character itself match literally. */
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+/** Binds positional `?` parameters: pushes each value onto `params`. */
+function bindTo(params: unknown[]): Bind {
+  return (value) => {
+    params.push(value);
+    return '?';
+  };
 }
 
 function configParams(config: MonitoringConfig, now: string): Record<string, unknown> {
-  const documents = configDocuments(config);
-  return {
-    agent_id: config.agent_id,
-    metrics_interval_seconds: config.metrics_interval_seconds,
-    health_check_interval_seconds: config.health_check_interval_seconds,
-    enable_resource_monitoring: config.enable_resource_monitoring ? 1 : 0,
-    enable_performance_monitoring: config.enable_performance_monitoring ? 1 : 0,
-    enable_ai_monitoring: config.enable_ai_monitoring ? 1 : 0,
-    thresholds: JSON.stringify(documents.thresholds),
-    retention_settings: JSON.stringify(documents.retention_settings),
-    now,
-  };
+  return { agent_id: config.agent_id, ...configValues(config, zeroOne), now };
 }
 
 function alertParams(alert: AlertRecord): Record<string, unknown> {
-  return {
-    id: alert.id,
-    agent_id: alert.agent_id,
-    severity: alert.severity,
-    title: alert.title,
-    message: alert.message,
-    metric_name: alert.metric_name,
-    threshold: alert.threshold,
-    current_value: alert.current_value,
-    created_at: toUtcIso(alert.created_at),
-    resolved_at: isoOrNull(alert.resolved_at),
-    is_active: alert.is_active ? 1 : 0,
-    fingerprint: alert.fingerprint,
-    acknowledged_at: isoOrNull(alert.acknowledged_at),
-    acknowledged_by: alert.acknowledged_by,
-    ack_comment: alert.ack_comment,
-    updated_at: toUtcIso(alert.updated_at),
-    last_notified_at: isoOrNull(alert.last_notified_at),
-  };
+  return alertValues(alert, zeroOne);
 }
 
 // ------------------------------------------------------------------ decoding
@@ -871,107 +618,6 @@ function parseJson(text: string | null): unknown {
   return text === null ? null : (JSON.parse(text) as unknown);
 }
 
-function asRecord(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
-
-
 function stringArray(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-}
-
-
-function stateFromRow(r: StateColumns): AgentState {
-  if (r.has_state !== 1) {
-    return { health_score: 0, status_reason: 'no_data', last_metrics_at: null, last_heartbeat_at: null, last_health_at: null, snapshot: {} };
-  }
-  return {
-    health_score: r.health_score ?? 0,
-    status_reason: r.status_reason,
-    last_metrics_at: r.last_metrics_at,
-    last_heartbeat_at: r.last_heartbeat_at,
-    last_health_at: r.last_health_at,
-    snapshot: asRecord(parseJson(r.snapshot)),
-  };
-}
-
-function configFromRow(agentId: string, r: ConfigColumns): MonitoringConfig {
-  return configFromColumns(agentId, r, parseJson(r.thresholds), parseJson(r.retention_settings));
-}
-
-function agentFromRow(r: AgentRow): AgentRecord {
-  return {
-    id: r.id,
-    name: r.name,
-    type: r.type,
-    version: r.version,
-    description: r.description,
-    deployment_type: r.deployment_type,
-    host: r.host,
-    port: r.port,
-    environment: r.environment,
-    config: asRecord(parseJson(r.config)),
-    tags: stringArray(parseJson(r.tags)),
-    registered_at: r.registered_at ?? EPOCH,
-    last_seen: r.last_seen ?? EPOCH,
-    status: r.status ?? 'unknown',
-    metadata: asRecord(parseJson(r.metadata)),
-    state: stateFromRow(r),
-  };
-}
-
-function listRowFromRow(r: AgentRow): AgentListRow {
-  return {
-    id: r.id,
-    name: r.name,
-    type: r.type,
-    status: r.status ?? 'unknown',
-    last_seen: r.last_seen ?? EPOCH,
-    environment: r.environment,
-    health_score: r.has_state === 1 ? (r.health_score ?? 0) : 0,
-    host: r.host,
-    version: r.version,
-    deployment_type: r.deployment_type,
-    tags: stringArray(parseJson(r.tags)),
-    status_reason: r.has_state === 1 ? r.status_reason : 'no_data',
-  };
-}
-
-function ingestFromRow(r: IngestRow): IngestContext {
-  return {
-    id: r.id,
-    name: r.name,
-    keyHash: r.key_hash,
-    environment: r.environment,
-    deployment_type: r.deployment_type,
-    status: r.status ?? 'unknown',
-    config: configFromRow(r.id, r),
-    state: stateFromRow(r),
-  };
-}
-
-function alertFromRow(r: AlertRow): AlertRecord {
-  return {
-    id: r.id,
-    agent_id: r.agent_id ?? '',
-    severity: r.severity,
-    title: r.title,
-    message: r.message,
-    metric_name: r.metric_name,
-    threshold: r.threshold,
-    current_value: r.current_value,
-    created_at: r.created_at ?? EPOCH,
-    resolved_at: r.resolved_at,
-    is_active: (r.is_active ?? 1) === 1,
-    fingerprint: r.fingerprint,
-    acknowledged_at: r.acknowledged_at,
-    acknowledged_by: r.acknowledged_by,
-    ack_comment: r.ack_comment,
-    updated_at: r.updated_at,
-    last_notified_at: r.last_notified_at,
-  };
-}
-
-function targetFromRow(r: NotificationTargetRow): NotificationTarget {
-  return { id: r.id, name: r.name, kind: r.kind, url: r.url, enabled: r.enabled === 1, created_at: r.created_at };
 }

@@ -7,15 +7,10 @@
  * the tier's rows for the whole tier buckets of the range, plus raw rows (as one-row partials) for
  * the ragged edges; one GROUP BY per (agent, bucket) then combines them.
  */
-import { CUSTOM_METRIC_PREFIX, isQueryableMetricName, isSeriesMetricName, type Aggregation } from '@agentmon/schema';
+import type { Aggregation } from '@agentmon/schema';
 import type { SeriesQuery } from '../ports.js';
-import { customTable, partOf, partTable, tierColumn, type RollupPlan, type TierAggregate } from '../series-tiers.js';
-
-/** A requested metric and the result column that carries it. */
-export interface SeriesOutput {
-  name: string;
-  alias: string;
-}
+import { tierColumn, type RollupPlan } from '../series-tiers.js';
+import { AGGREGATE_SQL, combinePartials, joinSides, rawPointColumns, rollupSources, seriesMetrics, TIER_COLUMN, type PartialKind, type SeriesOutput } from '../series-shape.js';
 
 /** A statement ready to run: named parameters, and which column answers which metric. */
 export interface SeriesStatement {
@@ -24,55 +19,10 @@ export interface SeriesStatement {
   outputs: SeriesOutput[];
 }
 
-const AGGREGATE_SQL: Record<Exclude<Aggregation, 'last'>, string> = {
-  avg: 'AVG',
-  sum: 'SUM',
-  min: 'MIN',
-  max: 'MAX',
-  count: 'COUNT',
-};
-
-/**
- * Partial aggregates a rollup query reads per value: s sum, n count of non-null values, lo min, hi
- * max, l last non-null value and lt its ts. A raw row is a partial of one payload.
- */
-type PartialKind = 's' | 'n' | 'lo' | 'hi' | 'l' | 'lt';
-
-/** The partials each aggregation needs. */
-const PARTIALS: Record<Aggregation, readonly PartialKind[]> = {
-  avg: ['s', 'n'],
-  sum: ['s'],
-  count: ['n'],
-  min: ['lo'],
-  max: ['hi'],
-  last: ['l', 'lt'],
-};
-
-/** The tier aggregate (series-tiers.ts) holding each partial. */
-const TIER_COLUMN: Record<PartialKind, TierAggregate> = {
-  s: 'sum',
-  n: 'n',
-  lo: 'min',
-  hi: 'max',
-  l: 'last',
-  lt: 'lastTs',
-};
-
 /** Combines partials (named by `col`) into the aggregation, `last` excepted (a window picks it). */
 function combine(aggregation: Exclude<Aggregation, 'last'>, col: (kind: PartialKind) => string): string {
-  switch (aggregation) {
-    // SUM of REALs is REAL; divided by a count of 0 it is NULL (and so is the sum then).
-    case 'avg':
-      return `SUM(${col('s')}) / SUM(${col('n')})`;
-    case 'sum':
-      return `SUM(${col('s')})`;
-    case 'count':
-      return `SUM(${col('n')})`;
-    case 'min':
-      return `MIN(${col('lo')})`;
-    case 'max':
-      return `MAX(${col('hi')})`;
-  }
+  // SUM of REALs is REAL; divided by a count of 0 it is NULL (and so is the sum then).
+  return combinePartials(aggregation, col, (sum, count) => `${sum} / ${count}`);
 }
 
 /**
@@ -87,22 +37,8 @@ export function buildSqliteSeriesQuery(q: SeriesQuery, plan: RollupPlan | null =
     return `@${key}`;
   };
 
-  const builtins: string[] = [];
-  const customs: string[] = [];
-  const outputs: SeriesOutput[] = [];
-  for (const name of new Set(q.metrics)) {
-    if (isSeriesMetricName(name)) {
-      outputs.push({ name, alias: `b${builtins.length}` });
-      builtins.push(name);
-    } else if (isQueryableMetricName(name)) {
-      // The custom key goes in as a parameter, never into the SQL text.
-      outputs.push({ name, alias: `c${customs.length}` });
-      customs.push(bind(`n${customs.length}`, name.slice(CUSTOM_METRIC_PREFIX.length)));
-    } else {
-      throw new RangeError(`unknown series metric: ${name}`);
-    }
-  }
-  if (outputs.length === 0) throw new RangeError('a series query needs at least one metric');
+  const metrics = seriesMetrics(q, (key, i) => bind(`n${i}`, key));
+  const { builtins, customs, outputs } = metrics;
 
   const start = bind('start', q.startMs);
   const end = bind('end', q.endMs);
@@ -112,14 +48,7 @@ export function buildSqliteSeriesQuery(q: SeriesQuery, plan: RollupPlan | null =
     (agents === null ? '' : ` AND ${t}.agent_id IN (SELECT value FROM json_each(${agents}))`);
 
   if (q.aggregation === null && q.intervalMs === null) {
-    const columns = [
-      ...builtins.map((col, i) => `m.${col} AS b${i}`),
-      // Matched on agent and ts; two payloads sharing both would share their custom values.
-      ...customs.map(
-        (n, i) =>
-          `(SELECT c.value FROM agent_custom_metrics c WHERE c.agent_id = m.agent_id AND c.name = ${n} AND c.ts = m.ts ORDER BY c.value DESC LIMIT 1) AS c${i}`,
-      ),
-    ];
+    const columns = rawPointColumns(metrics);
     const order = q.groupBy === 'none' ? 'm.ts, m.agent_id, m.rowid' : 'm.agent_id, m.ts, m.rowid';
     return {
       sql: `SELECT m.agent_id AS agent_id, m.ts AS bucket, ${columns.join(', ')} FROM agent_metrics m WHERE ${where('m')} ORDER BY ${order}`,
@@ -148,17 +77,15 @@ export function buildSqliteSeriesQuery(q: SeriesQuery, plan: RollupPlan | null =
   if (plan !== null) {
     const from = bind('from', plan.from);
     const to = bind('to', plan.to);
-    const agentsOf = (t: string): string => (agents === null ? '' : ` AND ${t}.agent_id IN (SELECT value FROM json_each(${agents}))`);
-    // Raw rows outside the tier's whole buckets: the ragged head and tail of the range.
-    const edges = (t: string): string[] => [
-      ...(plan.rawHead ? [`${t}.ts >= ${start} AND ${t}.ts < ${from}${agentsOf(t)}`] : []),
-      ...(plan.rawTail ? [`${t}.ts >= ${to} AND ${t}.ts <= ${end}${agentsOf(t)}`] : []),
-    ];
-    const inTier = (t: string): string => `${t}.bucket >= ${from} AND ${t}.bucket < ${to}${agentsOf(t)}`;
-    const kinds = PARTIALS[aggregation];
-    // Every partial of an aggregation lies in one part of the tier.
-    const payloadTier = partTable(plan.tier, partOf(TIER_COLUMN[kinds[0] ?? 's']));
-    const customTier = customTable(plan.tier);
+    const { kinds, payloadTier, customTier, edges, inTier } = rollupSources(plan, aggregation, {
+      start: () => start,
+      end: () => end,
+      fromTs: () => from,
+      toTs: () => to,
+      from,
+      to,
+      agentsOf: (t) => (agents === null ? '' : ` AND ${t}.agent_id IN (SELECT value FROM json_each(${agents}))`),
+    });
 
     if (builtins.length > 0) {
       const rawPartial = (col: string, kind: PartialKind): string =>
@@ -242,18 +169,5 @@ export function buildSqliteSeriesQuery(q: SeriesQuery, plan: RollupPlan | null =
     }
   }
 
-  const order = perAgent ? 'agent_id, bucket' : 'bucket';
-  if (payloads === null) return { sql: `${customPoints ?? ''} ORDER BY ${order}`, params, outputs };
-  if (customPoints === null) return { sql: `${payloads} ORDER BY ${order}`, params, outputs };
-  // Payload rows decide which buckets exist; custom values join onto them.
-  const fill = (i: number): string => (aggregation === 'count' ? `COALESCE(c.c${i}, 0)` : `c.c${i}`);
-  const on = perAgent ? 'c.bucket = p.bucket AND c.agent_id = p.agent_id' : 'c.bucket = p.bucket';
-  return {
-    sql:
-      `SELECT p.agent_id AS agent_id, p.bucket AS bucket, ${builtins.map((_, i) => `p.b${i} AS b${i}`).join(', ')}, ` +
-      `${customs.map((_, i) => `${fill(i)} AS c${i}`).join(', ')} FROM (${payloads}) p LEFT JOIN (${customPoints}) c ON ${on} ` +
-      `ORDER BY ${perAgent ? 'p.agent_id, p.bucket' : 'p.bucket'}`,
-    params,
-    outputs,
-  };
+  return { sql: joinSides(metrics, aggregation, perAgent, payloads, customPoints), params, outputs };
 }

@@ -8,7 +8,10 @@ import type Database from 'better-sqlite3';
 import { SERIES_METRIC_NAMES } from '@agentmon/schema';
 import type { SeriesPoint, SeriesQuery, SeriesRow, SeriesStore } from '../ports.js';
 import { openSqlite } from './open.js';
+import type { SqliteMigration } from './metadata-migrations.js';
+import { applySqliteMigrations } from './migrate.js';
 import { buildSqliteSeriesQuery } from './series-query.js';
+import { checkPointTs, invalidPoint, seriesRows, singlePerBucket } from '../series-shape.js';
 import { sqliteRollupCustom, sqliteRollupPayloads, sqliteTierDdl } from './series-rollup.js';
 import {
   customTable,
@@ -31,16 +34,7 @@ export interface SqliteSeriesOptions {
   readRollups?: boolean;
 }
 
-interface Migration {
-  version: number;
-  name: string;
-  up: string;
-}
-
 const COMPONENT = 'series';
-
-/** The widest tier's bucket: rows of a batch distinct at it are distinct in every tier. */
-const COARSEST_MS = Math.max(...ROLLUP_TIERS.map((tier) => tier.ms));
 
 // Shared with the metadata store (component 'metadata'), hence IF NOT EXISTS.
 const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS agentmon_migrations (
@@ -53,7 +47,7 @@ const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS agentmon_migrations (
 
 // STRICT so a wrong type is an error, not a silently stored string (insert atomicity relies on it).
 // No foreign key to agents: series outlive deregistration until retention removes them.
-const MIGRATIONS: readonly Migration[] = [
+const MIGRATIONS: readonly SqliteMigration[] = [
   {
     version: 1,
     name: 'agent_metrics and agent_custom_metrics',
@@ -99,16 +93,6 @@ const DISTINCT_AGENT_IDS = `WITH RECURSIVE a(id) AS (
     SELECT (SELECT MIN(agent_id) FROM agent_metrics WHERE agent_id > a.id) FROM a WHERE a.id IS NOT NULL
   ) SELECT id FROM a WHERE id IS NOT NULL`;
 
-/** Rejects what SQLite would store silently wrong: NaN becomes NULL, a fractional ts a REAL. */
-function invalidPoint(point: SeriesPoint, what: string): RangeError {
-  return new RangeError(`series point of ${point.agent_id} at ${point.ts}: ${what}`);
-}
-
-function toNumberOrNull(value: unknown): number | null {
-  if (value === null || value === undefined) return null;
-  return typeof value === 'number' ? value : Number(value);
-}
-
 /** Time-series metrics in a SQLite file (or memory); synchronous driver behind async methods. */
 export class SqliteSeriesStore implements SeriesStore {
   private readonly db: Database.Database;
@@ -128,23 +112,7 @@ export class SqliteSeriesStore implements SeriesStore {
   }
 
   async migrate(): Promise<number[]> {
-    const run = this.db.transaction((): number[] => {
-      this.db.exec(MIGRATIONS_TABLE);
-      const done = new Set(
-        this.db.prepare('SELECT version FROM agentmon_migrations WHERE component = ?').pluck().all(COMPONENT) as number[],
-      );
-      const record = this.db.prepare('INSERT INTO agentmon_migrations (component, version, name, applied_at) VALUES (?, ?, ?, ?)');
-      const applied: number[] = [];
-      for (const migration of MIGRATIONS) {
-        if (done.has(migration.version)) continue;
-        this.db.exec(migration.up);
-        record.run(COMPONENT, migration.version, migration.name, new Date().toISOString());
-        applied.push(migration.version);
-      }
-      return applied;
-    });
-    // IMMEDIATE takes the write lock up front, so two processes migrating at once take turns.
-    return run.immediate();
+    return applySqliteMigrations(this.db, COMPONENT, MIGRATIONS_TABLE, MIGRATIONS);
   }
 
   async ping(): Promise<void> {
@@ -166,11 +134,7 @@ export class SqliteSeriesStore implements SeriesStore {
     this.plan = describePlan(plan);
     if (statement === null) return [];
     const rows = this.db.prepare(statement.sql).all(statement.params) as Record<string, unknown>[];
-    return rows.map((row) => {
-      const values: Record<string, number | null> = {};
-      for (const { name, alias } of statement.outputs) values[name] = toNumberOrNull(row[alias]);
-      return { agent_id: typeof row.agent_id === 'string' ? row.agent_id : null, ts: Number(row.bucket), values };
-    });
+    return seriesRows(rows, statement.outputs);
   }
 
   async deleteAgent(agentId: string): Promise<number> {
@@ -246,12 +210,9 @@ export class SqliteSeriesStore implements SeriesStore {
       let firstCustom: number | bigint | null = null;
       let lastCustom: number | bigint = 0;
       let customCount = 0;
-      // Distinct (agent, coarsest bucket) and (agent, name, coarsest bucket) keys: one per row means
-      // one per row in every finer tier too.
-      const payloadKeys = new Set<string>();
-      const customKeys = new Set<string>();
       for (const point of points) {
-        if (!Number.isSafeInteger(point.ts) || Math.abs(point.ts) > 8.64e15) throw invalidPoint(point, 'ts must be integer epoch ms within Date\'s range');
+        // Rejects what SQLite would store silently wrong: NaN becomes NULL, a fractional ts a REAL.
+        checkPointTs(point);
         args[0] = point.agent_id;
         args[1] = point.ts;
         args[2] = point.environment;
@@ -265,24 +226,20 @@ export class SqliteSeriesStore implements SeriesStore {
         args[i] = JSON.stringify(point.extra);
         lastPayload = payload.run(args).lastInsertRowid;
         firstPayload ??= lastPayload;
-        const bucket = floorTo(point.ts, COARSEST_MS);
-        payloadKeys.add(`${point.agent_id}\u0000${bucket}`);
         for (const name in point.custom) {
           const value = point.custom[name];
           if (typeof value === 'number' && !Number.isFinite(value)) throw invalidPoint(point, `custom.${name} is ${value}`);
           lastCustom = custom.run(point.agent_id, point.ts, name, value).lastInsertRowid;
           firstCustom ??= lastCustom;
           customCount++;
-          customKeys.add(`${point.agent_id}\u0000${name}\u0000${bucket}`);
         }
       }
       const payloadRows = range(firstPayload, lastPayload, points.length);
       const customRows = range(firstCustom, lastCustom, customCount);
-      const singlePayloads = payloadKeys.size === points.length;
-      const singleCustom = customKeys.size === customCount;
+      const single = singlePerBucket(points);
       for (const rollup of rollups) {
-        if (payloadRows !== null) for (const statement of singlePayloads ? rollup.payloadsSingle : rollup.payloads) statement.run(payloadRows);
-        if (customRows !== null) (singleCustom ? rollup.customSingle : rollup.custom).run(customRows);
+        if (payloadRows !== null) for (const statement of single.payloads ? rollup.payloadsSingle : rollup.payloads) statement.run(payloadRows);
+        if (customRows !== null) (single.custom ? rollup.customSingle : rollup.custom).run(customRows);
       }
     });
     return this.writer;
