@@ -125,10 +125,12 @@ export class InfluxHttp {
     if (options.database ?? true) params.set('db', this.target.database);
     const epoch = options.epoch === undefined ? 'ms' : options.epoch;
     if (epoch !== null) params.set('epoch', epoch);
-    const init: RequestInit = options.post
+    // Reads go by GET unless long (an agent filter of many ids): POST takes any length.
+    const post = options.post === true || params.toString().length > 6000;
+    const init: RequestInit = post
       ? { method: 'POST', headers: this.headers({ 'content-type': 'application/x-www-form-urlencoded' }), body: params.toString() }
       : { method: 'GET', headers: this.headers() };
-    const res = await this.request(options.post ? '/query' : `/query?${params}`, init, 'query');
+    const res = await this.request(post ? '/query' : `/query?${params}`, init, 'query');
     const body = await res.text();
     if (res.status !== 200) throw new Error(`InfluxDB query failed (HTTP ${res.status}): ${errorText(body)} [${statement.slice(0, 300)}]`);
     const merged = new Map<string, InfluxSeries>();

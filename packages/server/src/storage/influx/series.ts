@@ -7,7 +7,8 @@
  * - `payload` = 1 on every point: it says a payload is there even when it has none of the fields a
  *   query asks for (buckets and raw rows exist per payload, as in the SQL adapters), and counting
  *   it counts payloads;
- * - `extra`, the payload's custom_metrics/health_checks/alerts as JSON text (kept, never read).
+ * - `extra`, the payload's custom_metrics/health_checks/alerts as JSON text (kept, never read;
+ *   left out above 60 kB, as InfluxDB refuses strings over 64 KiB).
  *
  * Timestamps are written in ns as `ts * 1e6 + k`, k < 1e6 a per-store counter: two payloads of one
  * agent with the same ms stay two points (InfluxDB would merge them otherwise), while ms reads
@@ -42,6 +43,9 @@ export const INFLUX_MEASUREMENT = 'agent_metrics';
 const PAYLOAD_FIELD = 'payload';
 const MIGRATIONS_MEASUREMENT = 'agentmon_migrations';
 const COMPONENT = 'series';
+
+/** Largest `extra` JSON kept (InfluxDB's string field limit is 64 KiB, escaping included). */
+const MAX_EXTRA_BYTES = 60_000;
 
 /** InfluxDB's time range is int64 ns; keep ts*1e6 + 999999 inside it. */
 const MAX_ABS_TS_MS = 9_000_000_000_000;
@@ -161,7 +165,10 @@ export class InfluxSeriesStore implements SeriesStore {
       if (problem !== null) throw invalidPoint(point, `custom metric key ${JSON.stringify(key)} ${problem}`);
       fields.push(`${escapeKey(`${CUSTOM_METRIC_PREFIX}${key}`)}=${String(value)}`);
     }
-    fields.push(`extra=${stringField(JSON.stringify(point.extra))}`);
+    // InfluxDB 1.x refuses string fields over 64 KiB; `extra` is kept for reference only (no query
+    // reads it), so an oversized one is left out rather than failing the payload.
+    const extra = JSON.stringify(point.extra);
+    if (Buffer.byteLength(extra) <= MAX_EXTRA_BYTES) fields.push(`extra=${stringField(extra)}`);
     // Negative ts get no sub-ms part: InfluxDB truncates ns to ms toward zero.
     const sub = point.ts >= 0 ? this.nextSeq() : 0;
     const ns = BigInt(point.ts) * 1_000_000n + BigInt(sub);
