@@ -12,7 +12,7 @@ const bin = join(root, 'packages', 'cli', 'src', 'bin.ts');
 const nodeArgs = ['--conditions=source', '--import', 'tsx', bin];
 const env = (extra: Record<string, string> = {}) => {
   const e: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  for (const k of ['AGENTMON_DATABASE_URL', 'AGENTMON_ADMIN_TOKEN', 'AGENTMON_REGISTRATION_TOKEN', 'HOST', 'PORT', 'AGENTMON_DATA_DIR']) {
+  for (const k of ['AGENTMON_DATABASE_URL', 'AGENTMON_INFLUX_URL', 'AGENTMON_ADMIN_TOKEN', 'AGENTMON_REGISTRATION_TOKEN', 'HOST', 'PORT', 'AGENTMON_DATA_DIR']) {
     if (!(k in extra)) delete e[k];
   }
   return e;
@@ -157,6 +157,12 @@ describe('agentmon migrate and usage errors', () => {
     const badUrl = spawnSync(process.execPath, [...nodeArgs, 'migrate'], { cwd: root, env: env({ AGENTMON_DATABASE_URL: 'mysql://x' }), encoding: 'utf8' });
     assert.equal(badUrl.status, 2);
     assert.match(badUrl.stderr, /AGENTMON_DATABASE_URL must be a postgres:\/\/ URL/);
+    const noDatabase = spawnSync(process.execPath, [...nodeArgs, 'migrate'], { cwd: root, env: env({ AGENTMON_INFLUX_URL: 'http://127.0.0.1:8086' }), encoding: 'utf8' });
+    assert.equal(noDatabase.status, 2);
+    assert.match(noDatabase.stderr, /AGENTMON_INFLUX_URL: the URL's path must name the database/);
+    const badInflux = spawnSync(process.execPath, [...nodeArgs, 'migrate', '--influx-url', 'ftp://x/agentmon'], { cwd: root, env: env(), encoding: 'utf8' });
+    assert.equal(badInflux.status, 2);
+    assert.match(badInflux.stderr, /--influx-url must be an http\(s\):\/\/ URL of InfluxDB 1\.x/);
     const unknown = spawnSync(process.execPath, [...nodeArgs, 'frobnicate'], { cwd: root, env: env(), encoding: 'utf8' });
     assert.equal(unknown.status, 2);
     const help = spawnSync(process.execPath, [...nodeArgs, '--help'], { cwd: root, env: env(), encoding: 'utf8' });

@@ -15,6 +15,11 @@ export interface ServerConfig {
   dataDir: string;
   /** `postgres://...` to keep metadata and series in PostgreSQL; null for embedded SQLite. */
   databaseUrl: string | null;
+  /**
+   * `http://[user:pass@]host:port/<database>` of an InfluxDB 1.x to keep the series (metrics) in;
+   * metadata stays in SQLite or PostgreSQL. null: series beside metadata.
+   */
+  influxUrl: string | null;
   /** Admin token; null to use (or generate) the one kept in the data dir. */
   adminToken: string | null;
   /** Optional token that may only register agents (for fleets' deploy scripts). */
@@ -50,6 +55,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   port: 8080,
   dataDir: './data',
   databaseUrl: null,
+  influxUrl: null,
   adminToken: null,
   registrationToken: null,
   bodyLimitBytes: 10 * 1024 * 1024,
@@ -105,6 +111,26 @@ function databaseUrl(source: string, value: unknown): string | null {
   return url;
 }
 
+function influxUrl(source: string, value: unknown): string | null {
+  if (value === null || value === '') return null;
+  const url = text(source, value);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`${source} must be an http(s):// URL of InfluxDB 1.x naming the database, e.g. http://127.0.0.1:8086/agentmon`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ConfigError(`${source} must be an http(s):// URL of InfluxDB 1.x (leave it unset to keep metrics beside metadata)`);
+  }
+  const database = parsed.pathname.replace(/^\/+|\/+$/g, '');
+  if (database === '' || database.includes('/')) {
+    throw new ConfigError(`${source}: the URL's path must name the database, e.g. http://127.0.0.1:8086/agentmon`);
+  }
+  if (parsed.search !== '' || parsed.hash !== '') throw new ConfigError(`${source}: the URL takes no query or fragment`);
+  return url;
+}
+
 function urls(source: string, value: unknown): string[] {
   const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : null;
   if (list === null) throw new ConfigError(`${source} must be a comma-separated list of http(s) URLs`);
@@ -140,6 +166,7 @@ function apply(config: ServerConfig, layer: Partial<Record<keyof ServerConfig, u
       case 'port': next.port = integer(src, value, 0, 65535); break;
       case 'dataDir': next.dataDir = text(src, value); break;
       case 'databaseUrl': next.databaseUrl = databaseUrl(src, value); break;
+      case 'influxUrl': next.influxUrl = influxUrl(src, value); break;
       case 'adminToken': next.adminToken = secret(src, value); break;
       case 'registrationToken': next.registrationToken = secret(src, value); break;
       case 'bodyLimitBytes': next.bodyLimitBytes = integer(src, value, 1024, 1024 * 1024 * 1024); break;
@@ -172,6 +199,7 @@ export const ENV_NAMES: Record<keyof ServerConfig, string> = {
   port: 'PORT',
   dataDir: 'AGENTMON_DATA_DIR',
   databaseUrl: 'AGENTMON_DATABASE_URL',
+  influxUrl: 'AGENTMON_INFLUX_URL',
   adminToken: 'AGENTMON_ADMIN_TOKEN',
   registrationToken: 'AGENTMON_REGISTRATION_TOKEN',
   bodyLimitBytes: 'AGENTMON_BODY_LIMIT_BYTES',

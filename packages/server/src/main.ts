@@ -24,7 +24,7 @@ export interface RunningServer {
 /** Opens the stores (applying migrations), builds the app and listens. */
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const admin = resolveAdminToken(config.adminToken, config.dataDir);
-  const stores = await openStores({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const stores = await openStores({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, influxUrl: config.influxUrl });
   let app: App;
   try {
     app = await buildApp(config, { metadata: stores.metadata, series: stores.series, adminToken: admin.token, storageKind: stores.kind, broadcaster: stores.broadcaster });

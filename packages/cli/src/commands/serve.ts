@@ -7,6 +7,7 @@ import type { Output } from '../output.js';
 export interface StorageFlags {
   dataDir?: string;
   databaseUrl?: string;
+  influxUrl?: string;
 }
 
 /** Flags of `serve`. */
@@ -16,11 +17,12 @@ export interface ServeFlags extends StorageFlags {
   logLevel?: string;
 }
 
-/** Adds --data-dir and --database-url. */
+/** Adds --data-dir, --database-url and --influx-url. */
 export function storageOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--data-dir <dir>', 'folder for the embedded SQLite store and the admin token (env AGENTMON_DATA_DIR, default ./data)'))
-    .addOption(new Option('--database-url <url>', 'postgres:// URL to keep everything in PostgreSQL (env AGENTMON_DATABASE_URL)'));
+    .addOption(new Option('--database-url <url>', 'postgres:// URL to keep everything in PostgreSQL (env AGENTMON_DATABASE_URL)'))
+    .addOption(new Option('--influx-url <url>', 'http://[user:pass@]host:8086/<database> of an InfluxDB 1.x to keep metrics in (env AGENTMON_INFLUX_URL)'));
 }
 
 /** Adds --host, --port and --log-level. */
@@ -39,6 +41,7 @@ export async function configFrom(flags: ServeFlags): Promise<ServerConfig> {
     port: flags.port,
     dataDir: flags.dataDir,
     databaseUrl: flags.databaseUrl,
+    influxUrl: flags.influxUrl,
     logLevel: flags.logLevel,
   };
   return loadConfig(process.env, Object.fromEntries(Object.entries(layer).filter(([, v]) => v !== undefined)) as Partial<ServerConfig>);
@@ -68,7 +71,7 @@ export function serveCommand(io: Output, setExitCode: (code: number) => void): C
     const config = await configFrom(flags);
     const { startServer } = await import('@agentmon/server');
     const server = await startServer(config);
-    io.out(`agentmon listening on ${server.url} (storage: ${server.stores.kind}, ${server.stores.location})\n`);
+    io.out(`agentmon listening on ${server.url} (storage: ${server.stores.kind}${server.stores.seriesKind !== server.stores.kind ? `, series: ${server.stores.seriesKind}` : ''}, ${server.stores.location})\n`);
     if (server.adminTokenGenerated) {
       io.out(`admin token (generated now, kept in ${server.adminTokenPath}; shown once):\n  ${server.adminToken}\n`);
     } else if (server.adminTokenPath) {
@@ -91,7 +94,7 @@ export function migrateCommand(io: Output): Command {
   return storageOptions(new Command('migrate').description('apply pending database migrations and exit')).action(async (flags: StorageFlags) => {
     const config = await configFrom(flags);
     const { openStores } = await import('@agentmon/server');
-    const stores = await openStores({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+    const stores = await openStores({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, influxUrl: config.influxUrl });
     try {
       const { metadata, series } = stores.migrated;
       const applied = metadata.length + series.length;

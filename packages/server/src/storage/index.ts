@@ -1,6 +1,7 @@
 /**
  * The one place that picks storage adapters: embedded SQLite files under the data dir by default,
- * PostgreSQL for both stores when a postgres:// URL is given.
+ * PostgreSQL for both stores when a postgres:// URL is given; with an InfluxDB 1.x URL the series
+ * (metrics) go to InfluxDB instead, and metadata stays in SQLite or PostgreSQL.
  */
 import { join } from 'node:path';
 import type { Broadcaster, MetadataStore, SeriesStore } from './ports.js';
@@ -10,12 +11,16 @@ import { PostgresMetadataStore } from './postgres/metadata.js';
 import { PostgresSeriesStore } from './postgres/series.js';
 import { openPostgresPool } from './postgres/pool.js';
 import { PostgresBroadcaster } from './postgres/broadcast.js';
+import { InfluxSeriesStore } from './influx/series.js';
 
 export type { Broadcaster, MetadataStore, SeriesStore } from './ports.js';
 
 /** Both stores, opened and migrated, with one close for all. */
 export interface Stores {
+  /** Where metadata lives (and series, unless seriesKind says otherwise). */
   kind: 'sqlite' | 'postgres';
+  /** Where series (metrics) live. */
+  seriesKind: 'sqlite' | 'postgres' | 'influx';
   /** Where the data lives, for logs (never includes a password). */
   location: string;
   metadata: MetadataStore;
@@ -31,6 +36,8 @@ export interface Stores {
 export interface StorageOptions {
   dataDir: string;
   databaseUrl: string | null;
+  /** `http://[user:pass@]host:port/<database>` of an InfluxDB 1.x for the series; null: series beside metadata. */
+  influxUrl?: string | null;
   /** PostgreSQL schema to use instead of the default (tests use one each). */
   schema?: string;
   /** Apply pending migrations while opening (default true). */
@@ -40,15 +47,18 @@ export interface StorageOptions {
 /** Opens (and by default migrates) the stores the options call for. */
 export async function openStores(options: StorageOptions): Promise<Stores> {
   const migrate = options.migrate ?? true;
+  const influx = options.influxUrl ? new InfluxSeriesStore({ url: options.influxUrl }) : null;
+  const influxLocation = options.influxUrl ? `; series in InfluxDB ${redactUrl(options.influxUrl)}` : '';
   if (options.databaseUrl) {
     const pool = await openPostgresPool({ connectionString: options.databaseUrl, ...(options.schema ? { schema: options.schema } : {}) });
     try {
       const metadata = new PostgresMetadataStore({ pool });
-      const series = new PostgresSeriesStore({ pool });
+      const series = influx ?? new PostgresSeriesStore({ pool });
       const migrated = migrate ? { metadata: await metadata.migrate(), series: await series.migrate() } : { metadata: [], series: [] };
       return {
         kind: 'postgres',
-        location: redactUrl(options.databaseUrl) + (options.schema ? ` (schema ${options.schema})` : ''),
+        seriesKind: influx ? 'influx' : 'postgres',
+        location: redactUrl(options.databaseUrl) + (options.schema ? ` (schema ${options.schema})` : '') + influxLocation,
         metadata,
         series,
         broadcaster: new PostgresBroadcaster(pool, { connectionString: options.databaseUrl, ...(options.schema ? { schema: options.schema } : {}) }),
@@ -65,12 +75,19 @@ export async function openStores(options: StorageOptions): Promise<Stores> {
     }
   }
   const metadata = new SqliteMetadataStore({ path: join(options.dataDir, 'agentmon.db') });
-  const series = new SqliteSeriesStore({ path: join(options.dataDir, 'metrics.db') });
+  let series: SeriesStore;
+  try {
+    series = influx ?? new SqliteSeriesStore({ path: join(options.dataDir, 'metrics.db') });
+  } catch (err) {
+    await metadata.close().catch(() => undefined);
+    throw err;
+  }
   try {
     const migrated = migrate ? { metadata: await metadata.migrate(), series: await series.migrate() } : { metadata: [], series: [] };
     return {
       kind: 'sqlite',
-      location: options.dataDir,
+      seriesKind: influx ? 'influx' : 'sqlite',
+      location: options.dataDir + influxLocation,
       metadata,
       series,
       broadcaster: null,
@@ -94,6 +111,6 @@ export function redactUrl(url: string): string {
     if (u.password) u.password = '***';
     return u.toString();
   } catch {
-    return 'postgres://(unparsable URL)';
+    return '(unparsable URL)';
   }
 }
