@@ -34,13 +34,14 @@ export function demoCommand(io: Output): Command {
     .option('--agents <n>', 'how many agents', integerOption(1, 500), 24)
     .option('--speed <factor>', 'simulated time per real time, for the daily load curves', positiveNumber, 60)
     .option('--interval <seconds>', 'metrics interval of each agent (health checks: at least 5 s)', integerOption(1, 3600), 5)
-    .option('--serve', 'start an agentmon server in this process too (--host, --port, --data-dir, --database-url)')
+    .option('--serve', 'start an agentmon server in this process too (--host, --port, --data-dir, --database-url, --influx-url)')
     .option('--duration <seconds>', 'stop after this long (default: at Ctrl-C)', integerOption(1, 31_536_000))
     .option('--silent-after <seconds>', 'when the silent agent stops reporting', integerOption(1, 31_536_000), 90)
     .option('--incident-every <seconds>', "time between one agent's incidents", integerOption(10, 86_400), 600)
     .option('--incident-for <seconds>', 'how long an incident lasts', integerOption(5, 86_400), 75)
     .option('--history <hours>', 'hours of calm history to send first, so charts have a past (0: none)', integerOption(0, 720), 24)
-    .addOption(new Option('--database-url <url>', 'with --serve: postgres:// URL (env AGENTMON_DATABASE_URL)'));
+    .addOption(new Option('--database-url <url>', 'with --serve: postgres:// URL (env AGENTMON_DATABASE_URL)'))
+    .addOption(new Option('--influx-url <url>', 'with --serve: InfluxDB 1.x URL for the metrics (env AGENTMON_INFLUX_URL)'));
   listenOptions(connectionOptions(cmd));
 
   return cmd.action(async (flags: DemoFlags) => {
