@@ -94,6 +94,12 @@ eachBackend('metrics query API', (backend) => {
       { timestamp: '2026-03-01T10:05:00.000Z', cpu_usage_percent: 50 },
       { timestamp: '2026-03-01T10:20:00.000Z', cpu_usage_percent: 40 },
     ]);
+    assert.deepEqual(q.agents, [a, b].sort(), 'the agents whose points went in');
+    const onlyA = await get(`agent_ids=${a}&${range}&metric_names=cpu_usage_percent&aggregation=avg&interval=5m&group_by=none`);
+    assert.deepEqual(onlyA.agents, [a]);
+    const late = await get(`start_time=2026-03-01T10:20:00Z&end_time=2026-03-01T10:24:59Z&metric_names=cpu_usage_percent&aggregation=avg&interval=5m&group_by=none`);
+    assert.equal(late.data.length, 1);
+    assert.deepEqual(late.agents, [a], 'only the agent with points in the range');
   });
 
   it('aggregation without interval: one row per agent over the whole range', async () => {

@@ -5,22 +5,34 @@ import type { RouteContext } from '../app.js';
 import { badRequest } from '../errors.js';
 import { prepareMetricsQuery, shapeRows } from '../engine/metrics-query.js';
 import { errorResponses } from './route-schemas.js';
+import type { SeriesQuery } from '../storage/ports.js';
 
 const list = (text: string | undefined) =>
   text === undefined ? null : text.split(',').map((s) => s.trim()).filter((s) => s !== '');
 
 /** Registers GET and POST /metrics/query. */
 export const queryRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = async (app, { ctx }) => {
+  /**
+   * Merged rows (group_by none) carry no agent: `agents` names the ones whose points went in, found
+   * by counting each agent's points of the same metrics over the same range (one row per agent).
+   */
+  async function mergedAgents(series: SeriesQuery): Promise<string[]> {
+    if (series.agentIds !== null && series.agentIds.length === 0) return [];
+    const counts = await ctx.series.query({ ...series, aggregation: 'count', intervalMs: null, groupBy: 'agent' });
+    const found = counts.filter((r) => Object.values(r.values).some((v) => v !== null && v > 0)).map((r) => r.agent_id);
+    return [...new Set(found.filter((id): id is string => id !== null))].sort();
+  }
+
   async function run(q: MetricsQueryType, part: 'body' | 'query') {
     const prepared = prepareMetricsQuery(q, part);
     if (!prepared.ok) throw badRequest(`invalid metrics query: ${prepared.details.map((d) => d.path).join(', ')}`, prepared.details);
-    const rows = await ctx.series.query(prepared.value.series);
+    const series = prepared.value.series;
+    const rows = await ctx.series.query(series);
     const data = shapeRows(rows, prepared.value);
-    // Merged rows (group_by none) carry no agent: the agents are the ones asked for.
     const agents =
-      prepared.value.series.groupBy === 'agent'
+      series.groupBy === 'agent'
         ? [...new Set(data.map((r) => r.agent_id as string))].sort()
-        : [...(prepared.value.series.agentIds ?? [])];
+        : await mergedAgents(series);
     return {
       query: prepared.value.echo,
       total_points: data.length,
