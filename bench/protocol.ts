@@ -5,6 +5,8 @@ export interface ServerSpec {
   dataDir: string;
   databaseUrl: string | null;
   schema: string | null;
+  /** `http://host:port/<database>` of an InfluxDB 1.x for the series (metadata stays in SQLite); null: series beside metadata. */
+  influxUrl: string | null;
   adminToken: string;
 }
 

@@ -1,20 +1,23 @@
 /**
- * `npm run bench`: ingest rates, query latency and memory of the agentmon server, on SQLite and on
- * PostgreSQL. Figures only, no pass/fail; bench/README.md says what each one means.
+ * `npm run bench`: ingest rates, query latency and memory of the agentmon server, on SQLite, on
+ * PostgreSQL, and with the series in InfluxDB 1.x (metadata in SQLite; a private influxd the bench
+ * starts and removes). Figures only, no pass/fail; bench/README.md says what each one means.
  *
  * The server runs in a child process (bench/server.ts) built with buildApp on fresh stores and
  * listening on 127.0.0.1; this process is the load generator, talking real HTTP over keep-alive
- * sockets, and the receiver of the alert phase's webhook notifications. Both (and PostgreSQL) share the machine's cores, so CPU use is measured per phase and
- * printed beside every rate.
+ * sockets, and the receiver of the alert phase's webhook notifications. Both (and PostgreSQL or influxd)
+ * share the machine's cores, so CPU use is measured per phase and printed beside every rate.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import { arch, cpus, platform, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import pg from 'pg';
 import { defaultMonitoringConfig, type AlertDetail, type MetricsResponse, type RegisterResponse } from '@agentmon/schema';
+// The test suite's launcher of a private influxd (free loopback ports, config and data in a temp dir).
+import { INFLUX_SKIP, INFLUXD, influxServer, type InfluxServer } from '../packages/server/test/storage/influx-server.js';
 import { BenchClient, closedLoop, type HttpResult, type LoadResult } from './http.js';
 import { makeFleet, metricsPayload, prng, registration } from './payloads.js';
 import type { ChildMessage, ParentMessage, ServerSpec } from './protocol.js';
@@ -43,7 +46,9 @@ const BATCH_SIZE = intEnv('BENCH_BATCH_SIZE', 500, 1);
 const BATCH_CONCURRENCY = intEnv('BENCH_BATCH_CONCURRENCY', 2, 1);
 const QUERY_RUNS = intEnv('BENCH_QUERY_RUNS', 20, 1);
 const ALERT_RUNS = intEnv('BENCH_ALERT_RUNS', 20, 1);
-const BACKENDS = (process.env.BENCH_BACKENDS ?? 'sqlite,postgres')
+// influx joins the default when an influxd binary is there (INFLUX_SKIP says why not otherwise).
+const DEFAULT_BACKENDS = INFLUX_SKIP ? 'sqlite,postgres' : 'sqlite,postgres,influx';
+const BACKENDS = (process.env.BENCH_BACKENDS ?? DEFAULT_BACKENDS)
   .split(',')
   .map((s) => s.trim())
   .filter((s) => s !== '');
@@ -124,8 +129,10 @@ interface CpuShare {
   wallS: number;
   serverS: number;
   clientS: number;
-  /** Everything else on the machine: PostgreSQL's backends, mostly. */
+  /** Everything else on the machine: PostgreSQL's backends or influxd, mostly. */
   otherS: number;
+  /** Of otherS, the database server process's own (influxd, read from /proc); null where not read. */
+  dbS: number | null;
 }
 
 /** What one phase measured. */
@@ -138,6 +145,15 @@ interface Phase {
   rss: number;
   heapUsed: number;
   heapTotal: number;
+  /** The database server's own memory after the phase, where the bench can read it (influxd). */
+  db?: DbMemory | null;
+}
+
+/** Memory of a database server process (influxd): RSS from /proc when readable, and its Go heap in use. */
+interface DbMemory {
+  name: string;
+  rss: number | null;
+  heapInUse: number;
 }
 
 /** Counters read before a phase. */
@@ -145,17 +161,23 @@ interface Mark {
   machine: MachineCpu;
   client: NodeJS.CpuUsage;
   server: NodeJS.CpuUsage;
+  /** The database server process's CPU seconds so far, where read. */
+  db: number | null;
   at: number;
 }
 
-async function mark(server: ServerChild): Promise<Mark> {
+/** Reads the database server process's CPU seconds so far (influxd), or null. */
+type DbCpu = (() => number | null) | undefined;
+
+async function mark(server: ServerChild, dbCpu: DbCpu): Promise<Mark> {
   const s = await server.stats();
-  return { machine: machineCpu(), client: process.cpuUsage(), server: s.cpu, at: performance.now() };
+  return { machine: machineCpu(), client: process.cpuUsage(), server: s.cpu, db: dbCpu?.() ?? null, at: performance.now() };
 }
 
-async function finish(server: ServerChild, before: Mark, load: LoadResult, requests: number, payloadsPerRequest: number): Promise<Phase> {
+async function finish(server: ServerChild, dbCpu: DbCpu, before: Mark, load: LoadResult, requests: number, payloadsPerRequest: number): Promise<Phase> {
   const client = process.cpuUsage();
   const machine = machineCpu();
+  const db = dbCpu?.() ?? null;
   const s = await server.stats();
   const serverS = cpuSeconds(before.server, s.cpu);
   const clientS = cpuSeconds(before.client, client);
@@ -168,7 +190,7 @@ async function finish(server: ServerChild, before: Mark, load: LoadResult, reque
     payloads: (requests - load.failures) * payloadsPerRequest,
     failures: load.failures,
     latency: latency(load.latencies),
-    cpu: { wallS: load.wallMs / 1000, serverS, clientS, otherS: Math.max(0, busyS - serverS - clientS) },
+    cpu: { wallS: load.wallMs / 1000, serverS, clientS, otherS: Math.max(0, busyS - serverS - clientS), dbS: db === null || before.db === null ? null : db - before.db },
     rss: s.memory.rss,
     heapUsed: s.memory.heapUsed,
     heapTotal: s.memory.heapTotal,
@@ -177,11 +199,13 @@ async function finish(server: ServerChild, before: Mark, load: LoadResult, reque
 
 function cpuLine(c: CpuShare): string {
   const cores = cpus().length;
-  return `cpu s: server ${fmt(c.serverS)}, client ${fmt(c.clientS)}, other ${fmt(c.otherS)} of ${fmt(c.wallS * cores)} (${cores} cores x ${fmt(c.wallS)} s wall)`;
+  const db = c.dbS === null ? '' : ` (influxd ${fmt(c.dbS)})`;
+  return `cpu s: server ${fmt(c.serverS)}, client ${fmt(c.clientS)}, other ${fmt(c.otherS)}${db} of ${fmt(c.wallS * cores)} (${cores} cores x ${fmt(c.wallS)} s wall)`;
 }
 
 function memLine(p: Phase): string {
-  return `server rss ${mib(p.rss)} MiB, heap ${mib(p.heapUsed)}/${mib(p.heapTotal)} MiB`;
+  const db = p.db ? `; ${p.db.name} rss ${p.db.rss === null ? '?' : mib(p.db.rss)} MiB, Go heap in use ${mib(p.db.heapInUse)} MiB` : '';
+  return `server rss ${mib(p.rss)} MiB, heap ${mib(p.heapUsed)}/${mib(p.heapTotal)} MiB${db}`;
 }
 
 /** Figures of one backend, for the table. */
@@ -206,7 +230,20 @@ interface Storage {
   parts: { name: string; bytes: number }[];
 }
 
-async function runBackend(backend: 'sqlite' | 'postgres', spec: ServerSpec, measureStorage: () => Promise<Storage | null>): Promise<BackendFigures> {
+/** How a backend's own resources are read: storage on disk after the run, and the database server's memory after phases. */
+interface Probes {
+  storage: () => Promise<Storage | null>;
+  dbMemory?: () => Promise<DbMemory | null>;
+  /** The database server process's CPU seconds so far (read before and after each phase). */
+  dbCpuS?: () => number | null;
+  /** Said after the storage figure. */
+  storageNote?: string;
+}
+
+async function runBackend(backend: 'sqlite' | 'postgres' | 'influx', spec: ServerSpec, probes: Probes): Promise<BackendFigures> {
+  const dbMemory = async (p: Phase): Promise<void> => {
+    if (probes.dbMemory) p.db = await probes.dbMemory();
+  };
   // Other work on the machine takes cores from the server and the database; measured, not guessed.
   const backgroundCores = await backgroundLoad(2000);
   const { server, port, location, notifyGroupWaitMs } = await ServerChild.start(spec);
@@ -218,13 +255,14 @@ async function runBackend(backend: 'sqlite' | 'postgres', spec: ServerSpec, meas
     const ids: string[] = new Array<string>(AGENTS);
 
     // Registration: not asked for, but it is the setup every other phase needs and costs little.
-    let m = await mark(server);
+    let m = await mark(server, probes.dbCpuS);
     let load = await closedLoop(AGENTS, CONCURRENCY, 201, async (i) => {
       const r = await client.request('POST', '/api/v1/agents', JSON.stringify(registration(fleet[i] as (typeof fleet)[number])));
       if (r.status === 201) ids[i] = (JSON.parse(r.body) as RegisterResponse).agent_id;
       return r;
     });
-    const register = await finish(server, m, load, AGENTS, 1);
+    const register = await finish(server, probes.dbCpuS, m, load, AGENTS, 1);
+    await dbMemory(register);
     if (register.failures > 0) throw new Error('registration failed; the other phases need every agent');
     console.log(`  register  ${AGENTS} agents: ${fmtRate(AGENTS / register.cpu.wallS)} agents/s, p50 ${fmt(register.latency.p50)} ms, p95 ${fmt(register.latency.p95)} ms`);
     console.log(`            ${memLine(register)}`);
@@ -238,7 +276,7 @@ async function runBackend(backend: 'sqlite' | 'postgres', spec: ServerSpec, meas
     const stepMs = STEP_S * 1000;
     const r = prng(7);
     let stored = 0;
-    m = await mark(server);
+    m = await mark(server, probes.dbCpuS);
     load = await closedLoop(batches, BATCH_CONCURRENCY, 202, async (b) => {
       // Time-major: a batch holds consecutive agents at one time step, as a collector relaying for
       // the fleet would send; each agent's reports are spread over its step so times differ.
@@ -253,9 +291,10 @@ async function runBackend(backend: 'sqlite' | 'postgres', spec: ServerSpec, meas
       if (res.status === 202) stored += body.length;
       return res;
     });
-    const batch = await finish(server, m, load, batches, BATCH_SIZE);
+    const batch = await finish(server, probes.dbCpuS, m, load, batches, BATCH_SIZE);
     // The last batch may be short: count what was stored.
     batch.payloads = stored;
+    await dbMemory(batch);
     console.log(
       `  batch     ${fmtRate(total)} payloads (${AGENTS} agents x ${STEPS} steps of ${STEP_S} s = 24 h) in ${fmtRate(batches)} batches of ${BATCH_SIZE}, ${BATCH_CONCURRENCY} in flight:`,
     );
@@ -278,9 +317,10 @@ async function runBackend(backend: 'sqlite' | 'postgres', spec: ServerSpec, meas
       return client.request('POST', one.path, one.body);
     };
     await closedLoop(warmup, CONCURRENCY, 202, sendOne);
-    m = await mark(server);
+    m = await mark(server, probes.dbCpuS);
     load = await closedLoop(SINGLE_REQUESTS, CONCURRENCY, 202, (i) => sendOne(i + warmup));
-    const single = await finish(server, m, load, SINGLE_REQUESTS, 1);
+    const single = await finish(server, probes.dbCpuS, m, load, SINGLE_REQUESTS, 1);
+    await dbMemory(single);
     console.log(`  single    ${fmtRate(SINGLE_REQUESTS)} requests, ${CONCURRENCY} in flight, agents round-robin:`);
     console.log(`            ${fmtRate(single.payloads / single.cpu.wallS)} payloads/s, p50 ${fmt(single.latency.p50)} ms, p95 ${fmt(single.latency.p95)} ms, max ${fmt(single.latency.max)} ms`);
     console.log(`            ${cpuLine(single.cpu)}`);
@@ -299,14 +339,15 @@ async function runBackend(backend: 'sqlite' | 'postgres', spec: ServerSpec, meas
     const onePath = (i: number) => `/api/v1/metrics/query?${common}&agent_ids=${encodeURIComponent(ids[(i * 37) % AGENTS] as string)}`;
     const fleetPath = `/api/v1/metrics/query?${common}&group_by=none`;
     await closedLoop(2, 1, 200, (i) => query(onePath(i + QUERY_RUNS), 'one'));
-    m = await mark(server);
+    m = await mark(server, probes.dbCpuS);
     load = await closedLoop(QUERY_RUNS, 1, 200, (i) => query(onePath(i), 'one'));
-    const queryOne = await finish(server, m, load, QUERY_RUNS, 0);
+    const queryOne = await finish(server, probes.dbCpuS, m, load, QUERY_RUNS, 0);
     console.log(`  query 1   agent, 5m avg over 24 h of 2 metrics: p50 ${fmt(queryOne.latency.p50)} ms, p95 ${fmt(queryOne.latency.p95)} ms (${points.one} points, ${QUERY_RUNS} runs)`);
     await closedLoop(2, 1, 200, () => query(fleetPath, 'fleet'));
-    m = await mark(server);
+    m = await mark(server, probes.dbCpuS);
     load = await closedLoop(QUERY_RUNS, 1, 200, () => query(fleetPath, 'fleet'));
-    const queryFleet = await finish(server, m, load, QUERY_RUNS, 0);
+    const queryFleet = await finish(server, probes.dbCpuS, m, load, QUERY_RUNS, 0);
+    await dbMemory(queryFleet);
     console.log(`  query all ${AGENTS} agents merged (group_by=none): p50 ${fmt(queryFleet.latency.p50)} ms, p95 ${fmt(queryFleet.latency.p95)} ms (${points.fleet} points, ${QUERY_RUNS} runs)`);
     console.log(`            ${cpuLine(queryFleet.cpu)}`);
     console.log(`            ${memLine(queryFleet)}`);
@@ -322,11 +363,13 @@ async function runBackend(backend: 'sqlite' | 'postgres', spec: ServerSpec, meas
       `            webhook        p50 ${fmt(alerts.webhook.p50)} ms, p95 ${fmt(alerts.webhook.p95)} ms, max ${fmt(alerts.webhook.max)} ms (includes the notifier's group wait of ${alerts.groupWaitMs} ms, the default, by design${alerts.stray > 0 ? `; ${alerts.stray} message(s) with no run's alert ignored` : ''})`,
     );
 
-    const storage = await measureStorage();
+    const storage = await probes.storage();
     if (storage !== null) {
-      const parts = storage.parts.map((p) => `${p.name} ${mib(p.bytes)}`).join(', ');
+      // MiB; one decimal below 10 MiB, so small parts do not read 0.
+      const parts = storage.parts.map((p) => `${p.name} ${p.bytes < 10 * 1024 * 1024 ? fmt(p.bytes / 1024 / 1024) : mib(p.bytes)}`).join(', ');
       const payloads = batch.payloads + single.payloads + alerts.runs;
       console.log(`  storage   ${mib(storage.bytes)} MiB on disk, ${fmt(storage.bytes / Math.max(1, payloads), 0)} B/payload (${parts})`);
+      if (probes.storageNote) console.log(`            ${probes.storageNote}`);
     }
 
     return { location, register, batch, single, queryOne, queryFleet, pointsOne: points.one, pointsFleet: points.fleet, alerts, storage, backgroundCores };
@@ -560,7 +603,7 @@ function dirStorage(dir: string): Storage {
 async function runSqlite(): Promise<BackendFigures> {
   const dataDir = mkdtempSync(join(tmpdir(), 'agentmon-bench-'));
   try {
-    return await runBackend('sqlite', { dataDir, databaseUrl: null, schema: null, adminToken: ADMIN }, async () => dirStorage(dataDir));
+    return await runBackend('sqlite', { dataDir, databaseUrl: null, schema: null, influxUrl: null, adminToken: ADMIN }, { storage: async () => dirStorage(dataDir) });
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -604,23 +647,200 @@ async function runPostgres(): Promise<BackendFigures | string> {
   const schema = `bench_${randomBytes(6).toString('hex')}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'agentmon-bench-'));
   try {
-    return await runBackend('postgres', { dataDir, databaseUrl: PG_URL, schema, adminToken: ADMIN }, () =>
-      withPg(async (c) => {
-        // Each table with its indexes and TOAST: what the schema holds on disk.
-        const res = await c.query<{ name: string; bytes: string }>(
-          `SELECT cl.relname AS name, pg_total_relation_size(cl.oid)::text AS bytes FROM pg_class cl
-           JOIN pg_namespace n ON n.oid = cl.relnamespace WHERE n.nspname = $1 AND cl.relkind IN ('r', 'm') ORDER BY 2 DESC`,
-          [schema],
-        );
-        const parts = res.rows.map((r) => ({ name: r.name, bytes: Number(r.bytes) })).sort((a, b) => b.bytes - a.bytes);
-        return { bytes: parts.reduce((n, p) => n + p.bytes, 0), parts: parts.filter((p) => p.bytes >= 1024 * 1024) };
-      }),
-    );
+    return await runBackend('postgres', { dataDir, databaseUrl: PG_URL, schema, influxUrl: null, adminToken: ADMIN }, {
+      storage: () =>
+        withPg(async (c) => {
+          // Each table with its indexes and TOAST: what the schema holds on disk.
+          const res = await c.query<{ name: string; bytes: string }>(
+            `SELECT cl.relname AS name, pg_total_relation_size(cl.oid)::text AS bytes FROM pg_class cl
+             JOIN pg_namespace n ON n.oid = cl.relnamespace WHERE n.nspname = $1 AND cl.relkind IN ('r', 'm') ORDER BY 2 DESC`,
+            [schema],
+          );
+          const parts = res.rows.map((r) => ({ name: r.name, bytes: Number(r.bytes) })).sort((a, b) => b.bytes - a.bytes);
+          return { bytes: parts.reduce((n, p) => n + p.bytes, 0), parts: parts.filter((p) => p.bytes >= 1024 * 1024) };
+        }),
+    });
   } finally {
     await withPg((c) => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)).catch((err: unknown) =>
       console.error(`could not drop schema ${schema}: ${(err as Error).message}`),
     );
     rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------- InfluxDB
+
+/** A series of an InfluxQL answer (`/query`, JSON). */
+interface InfluxSeriesJson {
+  name: string;
+  tags?: Record<string, string>;
+  columns: string[];
+  values: unknown[][];
+}
+
+/** The series of one InfluxQL statement (meta queries such as SHOW STATS, SHOW DIAGNOSTICS). */
+async function influxQuery(base: string, q: string): Promise<InfluxSeriesJson[]> {
+  const res = await fetch(`${base}/query?q=${encodeURIComponent(q)}`, { signal: AbortSignal.timeout(10_000) });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`influxd ${q}: HTTP ${res.status} ${text.slice(0, 300)}`);
+  const body = JSON.parse(text) as { error?: string; results?: { error?: string; series?: InfluxSeriesJson[] }[] };
+  const first = body.results?.[0];
+  const error = body.error ?? first?.error;
+  if (error) throw new Error(`influxd ${q}: ${error}`);
+  return first?.series ?? [];
+}
+
+/** The first row's value of `column` in the series called `name`. */
+function influxCell(series: InfluxSeriesJson[], name: string, column: string): unknown {
+  const s = series.find((x) => x.name === name);
+  const i = s ? s.columns.indexOf(column) : -1;
+  return i < 0 ? undefined : s?.values[0]?.[i];
+}
+
+/**
+ * Bytes allocated on disk to the files under `dir`, recursively (0 when it is not there): blocks,
+ * not apparent sizes, as InfluxDB preallocates its series file sparsely (8 segments of 4 MiB that
+ * hold a few KiB each while the fleet is small).
+ */
+function treeBytes(dir: string): number {
+  let bytes = 0;
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) bytes += treeBytes(path);
+    else if (e.isFile()) bytes += statSync(path).blocks * 512;
+  }
+  return bytes;
+}
+
+/** The pid of the influxd whose command line names `configPath` (Linux /proc), or null. */
+function findPid(configPath: string): number | null {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return null;
+  }
+  for (const name of entries) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const args = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+      if (args.includes(configPath)) return Number(name);
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return null;
+}
+
+/** Resident set size of `pid` in bytes, or null when /proc cannot tell. */
+function rssOf(pid: number | null): number | null {
+  if (pid === null) return null;
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds (user + system) `pid` has used so far, from /proc/<pid>/stat, or null. */
+function cpuOf(pid: number | null): number | null {
+  if (pid === null) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after "(comm)": state is field 3, utime 14 and stime 15, in clock ticks (100 per s on Linux).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/** influxd's settings that move the figures, as SHOW DIAGNOSTICS reports them. */
+const INFLUX_SETTINGS = [
+  'cache-max-memory-size',
+  'cache-snapshot-memory-size',
+  'cache-snapshot-write-cold-duration',
+  'compact-full-write-cold-duration',
+  'max-concurrent-compactions',
+  'wal-fsync-delay',
+];
+
+/**
+ * Metadata in SQLite (a temp dir), series in InfluxDB: a private influxd started here with the test
+ * suite's launcher (its own config, data and WAL in a temp dir, free loopback ports), one fresh
+ * database; influxd is stopped and its temp dir removed at the end, also after a failure (and on
+ * SIGINT/SIGTERM, or any exit, through the launcher's exit hook).
+ */
+async function runInflux(): Promise<BackendFigures | string> {
+  if (INFLUX_SKIP) return `${INFLUX_SKIP}; skipped`;
+  // process.exit runs the launcher's exit hook, which kills influxd and removes its temp dir; the
+  // default signal action would skip it.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    console.error(`\n${signal}: stopping influxd`);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let influx: InfluxServer | null = null;
+  let influxDir: string | null = null;
+  const dataDir = mkdtempSync(join(tmpdir(), 'agentmon-bench-'));
+  try {
+    try {
+      influx = await influxServer();
+    } catch (err) {
+      return `${INFLUXD} did not start (${((err as Error).message || String(err)).split('\n')[0]}); skipped`;
+    }
+    const base = influx.base;
+    const diagnostics = await influxQuery(base, 'SHOW DIAGNOSTICS');
+    const tsmDir = String(influxCell(diagnostics, 'config-data', 'dir'));
+    const walDir = String(influxCell(diagnostics, 'config-data', 'wal-dir'));
+    influxDir = dirname(tsmDir);
+    const pid = findPid(join(influxDir, 'influxdb.conf'));
+    const settings = INFLUX_SETTINGS.map((k) => `${k}=${String(influxCell(diagnostics, 'config-data', k))}`).join(', ');
+    console.log(`\n== influx: InfluxDB ${String(influxCell(diagnostics, 'build', 'Version'))} (${INFLUXD}, pid ${pid ?? '?'}) at ${base}, data in ${influxDir}`);
+    console.log(`   settings: ${settings}`);
+
+    const url = influx.freshUrl('bench');
+    const database = new URL(url).pathname.slice(1);
+    return await runBackend('influx', { dataDir, databaseUrl: null, schema: null, influxUrl: url, adminToken: ADMIN }, {
+      dbCpuS: () => cpuOf(pid),
+      async dbMemory() {
+        const runtime = await influxQuery(base, "SHOW STATS FOR 'runtime'");
+        return { name: 'influxd', rss: rssOf(pid), heapInUse: Number(influxCell(runtime, 'runtime', 'HeapInUse')) };
+      },
+      async storage() {
+        // The metadata (SQLite) and the database's TSM files and WAL, as left right after the run.
+        const metadata = dirStorage(dataDir).bytes;
+        const seriesFile = treeBytes(join(tsmDir, database, '_series'));
+        const shards = treeBytes(join(tsmDir, database)) - seriesFile;
+        const wal = treeBytes(join(walDir, database));
+        const parts = [
+          { name: 'SQLite metadata', bytes: metadata },
+          { name: 'influx shards (TSM, fields)', bytes: shards },
+          { name: 'influx series file', bytes: seriesFile },
+          { name: 'influx WAL', bytes: wal },
+        ];
+        return { bytes: metadata + shards + seriesFile + wal, parts };
+      },
+      storageNote:
+        'InfluxDB: blocks allocated, as left right after the run: points still in its cache are in the WAL, and TSM files are fully compacted only after 4 h without writes (compact-full-write-cold-duration)',
+    });
+  } finally {
+    if (influx) {
+      await influx.stop().catch((err: unknown) => console.error(`could not stop influxd: ${(err as Error).message}`));
+    }
+    // stop() removes the temp dir unless influxd had already died; then it is removed here.
+    if (influxDir !== null && basename(influxDir).startsWith('agentmon-influxd-')) rmSync(influxDir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true });
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 
@@ -642,15 +862,17 @@ function table(results: Map<string, BackendFigures | string>): string {
   const get = (n: string) => results.get(n) as BackendFigures;
   const lat = (l: Latency) => `${fmt(l.p50)} / ${fmt(l.p95)}`;
   const mem = (p: Phase) => `${mib(p.rss)} / ${mib(p.heapUsed)}`;
+  const cpuCell = (c: CpuShare) => `${fmt(c.serverS)} / ${fmt(c.clientS)} / ${fmt(c.otherS)}${c.dbS === null ? '' : ` (${fmt(c.dbS)})`}`;
+  const dbMem = (p: Phase) => (p.db ? `${p.db.rss === null ? '?' : mib(p.db.rss)} / ${mib(p.db.heapInUse)}` : '-');
   const rows: [string, (f: BackendFigures) => string][] = [
     ['cores busy elsewhere before the run', (f) => fmt(f.backgroundCores, 2)],
     ['register: agents/s', (f) => fmtRate(AGENTS / f.register.cpu.wallS)],
     [`1. single ingest: payloads/s (${CONCURRENCY} in flight)`, (f) => fmtRate(f.single.payloads / f.single.cpu.wallS)],
     ['   request latency p50 / p95 ms', (f) => lat(f.single.latency)],
-    ['   cpu s server / client / other', (f) => `${fmt(f.single.cpu.serverS)} / ${fmt(f.single.cpu.clientS)} / ${fmt(f.single.cpu.otherS)}`],
+    ['   cpu s server / client / other (influxd)', (f) => cpuCell(f.single.cpu)],
     [`2. batch ingest: payloads/s (${BATCH_SIZE}/batch, ${BATCH_CONCURRENCY} in flight)`, (f) => fmtRate(f.batch.payloads / f.batch.cpu.wallS)],
     ['   batch latency p50 / p95 ms', (f) => lat(f.batch.latency)],
-    ['   cpu s server / client / other', (f) => `${fmt(f.batch.cpu.serverS)} / ${fmt(f.batch.cpu.clientS)} / ${fmt(f.batch.cpu.otherS)}`],
+    ['   cpu s server / client / other (influxd)', (f) => cpuCell(f.batch.cpu)],
     ['3. query 1 agent 24h 5m avg p50 / p95 ms', (f) => lat(f.queryOne.latency)],
     [`   query fleet (${AGENTS}) group_by=none p50 / p95 ms`, (f) => lat(f.queryFleet.latency)],
     ['   points returned (1 agent / fleet)', (f) => `${f.pointsOne} / ${f.pointsFleet}`],
@@ -658,16 +880,19 @@ function table(results: Map<string, BackendFigures | string>): string {
     ['   after batch (24 h history)', (f) => mem(f.batch)],
     ['   after single', (f) => mem(f.single)],
     ['   after queries', (f) => mem(f.queryFleet)],
+    ['   influxd rss / Go heap in use MiB after batch', (f) => dbMem(f.batch)],
+    ['   after queries', (f) => dbMem(f.queryFleet)],
     [`5. alert in GET /alerts after the 202 p50 / p95 ms (${ALERT_RUNS} runs)`, (f) => lat(f.alerts.api)],
     ['   webhook arrival after the 202 p50 / p95 ms', (f) => lat(f.alerts.webhook)],
     ['   of which notifier group wait ms (default)', (f) => `${f.alerts.groupWaitMs}`],
     ['storage on disk MiB', (f) => (f.storage === null ? '-' : mib(f.storage.bytes))],
   ];
   const header = ['figure', ...done];
-  const body = rows.map(([label, cell]) => [label, ...done.map((n) => cell(get(n)))]);
+  // Rows no backend that ran has a figure for (influxd's, without influx) are left out.
+  const body = rows.map(([label, cell]) => [label, ...done.map((n) => cell(get(n)))]).filter((row) => row.slice(1).some((c) => c !== '-'));
   const widths = header.map((_, i) => Math.max(...[header, ...body].map((row) => (row[i] ?? '').length)));
   const line = (row: string[]) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
-  const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)];
+  const out = done.length === 0 ? ['no backend ran'] : [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)];
   for (const n of names) {
     const r = results.get(n);
     if (typeof r === 'string') out.push(`${n}: ${r}`);
@@ -690,7 +915,9 @@ async function main(): Promise<void> {
     `server: child process, buildApp on fresh stores, logger off, no sweeper, notifier at its defaults (no target before the alert phase); admin token for every request`,
   );
   console.log(`alerts: ${ALERT_RUNS} runs, one at a time (BENCH_ALERT_RUNS)`);
-  console.log(`note: the load generator, the server and PostgreSQL share these ${cpu.length} cores; each phase prints the CPU each used`);
+  console.log(`note: the load generator, the server and PostgreSQL or influxd share these ${cpu.length} cores; each phase prints the CPU each used`);
+  console.log(`backends: ${BACKENDS.join(', ')}${process.env.BENCH_BACKENDS === undefined ? ' (BENCH_BACKENDS unset: the default)' : ''}`);
+  if (process.env.BENCH_BACKENDS === undefined && INFLUX_SKIP) console.log(`note: influx left out of the default backends: ${INFLUX_SKIP}`);
 
   const results = new Map<string, BackendFigures | string>();
   for (const backend of BACKENDS) {
@@ -699,7 +926,11 @@ async function main(): Promise<void> {
       const r = await runPostgres();
       if (typeof r === 'string') console.log(`\n== postgres: ${r}`);
       results.set('postgres', r);
-    } else console.log(`\nunknown backend ${JSON.stringify(backend)} in BENCH_BACKENDS (sqlite, postgres); ignored`);
+    } else if (backend === 'influx') {
+      const r = await runInflux();
+      if (typeof r === 'string') console.log(`\n== influx: ${r}`);
+      results.set('influx', r);
+    } else console.log(`\nunknown backend ${JSON.stringify(backend)} in BENCH_BACKENDS (sqlite, postgres, influx); ignored`);
   }
 
   console.log(`\n== summary (${machine})\n`);

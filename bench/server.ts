@@ -1,7 +1,8 @@
 /**
  * The server under test, run as a child process of bench/run.ts so that its memory figures are its
  * own and the load generator never steals its event loop. It builds the app with buildApp on fresh
- * stores, listens on 127.0.0.1 port 0, and answers the parent over IPC.
+ * stores (series in InfluxDB when the spec names one), listens on 127.0.0.1 port 0, and answers the
+ * parent over IPC.
  */
 import { buildApp, DEFAULT_CONFIG, openStores, type ServerConfig } from '@agentmon/server';
 import type { ChildMessage, ParentMessage, ServerSpec } from './protocol.js';
@@ -14,9 +15,17 @@ async function main(spec: ServerSpec): Promise<void> {
   const stores = await openStores({
     dataDir: spec.dataDir,
     databaseUrl: spec.databaseUrl,
+    influxUrl: spec.influxUrl,
     ...(spec.schema ? { schema: spec.schema } : {}),
   });
-  const config: ServerConfig = { ...DEFAULT_CONFIG, dataDir: spec.dataDir, databaseUrl: spec.databaseUrl, logLevel: 'silent', port: 0 };
+  const config: ServerConfig = {
+    ...DEFAULT_CONFIG,
+    dataDir: spec.dataDir,
+    databaseUrl: spec.databaseUrl,
+    influxUrl: spec.influxUrl,
+    logLevel: 'silent',
+    port: 0,
+  };
   // No sweeper: the figures are the request paths' own cost. The notifier runs as in `serve`
   // (buildApp makes it from the config, default group wait): until the alert phase adds a webhook
   // target it has none, so alerts fired by the ingest phases cost a map entry each and one read of
@@ -45,6 +54,8 @@ async function main(spec: ServerSpec): Promise<void> {
       })();
     }
   });
+  // Never outlive the bench: when it goes away (IPC closed) without a stop, so does the server.
+  process.once('disconnect', () => process.exit());
   send({ type: 'ready', port, location: stores.location, notifyGroupWaitMs: config.notifyGroupWaitMs });
 }
 
