@@ -41,6 +41,8 @@ export class Sweeper {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<SweepReport> | null = null;
   private lastRetentionMs = -Infinity;
+  /** Whether the log has been told that maintenance runs (once is enough). */
+  private maintenanceTold = false;
 
   constructor(private readonly options: SweeperOptions) {}
 
@@ -85,6 +87,11 @@ export class Sweeper {
         );
         if (report.retention && report.retention.metrics + report.retention.events + report.retention.alerts > 0) {
           log.info({ retention: report.retention }, 'retention deleted expired data');
+        }
+        const done = await this.step('store maintenance', () => metadata.maintain());
+        if (done && done.length > 0 && !this.maintenanceTold) {
+          this.maintenanceTold = true;
+          log.info({ maintenance: done }, 'store maintenance runs with every retention pass');
         }
       }
     } catch (err) {

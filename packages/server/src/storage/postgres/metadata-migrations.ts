@@ -169,4 +169,13 @@ CREATE TABLE notification_targets (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'room for in-place updates',
+    up: `
+-- agent_state is rewritten on every report: free room on its pages lets PostgreSQL update it in
+-- place (HOT, no index touched) and prune old row versions without waiting for VACUUM.
+ALTER TABLE agent_state SET (fillfactor = 50);
+`,
+  },
 ];

@@ -189,6 +189,25 @@ export class PostgresMetadataStore implements MetadataStore {
     await this.pool.query('SELECT 1');
   }
 
+  /** Whether the server's autovacuum runs (read once). */
+  private autovacuum: Promise<boolean> | null = null;
+
+  /**
+   * With autovacuum off (some installations turn it off), nothing reclaims the old versions of rows
+   * every report rewrites (an agent's last_seen, its state, its firing alerts), and a busy fleet's
+   * few thousand rows grow to gigabytes. Then agentmon vacuums those tables itself: a plain VACUUM,
+   * which neither blocks reads nor writes.
+   */
+  async maintain(): Promise<string[]> {
+    this.autovacuum ??= this.pool
+      .query<{ on: boolean }>(`SELECT current_setting('autovacuum') = 'on' AS on`)
+      .then((r) => r.rows[0]?.on !== false);
+    if (await this.autovacuum) return [];
+    const tables = ['agents', 'agent_state', 'alerts', 'health_checks', 'monitoring_configs'];
+    await this.pool.query(`VACUUM ${tables.join(', ')}`);
+    return [`vacuumed ${tables.join(', ')} (autovacuum is off)`];
+  }
+
   /**
    * Frees the locks still held (their clients would keep the pool from ending) and nothing else:
    * the pool belongs to whoever opened it, who ends it after closing every store on it.

@@ -154,6 +154,11 @@ export class SqliteMetadataStore implements MetadataStore {
     this.statement('SELECT 1').get();
   }
 
+  /** Nothing: SQLite rewrites rows in place and reuses freed pages by itself. */
+  async maintain(): Promise<string[]> {
+    return [];
+  }
+
   async close(): Promise<void> {
     this.locks.clear();
     this.statements.clear();
