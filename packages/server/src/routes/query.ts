@@ -13,12 +13,13 @@ const list = (text: string | undefined) =>
 /** Registers GET and POST /metrics/query. */
 export const queryRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = async (app, { ctx }) => {
   /**
-   * Merged rows (group_by none) carry no agent: `agents` names the ones whose points went in, found
-   * by counting each agent's points of the same metrics over the same range (one row per agent).
+   * Merged rows (group_by none) carry no agent: `agents` names the ones with points in the range,
+   * found by counting each agent's payloads over it (one row per agent).
    */
   async function mergedAgents(series: SeriesQuery): Promise<string[]> {
     if (series.agentIds !== null && series.agentIds.length === 0) return [];
-    const counts = await ctx.series.query({ ...series, aggregation: 'count', intervalMs: null, groupBy: 'agent' });
+    // Every payload has cpu_usage_percent (a required field), so counting it finds every agent with points.
+    const counts = await ctx.series.query({ ...series, metrics: ['cpu_usage_percent'], aggregation: 'count', intervalMs: null, groupBy: 'agent' });
     const found = counts.filter((r) => Object.values(r.values).some((v) => v !== null && v > 0)).map((r) => r.agent_id);
     return [...new Set(found.filter((id): id is string => id !== null))].sort();
   }
@@ -27,12 +28,9 @@ export const queryRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
     const prepared = prepareMetricsQuery(q, part);
     if (!prepared.ok) throw badRequest(`invalid metrics query: ${prepared.details.map((d) => d.path).join(', ')}`, prepared.details);
     const series = prepared.value.series;
-    const rows = await ctx.series.query(series);
+    const [rows, merged] = await Promise.all([ctx.series.query(series), series.groupBy === 'none' ? mergedAgents(series) : null]);
     const data = shapeRows(rows, prepared.value);
-    const agents =
-      series.groupBy === 'agent'
-        ? [...new Set(data.map((r) => r.agent_id as string))].sort()
-        : await mergedAgents(series);
+    const agents = merged ?? [...new Set(data.map((r) => r.agent_id as string))].sort();
     return {
       query: prepared.value.echo,
       total_points: data.length,
