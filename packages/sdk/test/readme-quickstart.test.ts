@@ -62,7 +62,7 @@ describe("README: monitor your first agent in two minutes", () => {
   });
 
   /** Checks what the agent named `name` reported: identity, health check, tasks with their tokens. */
-  async function reported(name: string): Promise<{ id: string; tasks: number }> {
+  async function reported(name: string): Promise<void> {
     const page = await admin.listAgents({ q: name });
     const agent = page.items.find((a) => a.name === name);
     assert.ok(agent, `${name} registered`);
@@ -86,17 +86,16 @@ describe("README: monitor your first agent in two minutes", () => {
     assert.ok(Number(row.tasks_failed) <= 1, `tasks_failed summed to ${String(row.tasks_failed)}`);
     assert.equal(Number(row.tokens_processed), tasks * 250, 'tokens: 250 per task');
     assert.ok(Number(row.model_inference_time_ms) > 0, 'inference time reported');
-    return { id: agent.id, tasks };
   }
 
   /** True once the agent is registered, online, and its health check has been reported. */
-  const registeredAndChecked = (name: string) => async () => {
+  async function registeredAndChecked(name: string): Promise<boolean> {
     const page = await admin.listAgents({ q: name });
     const agent = page.items.find((a) => a.name === name);
     if (!agent || agent.status !== 'online') return false;
     const health = await admin.getHealth(agent.id);
     return health.checks.some((c) => c.name === 'model_api');
-  };
+  }
 
   it('the TypeScript agent (agent.ts, run with tsx) reports tasks, tokens and its health check', async () => {
     const dir = join(work, 'ts');
@@ -109,7 +108,7 @@ describe("README: monitor your first agent in two minutes", () => {
       dir,
       { AGENTMON_URL: t.url, AGENTMON_TOKEN: ADMIN },
       async () => {
-        if (readyAt === 0 && (await registeredAndChecked('my-first-agent')())) readyAt = Date.now();
+        if (readyAt === 0 && (await registeredAndChecked('my-first-agent'))) readyAt = Date.now();
         return readyAt > 0 && Date.now() - readyAt > 2500; // a few tasks (one a second)
       },
       'the TypeScript agent to report',
@@ -130,7 +129,7 @@ describe("README: monitor your first agent in two minutes", () => {
       dir,
       { AGENTMON_URL: t.url, AGENTMON_TOKEN: ADMIN },
       async () => {
-        if (readyAt === 0 && (await registeredAndChecked('my-first-py-agent')())) readyAt = Date.now();
+        if (readyAt === 0 && (await registeredAndChecked('my-first-py-agent'))) readyAt = Date.now();
         return readyAt > 0 && Date.now() - readyAt > 2500;
       },
       'the Python agent to report',

@@ -168,6 +168,7 @@ class DemoAgent {
     const scale = stepMs / sampleMs;
     const steps = Math.max(0, Math.floor((toMs - fromMs) / stepMs));
     let disk = this.diskBytes - steps * stepMs * 0.002 * 1.5 * 1024;
+    const scaled = (n: number | null | undefined) => (n === null || n === undefined ? n : Math.round(n * scale));
     const out: AgentMetrics[] = [];
     for (let k = 1; k <= steps; k++) {
       const t = fromMs + k * stepMs;
@@ -176,12 +177,8 @@ class DemoAgent {
       const recorder = new IntervalRecorder(t - sampleMs);
       if (p.contextLength !== null) recorder.setContextLength(p.contextLength);
       if (this.plan.model) recorder.setMetric('model', this.plan.model);
-      this.record(recorder, sampleMs / 1000, load, null, rng);
+      this.record(scaledCounters(recorder, scale), sampleMs / 1000, load, null, rng);
       const { performance, ai, custom } = recorder.take(t, (t - fromMs) / 1000);
-      const scaled = (n: number | null | undefined) => (n === null || n === undefined ? n : Math.round(n * scale));
-      for (const key of ['cost_usd', 'steps_completed', 'items_processed']) {
-        if (typeof custom[key] === 'number') custom[key] = Math.round((custom[key] as number) * scale * 10_000) / 10_000;
-      }
       out.push({
         agent_id: this.id,
         timestamp: new Date(t).toISOString(),
@@ -201,6 +198,20 @@ class DemoAgent {
     }
     return out;
   }
+}
+
+/** `m` with the custom counters scaled (work simulated over `1 / scale` of an interval stands for all of it). */
+function scaledCounters(m: IntervalRecorder, scale: number): WorkRecorder {
+  return {
+    recordTask: (durationMs, ok) => m.recordTask(durationMs, ok),
+    recordTokens: (count) => m.recordTokens(count),
+    recordApiCall: (latencyMs) => m.recordApiCall(latencyMs),
+    recordInference: (durationMs) => m.recordInference(durationMs),
+    recordConfidence: (score) => m.recordConfidence(score),
+    setAccuracy: (accuracy) => m.setAccuracy(accuracy),
+    setMetric: (name, value) => m.setMetric(name, value),
+    incrementMetric: (name, by) => m.incrementMetric(name, Math.round(by * scale * 10_000) / 10_000),
+  };
 }
 
 /** The AgentInfo the demo registers for a plan. */
@@ -244,9 +255,10 @@ export function historyStepMs(hours: number, agents: number): number {
 /**
  * Sends `hours` of calm history for the agents that have no data in that window yet (a demo started
  * again on the same server does not pile a second past on the first). Alerts are held while it goes
- * in (a breach must last a day of server time), so noise in the past never pages now.
+ * in (a breach must last a day of server time), so noise in the past never pages now; then the
+ * demo's own pending period (`pendingSeconds`) is back.
  */
-async function sendHistory(admin: AgentmonClient, agents: readonly DemoAgent[], hours: number, io: Output): Promise<void> {
+async function sendHistory(admin: AgentmonClient, agents: readonly DemoAgent[], hours: number, pendingSeconds: number, io: Output): Promise<void> {
   const endMs = Date.now();
   const fromMs = endMs - hours * 3_600_000;
   const known = await admin.queryMetrics({
@@ -261,9 +273,7 @@ async function sendHistory(admin: AgentmonClient, agents: readonly DemoAgent[], 
   if (fresh.length === 0) return;
   const stepMs = historyStepMs(hours, fresh.length);
   const started = Date.now();
-  const held = new Map<string, number>();
   await eachLimited(fresh, 4, async (a) => {
-    held.set(a.id, (await admin.getConfig(a.id)).alert_pending_seconds ?? 0);
     await admin.patchConfig(a.id, { alert_pending_seconds: 86_400 });
   });
   let sent = 0;
@@ -280,7 +290,7 @@ async function sendHistory(admin: AgentmonClient, agents: readonly DemoAgent[], 
     }
   } finally {
     await eachLimited(fresh, 4, async (a) => {
-      await admin.patchConfig(a.id, { alert_pending_seconds: held.get(a.id) ?? 0 });
+      await admin.patchConfig(a.id, { alert_pending_seconds: pendingSeconds });
     });
   }
   io.out(
@@ -299,6 +309,8 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     ...(options.incidentDurationMs !== undefined ? { incidentDurationMs: options.incidentDurationMs } : {}),
   });
   const startWall = Date.now();
+  // A breach must hold for two reports: an incident pages, one unlucky interval of a slow agent does not.
+  const pendingSeconds = 2 * options.intervalSeconds;
   const simNow = () => startWall + (Date.now() - startWall) * options.speed;
   const agents: DemoAgent[] = [];
   let configRefused = false;
@@ -310,8 +322,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
         metrics_interval_seconds: options.intervalSeconds,
         health_check_interval_seconds: Math.min(300, Math.max(5, options.intervalSeconds)),
         enable_ai_monitoring: plan.profile.tokensPerTask !== null || plan.profile.inferenceMs !== null,
-        // A breach must hold for two reports: an incident pages, one unlucky interval of a slow agent does not.
-        alert_pending_seconds: 2 * options.intervalSeconds,
+        alert_pending_seconds: pendingSeconds,
       });
       const detail = await admin.getAgent(registered.agent_id);
       if (plan.maintenance !== (detail.status === 'maintenance')) {
@@ -328,7 +339,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   if (configRefused) io.err('agentmon demo: this token cannot change agents\' config; they report at the default intervals (use the admin token)\n');
   const hours = options.historyHours ?? 0;
   if (hours > 0 && configRefused) io.err('agentmon demo: no history sent (it needs the admin token)\n');
-  else if (hours > 0) await sendHistory(admin, agents, hours, io);
+  else if (hours > 0) await sendHistory(admin, agents, hours, pendingSeconds, io);
 
   let errors = 0;
   let lastError = '';
