@@ -591,11 +591,10 @@ async function alertPhase(client: BenchClient, groupWaitMs: number): Promise<Ale
 
 // ---------------------------------------------------------------- backends
 
-/** Sizes of the files in the data dir (the SQLite databases with their -wal files). */
+/** Sizes of what the data dir holds: the SQLite metadata database with its -wal file, the series engine's directory. */
 function dirStorage(dir: string): Storage {
   const parts = readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => ({ name: e.name, bytes: statSync(join(dir, e.name)).size }))
+    .map((e) => ({ name: e.isDirectory() ? `${e.name}/` : e.name, bytes: e.isDirectory() ? treeBytes(join(dir, e.name)) : statSync(join(dir, e.name)).blocks * 512 }))
     .sort((a, b) => b.bytes - a.bytes);
   return { bytes: parts.reduce((n, p) => n + p.bytes, 0), parts: parts.filter((p) => p.bytes >= 1024 * 1024) };
 }

@@ -69,12 +69,12 @@ describe('agentmon serve (a real server on a real port)', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('prints the admin token once, keeps it in the data dir (0600) with the SQLite files', () => {
+  it('prints the admin token once, keeps it in the data dir (0600) with the metadata and series files', () => {
     const file = join(dataDir, 'admin-token');
     assert.equal(readFileSync(file, 'utf8').trim(), token);
     assert.equal(statSync(file).mode & 0o777, 0o600);
     assert.ok(existsSync(join(dataDir, 'agentmon.db')));
-    assert.ok(existsSync(join(dataDir, 'metrics.db')));
+    assert.ok(existsSync(join(dataDir, 'series', 'MANIFEST')), 'the series engine keeps its manifest under series/');
   });
 
   it('answers probes, docs and the API over HTTP', async () => {

@@ -6,6 +6,7 @@ import type { ServerConfig } from './config.js';
 import { buildApp, type App } from './app.js';
 import { resolveAdminToken } from './auth.js';
 import { openStores, type Stores } from './storage/index.js';
+import type { EngineLog } from './storage/engine/engine.js';
 
 /** A running server. */
 export interface RunningServer {
@@ -24,8 +25,14 @@ export interface RunningServer {
 /** Opens the stores (applying migrations), builds the app and listens. */
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const admin = resolveAdminToken(config.adminToken, config.dataDir);
-  const stores = await openStores({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, influxUrl: config.influxUrl });
-  let app: App;
+  // The series engine logs through the app once it exists; what it says while opening (a replay,
+  // an import) goes to stderr.
+  let app: App | null = null;
+  const log: EngineLog = (level, message, data) => {
+    if (app) app.log[level](data ?? {}, message);
+    else if (level !== 'info' || config.logLevel !== 'silent') console.error(message);
+  };
+  const stores = await openStores({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, influxUrl: config.influxUrl, log });
   try {
     app = await buildApp(config, { metadata: stores.metadata, series: stores.series, adminToken: admin.token, storageKind: stores.kind, broadcaster: stores.broadcaster });
     await app.listen({ host: config.host, port: config.port });
@@ -34,16 +41,17 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     await stores.close().catch(() => undefined);
     throw err;
   }
-  const address = app.server.address();
+  const running: App = app;
+  const address = running.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  app.log.info(
-    { storage: stores.kind, location: stores.location, migrated: stores.migrated },
-    `agentmon storage ready (${stores.kind})`,
+  running.log.info(
+    { storage: stores.kind, series: stores.seriesKind, location: stores.location, migrated: stores.migrated },
+    `agentmon storage ready (${stores.kind}, series: ${stores.seriesKind})`,
   );
   let closing: Promise<void> | null = null;
   return {
-    app,
+    app: running,
     stores,
     url: `http://${host}:${port}`,
     adminToken: admin.token,
@@ -51,7 +59,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     adminTokenPath: admin.path,
     close() {
       closing ??= (async () => {
-        await app.close();
+        await running.close();
         await stores.close();
       })();
       return closing;

@@ -12,16 +12,10 @@ const list = (text: string | undefined) =>
 
 /** Registers GET and POST /metrics/query. */
 export const queryRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = async (app, { ctx }) => {
-  /**
-   * Merged rows (group_by none) carry no agent: `agents` names the ones with points in the range,
-   * found by counting each agent's payloads over it (one row per agent).
-   */
+  /** Merged rows (group_by none) carry no agent: `agents` names the ones with points in the range. */
   async function mergedAgents(series: SeriesQuery): Promise<string[]> {
     if (series.agentIds !== null && series.agentIds.length === 0) return [];
-    // Every payload has cpu_usage_percent (a required field), so counting it finds every agent with points.
-    const counts = await ctx.series.query({ ...series, metrics: ['cpu_usage_percent'], aggregation: 'count', intervalMs: null, groupBy: 'agent' });
-    const found = counts.filter((r) => Object.values(r.values).some((v) => v !== null && v > 0)).map((r) => r.agent_id);
-    return [...new Set(found.filter((id): id is string => id !== null))].sort();
+    return [...(await ctx.series.agentsWithPoints(series.agentIds, series.startMs, series.endMs))].sort();
   }
 
   async function run(q: MetricsQueryType, part: 'body' | 'query') {

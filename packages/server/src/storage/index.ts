@@ -1,17 +1,20 @@
 /**
- * The one place that picks storage adapters: embedded SQLite files under the data dir by default,
- * PostgreSQL for both stores when a postgres:// URL is given; with an InfluxDB 1.x URL the series
- * (metrics) go to InfluxDB instead, and metadata stays in SQLite or PostgreSQL.
+ * The one place that picks storage adapters. Embedded by default: metadata in a SQLite file and the
+ * series in agentmon's own engine (engine/), both under the data dir. With a postgres:// URL both
+ * live in PostgreSQL, shared by every instance; with an InfluxDB 1.x URL the series go to InfluxDB
+ * instead, and metadata stays in SQLite or PostgreSQL.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Broadcaster, MetadataStore, SeriesStore } from './ports.js';
 import { SqliteMetadataStore } from './sqlite/metadata.js';
-import { SqliteSeriesStore } from './sqlite/series.js';
 import { PostgresMetadataStore } from './postgres/metadata.js';
 import { PostgresSeriesStore } from './postgres/series.js';
 import { openPostgresPool } from './postgres/pool.js';
 import { PostgresBroadcaster } from './postgres/broadcast.js';
 import { InfluxSeriesStore } from './influx/series.js';
+import { SeriesEngine, type EngineLog } from './engine/engine.js';
+import { importSqliteSeries } from './engine/import-sqlite.js';
 
 export type { Broadcaster, MetadataStore, SeriesStore } from './ports.js';
 
@@ -20,7 +23,7 @@ export interface Stores {
   /** Where metadata lives (and series, unless seriesKind says otherwise). */
   kind: 'sqlite' | 'postgres';
   /** Where series (metrics) live. */
-  seriesKind: 'sqlite' | 'postgres' | 'influx';
+  seriesKind: 'engine' | 'postgres' | 'influx';
   /** Where the data lives, for logs (never includes a password). */
   location: string;
   metadata: MetadataStore;
@@ -42,6 +45,8 @@ export interface StorageOptions {
   schema?: string;
   /** Apply pending migrations while opening (default true). */
   migrate?: boolean;
+  /** Where the series engine reports background failures and progress (default: nowhere). */
+  log?: EngineLog;
 }
 
 /** Opens (and by default migrates) the stores the options call for. */
@@ -77,16 +82,17 @@ export async function openStores(options: StorageOptions): Promise<Stores> {
   const metadata = new SqliteMetadataStore({ path: join(options.dataDir, 'agentmon.db') });
   let series: SeriesStore;
   try {
-    series = influx ?? new SqliteSeriesStore({ path: join(options.dataDir, 'metrics.db') });
+    series = influx ?? new SeriesEngine({ dir: join(options.dataDir, 'series'), ...(options.log ? { log: options.log } : {}) });
   } catch (err) {
     await metadata.close().catch(() => undefined);
     throw err;
   }
   try {
     const migrated = migrate ? { metadata: await metadata.migrate(), series: await series.migrate() } : { metadata: [], series: [] };
+    if (migrate && series instanceof SeriesEngine) await importEarlierSeries(join(options.dataDir, 'metrics.db'), series, options.log);
     return {
       kind: 'sqlite',
-      seriesKind: influx ? 'influx' : 'sqlite',
+      seriesKind: influx ? 'influx' : 'engine',
       location: options.dataDir + influxLocation,
       metadata,
       series,
@@ -102,6 +108,24 @@ export async function openStores(options: StorageOptions): Promise<Stores> {
     await series.close().catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * Imports the series an earlier agentmon kept in `metrics.db` (the SQLite series store) into the
+ * engine, once, saying how far it is about every 5 %.
+ */
+async function importEarlierSeries(path: string, engine: SeriesEngine, log: EngineLog = () => undefined): Promise<void> {
+  if (!existsSync(path) || engine.importState()?.done) return;
+  log('info', `importing the series of ${path} into the series engine (once; an interrupted import resumes on the next start)`);
+  let shown = -1;
+  const result = await importSqliteSeries(path, engine, (p) => {
+    const percent = p.payloads === 0 ? 100 : Math.floor((p.payloadsDone / p.payloads) * 100);
+    if (percent >= shown + 5 || p.agentsDone === p.agents) {
+      shown = percent;
+      log('info', `importing series: ${p.payloadsDone} of ${p.payloads} payloads (${percent} %), ${p.agentsDone} of ${p.agents} agents`);
+    }
+  });
+  if (result.ran) log('info', `imported ${result.payloads} payloads of ${result.agents} agents; the old file is kept as ${path}.imported (delete it when you no longer need it)`);
 }
 
 /** A database URL with its password hidden. */

@@ -324,6 +324,8 @@ export interface SeriesStore {
   deleteOlderThan(agentId: string, beforeMs: number, limit: number): Promise<number>;
   /** Every agent id that has points (deregistered agents' included: retention needs them). */
   agentIds(): Promise<string[]>;
+  /** The agents among `agentIds` (every agent when null) with a payload in [startMs, endMs]. */
+  agentsWithPoints(agentIds: readonly string[] | null, startMs: number, endMs: number): Promise<string[]>;
   /** Payloads stored, and the store's size on disk when it can tell. */
   stats(): Promise<{ points: number; bytes: number | null }>;
 }

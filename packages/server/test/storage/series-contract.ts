@@ -495,6 +495,14 @@ export function seriesContract(name: string, open: () => Promise<OpenedSeriesSto
         assert.deepEqual(whole, [row(null, 0, { [Z]: 5 })]);
       });
 
+      it('names the agents with payloads in a range, bounds included', async () => {
+        assert.deepEqual(await store.agentsWithPoints(null, T0, T0 + 20 * MINUTE), ['a1', 'a2']);
+        assert.deepEqual(await store.agentsWithPoints(['a3', 'a2', 'unknown'], T0 - MINUTE, T0), ['a3']);
+        assert.deepEqual(await store.agentsWithPoints(null, T0 + 17 * MINUTE, T0 + 17 * MINUTE), ['a1']);
+        assert.deepEqual(await store.agentsWithPoints(null, T0 + 8 * MINUTE, T0 + 14 * MINUTE), []);
+        assert.deepEqual(await store.agentsWithPoints([], T0, T0 + 20 * MINUTE), []);
+      });
+
       it('rejects an unknown metric name', async () => {
         await assert.rejects(store.query(query({ metrics: ['no_such_metric'] })));
       });

@@ -17,6 +17,7 @@
  */
 import { CUSTOM_METRIC_PREFIX, isSeriesMetricName, SERIES_METRIC_NAMES, type Aggregation } from '@agentmon/schema';
 import type { SeriesPoint, SeriesQuery, SeriesRow, SeriesStore } from '../ports.js';
+import { agentsByCount } from '../series-agents.js';
 import {
   escapeKey,
   escapeMeasurement,
@@ -300,6 +301,10 @@ export class InfluxSeriesStore implements SeriesStore {
       for (const v of s.values) if (typeof v[col] === 'string') ids.add(v[col]);
     }
     return [...ids].sort(byteOrder);
+  }
+
+  async agentsWithPoints(agentIds: readonly string[] | null, startMs: number, endMs: number): Promise<string[]> {
+    return agentsByCount(this, agentIds, startMs, endMs);
   }
 
   async stats(): Promise<{ points: number; bytes: number | null }> {

@@ -10,6 +10,7 @@ import type pg from 'pg';
 import { SERIES_METRIC_NAMES } from '@agentmon/schema';
 import type { SeriesPoint, SeriesQuery, SeriesRow, SeriesStore } from '../ports.js';
 import { inTransaction } from './pool.js';
+import { agentsByCount } from '../series-agents.js';
 import type { PostgresMigration } from './metadata-migrations.js';
 import { applyPostgresMigrations } from './migrate.js';
 import { buildPostgresSeriesQuery, isoOfMs, msOf } from './series-query.js';
@@ -274,6 +275,10 @@ export class PostgresSeriesStore implements SeriesStore {
   async agentIds(): Promise<string[]> {
     const result = await this.pool.query<{ id: string }>(DISTINCT_AGENT_IDS);
     return result.rows.map((row) => row.id);
+  }
+
+  async agentsWithPoints(agentIds: readonly string[] | null, startMs: number, endMs: number): Promise<string[]> {
+    return agentsByCount(this, agentIds, startMs, endMs);
   }
 
   async stats(): Promise<{ points: number; bytes: number | null }> {

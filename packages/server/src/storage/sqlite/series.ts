@@ -8,6 +8,7 @@ import type Database from 'better-sqlite3';
 import { SERIES_METRIC_NAMES } from '@agentmon/schema';
 import type { SeriesPoint, SeriesQuery, SeriesRow, SeriesStore } from '../ports.js';
 import { openSqlite } from './open.js';
+import { agentsByCount } from '../series-agents.js';
 import type { SqliteMigration } from './metadata-migrations.js';
 import { applySqliteMigrations } from './migrate.js';
 import { buildSqliteSeriesQuery } from './series-query.js';
@@ -169,6 +170,10 @@ export class SqliteSeriesStore implements SeriesStore {
 
   async agentIds(): Promise<string[]> {
     return this.db.prepare(DISTINCT_AGENT_IDS).pluck().all() as string[];
+  }
+
+  async agentsWithPoints(agentIds: readonly string[] | null, startMs: number, endMs: number): Promise<string[]> {
+    return agentsByCount(this, agentIds, startMs, endMs);
   }
 
   async stats(): Promise<{ points: number; bytes: number | null }> {

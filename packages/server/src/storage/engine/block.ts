@@ -1,0 +1,351 @@
+/**
+ * Blocks: the engine's sealed, immutable files. A block holds the payloads of one time partition
+ * (a UTC day) that one head flush or one compaction produced, as a chunk per agent, each chunk a set
+ * of sections: timestamps, a section per column, the strings (environment, deployment type, the
+ * templates of `extra`), and per rollup tier the bucket list and a section per column; then the
+ * fleet tiers of the whole block, an index (JSON, packed) and a footer.
+ *
+ * Every section is packed (codec.ts) and followed by its CRC-32, checked when it is read. A block is
+ * written to a temporary name, fsynced, then renamed, so a crash never leaves a torn block behind
+ * under its real name; the manifest (manifest.ts) names the blocks that exist.
+ *
+ *   [magic "AMSB" u8 version 3x0] [section]... [index] [footer: f64 indexOffset, u32 indexLength, u32 indexCrc, magic]
+ */
+import { closeSync, fsyncSync, openSync, readSync, renameSync, writeSync, fstatSync } from 'node:fs';
+import { ByteReader, ByteWriter, CorruptData, crc32 } from './bytes.js';
+import { decodeColumn, decodeTimestamps, decodeUints, encodeColumn, encodeTimestamps, encodeUints, pack, unpack } from './codec.js';
+import type { AgentRows } from './rows.js';
+import { computeTier, decodeTierBuckets, decodeTierColumn, encodeTierBuckets, encodeTierColumn, TierMerger, type TierBuckets, type TierColumn, type TierTable } from './tiers.js';
+import { extraTemplate } from './extra.js';
+import { CUSTOM_METRIC_PREFIX } from '@agentmon/schema';
+
+const MAGIC = Buffer.from('AMSB', 'latin1');
+const VERSION = 1;
+const FOOTER_BYTES = 20;
+
+/** Where a section lies in its block file: offset and length (packed bytes + CRC). */
+export type Section = [offset: number, length: number];
+
+/** A rollup tier of a width, as a block keeps it. */
+export interface TierSpec {
+  name: string;
+  ms: number;
+}
+
+/** The index of a tier: its bucket list and a section per column. */
+export interface TierIndex {
+  b: Section;
+  c: Record<string, Section>;
+}
+
+/** The index of a chunk: one agent's rows in the block. */
+export interface ChunkIndex {
+  /** Agent id. */
+  a: string;
+  /** Rows (payloads). */
+  r: number;
+  /** First and last timestamp. */
+  t0: number;
+  t1: number;
+  ts: Section;
+  /** Environment, deployment type and `extra` templates: dictionaries and per-row indexes. */
+  s: Section;
+  /** A section per column. */
+  c: Record<string, Section>;
+  /** Per column, the latest value's timestamp and the value (ties: larger), for the latest-value cache. */
+  l: Record<string, [number, number | string]>;
+  /** Tiers by name. */
+  t: Record<string, TierIndex>;
+}
+
+/** A block's index. */
+export interface BlockIndex {
+  v: number;
+  /** Rows and time range of the whole block. */
+  r: number;
+  t0: number;
+  t1: number;
+  chunks: ChunkIndex[];
+  /** Fleet tiers: every chunk's tier merged. */
+  f: Record<string, TierIndex>;
+}
+
+/** JSON cannot carry -0: it is written as the string "-0". */
+function jsonNumber(v: number): number | string {
+  return Object.is(v, -0) ? '-0' : v;
+}
+
+export function fromJsonNumber(v: number | string): number {
+  return typeof v === 'string' ? Number(v) : v;
+}
+
+/** Writes a block file section by section; `finish` makes it durable under its final name. */
+export class BlockWriter {
+  private readonly fd: number;
+  private offset = 0;
+  private readonly chunks: ChunkIndex[] = [];
+  private readonly fleet = new Map<string, TierMerger>();
+  private rows = 0;
+  private t0 = Number.POSITIVE_INFINITY;
+  private t1 = Number.NEGATIVE_INFINITY;
+  private readonly scratch = new ByteWriter(1 << 16);
+
+  constructor(
+    private readonly tmpPath: string,
+    private readonly finalPath: string,
+    private readonly tiers: readonly TierSpec[],
+  ) {
+    this.fd = openSync(tmpPath, 'w');
+    const header = Buffer.alloc(8);
+    MAGIC.copy(header, 0);
+    header[4] = VERSION;
+    this.write(header);
+    for (const tier of tiers) this.fleet.set(tier.name, new TierMerger());
+  }
+
+  private write(data: Uint8Array): void {
+    let done = 0;
+    while (done < data.length) done += writeSync(this.fd, data, done, data.length - done, this.offset + done);
+    this.offset += data.length;
+  }
+
+  /** Packs what `fill` encodes, writes it with its CRC, and returns where it went. */
+  private section(fill: (w: ByteWriter) => void): Section {
+    const w = this.scratch;
+    w.length = 0;
+    fill(w);
+    const packed = pack(w.view8());
+    const crc = Buffer.allocUnsafe(4);
+    crc.writeUInt32LE(crc32(packed), 0);
+    const at = this.offset;
+    this.write(packed);
+    this.write(crc);
+    return [at, packed.length + 4];
+  }
+
+  /** Adds an agent's rows (sorted by timestamp, then arrival); empty row sets are skipped. */
+  addChunk(agent: string, rows: AgentRows): void {
+    const n = rows.n;
+    if (n === 0) return;
+    const ts = rows.ts;
+    const chunk: ChunkIndex = { a: agent, r: n, t0: ts[0] as number, t1: ts[n - 1] as number, ts: [0, 0], s: [0, 0], c: {}, l: {}, t: {} };
+    chunk.ts = this.section((w) => encodeTimestamps(ts, n, w));
+    const columns = new Map<string, Float64Array>();
+    for (const [name, col] of rows.cols) {
+      let any = false;
+      for (let i = 0; i < n && !any; i++) any = !Number.isNaN(col[i]);
+      if (any) columns.set(name, col);
+    }
+    const names = [...columns.keys()].sort();
+    for (const name of names) {
+      const col = columns.get(name) as Float64Array;
+      chunk.c[name] = this.section((w) => encodeColumn(col, n, w));
+      let lastTs = Number.NEGATIVE_INFINITY;
+      let last = 0;
+      for (let i = 0; i < n; i++) {
+        const v = col[i] as number;
+        if (Number.isNaN(v)) continue;
+        const t = ts[i] as number;
+        if (t > lastTs || (t === lastTs && v > last)) {
+          lastTs = t;
+          last = v;
+        }
+      }
+      chunk.l[name] = [lastTs, jsonNumber(last)];
+    }
+    chunk.s = this.section((w) => encodeStrings(rows, n, w));
+    for (const tier of this.tiers) {
+      const table = computeTier(ts, n, columns, tier.ms);
+      chunk.t[tier.name] = this.tierSections(table, tier.ms);
+      (this.fleet.get(tier.name) as TierMerger).add(table);
+    }
+    this.chunks.push(chunk);
+    this.rows += n;
+    this.t0 = Math.min(this.t0, chunk.t0);
+    this.t1 = Math.max(this.t1, chunk.t1);
+  }
+
+  private tierSections(table: TierTable, width: number): TierIndex {
+    const index: TierIndex = { b: this.section((w) => encodeTierBuckets(table.buckets, width, w)), c: {} };
+    for (const [name, col] of table.cols) index.c[name] = this.section((w) => encodeTierColumn(col, table.buckets, width, w));
+    return index;
+  }
+
+  /** Chunks added so far. */
+  get chunkCount(): number {
+    return this.chunks.length;
+  }
+
+  /** Writes the fleet tiers, the index and the footer, fsyncs and renames; returns the index. */
+  finish(): BlockIndex {
+    const f: Record<string, TierIndex> = {};
+    for (const tier of this.tiers) f[tier.name] = this.tierSections((this.fleet.get(tier.name) as TierMerger).table(), tier.ms);
+    const index: BlockIndex = { v: VERSION, r: this.rows, t0: this.t0, t1: this.t1, chunks: this.chunks, f };
+    const packed = pack(Buffer.from(JSON.stringify(index), 'utf8'));
+    const indexOffset = this.offset;
+    this.write(packed);
+    const footer = Buffer.alloc(FOOTER_BYTES);
+    footer.writeDoubleLE(indexOffset, 0);
+    footer.writeUInt32LE(packed.length, 8);
+    footer.writeUInt32LE(crc32(packed), 12);
+    MAGIC.copy(footer, 16);
+    this.write(footer);
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+    renameSync(this.tmpPath, this.finalPath);
+    return index;
+  }
+
+  /** Closes without finishing (the caller removes the temporary file). */
+  abort(): void {
+    try {
+      closeSync(this.fd);
+    } catch {
+      // already closed
+    }
+  }
+}
+
+/**
+ * The strings of a chunk: dictionaries of environments, deployment types and `extra` templates,
+ * and per row the index of each (left out when a dictionary has one entry).
+ */
+function encodeStrings(rows: AgentRows, n: number, w: ByteWriter): void {
+  const dictionary = (values: readonly string[]): void => {
+    const ids = new Map<string, number>();
+    const idx = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = values[i] as string;
+      let id = ids.get(v);
+      if (id === undefined) {
+        id = ids.size;
+        ids.set(v, id);
+      }
+      idx[i] = id;
+    }
+    w.uvarint(ids.size);
+    for (const v of ids.keys()) w.str(v);
+    if (ids.size > 1) encodeUints(idx, n, w);
+  };
+  dictionary(rows.environment);
+  dictionary(rows.deploymentType);
+  const templates: string[] = rows.extraTemplates ? rows.extra : new Array<string>(n);
+  for (let i = 0; i < n && !rows.extraTemplates; i++) {
+    const row = i;
+    templates[i] = extraTemplate(rows.extra[i] as string, (key) => {
+      const col = rows.cols.get(CUSTOM_METRIC_PREFIX + key);
+      const v = col ? (col[row] as number) : Number.NaN;
+      return Number.isNaN(v) ? undefined : v;
+    });
+  }
+  dictionary(templates);
+}
+
+/** The strings of a chunk, per row. */
+export interface ChunkStrings {
+  environment: string[];
+  deploymentType: string[];
+  /** `extra` templates (extra.ts), to be filled from the row's custom columns. */
+  templates: string[];
+}
+
+export function decodeStrings(data: Uint8Array, n: number): ChunkStrings {
+  const r = new ByteReader(data);
+  const dictionary = (): string[] => {
+    const size = r.uvarint();
+    const values: string[] = [];
+    for (let i = 0; i < size; i++) values.push(r.str());
+    if (size <= 1) return new Array<string>(n).fill(values[0] ?? '');
+    const idx = new Uint32Array(n);
+    decodeUints(r, n, idx);
+    return Array.from(idx, (i) => {
+      const v = values[i];
+      if (v === undefined) throw new CorruptData(`string index ${i} of ${size}`);
+      return v;
+    });
+  };
+  return { environment: dictionary(), deploymentType: dictionary(), templates: dictionary() };
+}
+
+/** An open block: its index, and section reads checked against their CRC. */
+export class BlockReader {
+  readonly chunks = new Map<string, ChunkIndex>();
+
+  private constructor(
+    readonly path: string,
+    private readonly fd: number,
+    readonly index: BlockIndex,
+    readonly bytes: number,
+  ) {
+    for (const chunk of index.chunks) this.chunks.set(chunk.a, chunk);
+  }
+
+  /** Opens a block and reads its index; throws CorruptData when the file is not a whole block. */
+  static open(path: string): BlockReader {
+    const fd = openSync(path, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      if (size < 8 + FOOTER_BYTES) throw new CorruptData(`${path}: ${size} bytes is too short for a block`);
+      const footer = Buffer.alloc(FOOTER_BYTES);
+      readSync(fd, footer, 0, FOOTER_BYTES, size - FOOTER_BYTES);
+      if (!footer.subarray(16).equals(MAGIC)) throw new CorruptData(`${path}: no block footer`);
+      const indexOffset = footer.readDoubleLE(0);
+      const indexLength = footer.readUInt32LE(8);
+      if (indexOffset + indexLength + FOOTER_BYTES !== size) throw new CorruptData(`${path}: index bounds do not match the file`);
+      const packed = Buffer.alloc(indexLength);
+      readSync(fd, packed, 0, indexLength, indexOffset);
+      if (crc32(packed) !== footer.readUInt32LE(12)) throw new CorruptData(`${path}: index checksum mismatch`);
+      const index = JSON.parse(Buffer.from(unpack(packed)).toString('utf8')) as BlockIndex;
+      if (index.v !== VERSION) throw new CorruptData(`${path}: block version ${index.v}`);
+      return new BlockReader(path, fd, index, size);
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+  }
+
+  /** The unpacked bytes of a section, its CRC checked. */
+  read(section: Section): Uint8Array {
+    const [offset, length] = section;
+    if (length < 5) throw new CorruptData(`${this.path}: section at ${offset} is ${length} bytes`);
+    const buf = Buffer.allocUnsafe(length);
+    const got = readSync(this.fd, buf, 0, length, offset);
+    if (got !== length) throw new CorruptData(`${this.path}: section at ${offset} ends early`);
+    const packed = buf.subarray(0, length - 4);
+    if (crc32(packed) !== buf.readUInt32LE(length - 4)) throw new CorruptData(`${this.path}: section at ${offset} fails its checksum`);
+    return unpack(packed);
+  }
+
+  readTimestamps(chunk: ChunkIndex): Float64Array {
+    const out = new Float64Array(chunk.r);
+    decodeTimestamps(new ByteReader(this.read(chunk.ts)), chunk.r, out);
+    return out;
+  }
+
+  /** A column of a chunk (NaN where absent), or null when no row of the chunk has it. */
+  readColumn(chunk: ChunkIndex, name: string): Float64Array | null {
+    const section = chunk.c[name];
+    if (!section) return null;
+    const out = new Float64Array(chunk.r);
+    decodeColumn(new ByteReader(this.read(section)), chunk.r, out);
+    return out;
+  }
+
+  readStrings(chunk: ChunkIndex): ChunkStrings {
+    return decodeStrings(this.read(chunk.s), chunk.r);
+  }
+
+  readTierBuckets(index: TierIndex, width: number): TierBuckets {
+    return decodeTierBuckets(new ByteReader(this.read(index.b)), width);
+  }
+
+  readTierColumn(index: TierIndex, name: string, buckets: TierBuckets, width: number): TierColumn | null {
+    const section = index.c[name];
+    if (!section) return null;
+    return decodeTierColumn(new ByteReader(this.read(section)), buckets, width);
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}

@@ -1,0 +1,276 @@
+/**
+ * Answers a SeriesQuery from an agent's segments, with the SQL stores' semantics exactly:
+ *
+ * - raw points: a row per payload in (agent, timestamp, arrival) order (group by none: timestamp,
+ *   agent, arrival); a custom value of a payload is the largest of its agent's values of that name
+ *   at that millisecond (the SQL stores match custom points to payloads by agent and timestamp);
+ * - aggregations per epoch-aligned bucket (or one bucket stamped startMs), nulls ignored, buckets
+ *   existing where payloads are (custom-only queries: where those custom values are);
+ * - with a rollup plan (series-tiers.ts planRollup), whole tier buckets inside the range are read
+ *   from the blocks' tiers, raw rows answer the ragged edges and the head (which keeps no tiers).
+ */
+import { CUSTOM_METRIC_PREFIX, isQueryableMetricName, isSeriesMetricName, type Aggregation } from '@agentmon/schema';
+import type { SeriesQuery, SeriesRow } from '../ports.js';
+import type { RollupPlan } from '../series-tiers.js';
+import { BucketAcc, bucketStart } from './aggregate.js';
+import type { AgentSegment } from './segments.js';
+import type { TierSpec } from './block.js';
+
+/** What a query reads from the engine. */
+export interface QuerySource {
+  /** Every agent with visible rows, in byte order of their ids. */
+  agents(): string[];
+  /** An agent's visible segments, oldest arrival first. */
+  segments(agentId: string): AgentSegment[];
+  /** The agent's retention cut: its rows before it are gone. */
+  cut(agentId: string): number;
+}
+
+/** The metrics of a query: names deduplicated in order; refuses an unknown one or none. */
+export function queryMetrics(q: SeriesQuery): string[] {
+  const names = [...new Set(q.metrics)];
+  for (const name of names) if (!isQueryableMetricName(name)) throw new RangeError(`unknown series metric: ${name}`);
+  if (names.length === 0) throw new RangeError('a series query needs at least one metric');
+  return names;
+}
+
+/** Code point order, which is the byte order of UTF-8 (SQLite's and PostgreSQL's C collation). */
+export function compareIds(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.codePointAt(i) as number;
+    const y = b.codePointAt(i) as number;
+    if (x !== y) return x - y;
+    if (x > 0xffff) i++;
+  }
+  return a.length - b.length;
+}
+
+/** The agents a query covers, sorted. */
+function queryAgents(source: QuerySource, q: SeriesQuery): string[] {
+  if (q.agentIds === null) return source.agents();
+  return [...new Set(q.agentIds)].sort(compareIds);
+}
+
+/** First index with ts[i] >= value in ts[0..n). */
+function lowerBound(ts: Float64Array, n: number, value: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((ts[mid] as number) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index with ts[i] > value. */
+function upperBound(ts: Float64Array, n: number, value: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((ts[mid] as number) <= value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+// ------------------------------------------------------------------ raw points
+
+interface RawRow {
+  agent: string;
+  ts: number;
+  /** Arrival rank within the agent (segment order, then row order). */
+  rank: number;
+  values: (number | null)[];
+}
+
+function rawRowsOf(source: QuerySource, agent: string, q: SeriesQuery, metrics: readonly string[]): RawRow[] {
+  const from = Math.max(q.startMs, source.cut(agent));
+  const out: RawRow[] = [];
+  let rank = 0;
+  for (const seg of source.segments(agent)) {
+    if (seg.t1 < from || seg.t0 > q.endMs) {
+      rank += seg.rows;
+      continue;
+    }
+    const ts = seg.ts();
+    const lo = lowerBound(ts, seg.rows, from);
+    const hi = upperBound(ts, seg.rows, q.endMs);
+    const cols = metrics.map((m) => seg.column(m));
+    for (let r = lo; r < hi; r++) {
+      out.push({
+        agent,
+        ts: ts[r] as number,
+        rank: rank + r,
+        values: cols.map((c) => {
+          const v = c ? (c[r] as number) : Number.NaN;
+          return Number.isNaN(v) ? null : v;
+        }),
+      });
+    }
+    rank += seg.rows;
+  }
+  out.sort((a, b) => a.ts - b.ts || a.rank - b.rank);
+  // A custom value is matched to payloads by agent and ms: every payload of the ms shows the largest.
+  const customs = metrics.map((m, i) => (isSeriesMetricName(m) ? -1 : i)).filter((i) => i >= 0);
+  if (customs.length > 0) {
+    for (let start = 0; start < out.length; ) {
+      let end = start + 1;
+      while (end < out.length && (out[end] as RawRow).ts === (out[start] as RawRow).ts) end++;
+      if (end - start > 1) {
+        for (const i of customs) {
+          let best: number | null = null;
+          for (let k = start; k < end; k++) {
+            const v = (out[k] as RawRow).values[i] ?? null;
+            if (v !== null && (best === null || v > best)) best = v;
+          }
+          for (let k = start; k < end; k++) (out[k] as RawRow).values[i] = best;
+        }
+      }
+      start = end;
+    }
+  }
+  return out;
+}
+
+function toSeriesRow(row: RawRow, metrics: readonly string[], withAgent: boolean): SeriesRow {
+  const values: Record<string, number | null> = {};
+  metrics.forEach((m, i) => {
+    values[m] = row.values[i] ?? null;
+  });
+  return { agent_id: withAgent ? row.agent : null, ts: row.ts, values };
+}
+
+function rawQuery(source: QuerySource, q: SeriesQuery, metrics: readonly string[]): SeriesRow[] {
+  const agents = queryAgents(source, q);
+  if (q.groupBy !== 'none') {
+    const rows: SeriesRow[] = [];
+    for (const agent of agents) for (const row of rawRowsOf(source, agent, q, metrics)) rows.push(toSeriesRow(row, metrics, true));
+    return rows;
+  }
+  const all: RawRow[] = [];
+  for (const agent of agents) for (const row of rawRowsOf(source, agent, q, metrics)) all.push(row);
+  all.sort((a, b) => a.ts - b.ts || compareIds(a.agent, b.agent) || a.rank - b.rank);
+  return all.map((row) => toSeriesRow(row, metrics, true));
+}
+
+// ------------------------------------------------------------------ aggregations
+
+/** Where a query's buckets go: one map of buckets per group (agent id, or '' for the fleet). */
+class Groups {
+  readonly byGroup = new Map<string, Map<number, BucketAcc>>();
+  constructor(private readonly metrics: number) {}
+
+  bucket(group: string, ts: number): BucketAcc {
+    let buckets = this.byGroup.get(group);
+    if (!buckets) {
+      buckets = new Map();
+      this.byGroup.set(group, buckets);
+    }
+    let acc = buckets.get(ts);
+    if (!acc) {
+      acc = new BucketAcc(this.metrics);
+      buckets.set(ts, acc);
+    }
+    return acc;
+  }
+}
+
+/** Adds raw rows [lo, hi) of a segment to their query buckets. */
+function addRaw(groups: Groups, group: string, seg: AgentSegment, lo: number, hi: number, bucketOf: (ts: number) => number, cols: (Float64Array | null)[]): void {
+  if (lo >= hi) return;
+  const ts = seg.ts();
+  let current = Number.NaN;
+  let acc: BucketAcc | null = null;
+  for (let r = lo; r < hi; r++) {
+    const t = ts[r] as number;
+    const b = bucketOf(t);
+    if (b !== current || acc === null) {
+      acc = groups.bucket(group, b);
+      current = b;
+    }
+    acc.payloads++;
+    for (let i = 0; i < cols.length; i++) {
+      const c = cols[i];
+      if (!c) continue;
+      const v = c[r] as number;
+      if (!Number.isNaN(v)) acc.add(i, v, t);
+    }
+  }
+}
+
+function aggregateQuery(source: QuerySource, q: SeriesQuery, metrics: readonly string[], plan: RollupPlan | null, spec: TierSpec | null): SeriesRow[] {
+  const aggregation: Aggregation = q.aggregation ?? 'avg';
+  const interval = q.intervalMs;
+  if (interval !== null && (!Number.isSafeInteger(interval) || interval <= 0)) throw new RangeError(`invalid interval: ${interval}`);
+  const bucketOf = interval === null ? () => q.startMs : (ts: number) => bucketStart(ts, interval);
+  const groups = new Groups(metrics.length);
+  const perAgent = q.groupBy !== 'none';
+  for (const agent of queryAgents(source, q)) {
+    const group = perAgent ? agent : '';
+    const cut = source.cut(agent);
+    const from = Math.max(q.startMs, cut);
+    for (const seg of source.segments(agent)) {
+      if (seg.t1 < from || seg.t0 > q.endMs) continue;
+      const cols = metrics.map((m) => seg.column(m));
+      const tier = plan && spec ? seg.tier(spec) : null;
+      const ts = (): Float64Array => seg.ts();
+      if (!plan || !tier || seg.t1 < plan.from || seg.t0 >= plan.to) {
+        addRaw(groups, group, seg, lowerBound(ts(), seg.rows, from), upperBound(ts(), seg.rows, q.endMs), bucketOf, cols);
+        continue;
+      }
+      // Tier buckets from `tierFrom` on are whole and after the cut; before it, raw rows.
+      const width = spec?.ms as number;
+      const aligned = cut <= plan.from ? plan.from : bucketStart(cut + width - 1, width);
+      const tierFrom = Math.min(Math.max(aligned, plan.from), plan.to);
+      // Raw rows before the tier part (the ragged head, and a tier bucket the cut runs through).
+      if (from < tierFrom) addRaw(groups, group, seg, lowerBound(ts(), seg.rows, from), lowerBound(ts(), seg.rows, Math.min(tierFrom, q.endMs + 1)), bucketOf, cols);
+      // Raw rows of the ragged tail.
+      if (plan.to <= q.endMs) addRaw(groups, group, seg, lowerBound(ts(), seg.rows, Math.max(plan.to, from)), upperBound(ts(), seg.rows, q.endMs), bucketOf, cols);
+      const { starts, payloads } = tier.buckets;
+      const tierCols = metrics.map((m) => tier.column(m));
+      for (let b = lowerBound(starts, starts.length, tierFrom); b < starts.length; b++) {
+        const start = starts[b] as number;
+        if (start >= plan.to) break;
+        const acc = groups.bucket(group, bucketOf(start));
+        acc.payloads += payloads[b] as number;
+        for (let i = 0; i < tierCols.length; i++) {
+          const c = tierCols[i];
+          if (c) acc.merge(i, c.n[b] as number, c.sum[b] as number, c.min[b] as number, c.max[b] as number, c.last[b] as number, c.lastTs[b] as number);
+        }
+      }
+    }
+  }
+  const withBuiltins = metrics.some((m) => isSeriesMetricName(m));
+  const rows: SeriesRow[] = [];
+  const keys = [...groups.byGroup.keys()].sort(compareIds);
+  for (const key of keys) {
+    const buckets = groups.byGroup.get(key) as Map<number, BucketAcc>;
+    for (const ts of [...buckets.keys()].sort((a, b) => a - b)) {
+      const acc = buckets.get(ts) as BucketAcc;
+      if (withBuiltins ? acc.payloads === 0 : !acc.hasValues()) continue;
+      const values: Record<string, number | null> = {};
+      metrics.forEach((m, i) => {
+        values[m] = acc.value(i, aggregation);
+      });
+      rows.push({ agent_id: perAgent ? key : null, ts, values });
+    }
+  }
+  return rows;
+}
+
+/** Answers `q` from `source`; `plan` (aggregations only) reads the tier `spec` for [plan.from, plan.to). */
+export function runQuery(source: QuerySource, q: SeriesQuery, plan: RollupPlan | null, spec: TierSpec | null): SeriesRow[] {
+  const metrics = queryMetrics(q);
+  if (q.agentIds !== null && q.agentIds.length === 0) return [];
+  if (q.aggregation === null && q.intervalMs === null) return rawQuery(source, q, metrics);
+  return aggregateQuery(source, q, metrics, plan, spec);
+}
+
+/** The column name a custom key is stored under. */
+export function customColumn(key: string): string {
+  return CUSTOM_METRIC_PREFIX + key;
+}

@@ -1,0 +1,196 @@
+/**
+ * One agent's payloads in memory, column-wise and in (timestamp, arrival) order: the head keeps an
+ * agent's recent payloads this way until they are sealed into a block, and a block is built from
+ * them. A column is named as queries name it (`cpu_usage_percent`, `custom.queue_depth`) and holds
+ * NaN where a payload has no value (NaN itself is never stored: the store refuses it).
+ */
+import { CUSTOM_METRIC_PREFIX, SERIES_METRIC_NAMES } from '@agentmon/schema';
+import type { PointData } from './records.js';
+import type { BlockReader, ChunkIndex } from './block.js';
+
+/** The built-in columns, in the order every block lists them. */
+export const BUILTIN_COLUMNS: readonly string[] = SERIES_METRIC_NAMES;
+const BUILTIN_SET: ReadonlySet<string> = new Set(SERIES_METRIC_NAMES);
+
+/** An agent's rows, growable, ordered by timestamp and then by arrival. */
+export class AgentRows {
+  n = 0;
+  ts: Float64Array;
+  readonly cols = new Map<string, Float64Array>();
+  environment: string[] = [];
+  deploymentType: string[] = [];
+  /** The payload's `extra` as JSON text, or as a template (extra.ts) when `extraTemplates`. */
+  extra: string[] = [];
+  /** True when `extra` holds templates (rows read back from a block), false for JSON text. */
+  extraTemplates = false;
+
+  constructor(private capacity = 8) {
+    this.ts = new Float64Array(capacity);
+  }
+
+  /** The column of `name`, created (all NaN) on first use. */
+  column(name: string): Float64Array {
+    let col = this.cols.get(name);
+    if (!col) {
+      col = new Float64Array(this.capacity).fill(Number.NaN);
+      this.cols.set(name, col);
+    }
+    return col;
+  }
+
+  private grow(): void {
+    const capacity = this.capacity * 2;
+    const ts = new Float64Array(capacity);
+    ts.set(this.ts);
+    this.ts = ts;
+    for (const [name, col] of this.cols) {
+      const next = new Float64Array(capacity).fill(Number.NaN);
+      next.set(col);
+      this.cols.set(name, next);
+    }
+    this.capacity = capacity;
+  }
+
+  /** The row index a payload at `ts` goes to: after every row at or before `ts` (arrival order within a ms). */
+  private slotFor(ts: number): number {
+    const n = this.n;
+    if (n === 0 || (this.ts[n - 1] as number) <= ts) return n;
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.ts[mid] as number) <= ts) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Adds a payload; `extraJson` is JSON.stringify(point.extra). */
+  insert(point: PointData, extraJson: string): void {
+    if (this.n === this.capacity) this.grow();
+    const at = this.slotFor(point.ts);
+    const n = this.n;
+    if (at < n) {
+      // A late payload: shift the newer rows up one (rare: agents report in order).
+      this.ts.copyWithin(at + 1, at, n);
+      for (const col of this.cols.values()) col.copyWithin(at + 1, at, n);
+      this.environment.splice(at, 0, point.environment);
+      this.deploymentType.splice(at, 0, point.deployment_type);
+      this.extra.splice(at, 0, extraJson);
+    } else {
+      this.environment.push(point.environment);
+      this.deploymentType.push(point.deployment_type);
+      this.extra.push(extraJson);
+    }
+    this.ts[at] = point.ts;
+    for (const col of this.cols.values()) col[at] = Number.NaN;
+    const values = point.values;
+    for (const name of BUILTIN_COLUMNS) {
+      const v = values[name];
+      if (v !== null && v !== undefined) this.column(name)[at] = v;
+    }
+    for (const key in point.custom) this.column(CUSTOM_METRIC_PREFIX + key)[at] = point.custom[key] as number;
+    this.n = n + 1;
+  }
+
+  /** Removes the rows before `cutTs`; returns how many went. */
+  removeBefore(cutTs: number): number {
+    let k = 0;
+    while (k < this.n && (this.ts[k] as number) < cutTs) k++;
+    if (k === 0) return 0;
+    this.ts.copyWithin(0, k, this.n);
+    for (const col of this.cols.values()) col.copyWithin(0, k, this.n);
+    this.environment.splice(0, k);
+    this.deploymentType.splice(0, k);
+    this.extra.splice(0, k);
+    this.n -= k;
+    return k;
+  }
+
+  /** Rows [from, to) as a row set of their own. */
+  slice(from: number, to: number): AgentRows {
+    const out = new AgentRows(Math.max(8, to - from));
+    out.n = to - from;
+    out.ts.set(this.ts.subarray(from, to));
+    for (const [name, col] of this.cols) out.column(name).set(col.subarray(from, to));
+    out.environment = this.environment.slice(from, to);
+    out.deploymentType = this.deploymentType.slice(from, to);
+    out.extra = this.extra.slice(from, to);
+    out.extraTemplates = this.extraTemplates;
+    return out;
+  }
+
+  /** Adds every row of `newer` (rows that arrived after these), keeping the order. */
+  append(newer: AgentRows): void {
+    for (let r = 0; r < newer.n; r++) {
+      const values: Record<string, number | null> = {};
+      const custom: Record<string, number> = {};
+      for (const [name, col] of newer.cols) {
+        const v = col[r] as number;
+        if (Number.isNaN(v)) continue;
+        if (name.startsWith(CUSTOM_METRIC_PREFIX) && !BUILTIN_SET.has(name)) custom[name.slice(CUSTOM_METRIC_PREFIX.length)] = v;
+        else values[name] = v;
+      }
+      this.insert(
+        { agent_id: '', ts: newer.ts[r] as number, environment: newer.environment[r] as string, deployment_type: newer.deploymentType[r] as string, values, custom },
+        newer.extra[r] as string,
+      );
+    }
+  }
+
+  /** Every row of a block's chunk, `extra` as templates. */
+  static fromChunk(reader: BlockReader, chunk: ChunkIndex): AgentRows {
+    const rows = new AgentRows(Math.max(8, chunk.r));
+    rows.n = chunk.r;
+    rows.ts.set(reader.readTimestamps(chunk));
+    for (const name of Object.keys(chunk.c)) {
+      const col = reader.readColumn(chunk, name);
+      if (col) rows.column(name).set(col);
+    }
+    const strings = reader.readStrings(chunk);
+    rows.environment = strings.environment;
+    rows.deploymentType = strings.deploymentType;
+    rows.extra = strings.templates;
+    rows.extraTemplates = true;
+    return rows;
+  }
+
+  /** One row set of `parts` (each sorted, in arrival order), sorted by timestamp then arrival. */
+  static merge(parts: readonly AgentRows[]): AgentRows {
+    const total = parts.reduce((n, p) => n + p.n, 0);
+    const out = new AgentRows(Math.max(8, total));
+    if (parts.length === 0) return out;
+    // Stable order: by timestamp, then part (arrival), then row within the part.
+    const order: [ts: number, part: number, row: number][] = [];
+    parts.forEach((part, p) => {
+      for (let r = 0; r < part.n; r++) order.push([part.ts[r] as number, p, r]);
+    });
+    let sorted = true;
+    for (let i = 1; i < order.length && sorted; i++) sorted = (order[i - 1] as [number, number, number])[0] <= (order[i] as [number, number, number])[0];
+    if (!sorted) order.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
+    const names = new Set<string>();
+    for (const part of parts) for (const name of part.cols.keys()) names.add(name);
+    out.n = total;
+    order.forEach(([ts], i) => {
+      out.ts[i] = ts;
+    });
+    for (const name of names) {
+      const col = out.column(name);
+      order.forEach(([, p, r], i) => {
+        const source = (parts[p] as AgentRows).cols.get(name);
+        if (source) col[i] = source[r] as number;
+      });
+    }
+    out.environment = order.map(([, p, r]) => (parts[p] as AgentRows).environment[r] as string);
+    out.deploymentType = order.map(([, p, r]) => (parts[p] as AgentRows).deploymentType[r] as string);
+    out.extra = order.map(([, p, r]) => (parts[p] as AgentRows).extra[r] as string);
+    out.extraTemplates = (parts[0] as AgentRows).extraTemplates;
+    if (parts.some((part) => part.extraTemplates !== out.extraTemplates)) throw new Error('cannot merge rows with JSON extra and templated extra');
+    return out;
+  }
+
+  /** Bytes the arrays hold, roughly (for memory accounting). */
+  bytes(): number {
+    return this.capacity * 8 * (1 + this.cols.size) + this.extra.reduce((s, e) => s + e.length * 2 + 16, 0);
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * What a query reads of one agent: its segments, each a run of its rows in (timestamp, arrival)
+ * order, either in the head (memory) or a chunk of a block (decoded on demand, through a cache of
+ * decoded sections: blocks never change, so a decoded section never goes stale).
+ */
+import type { BlockReader, ChunkIndex, ChunkStrings, Section, TierSpec } from './block.js';
+import type { TierBuckets, TierColumn } from './tiers.js';
+import type { AgentRows } from './rows.js';
+
+/** The rollup tier of a segment: its buckets and the partials of a column. */
+export interface SegmentTier {
+  buckets: TierBuckets;
+  column(name: string): TierColumn | null;
+}
+
+/** A run of one agent's rows. */
+export interface AgentSegment {
+  readonly rows: number;
+  readonly t0: number;
+  readonly t1: number;
+  /** Timestamps (at least `rows` long). */
+  ts(): Float64Array;
+  /** A column (NaN where absent), or null when no row of the segment has it. */
+  column(name: string): Float64Array | null;
+  /** The segment's tier of `spec`, or null when it keeps none (the head). */
+  tier(spec: TierSpec): SegmentTier | null;
+  /** Column names with values in the segment. */
+  columnNames(): string[];
+}
+
+/** An LRU of decoded sections, bounded by their approximate bytes. */
+export class SectionCache {
+  private readonly entries = new Map<string, { value: unknown; bytes: number }>();
+  private bytes = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  get<T>(key: string, load: () => T, size: (value: T) => number): T {
+    const hit = this.entries.get(key);
+    if (hit) {
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      return hit.value as T;
+    }
+    const value = load();
+    const bytes = size(value) + 64;
+    if (bytes <= this.maxBytes / 4) {
+      this.entries.set(key, { value, bytes });
+      this.bytes += bytes;
+      while (this.bytes > this.maxBytes) {
+        const oldest = this.entries.keys().next();
+        if (oldest.done) break;
+        const entry = this.entries.get(oldest.value);
+        this.entries.delete(oldest.value);
+        this.bytes -= entry?.bytes ?? 0;
+      }
+    }
+    return value;
+  }
+
+  /** Forgets every entry of a block (its file is going away). */
+  dropBlock(blockId: number): void {
+    const prefix = `${blockId}:`;
+    for (const [key, entry] of this.entries) {
+      if (key.startsWith(prefix)) {
+        this.entries.delete(key);
+        this.bytes -= entry.bytes;
+      }
+    }
+  }
+
+  get size(): number {
+    return this.bytes;
+  }
+}
+
+/** Rows of the head. */
+export class HeadSegment implements AgentSegment {
+  constructor(readonly data: AgentRows) {}
+
+  get rows(): number {
+    return this.data.n;
+  }
+  get t0(): number {
+    return this.data.ts[0] as number;
+  }
+  get t1(): number {
+    return this.data.ts[this.data.n - 1] as number;
+  }
+  ts(): Float64Array {
+    return this.data.ts;
+  }
+  column(name: string): Float64Array | null {
+    return this.data.cols.get(name) ?? null;
+  }
+  tier(): SegmentTier | null {
+    return null;
+  }
+  columnNames(): string[] {
+    return [...this.data.cols.keys()];
+  }
+}
+
+const floatBytes = (a: Float64Array | null): number => (a ? a.byteLength : 0);
+
+/** A chunk of a block. */
+export class ChunkSegment implements AgentSegment {
+  constructor(
+    private readonly blockId: number,
+    private readonly reader: BlockReader,
+    readonly chunk: ChunkIndex,
+    private readonly cache: SectionCache,
+    private readonly hasTiers: boolean,
+  ) {}
+
+  get rows(): number {
+    return this.chunk.r;
+  }
+  get t0(): number {
+    return this.chunk.t0;
+  }
+  get t1(): number {
+    return this.chunk.t1;
+  }
+
+  private key(section: Section): string {
+    return `${this.blockId}:${section[0]}`;
+  }
+
+  ts(): Float64Array {
+    return this.cache.get(this.key(this.chunk.ts), () => this.reader.readTimestamps(this.chunk), floatBytes);
+  }
+
+  column(name: string): Float64Array | null {
+    const section = this.chunk.c[name];
+    if (!section) return null;
+    return this.cache.get(this.key(section), () => this.reader.readColumn(this.chunk, name), floatBytes);
+  }
+
+  tier(spec: TierSpec): SegmentTier | null {
+    if (!this.hasTiers) return null;
+    const index = this.chunk.t[spec.name];
+    if (!index) return null;
+    const buckets = this.cache.get(this.key(index.b), () => this.reader.readTierBuckets(index, spec.ms), (b) => b.starts.byteLength * 2);
+    return {
+      buckets,
+      column: (name) => {
+        const section = index.c[name];
+        if (!section) return null;
+        return this.cache.get(this.key(section), () => this.reader.readTierColumn(index, name, buckets, spec.ms), (c) => (c ? c.n.byteLength * 6 : 0));
+      },
+    };
+  }
+
+  columnNames(): string[] {
+    return Object.keys(this.chunk.c);
+  }
+
+  strings(): ChunkStrings {
+    return this.cache.get(this.key(this.chunk.s), () => this.reader.readStrings(this.chunk), (s) => s.templates.length * 64);
+  }
+}
