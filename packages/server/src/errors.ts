@@ -5,6 +5,7 @@
 import type { ErrorObject } from 'ajv';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorBody, ErrorDetail } from '@agentmon/schema';
+import { StoreBusyError } from './storage/ports.js';
 
 /** An error with a stable code, an HTTP status and the bad fields. */
 export class AppError extends Error {
@@ -91,10 +92,15 @@ const FASTIFY_CODES: Record<string, { code: string; status: number; message?: st
 
 /** Installs the one error handler and the 404 handler. */
 export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply) => {
+  app.setErrorHandler((err: FastifyError | AppError | StoreBusyError, request: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof AppError) {
       for (const [name, value] of Object.entries(err.headers)) void reply.header(name, value);
       return reply.status(err.statusCode).send(body(err.code, err.message, err.details));
+    }
+    if (err instanceof StoreBusyError) {
+      request.log.warn({ err: err.message }, 'refused: storage is behind');
+      void reply.header('retry-after', String(err.retryAfterSeconds));
+      return reply.status(503).send(body('STORE_BUSY', `${err.message}; nothing was written, retry after ${err.retryAfterSeconds} s`));
     }
     if (err.validation) {
       const context = err.validationContext ?? 'body';

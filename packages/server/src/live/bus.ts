@@ -21,7 +21,9 @@ export type LiveSubscriber = (message: LiveMessage) => void;
 /** Publishes messages to subscribers and keeps the last ones for resuming clients. */
 export class LiveBus {
   private nextId = 1;
-  private readonly buffer: LiveMessage[] = [];
+  /** The last `bufferSize` messages, a ring: `kept[(start + i) % bufferSize]` is the i-th oldest. */
+  private readonly kept: LiveMessage[] = [];
+  private start = 0;
   private readonly subscribers = new Set<LiveSubscriber>();
   private readonly origin = randomUUID();
   private broadcaster: Broadcaster | null = null;
@@ -60,8 +62,12 @@ export class LiveBus {
   /** Sends a message to this instance's subscribers and keeps it for replay. */
   private deliver(kind: StreamEventKind, data: unknown): void {
     const message: LiveMessage = { id: this.nextId++, kind, data };
-    this.buffer.push(message);
-    if (this.buffer.length > this.bufferSize) this.buffer.splice(0, this.buffer.length - this.bufferSize);
+    // A ring, so keeping a message costs the same with a full buffer (a busy fleet) as an empty one.
+    if (this.kept.length < this.bufferSize) this.kept.push(message);
+    else {
+      this.kept[this.start] = message;
+      this.start = (this.start + 1) % this.bufferSize;
+    }
     for (const s of this.subscribers) s(message);
   }
 
@@ -70,7 +76,12 @@ export class LiveBus {
    * buffer are gone: the client reloads). Returns the unsubscribe function.
    */
   subscribe(subscriber: LiveSubscriber, lastEventId?: number): () => void {
-    if (lastEventId !== undefined) for (const m of this.buffer) if (m.id > lastEventId) subscriber(m);
+    if (lastEventId !== undefined) {
+      for (let i = 0; i < this.kept.length; i++) {
+        const m = this.kept[(this.start + i) % this.kept.length] as LiveMessage;
+        if (m.id > lastEventId) subscriber(m);
+      }
+    }
     this.subscribers.add(subscriber);
     return () => this.subscribers.delete(subscriber);
   }

@@ -15,7 +15,7 @@ import type { Principal } from '../auth.js';
 import { AppError, agentNotFound, badRequest } from '../errors.js';
 import { IngestRefused, collectionSettings } from '../engine/monitor.js';
 import type { IngestContext } from '../storage/ports.js';
-import { AgentIdParams, errorResponses } from './route-schemas.js';
+import { AgentIdParams, errorResponses, ingestErrorResponses } from './route-schemas.js';
 
 /** Most checks one health report may carry. */
 const MAX_CHECKS = 200;
@@ -70,7 +70,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = as
         summary: 'Report one AgentMetrics payload',
         params: AgentIdParams,
         body: AgentMetrics,
-        response: { 202: IngestReceipt, ...errorResponses, 413: errorResponses[400] },
+        response: { 202: IngestReceipt, ...ingestErrorResponses },
       },
     },
     async (request, reply) => {
@@ -93,7 +93,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = as
         tags: ['ingest'],
         summary: `Report a batch of up to ${MAX_METRICS_BATCH} AgentMetrics payloads, all or nothing`,
         body: Type.Array(AgentMetrics, { minItems: 1, maxItems: MAX_METRICS_BATCH }),
-        response: { 202: IngestReceipt, ...errorResponses, 413: errorResponses[400] },
+        response: { 202: IngestReceipt, ...ingestErrorResponses },
       },
     },
     async (request, reply) => {

@@ -12,3 +12,10 @@ export const errorResponses = {
   403: ErrorBody,
   404: ErrorBody,
 } as const;
+
+/** Errors of a route that writes metrics: too large, and storage behind (503 with Retry-After). */
+export const ingestErrorResponses = {
+  ...errorResponses,
+  413: ErrorBody,
+  503: { ...ErrorBody, description: 'The series store is behind (flushes lag): nothing was written; retry after Retry-After seconds' },
+} as const;

@@ -15,6 +15,7 @@ import { PostgresBroadcaster } from './postgres/broadcast.js';
 import { InfluxSeriesStore } from './influx/series.js';
 import { SeriesEngine, type EngineLog } from './engine/engine.js';
 import { importSqliteSeries } from './engine/import-sqlite.js';
+import { CachedMetadataStore } from './metadata-cache.js';
 
 export type { Broadcaster, MetadataStore, SeriesStore } from './ports.js';
 
@@ -79,7 +80,10 @@ export async function openStores(options: StorageOptions): Promise<Stores> {
       throw err;
     }
   }
-  const metadata = new SqliteMetadataStore({ path: join(options.dataDir, 'agentmon.db') });
+  // One process owns the SQLite file: the ingest path's view of agents can live in memory.
+  const metadata = new CachedMetadataStore(new SqliteMetadataStore({ path: join(options.dataDir, 'agentmon.db') }), {
+    onError: (err) => options.log?.('error', 'writing agents\' state to SQLite failed; retrying with the next write', { err: String(err) }),
+  });
   let series: SeriesStore;
   try {
     series = influx ?? new SeriesEngine({ dir: join(options.dataDir, 'series'), ...(options.log ? { log: options.log } : {}) });

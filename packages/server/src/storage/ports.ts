@@ -270,6 +270,20 @@ export interface MetadataStore {
 
 // ------------------------------------------------------------------ series
 
+/**
+ * A store that cannot take more now without holding unbounded memory (its writes lag behind):
+ * the request is refused whole, nothing is written, and the client retries after `retryAfterSeconds`.
+ */
+export class StoreBusyError extends Error {
+  override name = 'StoreBusyError';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
 /** One metrics payload as the series store keeps it. */
 export interface SeriesPoint {
   agent_id: string;

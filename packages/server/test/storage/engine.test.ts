@@ -28,14 +28,20 @@ function tempDir(): string {
 }
 
 /** Starts the writer process; resolves with it once it says ready, and collects its acks. */
-async function startWriter(dir: string, firstBatch = 0): Promise<{ child: ChildProcess; acked: number[]; exited: Promise<void> }> {
+async function startWriter(dir: string, firstBatch = 0): Promise<{ child: ChildProcess; acked: number[]; exited: Promise<void>; alive: () => boolean; stderr: () => string }> {
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(import.meta.dirname, 'engine', 'writer.ts'), dir, String(firstBatch)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const acked: number[] = [];
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  let running = true;
+  const exited = new Promise<void>((resolve) =>
+    child.on('exit', () => {
+      running = false;
+      resolve();
+    }),
+  );
   await new Promise<void>((resolve, reject) => {
     let buffered = '';
     child.stdout?.on('data', (c: Buffer) => {
@@ -50,7 +56,7 @@ async function startWriter(dir: string, firstBatch = 0): Promise<{ child: ChildP
     });
     child.on('exit', (code) => reject(new Error(`writer exited (${code}) before it was ready: ${stderr}`)));
   });
-  return { child, acked, exited };
+  return { child, acked, exited, alive: () => running, stderr: () => stderr };
 }
 
 /** Batch number -> payloads of it found (every payload of batch n has cpu n). */
@@ -68,10 +74,13 @@ describe('series engine: durability', () => {
   it('keeps every acknowledged batch whole after SIGKILL mid-ingest, flush and merge, and drops a torn log tail', async () => {
     const dir = tempDir();
     for (let round = 0; round < 3; round++) {
-      const { child, acked, exited } = await startWriter(dir, round * 100_000);
+      const { child, acked, exited, alive, stderr } = await startWriter(dir, round * 100_000);
       // Let it write (and flush and merge) for a while, then kill it without warning.
       const target = 30 + round * 40;
-      while (acked.length < target) await new Promise((resolve) => setTimeout(resolve, 10));
+      while (acked.length < target) {
+        assert.ok(alive(), `the writer died on its own: ${stderr()}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
       child.kill('SIGKILL');
       await exited;
       if (round === 1) {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteMetadataStore } from '../../src/storage/sqlite/metadata.js';
+import { CachedMetadataStore } from '../../src/storage/metadata-cache.js';
 import { SQLITE_METADATA_MIGRATIONS, SQLITE_MIGRATIONS_TABLE } from '../../src/storage/sqlite/metadata-migrations.js';
 import { metadataContract } from './metadata-contract.js';
 import { METADATA_INDEXES } from './seed-schema.js';
@@ -20,6 +21,12 @@ async function openTemp(): Promise<{ store: SqliteMetadataStore; path: string; c
 metadataContract('sqlite', async () => {
   const { store, cleanup } = await openTemp();
   return { store, cleanup };
+});
+
+// As the server runs it: behind the in-memory cache of the ingest path, state written behind.
+metadataContract('sqlite behind the ingest cache', async () => {
+  const { store, cleanup } = await openTemp();
+  return { store: new CachedMetadataStore(store, { writeBehindMs: 20 }), cleanup };
 });
 
 describe('SQLite metadata schema', () => {

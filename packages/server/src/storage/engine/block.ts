@@ -79,6 +79,17 @@ export function fromJsonNumber(v: number | string): number {
   return typeof v === 'string' ? Number(v) : v;
 }
 
+/** How a block is written. */
+export interface BlockWriterOptions {
+  /** Rollup tiers to keep per chunk and for the block (none: queries read its raw rows). */
+  tiers: readonly TierSpec[];
+  /** Deflate sections that shrink by it (merged blocks); a head flush skips it, as merges redo it. */
+  compress: boolean;
+}
+
+/** Bytes gathered before they are written to the file. */
+const WRITE_BUFFER = 4 * 1024 * 1024;
+
 /** Writes a block file section by section; `finish` makes it durable under its final name. */
 export class BlockWriter {
   private readonly fd: number;
@@ -89,24 +100,43 @@ export class BlockWriter {
   private t0 = Number.POSITIVE_INFINITY;
   private t1 = Number.NEGATIVE_INFINITY;
   private readonly scratch = new ByteWriter(1 << 16);
+  private readonly tiers: readonly TierSpec[];
+  private readonly level: number;
+  /** Sections not yet written, and the offset in the file where they start. */
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+  private written = 0;
 
   constructor(
     private readonly tmpPath: string,
     private readonly finalPath: string,
-    private readonly tiers: readonly TierSpec[],
+    options: BlockWriterOptions,
   ) {
+    this.tiers = options.tiers;
+    this.level = options.compress ? 6 : 0;
     this.fd = openSync(tmpPath, 'w');
     const header = Buffer.alloc(8);
     MAGIC.copy(header, 0);
     header[4] = VERSION;
     this.write(header);
-    for (const tier of tiers) this.fleet.set(tier.name, new TierMerger());
+    for (const tier of this.tiers) this.fleet.set(tier.name, new TierMerger());
   }
 
   private write(data: Uint8Array): void {
-    let done = 0;
-    while (done < data.length) done += writeSync(this.fd, data, done, data.length - done, this.offset + done);
+    this.pending.push(data);
+    this.pendingBytes += data.length;
     this.offset += data.length;
+    if (this.pendingBytes >= WRITE_BUFFER) this.drain();
+  }
+
+  private drain(): void {
+    if (this.pendingBytes === 0) return;
+    const data = this.pending.length === 1 ? (this.pending[0] as Uint8Array) : Buffer.concat(this.pending, this.pendingBytes);
+    let done = 0;
+    while (done < data.length) done += writeSync(this.fd, data, done, data.length - done, this.written + done);
+    this.written += data.length;
+    this.pending = [];
+    this.pendingBytes = 0;
   }
 
   /** Packs what `fill` encodes, writes it with its CRC, and returns where it went. */
@@ -114,7 +144,7 @@ export class BlockWriter {
     const w = this.scratch;
     w.length = 0;
     fill(w);
-    const packed = pack(w.view8());
+    const packed = pack(w.view8(), this.level);
     const crc = Buffer.allocUnsafe(4);
     crc.writeUInt32LE(crc32(packed), 0);
     const at = this.offset;
@@ -181,7 +211,7 @@ export class BlockWriter {
     const f: Record<string, TierIndex> = {};
     for (const tier of this.tiers) f[tier.name] = this.tierSections((this.fleet.get(tier.name) as TierMerger).table(), tier.ms);
     const index: BlockIndex = { v: VERSION, r: this.rows, t0: this.t0, t1: this.t1, chunks: this.chunks, f };
-    const packed = pack(Buffer.from(JSON.stringify(index), 'utf8'));
+    const packed = pack(Buffer.from(JSON.stringify(index), 'utf8'), 6);
     const indexOffset = this.offset;
     this.write(packed);
     const footer = Buffer.alloc(FOOTER_BYTES);
@@ -190,6 +220,7 @@ export class BlockWriter {
     footer.writeUInt32LE(crc32(packed), 12);
     MAGIC.copy(footer, 16);
     this.write(footer);
+    this.drain();
     fsyncSync(this.fd);
     closeSync(this.fd);
     renameSync(this.tmpPath, this.finalPath);

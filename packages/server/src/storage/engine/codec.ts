@@ -277,9 +277,12 @@ export function decodeUints(r: ByteReader, n: number, out: Uint32Array | Float64
 /** Smallest input worth a deflate attempt: below it the stream's own overhead wins. */
 const DEFLATE_MIN = 48;
 
-/** The encoded bytes as stored: flag 0 and the bytes, or flag 1 and their raw deflate when smaller. */
+/**
+ * The encoded bytes as stored: flag 0 and the bytes, or flag 1 and their raw deflate when smaller
+ * (level 0: never deflate).
+ */
 export function pack(data: Uint8Array, level = 6): Buffer {
-  if (data.length >= DEFLATE_MIN) {
+  if (level > 0 && data.length >= DEFLATE_MIN) {
     const z = deflateRawSync(data, { level });
     if (z.length + 1 < data.length) {
       const out = Buffer.allocUnsafe(z.length + 1);

@@ -20,10 +20,10 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CUSTOM_METRIC_PREFIX, SERIES_METRIC_NAMES, isSeriesMetricName } from '@agentmon/schema';
-import type { SeriesPoint, SeriesQuery, SeriesRow, SeriesStore } from '../ports.js';
+import { StoreBusyError, type SeriesPoint, type SeriesQuery, type SeriesRow, type SeriesStore } from '../ports.js';
 import { describePlan, planRollup, ROLLUP_TIERS, type SeriesPlan } from '../series-tiers.js';
 import { bucketStart } from './aggregate.js';
-import { BlockReader, BlockWriter, fromJsonNumber, type TierSpec } from './block.js';
+import { BlockReader, fromJsonNumber, type TierSpec } from './block.js';
 import { CorruptData } from './bytes.js';
 import { fillTemplate } from './extra.js';
 import { emptyManifest, readManifest, writeManifest, type BlockEntry, type Manifest } from './manifest.js';
@@ -31,6 +31,7 @@ import { compareIds, queryMetrics, runQuery, type QuerySource } from './query.js
 import { decodeRecord, encodeCut, encodeInsert, encodePurge, type LoggedPoint } from './records.js';
 import { AgentRows } from './rows.js';
 import { ChunkSegment, HeadSegment, SectionCache, type AgentSegment } from './segments.js';
+import { Sealer, toMessage } from './sealer.js';
 import { listSegments, readSegment, WriteAheadLog } from './wal.js';
 
 const DAY_MS = 86_400_000;
@@ -47,6 +48,13 @@ export interface SeriesEngineOptions {
   readRollups?: boolean;
   /** Flush the head when it holds this many payloads (default 100,000). */
   headMaxRows?: number;
+  /**
+   * Refuse inserts (StoreBusyError, HTTP 503) while the head and the head being flushed hold this
+   * many payloads: flushes are not keeping up, and memory must stay bounded (default 4 x headMaxRows).
+   */
+  headLimitRows?: number;
+  /** Refuse inserts while this many bytes wait for the write-ahead log's disk (default 64 MiB). */
+  logBacklogBytes?: number;
   /** Flush the head when ingest pauses for `idleFlushMs` and it holds at least this many payloads (default 5,000). */
   idleFlushRows?: number;
   /** How long ingest must pause before an idle flush (default 2,000 ms). */
@@ -61,6 +69,10 @@ export interface SeriesEngineOptions {
   cacheBytes?: number;
   /** Run flushes and merges on timers (default true); tests drive them with maintain(). */
   background?: boolean;
+  /** Encode and compress blocks on a worker thread (default true), off the server's event loop. */
+  sealInWorker?: boolean;
+  /** Runs flush and merge jobs (default: a Sealer); tests pass one that stalls or fails. */
+  sealer?: Pick<Sealer, 'run' | 'close'>;
   log?: EngineLog;
 }
 
@@ -69,10 +81,42 @@ interface OpenBlock {
   reader: BlockReader;
 }
 
-/** The latest of an agent: its newest payload's timestamp and each column's newest value. */
-interface AgentLatest {
-  maxTs: number;
-  cols: Map<string, [ts: number, value: number]>;
+/**
+ * The latest of an agent: its newest payload's timestamp and each column's newest value with its
+ * timestamp (ties to the larger value, as `last` breaks them). Updated in place on every insert.
+ */
+class AgentLatest {
+  maxTs = Number.NEGATIVE_INFINITY;
+  private readonly slots = new Map<string, number>();
+  private ts: number[] = [];
+  private values: number[] = [];
+
+  put(name: string, ts: number, value: number): void {
+    const slot = this.slots.get(name);
+    if (slot === undefined) {
+      this.slots.set(name, this.ts.length);
+      this.ts.push(ts);
+      this.values.push(value);
+      return;
+    }
+    const seen = this.ts[slot] as number;
+    if (ts > seen || (ts === seen && value > (this.values[slot] as number))) {
+      this.ts[slot] = ts;
+      this.values[slot] = value;
+    }
+  }
+
+  /** The newest value of a column at or after `from`, or null. */
+  valueSince(name: string, from: number): number | null {
+    const slot = this.slots.get(name);
+    if (slot === undefined || (this.ts[slot] as number) < from) return null;
+    return this.values[slot] as number;
+  }
+
+  /** Forgets columns whose newest value is before `cutTs` (retention took every value of them). */
+  dropBefore(cutTs: number): void {
+    for (const slot of this.slots.values()) if ((this.ts[slot] as number) < cutTs) this.ts[slot] = Number.NEGATIVE_INFINITY;
+  }
 }
 
 /** Agentmon's embedded time-series engine. */
@@ -85,6 +129,13 @@ export class SeriesEngine implements SeriesStore {
   /** Block ids in arrival order (by their first flush sequence number). */
   private order: number[] = [];
   private head = new Map<string, AgentRows>();
+  /** The head being sealed into blocks by a flush: still read until its blocks are in place. */
+  private frozen: Map<string, AgentRows> | null = null;
+  /** Agents purged since start, in order: a flush or merge learns which were purged while it ran. */
+  private readonly purgeLog: string[] = [];
+  /** Blocks a merge is reading (not deleted under it). */
+  private readonly merging = new Set<number>();
+  private readonly sealer: Pick<Sealer, 'run' | 'close'>;
   private headRows = 0;
   private headSince = 0;
   private lastInsertAt = 0;
@@ -98,7 +149,7 @@ export class SeriesEngine implements SeriesStore {
   private closed = false;
   private maintaining: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private readonly options: Required<Omit<SeriesEngineOptions, 'log'>> & { log: EngineLog };
+  private readonly options: Required<Omit<SeriesEngineOptions, 'log' | 'sealer' | 'headLimitRows'>> & { log: EngineLog; headLimitRows: number };
   /** Partition -> when it last received a flush (ms since epoch, wall clock). */
   private readonly partitionTouched = new Map<number, number>();
   private readonly lockPath: string;
@@ -114,14 +165,18 @@ export class SeriesEngine implements SeriesStore {
       quietMergeMs: 30_000,
       cacheBytes: 48 * 1024 * 1024,
       background: true,
+      sealInWorker: true,
+      logBacklogBytes: 64 * 1024 * 1024,
       log: () => undefined,
       ...options,
+      headLimitRows: options.headLimitRows ?? 4 * (options.headMaxRows ?? 100_000),
     };
     this.dir = options.dir;
     this.blocksDir = join(this.dir, 'blocks');
     this.walDir = join(this.dir, 'wal');
     this.lockPath = join(this.dir, 'LOCK');
     this.cache = new SectionCache(this.options.cacheBytes);
+    this.sealer = options.sealer ?? new Sealer(this.options.sealInWorker);
   }
 
   /** A view of the same data that reads raw rows only (the contract compares tiers with it). */
@@ -147,7 +202,7 @@ export class SeriesEngine implements SeriesStore {
       // Rollup tiers: rewrite every block written without them.
       for (const id of [...this.order]) {
         const block = this.blocks.get(id) as OpenBlock;
-        if (!block.entry.tiers) this.rewrite([block], block.entry.level);
+        if (!block.entry.tiers) await this.rewrite([block], block.entry.level);
       }
       this.manifest.migrations.push(2);
       applied.push(2);
@@ -177,6 +232,7 @@ export class SeriesEngine implements SeriesStore {
       this.options.log('error', 'series engine: flushing the head on close failed; the log keeps its payloads', { err: String(err) });
     }
     await this.wal?.close();
+    await this.sealer.close();
     for (const block of this.blocks.values()) block.reader.close();
     this.blocks.clear();
     rmSync(this.lockPath, { force: true });
@@ -260,6 +316,7 @@ export class SeriesEngine implements SeriesStore {
   async insert(points: readonly SeriesPoint[]): Promise<void> {
     this.open();
     if (points.length === 0) return;
+    this.refuseWhenBehind();
     const logged: LoggedPoint[] = new Array<LoggedPoint>(points.length);
     // Everything is checked before anything is written: a bad point anywhere stores nothing.
     for (let i = 0; i < points.length; i++) {
@@ -270,6 +327,18 @@ export class SeriesEngine implements SeriesStore {
     await this.append(encodeInsert(logged), () => this.applyInsert(logged));
     this.lastInsertAt = Date.now();
     if (this.headRows >= this.options.headMaxRows) this.schedule();
+  }
+
+  /** Throws StoreBusyError while flushes or the log's disk are too far behind to take more. */
+  private refuseWhenBehind(): void {
+    let frozenRows = 0;
+    if (this.frozen) for (const rows of this.frozen.values()) frozenRows += rows.n;
+    if (this.headRows + frozenRows >= this.options.headLimitRows) {
+      this.schedule();
+      throw new StoreBusyError(`the series engine holds ${this.headRows + frozenRows} payloads not yet written to blocks (limit ${this.options.headLimitRows})`, 2);
+    }
+    const backlog = this.wal?.backlogBytes ?? 0;
+    if (backlog >= this.options.logBacklogBytes) throw new StoreBusyError(`${backlog} bytes wait for the write-ahead log's disk`, 1);
   }
 
   /** Appends a record; `apply` runs once it is durable, in log order, before the next round. */
@@ -300,20 +369,17 @@ export class SeriesEngine implements SeriesStore {
   private noteLatest(agent: string, point: LoggedPoint['point']): void {
     let latest = this.latest.get(agent);
     if (!latest) {
-      latest = { maxTs: Number.NEGATIVE_INFINITY, cols: new Map() };
+      latest = new AgentLatest();
       this.latest.set(agent, latest);
     }
     const ts = point.ts;
     if (ts > latest.maxTs) latest.maxTs = ts;
-    const put = (name: string, v: number): void => {
-      const seen = latest.cols.get(name);
-      if (!seen || ts > seen[0] || (ts === seen[0] && v > seen[1])) latest.cols.set(name, [ts, v]);
-    };
+    const values = point.values;
     for (const name of SERIES_METRIC_NAMES) {
-      const v = point.values[name];
-      if (v !== null && v !== undefined) put(name, v);
+      const v = values[name];
+      if (v !== null && v !== undefined) latest.put(name, ts, v);
     }
-    for (const key in point.custom) put(CUSTOM_METRIC_PREFIX + key, point.custom[key] as number);
+    for (const key in point.custom) latest.put(CUSTOM_METRIC_PREFIX + key, ts, point.custom[key] as number);
   }
 
   async deleteAgent(agentId: string): Promise<number> {
@@ -330,6 +396,8 @@ export class SeriesEngine implements SeriesStore {
       this.headRows -= rows.n;
       this.head.delete(agent);
     }
+    this.frozen?.delete(agent);
+    this.purgeLog.push(agent);
     for (const id of this.order) {
       const block = this.blocks.get(id) as OpenBlock;
       if (block.reader.chunks.has(agent) && !block.entry.purged.includes(agent)) block.entry.purged.push(agent);
@@ -401,8 +469,7 @@ export class SeriesEngine implements SeriesStore {
       this.latest.delete(agent);
     } else {
       this.counts.set(agent, left);
-      const latest = this.latest.get(agent);
-      if (latest) for (const [name, [ts]] of latest.cols) if (ts < cutTs) latest.cols.delete(name);
+      this.latest.get(agent)?.dropBefore(cutTs);
     }
   }
 
@@ -441,8 +508,7 @@ export class SeriesEngine implements SeriesStore {
       const values: Record<string, number | null> = {};
       let any = false;
       for (const m of metrics) {
-        const seen = latest.cols.get(m);
-        const v = seen && seen[0] >= q.startMs ? seen[1] : null;
+        const v = latest.valueSince(m, q.startMs);
         values[m] = v;
         if (v !== null) any = true;
       }
@@ -548,6 +614,8 @@ export class SeriesEngine implements SeriesStore {
       if (!chunk || chunk.t1 < cut || block.entry.purged.includes(agent)) continue;
       out.push(new ChunkSegment(id, block.reader, chunk, this.cache, block.entry.tiers));
     }
+    const frozen = this.frozen?.get(agent);
+    if (frozen && frozen.n > 0) out.push(new HeadSegment(frozen));
     const rows = this.head.get(agent);
     if (rows && rows.n > 0) out.push(new HeadSegment(rows));
     return out;
@@ -576,16 +644,11 @@ export class SeriesEngine implements SeriesStore {
         this.totalRows += visible;
         let latest = this.latest.get(agent);
         if (!latest) {
-          latest = { maxTs: Number.NEGATIVE_INFINITY, cols: new Map() };
+          latest = new AgentLatest();
           this.latest.set(agent, latest);
         }
         latest.maxTs = Math.max(latest.maxTs, chunk.t1);
-        for (const [name, [ts, raw]] of Object.entries(chunk.l)) {
-          if (ts < cut) continue;
-          const v = fromJsonNumber(raw);
-          const seen = latest.cols.get(name);
-          if (!seen || ts > seen[0] || (ts === seen[0] && v > seen[1])) latest.cols.set(name, [ts, v]);
-        }
+        for (const [name, [ts, raw]] of Object.entries(chunk.l)) if (ts >= cut) latest.put(name, ts, fromJsonNumber(raw));
       }
     }
   }
@@ -615,7 +678,7 @@ export class SeriesEngine implements SeriesStore {
 
   /**
    * One round of maintenance: flushes the head when due (always with `force`), then merges blocks
-   * while a merge is due (every partition with more than one block into one, with `force`).
+   * while a merge is due (every partition into one block with tiers, with `force`).
    */
   async maintain(force = false): Promise<void> {
     this.open();
@@ -629,25 +692,30 @@ export class SeriesEngine implements SeriesStore {
     ) {
       await this.flush();
     }
-    for (let round = 0; round < 64; round++) {
+    for (let round = 0; round < 64 && !this.closed; round++) {
       const run = force ? this.fullMergeCandidate() : this.mergeCandidate(Date.now());
       if (run === null) break;
-      this.rewrite(run.blocks, run.level);
-      await new Promise((resolve) => setImmediate(resolve));
+      await this.rewrite(run.blocks, run.level);
     }
+    // No flush or merge is running (maintenance is one at a time): nobody needs the purge log.
+    this.purgeLog.length = 0;
   }
 
-  /** Seals the head into blocks (one per partition) and moves the log's checkpoint past it. */
+  /**
+   * Seals the head into blocks (one per partition) and moves the log's checkpoint past it. The
+   * frozen rows stay readable until their blocks are in place.
+   */
   async flush(): Promise<void> {
     const wal = this.wal;
-    if (!wal || this.headRows === 0) return;
+    if (!wal || this.headRows === 0 || this.frozen) return;
     // Every record up to here is applied; later ones go to the next segment and the next head.
     const next = this.manifest.nextId++;
     await wal.rotate(next);
     const frozen = this.head;
+    this.frozen = frozen;
     this.head = new Map();
     this.headRows = 0;
-    const seq = next;
+    const purgesBefore = this.purgeLog.length;
     const byPartition = new Map<number, Map<string, AgentRows>>();
     for (const [agent, rows] of frozen) {
       let start = 0;
@@ -664,23 +732,36 @@ export class SeriesEngine implements SeriesStore {
         start = end;
       }
     }
+    const planned = [...byPartition].sort((a, b) => a[0] - b[0]).map(([partition, agents]) => ({
+      entry: { id: this.manifest.nextId++, partition, level: 0, seq: [next, next], purged: [], tiers: false } as BlockEntry,
+      agents,
+    }));
     const written: OpenBlock[] = [];
     try {
-      for (const [partition, agents] of [...byPartition].sort((a, b) => a[0] - b[0])) {
-        const entry: BlockEntry = { id: this.manifest.nextId++, partition, level: 0, seq: [seq, seq], purged: [], tiers: true };
-        written.push(this.writeBlock(entry, agents));
-        this.partitionTouched.set(partition, Date.now());
-      }
+      await this.sealer.run({
+        kind: 'flush',
+        blocks: planned.map(({ entry, agents }) => ({
+          path: this.blockPath(entry.id),
+          agents: [...agents.keys()].sort(compareIds).map((agent) => toMessage(agent, agents.get(agent) as AgentRows)),
+        })),
+      });
+      for (const { entry } of planned) written.push({ entry, reader: BlockReader.open(this.blockPath(entry.id)) });
     } catch (err) {
       // The frozen rows stay readable and durable in the log: put them back in front of the head.
-      for (const block of written) {
-        block.reader.close();
-        rmSync(block.reader.path, { force: true });
-      }
+      for (const block of written) block.reader.close();
+      for (const { entry } of planned) rmSync(this.blockPath(entry.id), { force: true });
+      this.frozen = null;
       this.unfreeze(frozen);
       throw err;
     }
-    for (const block of written) this.blocks.set(block.entry.id, block);
+    // Agents purged while the blocks were written: their rows in them are gone too.
+    const purgedMeanwhile = new Set(this.purgeLog.slice(purgesBefore));
+    for (const block of written) {
+      block.entry.purged = [...purgedMeanwhile].filter((agent) => block.reader.chunks.has(agent));
+      this.blocks.set(block.entry.id, block);
+      this.partitionTouched.set(block.entry.partition, Date.now());
+    }
+    this.frozen = null;
     this.sortBlocks();
     this.manifest.walFrom = next;
     this.saveManifest();
@@ -697,40 +778,28 @@ export class SeriesEngine implements SeriesStore {
     this.headRows = [...frozen.values()].reduce((n, r) => n + r.n, 0);
   }
 
-  private writeBlock(entry: BlockEntry, agents: ReadonlyMap<string, AgentRows>): OpenBlock {
-    const path = this.blockPath(entry.id);
-    const writer = new BlockWriter(`${path}.tmp`, path, TIERS);
-    try {
-      for (const agent of [...agents.keys()].sort(compareIds)) writer.addChunk(agent, agents.get(agent) as AgentRows);
-      writer.finish();
-    } catch (err) {
-      writer.abort();
-      rmSync(`${path}.tmp`, { force: true });
-      throw err;
-    }
-    return { entry, reader: BlockReader.open(path) };
-  }
-
-  /** The next merge due: `mergeFanIn` adjacent blocks of one level in a partition, or a quiet partition's blocks. */
+  /**
+   * The next merge due: `mergeFanIn` adjacent blocks of one level in a partition, or a quiet
+   * partition's blocks (one block too, when it lacks tiers or holds purged agents).
+   */
   private mergeCandidate(now: number): { blocks: OpenBlock[]; level: number } | null {
     for (const [partition, blocks] of this.byPartition()) {
-      if (blocks.length < 2) continue;
       for (let i = 0; i + this.options.mergeFanIn <= blocks.length; i++) {
         const level = (blocks[i] as OpenBlock).entry.level;
         const run = blocks.slice(i, i + this.options.mergeFanIn);
         if (run.every((b) => b.entry.level === level)) return { blocks: run, level: level + 1 };
       }
       const touched = this.partitionTouched.get(partition) ?? 0;
-      if (now - touched >= this.options.quietMergeMs) return { blocks, level: Math.max(...blocks.map((b) => b.entry.level)) + 1 };
+      if (now - touched >= this.options.quietMergeMs && needsRewrite(blocks)) {
+        return { blocks, level: Math.max(...blocks.map((b) => b.entry.level)) + 1 };
+      }
     }
     return null;
   }
 
   private fullMergeCandidate(): { blocks: OpenBlock[]; level: number } | null {
     for (const blocks of this.byPartition().values()) {
-      if (blocks.length >= 2 || (blocks.length === 1 && (blocks[0] as OpenBlock).entry.purged.length > 0)) {
-        return { blocks, level: Math.max(...blocks.map((b) => b.entry.level)) + 1 };
-      }
+      if (needsRewrite(blocks)) return { blocks, level: Math.max(...blocks.map((b) => b.entry.level)) + 1 };
     }
     return null;
   }
@@ -749,9 +818,9 @@ export class SeriesEngine implements SeriesStore {
 
   /**
    * Replaces blocks of one partition (adjacent in arrival order) by one block holding their visible
-   * rows, agent by agent, in arrival order.
+   * rows, agent by agent, in arrival order, compressed and with rollup tiers.
    */
-  private rewrite(inputs: readonly OpenBlock[], level: number): void {
+  private async rewrite(inputs: readonly OpenBlock[], level: number): Promise<void> {
     const first = inputs[0];
     if (!first) return;
     const entry: BlockEntry = {
@@ -763,35 +832,26 @@ export class SeriesEngine implements SeriesStore {
       tiers: true,
     };
     const path = this.blockPath(entry.id);
-    const writer = new BlockWriter(`${path}.tmp`, path, TIERS);
-    const agents = new Set<string>();
-    for (const block of inputs) for (const agent of block.reader.chunks.keys()) agents.add(agent);
+    const cuts: Record<string, number> = {};
+    for (const block of inputs) for (const agent of block.reader.chunks.keys()) if (this.cutsMap.has(agent)) cuts[agent] = this.cut(agent);
+    const purgesBefore = this.purgeLog.length;
+    for (const block of inputs) this.merging.add(block.entry.id);
+    let result;
     try {
-      for (const agent of [...agents].sort(compareIds)) {
-        const cut = this.cut(agent);
-        const parts: AgentRows[] = [];
-        for (const block of inputs) {
-          const chunk = block.reader.chunks.get(agent);
-          if (!chunk || block.entry.purged.includes(agent) || chunk.t1 < cut) continue;
-          parts.push(AgentRows.fromChunk(block.reader, chunk));
-        }
-        const merged = AgentRows.merge(parts);
-        if (cut > Number.NEGATIVE_INFINITY) merged.removeBefore(cut);
-        writer.addChunk(agent, merged);
-      }
-      if (writer.chunkCount === 0) {
-        writer.abort();
-        rmSync(`${path}.tmp`, { force: true });
-        this.replaceBlocks(inputs, null);
-        return;
-      }
-      writer.finish();
-    } catch (err) {
-      writer.abort();
-      rmSync(`${path}.tmp`, { force: true });
-      throw err;
+      result = await this.sealer.run({ kind: 'merge', inputs: inputs.map((b) => ({ path: b.reader.path, purged: [...b.entry.purged] })), cuts, path, tiers: TIERS });
+    } finally {
+      for (const block of inputs) this.merging.delete(block.entry.id);
     }
-    this.replaceBlocks(inputs, { entry, reader: BlockReader.open(path) });
+    if (this.closed) {
+      rmSync(path, { force: true });
+      return;
+    }
+    let replacement: OpenBlock | null = null;
+    if (result.written[0]) {
+      replacement = { entry, reader: BlockReader.open(path) };
+      entry.purged = [...new Set(this.purgeLog.slice(purgesBefore))].filter((agent) => replacement?.reader.chunks.has(agent));
+    }
+    this.replaceBlocks(inputs, replacement);
   }
 
   /** Swaps blocks for their replacement in memory and in the manifest, then deletes their files. */
@@ -809,8 +869,10 @@ export class SeriesEngine implements SeriesStore {
 
   /** Deletes blocks whose every row is gone (purged or before its agent's cut): retention drops whole blocks. */
   private async dropEmptyBlocks(): Promise<void> {
-    const empty = [...this.blocks.values()].filter((block) =>
-      block.reader.index.chunks.every((chunk) => block.entry.purged.includes(chunk.a) || chunk.t1 < this.cut(chunk.a)),
+    const empty = [...this.blocks.values()].filter(
+      (block) =>
+        !this.merging.has(block.entry.id) &&
+        block.reader.index.chunks.every((chunk) => block.entry.purged.includes(chunk.a) || chunk.t1 < this.cut(chunk.a)),
     );
     if (empty.length > 0) this.replaceBlocks(empty, null);
   }
@@ -892,6 +954,13 @@ class RawView implements SeriesStore {
   stats(): Promise<{ points: number; bytes: number | null }> {
     return this.engine.stats();
   }
+}
+
+/** Whether a partition's blocks are worth rewriting as one: several, or one without tiers or with purged agents. */
+function needsRewrite(blocks: readonly OpenBlock[]): boolean {
+  if (blocks.length >= 2) return true;
+  const only = blocks[0];
+  return only !== undefined && (!only.entry.tiers || only.entry.purged.length > 0);
 }
 
 /** Refuses what the engine cannot keep exactly: a bad agent id, a fractional or out-of-range ts, a non-finite value. */

@@ -95,6 +95,8 @@ export class WriteAheadLog {
   private closed = false;
   /** Bytes appended since open, all segments. */
   appendedBytes = 0;
+  /** Bytes of appends waiting for their write and sync. */
+  backlogBytes = 0;
 
   private constructor(
     private readonly dir: string,
@@ -135,6 +137,7 @@ export class WriteAheadLog {
     frame.set(body, HEADER);
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ frame, onDurable, resolve, reject });
+      this.backlogBytes += frame.length;
       if (!this.writing) void this.drain();
     });
   }
@@ -145,6 +148,7 @@ export class WriteAheadLog {
       const round = this.queue;
       this.queue = [];
       const data = round.length === 1 ? (round[0] as Waiter).frame : Buffer.concat(round.map((w) => w.frame));
+      this.backlogBytes -= data.length;
       try {
         await writeAll(this.fd, data);
         await new Promise<void>((resolve, reject) => fdatasync(this.fd, (err) => (err ? reject(err) : resolve())));

@@ -6,6 +6,7 @@
  * each with cpu = n, so the reader can tell which batches are whole.
  */
 import { SeriesEngine } from '../../../src/storage/engine/engine.js';
+import { StoreBusyError } from '../../../src/storage/ports.js';
 
 const BATCH = 50;
 const T0 = Date.UTC(2024, 0, 1);
@@ -28,6 +29,15 @@ for (let n = first; ; n++) {
     custom: { batch: n },
     extra: { custom_metrics: { batch: n, note: `batch ${n}` }, health_checks: { ok: true }, alerts: [] },
   }));
-  await engine.insert(points);
+  // Refused while flushes lag (as a client told 503): wait and send the same batch again.
+  for (;;) {
+    try {
+      await engine.insert(points);
+      break;
+    } catch (err) {
+      if (!(err instanceof StoreBusyError)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, err.retryAfterSeconds * 100));
+    }
+  }
   process.stdout.write(`ack ${n}\n`);
 }

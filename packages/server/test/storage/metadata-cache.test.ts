@@ -1,0 +1,128 @@
+/**
+ * The ingest path's in-memory cache of agents over SQLite: derived state is written behind (and
+ * reaches the file within its delay), status changes, events and alerts are written with their
+ * batch, every read that shows agents sees the latest state, a change made by a person is never
+ * overwritten by state computed before it, and a failed background write is retried, not lost.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { defaultMonitoringConfig, type AgentInfo, type SystemEvent } from '@agentmon/schema';
+import { CachedMetadataStore } from '../../src/storage/metadata-cache.js';
+import { SqliteMetadataStore } from '../../src/storage/sqlite/metadata.js';
+import type { AgentState, AgentStateWrite, MetadataStore } from '../../src/storage/ports.js';
+
+const dirs: string[] = [];
+after(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+const NOW = '2026-01-01T00:00:00.000Z';
+
+function event(agentId: string): SystemEvent {
+  return { id: randomUUID(), type: 'agent_status_changed', agent_id: agentId, timestamp: NOW, data: {}, severity: 'info', message: 'moved', source: 'monitor_system' };
+}
+
+function state(score: number): AgentState {
+  return { health_score: score, status_reason: `score ${score}`, last_metrics_at: NOW, last_heartbeat_at: null, last_health_at: null, snapshot: { n: score } };
+}
+
+/** A SQLite file, the cache over one connection to it, and a second connection that sees only what reached the file. */
+async function open(writeBehindMs: number, inner?: (store: MetadataStore) => MetadataStore): Promise<{ cache: CachedMetadataStore; file: SqliteMetadataStore; agentId: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'agentmon-cache-'));
+  dirs.push(dir);
+  const path = join(dir, 'agentmon.db');
+  const direct = new SqliteMetadataStore({ path });
+  await direct.migrate();
+  const cache = new CachedMetadataStore(inner ? inner(direct) : direct, { writeBehindMs });
+  const agentId = randomUUID();
+  const agent: AgentInfo = {
+    id: agentId, name: 'cached', type: 'llm_agent', version: '1', description: null, deployment_type: 'docker', host: 'h', port: null,
+    environment: 'prod', config: {}, tags: [], registered_at: NOW, last_seen: NOW, status: 'unknown', metadata: {},
+  };
+  await cache.registerAgent({ agent, idGiven: true, keyHash: 'k', defaultConfig: defaultMonitoringConfig(agentId), event: event(agentId) });
+  return { cache, file: new SqliteMetadataStore({ path }), agentId };
+}
+
+const write = (agentId: string, score: number, extra: Partial<AgentStateWrite> = {}): AgentStateWrite => ({ agent_id: agentId, state: state(score), ...extra });
+
+describe('metadata cache of the ingest path', () => {
+  it('serves the newest state from memory, writes it behind, and shows it to every read', async () => {
+    const { cache, file, agentId } = await open(60_000);
+    await cache.getIngestContexts([agentId]);
+    await cache.applyStates([write(agentId, 0.25)], []);
+    assert.equal((await cache.getIngestContexts([agentId])).get(agentId)?.state.health_score, 0.25, 'the ingest path sees it at once');
+    assert.notEqual((await file.getIngestContexts([agentId])).get(agentId)?.state.health_score, 0.25, 'not yet in the file');
+    // A read that shows agents writes what is pending first.
+    assert.equal((await cache.getAgent(agentId))?.state.health_score, 0.25);
+    assert.equal((await file.getIngestContexts([agentId])).get(agentId)?.state.health_score, 0.25);
+    await cache.close();
+    await file.close();
+  });
+
+  it('reaches the file within the write-behind delay with nobody reading', async () => {
+    const { cache, file, agentId } = await open(30);
+    await cache.getIngestContexts([agentId]);
+    await cache.applyStates([write(agentId, 0.5)], []);
+    await cache.applyStates([write(agentId, 0.75, { last_seen: '2026-01-01T00:00:05.000Z' })], []);
+    for (let i = 0; i < 100 && (await file.getIngestContexts([agentId])).get(agentId)?.state.health_score !== 0.75; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal((await file.getIngestContexts([agentId])).get(agentId)?.state.health_score, 0.75);
+    assert.equal((await file.getAgent(agentId))?.last_seen, '2026-01-01T00:00:05.000Z');
+    await cache.close();
+    await file.close();
+  });
+
+  it('writes a status change, its events and alerts with the batch', async () => {
+    const { cache, file, agentId } = await open(60_000);
+    await cache.getIngestContexts([agentId]);
+    await cache.applyStates([write(agentId, 0.1, { status: 'error' })], [event(agentId)]);
+    assert.equal((await file.getAgent(agentId))?.status, 'error');
+    assert.equal((await file.getIngestContexts([agentId])).get(agentId)?.state.health_score, 0.1);
+    await cache.close();
+    await file.close();
+  });
+
+  it('never lets state computed before a change by a person overwrite it', async () => {
+    const { cache, file, agentId } = await open(60_000);
+    await cache.getIngestContexts([agentId]);
+    await cache.applyStates([write(agentId, 0.9)], []);
+    await cache.updateAgent(agentId, { status: 'maintenance', status_reason: 'maintenance' }, []);
+    // Written before the change, so it is not written after it; the next read sees the change.
+    await cache.flushPending();
+    assert.equal((await file.getAgent(agentId))?.status, 'maintenance');
+    assert.equal((await cache.getIngestContexts([agentId])).get(agentId)?.status, 'maintenance');
+    assert.equal((await cache.getIngestContexts([agentId])).get(agentId)?.state.status_reason, 'maintenance');
+    await cache.putConfig({ ...defaultMonitoringConfig(agentId), cpu_threshold: 42 });
+    assert.equal((await cache.getIngestContexts([agentId])).get(agentId)?.config.cpu_threshold, 42, 'a new config is read again');
+    await cache.close();
+    await file.close();
+  });
+
+  it('keeps state whose background write failed and writes it with the next one', async () => {
+    let failures = 1;
+    const { cache, file, agentId } = await open(60_000, (store) =>
+      new Proxy(store, {
+        get(target, prop, receiver) {
+          if (prop === 'applyStates') {
+            return async (...args: Parameters<MetadataStore['applyStates']>) => {
+              if (failures-- > 0) throw new Error('disk full');
+              return target.applyStates(...args);
+            };
+          }
+          const value = Reflect.get(target, prop, receiver) as unknown;
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      }),
+    );
+    await cache.getIngestContexts([agentId]);
+    await cache.applyStates([write(agentId, 0.33)], []);
+    await assert.rejects(cache.flushPending(), /disk full/);
+    await cache.flushPending();
+    assert.equal((await file.getIngestContexts([agentId])).get(agentId)?.state.health_score, 0.33);
+    await cache.close();
+    await file.close();
+  });
+});
