@@ -17,10 +17,12 @@ export interface HttpResult {
 export class BenchClient {
   private readonly agent: http.Agent;
 
+  /** `token` null: no authorization header (a peer database without auth); `contentType` of the bodies sent. */
   constructor(
     private readonly port: number,
-    private readonly token: string,
+    private readonly token: string | null,
     maxSockets: number,
+    private readonly contentType = 'application/json',
   ) {
     // One socket per in-flight request: no request ever waits for a socket, none is reopened.
     this.agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
@@ -29,9 +31,9 @@ export class BenchClient {
   /** Sends one request; resolves with the status and body (it never rejects on an HTTP status). */
   request(method: 'GET' | 'POST', path: string, body?: Buffer | string): Promise<HttpResult> {
     const payload = body === undefined ? undefined : typeof body === 'string' ? Buffer.from(body) : body;
-    const headers: http.OutgoingHttpHeaders = { authorization: `Bearer ${this.token}` };
+    const headers: http.OutgoingHttpHeaders = this.token === null ? {} : { authorization: `Bearer ${this.token}` };
     if (payload) {
-      headers['content-type'] = 'application/json';
+      headers['content-type'] = this.contentType;
       headers['content-length'] = payload.length;
     }
     return new Promise((resolve, reject) => {

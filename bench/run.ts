@@ -8,9 +8,8 @@
  * sockets, and the receiver of the alert phase's webhook notifications. Both (and PostgreSQL or influxd)
  * share the machine's cores, so CPU use is measured per phase and printed beside every rate.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import { arch, cpus, platform, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -18,23 +17,16 @@ import pg from 'pg';
 import { defaultMonitoringConfig, type AlertDetail, type MetricsResponse, type RegisterResponse } from '@agentmon/schema';
 // The test suite's launcher of a private influxd (free loopback ports, config and data in a temp dir).
 import { INFLUX_SKIP, INFLUXD, influxServer, type InfluxServer } from '../packages/server/test/storage/influx-server.js';
+import { intEnv } from './env.js';
 import { BenchClient, closedLoop, type HttpResult, type LoadResult } from './http.js';
+import { influxCell, influxQuery } from './influxql.js';
 import { makeFleet, metricsPayload, prng, registration } from './payloads.js';
-import type { ChildMessage, ParentMessage, ServerSpec } from './protocol.js';
-import { cpuSeconds, fmt, fmtRate, latency, machineCpu, mib, type Latency, type MachineCpu } from './stats.js';
+import { cpuOf, findPid, rssOf, treeBytes } from './proc.js';
+import type { ServerSpec } from './protocol.js';
+import { ServerChild } from './server-child.js';
+import { backgroundLoad, cpuSeconds, fmt, fmtRate, latency, machineCpu, mib, type Latency, type MachineCpu } from './stats.js';
 
 // ---------------------------------------------------------------- knobs
-
-function intEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) {
-    console.error(`${name} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
-    process.exit(2);
-  }
-  return n;
-}
 
 const AGENTS = intEnv('BENCH_AGENTS', 1000, 1);
 const STEP_S = intEnv('BENCH_STEP_SECONDS', 120, 1);
@@ -57,70 +49,6 @@ const PG_URL = process.env.AGENTMON_BENCH_DATABASE_URL ?? process.env.AGENTMON_T
 const DAY_MS = 86_400_000;
 const STEPS = Math.floor(DAY_MS / 1000 / STEP_S);
 const ADMIN = randomBytes(24).toString('hex');
-
-// ---------------------------------------------------------------- the server child
-
-/** The server under test, in its own process. */
-class ServerChild {
-  private waiting: { type: ChildMessage['type']; resolve: (m: ChildMessage) => void; reject: (e: Error) => void } | null = null;
-
-  private constructor(private readonly child: ChildProcess) {
-    child.on('message', (m: ChildMessage) => {
-      const w = this.waiting;
-      if (!w) return;
-      this.waiting = null;
-      if (m.type === 'failed') w.reject(new Error(`server failed:\n${m.message}`));
-      else if (m.type === w.type) w.resolve(m);
-      else w.reject(new Error(`server answered ${m.type}, expected ${w.type}`));
-    });
-    child.on('exit', (code) => {
-      const w = this.waiting;
-      this.waiting = null;
-      // A clean exit after 'stopped' has nobody waiting; anything else is a crash.
-      w?.reject(new Error(`server exited with code ${code}`));
-    });
-  }
-
-  /** Starts the server; resolves once it listens. */
-  static async start(spec: ServerSpec): Promise<{ server: ServerChild; port: number; location: string; notifyGroupWaitMs: number }> {
-    // fork reuses this process's execArgv (--conditions=source --import tsx), so the child runs TS too.
-    const child = fork(new URL('./server.ts', import.meta.url), [], {
-      env: { ...process.env, AGENTMON_BENCH_SPEC: JSON.stringify(spec) },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    const server = new ServerChild(child);
-    const ready = await server.expect('ready', null);
-    if (ready.type !== 'ready') throw new Error('unreachable');
-    return { server, port: ready.port, location: ready.location, notifyGroupWaitMs: ready.notifyGroupWaitMs };
-  }
-
-  private expect(type: ChildMessage['type'], message: ParentMessage | null): Promise<ChildMessage> {
-    return new Promise((resolve, reject) => {
-      this.waiting = { type, resolve, reject };
-      if (message) this.child.send(message);
-    });
-  }
-
-  /** The child's memory and CPU counters now. */
-  async stats(): Promise<{ memory: NodeJS.MemoryUsage; cpu: NodeJS.CpuUsage }> {
-    const m = await this.expect('stats', { type: 'stats' });
-    if (m.type !== 'stats') throw new Error('unreachable');
-    return { memory: m.memory, cpu: m.cpu };
-  }
-
-  /** Closes the app and its stores and waits for the child to end. */
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || !this.child.connected) return;
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    await this.expect('stopped', { type: 'stop' });
-    await exited;
-  }
-
-  /** Ends the child at once (after a failure). */
-  kill(): void {
-    if (this.child.exitCode === null) this.child.kill('SIGKILL');
-  }
-}
 
 // ---------------------------------------------------------------- phases
 
@@ -380,14 +308,6 @@ async function runBackend(backend: 'sqlite' | 'postgres' | 'influx', spec: Serve
     client.close();
     await server.stop().catch(() => server.kill());
   }
-}
-
-/** Cores busy (all processes) over `ms` while this benchmark sends nothing. */
-async function backgroundLoad(ms: number): Promise<number> {
-  const before = machineCpu();
-  await new Promise((resolve) => setTimeout(resolve, ms));
-  const after = machineCpu();
-  return ((after.busyMs - before.busyMs) / (after.totalMs - before.totalMs)) * cpus().length;
 }
 
 // ---------------------------------------------------------------- alert latency
@@ -669,98 +589,6 @@ async function runPostgres(): Promise<BackendFigures | string> {
 
 // ---------------------------------------------------------------- InfluxDB
 
-/** A series of an InfluxQL answer (`/query`, JSON). */
-interface InfluxSeriesJson {
-  name: string;
-  tags?: Record<string, string>;
-  columns: string[];
-  values: unknown[][];
-}
-
-/** The series of one InfluxQL statement (meta queries such as SHOW STATS, SHOW DIAGNOSTICS). */
-async function influxQuery(base: string, q: string): Promise<InfluxSeriesJson[]> {
-  const res = await fetch(`${base}/query?q=${encodeURIComponent(q)}`, { signal: AbortSignal.timeout(10_000) });
-  const text = await res.text();
-  if (res.status !== 200) throw new Error(`influxd ${q}: HTTP ${res.status} ${text.slice(0, 300)}`);
-  const body = JSON.parse(text) as { error?: string; results?: { error?: string; series?: InfluxSeriesJson[] }[] };
-  const first = body.results?.[0];
-  const error = body.error ?? first?.error;
-  if (error) throw new Error(`influxd ${q}: ${error}`);
-  return first?.series ?? [];
-}
-
-/** The first row's value of `column` in the series called `name`. */
-function influxCell(series: InfluxSeriesJson[], name: string, column: string): unknown {
-  const s = series.find((x) => x.name === name);
-  const i = s ? s.columns.indexOf(column) : -1;
-  return i < 0 ? undefined : s?.values[0]?.[i];
-}
-
-/**
- * Bytes allocated on disk to the files under `dir`, recursively (0 when it is not there): blocks,
- * not apparent sizes, as InfluxDB preallocates its series file sparsely (8 segments of 4 MiB that
- * hold a few KiB each while the fleet is small).
- */
-function treeBytes(dir: string): number {
-  let bytes = 0;
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return 0;
-  }
-  for (const e of entries) {
-    const path = join(dir, e.name);
-    if (e.isDirectory()) bytes += treeBytes(path);
-    else if (e.isFile()) bytes += statSync(path).blocks * 512;
-  }
-  return bytes;
-}
-
-/** The pid of the influxd whose command line names `configPath` (Linux /proc), or null. */
-function findPid(configPath: string): number | null {
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return null;
-  }
-  for (const name of entries) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const args = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
-      if (args.includes(configPath)) return Number(name);
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return null;
-}
-
-/** Resident set size of `pid` in bytes, or null when /proc cannot tell. */
-function rssOf(pid: number | null): number | null {
-  if (pid === null) return null;
-  try {
-    const m = /^VmRSS:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : null;
-  } catch {
-    return null;
-  }
-}
-
-/** CPU seconds (user + system) `pid` has used so far, from /proc/<pid>/stat, or null. */
-function cpuOf(pid: number | null): number | null {
-  if (pid === null) return null;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after "(comm)": state is field 3, utime 14 and stime 15, in clock ticks (100 per s on Linux).
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return null;
-  }
-}
-
 /** influxd's settings that move the figures, as SHOW DIAGNOSTICS reports them. */
 const INFLUX_SETTINGS = [
   'cache-max-memory-size',
@@ -936,7 +764,14 @@ async function main(): Promise<void> {
   console.log(table(results));
 }
 
-main().catch((err: unknown) => {
+// `npm run bench -- compare` (or BENCH_MODE=compare): agentmon against VictoriaMetrics and InfluxDB on
+// one dataset (bench/compare.ts, its own knobs); no argument: the backends bench above.
+const MODE = process.argv[2] ?? process.env.BENCH_MODE ?? 'default';
+if (MODE !== 'default' && MODE !== 'compare') {
+  console.error(`unknown bench mode ${JSON.stringify(MODE)}: use no argument (the backends bench) or "compare"`);
+  process.exit(2);
+}
+(MODE === 'compare' ? import('./compare.js').then((m) => m.runCompare()) : main()).catch((err: unknown) => {
   console.error(err instanceof Error ? (err.stack ?? err.message) : err);
   process.exitCode = 1;
 });

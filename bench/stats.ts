@@ -60,3 +60,11 @@ export function fmtRate(value: number): string {
 export function mib(bytes: number): string {
   return `${Math.round(bytes / 1024 / 1024)}`;
 }
+
+/** Cores busy (all processes) over `ms` while this benchmark sends nothing. */
+export async function backgroundLoad(ms: number): Promise<number> {
+  const before = machineCpu();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const after = machineCpu();
+  return ((after.busyMs - before.busyMs) / (after.totalMs - before.totalMs)) * cpus().length;
+}

@@ -1,0 +1,74 @@
+/**
+ * The agentmon server under test as a child process (bench/server.ts, forked): started on fresh
+ * stores, asked for its memory and CPU over IPC, stopped cleanly or killed. Shared by the default
+ * bench (run.ts) and the compare mode (compare.ts).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildMessage, ParentMessage, ServerSpec } from './protocol.js';
+
+/** The server under test, in its own process. */
+export class ServerChild {
+  private waiting: { type: ChildMessage['type']; resolve: (m: ChildMessage) => void; reject: (e: Error) => void } | null = null;
+
+  private constructor(private readonly child: ChildProcess) {
+    child.on('message', (m: ChildMessage) => {
+      const w = this.waiting;
+      if (!w) return;
+      this.waiting = null;
+      if (m.type === 'failed') w.reject(new Error(`server failed:\n${m.message}`));
+      else if (m.type === w.type) w.resolve(m);
+      else w.reject(new Error(`server answered ${m.type}, expected ${w.type}`));
+    });
+    child.on('exit', (code) => {
+      const w = this.waiting;
+      this.waiting = null;
+      // A clean exit after 'stopped' has nobody waiting; anything else is a crash.
+      w?.reject(new Error(`server exited with code ${code}`));
+    });
+  }
+
+  /** Starts the server; resolves once it listens. */
+  static async start(spec: ServerSpec): Promise<{ server: ServerChild; port: number; location: string; notifyGroupWaitMs: number }> {
+    // fork reuses this process's execArgv (--conditions=source --import tsx), so the child runs TS too.
+    const child = fork(new URL('./server.ts', import.meta.url), [], {
+      env: { ...process.env, AGENTMON_BENCH_SPEC: JSON.stringify(spec) },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const server = new ServerChild(child);
+    const ready = await server.expect('ready', null);
+    if (ready.type !== 'ready') throw new Error('unreachable');
+    return { server, port: ready.port, location: ready.location, notifyGroupWaitMs: ready.notifyGroupWaitMs };
+  }
+
+  private expect(type: ChildMessage['type'], message: ParentMessage | null): Promise<ChildMessage> {
+    return new Promise((resolve, reject) => {
+      this.waiting = { type, resolve, reject };
+      if (message) this.child.send(message);
+    });
+  }
+
+  /** The child's memory and CPU counters now. */
+  async stats(): Promise<{ memory: NodeJS.MemoryUsage; cpu: NodeJS.CpuUsage }> {
+    const m = await this.expect('stats', { type: 'stats' });
+    if (m.type !== 'stats') throw new Error('unreachable');
+    return { memory: m.memory, cpu: m.cpu };
+  }
+
+  /** Closes the app and its stores and waits for the child to end. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || !this.child.connected) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    await this.expect('stopped', { type: 'stop' });
+    await exited;
+  }
+
+  /** The child's process id (for /proc readings), or null when it is gone. */
+  get pid(): number | null {
+    return this.child.exitCode === null ? (this.child.pid ?? null) : null;
+  }
+
+  /** Ends the child at once (after a failure). */
+  kill(): void {
+    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+  }
+}
