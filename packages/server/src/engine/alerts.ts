@@ -19,6 +19,7 @@ import type { AlertSeverity, MonitoringConfig, SystemEvent } from '@agentmon/sch
 import type { AlertRecord } from '../storage/ports.js';
 import { uuidv7 } from './ids.js';
 import { newEvent } from './events.js';
+import { clockIso, parseIsoMs } from './time.js';
 
 /** Metrics whose built-in threshold lives in a named MonitoringConfig field. */
 export const BUILT_IN_RULES = [
@@ -76,28 +77,30 @@ export interface ThresholdRule {
   unit: string;
 }
 
+/** The rule of `metric` at `threshold`: its critical level (explicit or derived) and recovery level. */
+function ruleOf(metric: string, threshold: number, label: string, unit: string, tuning: AlertTuning): ThresholdRule {
+  const lowerIsWorse = LOWER_IS_WORSE.has(metric);
+  const bound = UPPER_BOUND[metric];
+  let critical = tuning.critical_thresholds[metric] ?? null;
+  if (critical === null && !lowerIsWorse && threshold > 0) {
+    critical = bound !== undefined ? Math.min(2 * threshold, (threshold + bound) / 2) : 2 * threshold;
+  }
+  if (critical === null && lowerIsWorse && threshold > 0) critical = threshold / 2;
+  const ratio = tuning.alert_recovery_ratio;
+  // Lower-is-worse metrics recover above the line by the same margin, halfway to their bound at most.
+  const recovery = lowerIsWorse ? Math.min(threshold * (2 - ratio), bound !== undefined ? (threshold + bound) / 2 : Infinity) : threshold * ratio;
+  return { metric, threshold, critical, recovery, lowerIsWorse, label, unit };
+}
+
 /** Every threshold rule a config defines: the four built-in ones and each custom threshold. */
 export function thresholdRules(config: MonitoringConfig & Partial<AlertTuning>): ThresholdRule[] {
   const tuning = alertTuning(config);
   const rules: ThresholdRule[] = [];
-  const add = (metric: string, threshold: number, label: string, unit: string) => {
-    const lowerIsWorse = LOWER_IS_WORSE.has(metric);
-    const bound = UPPER_BOUND[metric];
-    let critical = tuning.critical_thresholds[metric] ?? null;
-    if (critical === null && !lowerIsWorse && threshold > 0) {
-      critical = bound !== undefined ? Math.min(2 * threshold, (threshold + bound) / 2) : 2 * threshold;
-    }
-    if (critical === null && lowerIsWorse && threshold > 0) critical = threshold / 2;
-    const ratio = tuning.alert_recovery_ratio;
-    // Lower-is-worse metrics recover above the line by the same margin, halfway to their bound at most.
-    const recovery = lowerIsWorse ? Math.min(threshold * (2 - ratio), bound !== undefined ? (threshold + bound) / 2 : Infinity) : threshold * ratio;
-    rules.push({ metric, threshold, critical, recovery, lowerIsWorse, label, unit });
-  };
   const custom = config.custom_thresholds ?? {};
   for (const r of BUILT_IN_RULES) {
-    if (custom[r.metric] === undefined) add(r.metric, config[r.field], r.label, r.unit);
+    if (custom[r.metric] === undefined) rules.push(ruleOf(r.metric, config[r.field], r.label, r.unit, tuning));
   }
-  for (const [metric, threshold] of Object.entries(custom)) add(metric, threshold, metric, '');
+  for (const [metric, threshold] of Object.entries(custom)) rules.push(ruleOf(metric, threshold, metric, '', tuning));
   return rules;
 }
 
@@ -148,7 +151,7 @@ export function newAlert(fields: {
   value: number | null;
   nowMs: number;
 }): AlertRecord {
-  const now = new Date(fields.nowMs).toISOString();
+  const now = clockIso(fields.nowMs);
   return {
     id: uuidv7(fields.nowMs),
     agent_id: fields.agentId,
@@ -172,11 +175,129 @@ export function newAlert(fields: {
 
 /** The alert resolved at `nowMs`. */
 export function resolved(alert: AlertRecord, nowMs: number): AlertRecord {
-  const now = new Date(nowMs).toISOString();
+  const now = clockIso(nowMs);
   return { ...alert, is_active: false, resolved_at: now, updated_at: now };
 }
 
 const fmt = (v: number) => (Number.isInteger(v) ? String(v) : String(Math.round(v * 10_000) / 10_000));
+
+/**
+ * One evaluation of an agent's threshold rules, appending to `out`: advanceAgent passes its own
+ * changes (no merge), evaluateThresholds a fresh set. `rules` collects the rule memory to keep.
+ */
+export interface ThresholdPass {
+  agentId: string;
+  agentName: string;
+  config: MonitoringConfig & Partial<AlertTuning>;
+  /** The agent's active alerts, by metric_name. */
+  active: ReadonlyMap<string, AlertRecord>;
+  /** Rule memory before this evaluation. */
+  previous: Record<string, RuleState>;
+  nowMs: number;
+  /** nowMs as ISO 8601. */
+  now: string;
+  maintenance: boolean;
+  out: AlertChanges;
+  rules: Record<string, RuleState>;
+  /** alertTuning(config), worked out when a rule first needs it. */
+  tuning: AlertTuning | null;
+}
+
+const above = (lowerIsWorse: boolean, x: number, level: number) => (lowerIsWorse ? x < level : x > level);
+
+/** Stands for "no memory of this rule" without allocating; never stored or changed. */
+const NO_RULE_STATE: RuleState = Object.freeze({});
+
+/**
+ * Evaluates one rule against its value. `rule` may be left out when the caller has not built it: it
+ * is then built from `metric`, `threshold`, `label` and `unit` only if the value breaches or the
+ * rule's alert is active, which is rare, so a calm agent costs a comparison per rule.
+ */
+export function evaluateRule(
+  pass: ThresholdPass,
+  metric: string,
+  threshold: number,
+  label: string,
+  unit: string,
+  value: number | null | undefined,
+  rule?: ThresholdRule,
+): void {
+  const prev = pass.previous[metric];
+  // A copy of the memory; none is made when there was none (the common case).
+  const state: RuleState = prev === undefined || prev === null ? NO_RULE_STATE : { ...prev };
+  const current = pass.active.size === 0 ? undefined : pass.active.get(metric);
+  if (value === null || value === undefined) {
+    // No value this time: keep what we had, decide nothing.
+    if (state !== NO_RULE_STATE && Object.keys(state).length > 0) pass.rules[metric] = state;
+    return;
+  }
+  const lowerIsWorse = rule ? rule.lowerIsWorse : LOWER_IS_WORSE.has(metric);
+  const breach = above(lowerIsWorse, value, threshold);
+  if (!current && (!breach || pass.maintenance)) return;
+
+  const tuning = (pass.tuning ??= alertTuning(pass.config));
+  const r = rule ?? ruleOf(metric, threshold, label, unit, tuning);
+  const { nowMs, now, out } = pass;
+  const severity: AlertSeverity = r.critical !== null && above(lowerIsWorse, value, r.critical) ? 'critical' : 'warning';
+
+  if (current) {
+    const recoveredNow = lowerIsWorse ? value >= r.recovery : value <= r.recovery;
+    if (recoveredNow) {
+      const since = state.recovering_since ?? now;
+      if (nowMs - parseIsoMs(since) >= tuning.alert_keep_firing_seconds * 1000) {
+        const done = resolved({ ...current, current_value: value }, nowMs);
+        out.update.push(done);
+        out.transitions.push({ kind: 'resolved', alert: done });
+        return;
+      }
+      pass.rules[metric] = { recovering_since: since };
+      out.update.push({ ...current, current_value: value, updated_at: now });
+      return;
+    }
+    // Still firing (or hovering between the recovery level and the threshold): refresh it.
+    // In maintenance an alert does not escalate (that would notify); it does once maintenance ends.
+    const raise = current.severity === 'warning' && severity === 'critical' && breach;
+    const escalated = raise && !pass.maintenance;
+    const next: AlertRecord = {
+      ...current,
+      current_value: value,
+      // Below the threshold but not yet recovered, it cools down as a warning.
+      severity: !breach ? 'warning' : raise && pass.maintenance ? current.severity : severity,
+      updated_at: now,
+      ...(escalated ? { title: `${r.label} critical on ${pass.agentName}` } : {}),
+    };
+    out.update.push(next);
+    if (escalated) out.transitions.push({ kind: 'escalated', alert: next });
+    return;
+  }
+
+  const since = state.pending_since ?? now;
+  if (nowMs - parseIsoMs(since) < tuning.alert_pending_seconds * 1000) {
+    pass.rules[metric] = { pending_since: since };
+    return;
+  }
+  const comparison = lowerIsWorse ? 'below' : 'above';
+  const alert = newAlert({
+    agentId: pass.agentId,
+    metricName: metric,
+    severity,
+    title: `${r.label} ${severity === 'critical' ? 'critical' : 'high'} on ${pass.agentName}`,
+    message: `${metric} is ${fmt(value)}${r.unit}, ${comparison} the threshold of ${fmt(r.threshold)}${r.unit}`,
+    threshold: r.threshold,
+    value,
+    nowMs,
+  });
+  out.insert.push(alert);
+  out.transitions.push({ kind: 'fired', alert });
+  out.events.push(
+    newEvent('metric_threshold_exceeded', alert.message, {
+      agent_id: pass.agentId,
+      nowMs,
+      severity: severity === 'critical' ? 'critical' : 'warning',
+      data: { metric, threshold: r.threshold, value, severity, alert_id: alert.id, fingerprint: alert.fingerprint },
+    }),
+  );
+}
 
 /** Threshold rules of one agent against its latest values. */
 export function evaluateThresholds(input: {
@@ -190,85 +311,23 @@ export function evaluateThresholds(input: {
   nowMs: number;
   maintenance: boolean;
 }): AlertChanges & { rules: Record<string, RuleState> } {
-  const { agentId, config, values, active, nowMs } = input;
-  const tuning = alertTuning(config);
-  const out = noChanges();
-  const rules: Record<string, RuleState> = {};
-  const now = new Date(nowMs).toISOString();
-
-  for (const rule of thresholdRules(config)) {
-    const value = values[rule.metric];
-    const state: RuleState = { ...(input.rules[rule.metric] ?? {}) };
-    const current = active.get(rule.metric);
-    if (value === null || value === undefined) {
-      // No value this time: keep what we had, decide nothing.
-      if (Object.keys(state).length > 0) rules[rule.metric] = state;
-      continue;
-    }
-    const above = (x: number, level: number) => (rule.lowerIsWorse ? x < level : x > level);
-    const breach = above(value, rule.threshold);
-    const severity: AlertSeverity = rule.critical !== null && above(value, rule.critical) ? 'critical' : 'warning';
-
-    if (current) {
-      const recoveredNow = rule.lowerIsWorse ? value >= rule.recovery : value <= rule.recovery;
-      if (recoveredNow) {
-        const since = state.recovering_since ?? now;
-        if (nowMs - Date.parse(since) >= tuning.alert_keep_firing_seconds * 1000) {
-          const done = resolved({ ...current, current_value: value }, nowMs);
-          out.update.push(done);
-          out.transitions.push({ kind: 'resolved', alert: done });
-          continue;
-        }
-        rules[rule.metric] = { recovering_since: since };
-        out.update.push({ ...current, current_value: value, updated_at: now });
-        continue;
-      }
-      // Still firing (or hovering between the recovery level and the threshold): refresh it.
-      // In maintenance an alert does not escalate (that would notify); it does once maintenance ends.
-      const raise = current.severity === 'warning' && severity === 'critical' && breach;
-      const escalated = raise && !input.maintenance;
-      const next: AlertRecord = {
-        ...current,
-        current_value: value,
-        // Below the threshold but not yet recovered, it cools down as a warning.
-        severity: !breach ? 'warning' : raise && input.maintenance ? current.severity : severity,
-        updated_at: now,
-        ...(escalated ? { title: `${rule.label} critical on ${input.agentName}` } : {}),
-      };
-      out.update.push(next);
-      if (escalated) out.transitions.push({ kind: 'escalated', alert: next });
-      continue;
-    }
-
-    if (!breach || input.maintenance) continue;
-    const since = state.pending_since ?? now;
-    if (nowMs - Date.parse(since) < tuning.alert_pending_seconds * 1000) {
-      rules[rule.metric] = { pending_since: since };
-      continue;
-    }
-    const comparison = rule.lowerIsWorse ? 'below' : 'above';
-    const alert = newAlert({
-      agentId,
-      metricName: rule.metric,
-      severity,
-      title: `${rule.label} ${severity === 'critical' ? 'critical' : 'high'} on ${input.agentName}`,
-      message: `${rule.metric} is ${fmt(value)}${rule.unit}, ${comparison} the threshold of ${fmt(rule.threshold)}${rule.unit}`,
-      threshold: rule.threshold,
-      value,
-      nowMs,
-    });
-    out.insert.push(alert);
-    out.transitions.push({ kind: 'fired', alert });
-    out.events.push(
-      newEvent('metric_threshold_exceeded', alert.message, {
-        agent_id: agentId,
-        nowMs,
-        severity: severity === 'critical' ? 'critical' : 'warning',
-        data: { metric: rule.metric, threshold: rule.threshold, value, severity, alert_id: alert.id, fingerprint: alert.fingerprint },
-      }),
-    );
+  const pass: ThresholdPass = {
+    agentId: input.agentId,
+    agentName: input.agentName,
+    config: input.config,
+    active: input.active,
+    previous: input.rules,
+    nowMs: input.nowMs,
+    now: clockIso(input.nowMs),
+    maintenance: input.maintenance,
+    out: noChanges(),
+    rules: {},
+    tuning: null,
+  };
+  for (const rule of thresholdRules(input.config)) {
+    evaluateRule(pass, rule.metric, rule.threshold, rule.label, rule.unit, input.values[rule.metric], rule);
   }
-  return { ...out, rules };
+  return { ...pass.out, rules: pass.rules };
 }
 
 /** Prefix of health-check alerts' metric_name. */
@@ -277,6 +336,32 @@ export const HEALTH_CHECK_PREFIX = 'health_check:';
 export const AGENT_ALERT_PREFIX = 'agent_alert:';
 /** metric_name of the alert raised when an agent goes silent. */
 export const NO_DATA = 'no_data';
+
+/** What a condition alert says when it fires. */
+export interface ConditionAlert {
+  severity: AlertSeverity;
+  title: string;
+  message: string;
+  /** The event recorded when it fires, if any. */
+  event?: SystemEvent['type'];
+}
+
+/** Fires the condition alert `name` at `nowMs`, appending the alert, its transition and its event to `out`. */
+export function fireCondition(out: AlertChanges, agentId: string, name: string, c: ConditionAlert, nowMs: number): void {
+  const alert = newAlert({ agentId, metricName: name, severity: c.severity, title: c.title, message: c.message, threshold: null, value: null, nowMs });
+  out.insert.push(alert);
+  out.transitions.push({ kind: 'fired', alert });
+  if (c.event) {
+    out.events.push(newEvent(c.event, c.message, { agent_id: agentId, nowMs, severity: c.severity === 'critical' ? 'critical' : 'warning', data: { metric: name, alert_id: alert.id, fingerprint: alert.fingerprint } }));
+  }
+}
+
+/** Resolves a condition alert at `nowMs`, appending the update and its transition to `out`. */
+export function resolveCondition(out: AlertChanges, current: AlertRecord, nowMs: number): void {
+  const done = resolved(current, nowMs);
+  out.update.push(done);
+  out.transitions.push({ kind: 'resolved', alert: done });
+}
 
 /**
  * Alerts that are on while a condition holds and off when it stops: failing health checks and the
@@ -296,26 +381,12 @@ export function evaluateConditions(input: {
   const out = noChanges();
   for (const [name, c] of input.conditions) {
     const current = input.active.get(name);
-    if (c.on && !current && !input.maintenance) {
-      const alert = newAlert({ agentId: input.agentId, metricName: name, severity: c.severity, title: c.title, message: c.message, threshold: null, value: null, nowMs: input.nowMs });
-      out.insert.push(alert);
-      out.transitions.push({ kind: 'fired', alert });
-      if (c.event) {
-        out.events.push(newEvent(c.event, c.message, { agent_id: input.agentId, nowMs: input.nowMs, severity: c.severity === 'critical' ? 'critical' : 'warning', data: { metric: name, alert_id: alert.id, fingerprint: alert.fingerprint } }));
-      }
-    } else if (!c.on && current) {
-      const done = resolved(current, input.nowMs);
-      out.update.push(done);
-      out.transitions.push({ kind: 'resolved', alert: done });
-    }
+    if (c.on && !current && !input.maintenance) fireCondition(out, input.agentId, name, c, input.nowMs);
+    else if (!c.on && current) resolveCondition(out, current, input.nowMs);
   }
   if (input.exhaustivePrefix) {
     for (const [name, current] of input.active) {
-      if (name.startsWith(input.exhaustivePrefix) && !input.conditions.has(name)) {
-        const done = resolved(current, input.nowMs);
-        out.update.push(done);
-        out.transitions.push({ kind: 'resolved', alert: done });
-      }
+      if (name.startsWith(input.exhaustivePrefix) && !input.conditions.has(name)) resolveCondition(out, current, input.nowMs);
     }
   }
   return out;

@@ -1,6 +1,7 @@
 /** SystemEvent construction: every event agentmon records goes through here. */
 import type { EventSeverity, EventType, SystemEvent } from '@agentmon/schema';
 import { uuidv7 } from './ids.js';
+import { clockIso } from './time.js';
 
 /** An event about to be written. */
 export function newEvent(
@@ -12,7 +13,7 @@ export function newEvent(
     id: uuidv7(fields.nowMs),
     type,
     agent_id: fields.agent_id ?? null,
-    timestamp: new Date(fields.nowMs).toISOString(),
+    timestamp: clockIso(fields.nowMs),
     data: fields.data ?? {},
     severity: fields.severity ?? 'info',
     message,

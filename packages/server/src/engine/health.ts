@@ -20,6 +20,7 @@
  * scores 0 (freshness is its only component).
  */
 import type { MonitoringConfig } from '@agentmon/schema';
+import { numberText } from './text.js';
 
 /** Weights of the components; they sum to 1. */
 export const HEALTH_WEIGHTS = {
@@ -80,6 +81,62 @@ export function expectedIntervalMs(config: Pick<MonitoringConfig, 'metrics_inter
   return Math.max(config.metrics_interval_seconds, config.health_check_interval_seconds) * 1000;
 }
 
+/**
+ * Detail texts that depend on the config only (or on few values), kept between calls: the texts are
+ * the same for most agents of a fleet, and building them is a good part of a step's cost.
+ */
+const texts = {
+  checksPassing: new Map<number, string>(),
+  freshnessAge: Number.NaN,
+  freshnessInterval: Number.NaN,
+  freshnessLimit: Number.NaN,
+  freshness: '',
+  errorRateThreshold: Number.NaN,
+  errorRate: '',
+  cpuThreshold: Number.NaN,
+  cpu: '',
+  memoryThreshold: Number.NaN,
+  memory: '',
+  responseTimeThreshold: Number.NaN,
+  responseTime: '',
+};
+
+/** A payload value in a detail: numberText for a number, what a template literal gives otherwise. */
+function valueText(v: unknown): string {
+  return typeof v === 'number' ? numberText(v) : `${v as string}`;
+}
+
+/** `p/n passing` for small counts, from the cache. */
+function checksPassingText(passing: number, total: number): string {
+  if (total > 1000) return `${passing}/${total} passing`;
+  const key = passing * 1024 + total;
+  let text = texts.checksPassing.get(key);
+  if (text === undefined) {
+    text = `${passing}/${total} passing`;
+    if (texts.checksPassing.size >= 4096) texts.checksPassing.clear();
+    texts.checksPassing.set(key, text);
+  }
+  return text;
+}
+
+/*
+ * The components are kept in the agent's state until its next payload, so they are copies of a
+ * shape rather than literals, which V8 would start allocating in the old generation (see the
+ * shapes in ingest.ts). Never changed.
+ */
+const COMPONENT_SHAPE: HealthComponent = { name: 'checks', value: 0.5, weight: 0.5, detail: '' };
+const NO_COMPONENTS: readonly HealthComponent[] = [];
+
+/** A component, its value rounded to [0, 1]. */
+function component(name: HealthComponentName, value: number, detail: string): HealthComponent {
+  const c = { ...COMPONENT_SHAPE };
+  c.name = name;
+  c.value = round(clamp01(value));
+  c.weight = HEALTH_WEIGHTS[name];
+  c.detail = detail;
+  return c;
+}
+
 /** Computes the health score at `nowMs`. */
 export function assessHealth(
   inputs: HealthInputs,
@@ -87,41 +144,78 @@ export function assessHealth(
   nowMs: number,
   offlineFactor: number,
 ): HealthAssessment {
-  const components: HealthComponent[] = [];
-  const add = (name: HealthComponentName, value: number, detail: string) =>
-    components.push({ name, value: round(clamp01(value)), weight: HEALTH_WEIGHTS[name], detail });
+  const components = NO_COMPONENTS.slice();
 
-  const checkNames = Object.keys(inputs.checks);
-  if (checkNames.length > 0) {
-    const passing = checkNames.filter((n) => inputs.checks[n]).length;
-    const failing = checkNames.filter((n) => !inputs.checks[n]);
-    add('checks', passing / checkNames.length, failing.length ? `${passing}/${checkNames.length} passing; failing: ${failing.join(', ')}` : `${passing}/${checkNames.length} passing`);
+  const checks = inputs.checks;
+  let total = 0;
+  let passing = 0;
+  let failing: string[] | null = null;
+  // Object.keys' names, in its order, without building its array.
+  for (const n in checks) {
+    if (!Object.hasOwn(checks, n)) continue;
+    total += 1;
+    if (checks[n]) passing += 1;
+    else (failing ??= []).push(n);
+  }
+  if (total > 0) {
+    components.push(component('checks', passing / total, failing ? `${passing}/${total} passing; failing: ${failing.join(', ')}` : checksPassingText(passing, total)));
   }
 
   const interval = expectedIntervalMs(config);
   if (inputs.lastDataAtMs === null) {
-    add('freshness', 0, 'no data received yet');
+    components.push(component('freshness', 0, 'no data received yet'));
   } else {
     const age = Math.max(0, nowMs - inputs.lastDataAtMs);
     const limit = interval * offlineFactor;
     const value = age <= interval ? 1 : age > limit ? 0 : 1 - (0.5 * (age - interval)) / Math.max(1, limit - interval);
-    add('freshness', value, `last data ${Math.round(age / 1000)} s ago (interval ${interval / 1000} s, offline after ${limit / 1000} s)`);
+    const ageS = Math.round(age / 1000);
+    if (ageS !== texts.freshnessAge || interval !== texts.freshnessInterval || limit !== texts.freshnessLimit) {
+      texts.freshness = `last data ${ageS} s ago (interval ${interval / 1000} s, offline after ${limit / 1000} s)`;
+      texts.freshnessAge = ageS;
+      texts.freshnessInterval = interval;
+      texts.freshnessLimit = limit;
+    }
+    components.push(component('freshness', value, texts.freshness));
   }
 
   const m = inputs.metrics;
   if (m) {
-    add('error_rate', ramp(m.error_rate, config.error_rate_threshold), `error_rate ${m.error_rate} vs threshold ${config.error_rate_threshold}`);
-    add('cpu', ramp(m.cpu_usage_percent, config.cpu_threshold), `cpu ${m.cpu_usage_percent}% vs threshold ${config.cpu_threshold}%`);
-    add('memory', ramp(m.memory_usage_percent, config.memory_threshold), `memory ${m.memory_usage_percent}% vs threshold ${config.memory_threshold}%`);
-    add(
-      'response_time',
-      ramp(m.average_response_time_ms, config.response_time_threshold_ms),
-      `response time ${m.average_response_time_ms} ms vs threshold ${config.response_time_threshold_ms} ms`,
+    if (config.error_rate_threshold !== texts.errorRateThreshold) {
+      texts.errorRate = ` vs threshold ${config.error_rate_threshold}`;
+      texts.errorRateThreshold = config.error_rate_threshold;
+    }
+    if (config.cpu_threshold !== texts.cpuThreshold) {
+      texts.cpu = `% vs threshold ${config.cpu_threshold}%`;
+      texts.cpuThreshold = config.cpu_threshold;
+    }
+    if (config.memory_threshold !== texts.memoryThreshold) {
+      texts.memory = `% vs threshold ${config.memory_threshold}%`;
+      texts.memoryThreshold = config.memory_threshold;
+    }
+    if (config.response_time_threshold_ms !== texts.responseTimeThreshold) {
+      texts.responseTime = ` ms vs threshold ${config.response_time_threshold_ms} ms`;
+      texts.responseTimeThreshold = config.response_time_threshold_ms;
+    }
+    components.push(
+      component('error_rate', ramp(m.error_rate, config.error_rate_threshold), `error_rate ${valueText(m.error_rate)}${texts.errorRate}`),
+      component('cpu', ramp(m.cpu_usage_percent, config.cpu_threshold), `cpu ${valueText(m.cpu_usage_percent)}${texts.cpu}`),
+      component('memory', ramp(m.memory_usage_percent, config.memory_threshold), `memory ${valueText(m.memory_usage_percent)}${texts.memory}`),
+      component(
+        'response_time',
+        ramp(m.average_response_time_ms, config.response_time_threshold_ms),
+        `response time ${valueText(m.average_response_time_ms)}${texts.responseTime}`,
+      ),
     );
   }
 
-  const totalWeight = components.reduce((s, c) => s + c.weight, 0);
-  const score = totalWeight === 0 ? 0 : components.reduce((s, c) => s + c.weight * c.value, 0) / totalWeight;
+  // Summed in component order from 0, as a reduce over the list would.
+  let totalWeight = 0;
+  let weighted = 0;
+  for (const c of components) {
+    totalWeight += c.weight;
+    weighted += c.weight * c.value;
+  }
+  const score = totalWeight === 0 ? 0 : weighted / totalWeight;
   return { score: round(clamp01(score)), components };
 }
 

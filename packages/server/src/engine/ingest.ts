@@ -4,11 +4,8 @@
  * data and a clock in, data out; engine/monitor.ts does the I/O.
  */
 import {
-  AI_METRIC_NAMES,
   CUSTOM_METRIC_PREFIX,
-  PERFORMANCE_METRIC_NAMES,
   RESOURCE_METRIC_NAMES,
-  parseDateTime,
   type AgentMetrics,
   type AgentStatus,
   type AlertSeverity,
@@ -19,18 +16,24 @@ import {
 import type { AgentState, AgentStateWrite, AlertRecord, IngestContext, SeriesPoint } from '../storage/ports.js';
 import {
   AGENT_ALERT_PREFIX,
+  BUILT_IN_RULES,
   HEALTH_CHECK_PREFIX,
   NO_DATA,
   evaluateConditions,
-  evaluateThresholds,
+  evaluateRule,
+  fireCondition,
   mergeChanges,
   noChanges,
+  resolveCondition,
+  thresholdRules,
   type AlertChanges,
   type RuleState,
+  type ThresholdPass,
 } from './alerts.js';
 import { newEvent } from './events.js';
 import { assessHealth, type HealthComponent, type HealthInputs } from './health.js';
 import { deriveStatus, offlineAfterMs } from './status.js';
+import { clockIso, isoFromMs, parseDateTimeMs, parseIsoMs } from './time.js';
 
 export { newEvent } from './events.js';
 
@@ -56,7 +59,7 @@ export function readSnapshot(state: AgentState): AgentSnapshot {
   return {
     metrics: s.metrics ?? null,
     metric_checks: s.metric_checks ?? {},
-    // A copy: advanceAgent changes it, and must not change the state it was given.
+    // A copy, so a reader that changes it does not change the state it was given.
     reported_checks: { ...(s.reported_checks ?? {}) },
     metrics_ts: s.metrics_ts ?? null,
     components: s.components ?? [],
@@ -67,20 +70,28 @@ export function readSnapshot(state: AgentState): AgentSnapshot {
 
 /** Server receive time of the agent's latest data of any kind, ms; null if it never sent any. */
 export function lastDataAtMs(state: AgentState): number | null {
-  const times = [state.last_metrics_at, state.last_heartbeat_at, state.last_health_at]
-    .filter((t): t is string => t !== null)
-    .map((t) => Date.parse(t));
-  return times.length > 0 ? Math.max(...times) : null;
+  // Math.max over the times there are (a missing one, from an old state, is NaN, as it always was).
+  let latest: number | null = state.last_metrics_at === null ? null : parseIsoMs(state.last_metrics_at);
+  if (state.last_heartbeat_at !== null) {
+    const ms = parseIsoMs(state.last_heartbeat_at);
+    latest = latest === null ? ms : Math.max(latest, ms);
+  }
+  if (state.last_health_at !== null) {
+    const ms = parseIsoMs(state.last_health_at);
+    latest = latest === null ? ms : Math.max(latest, ms);
+  }
+  return latest;
 }
 
 /** Millisecond timestamp of a payload: its own `timestamp`, else when it arrived. */
 export function payloadTimeMs(payload: AgentMetrics, receivedAtMs: number): number {
-  return payload.timestamp ? (parseDateTime(payload.timestamp)?.getTime() ?? receivedAtMs) : receivedAtMs;
+  return payload.timestamp ? (parseDateTimeMs(payload.timestamp) ?? receivedAtMs) : receivedAtMs;
 }
 
 /** Flattens numeric custom metrics to series keys: `{llm: {calls: 3}}` gives `llm.calls`. Non-numbers are skipped. */
 export function numericCustomMetrics(custom: Record<string, unknown>, prefix = '', out: Record<string, number> = {}): Record<string, number> {
-  for (const [key, value] of Object.entries(custom)) {
+  for (const key of Object.keys(custom)) {
+    const value = custom[key];
     const name = prefix + key;
     if (typeof value === 'number' && Number.isFinite(value)) out[name] = value;
     else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
@@ -90,32 +101,111 @@ export function numericCustomMetrics(custom: Record<string, unknown>, prefix = '
   return out;
 }
 
-/** The built-in values of a payload, by metric name (null where the payload has none). */
+/** A metric field's value as a series value: the number, or null for anything else. */
+const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
+
+/**
+ * The built-in values of a payload, by metric name (null where the payload has none), in
+ * SERIES_METRIC_NAMES order. One literal, so each payload allocates one object of a fixed shape.
+ */
 export function payloadValues(payload: AgentMetrics): Record<string, number | null> {
-  const values: Record<string, number | null> = {};
-  const groups: [readonly string[], Record<string, unknown> | null | undefined][] = [
-    [RESOURCE_METRIC_NAMES, payload.resource_metrics],
-    [PERFORMANCE_METRIC_NAMES, payload.performance_metrics],
-    [AI_METRIC_NAMES, payload.ai_metrics],
-  ];
-  for (const [names, group] of groups) {
-    for (const name of names) {
-      const v = group?.[name];
-      values[name] = typeof v === 'number' ? v : null;
-    }
-  }
-  return values;
+  const r: Partial<Record<string, unknown>> | null | undefined = payload.resource_metrics;
+  const p: Partial<Record<string, unknown>> | null | undefined = payload.performance_metrics;
+  const a: Partial<Record<string, unknown>> | null | undefined = payload.ai_metrics;
+  return {
+    cpu_usage_percent: num(r?.cpu_usage_percent),
+    memory_usage_bytes: num(r?.memory_usage_bytes),
+    memory_usage_percent: num(r?.memory_usage_percent),
+    disk_usage_bytes: num(r?.disk_usage_bytes),
+    disk_io_read_bytes: num(r?.disk_io_read_bytes),
+    disk_io_write_bytes: num(r?.disk_io_write_bytes),
+    network_io_rx_bytes: num(r?.network_io_rx_bytes),
+    network_io_tx_bytes: num(r?.network_io_tx_bytes),
+    gpu_usage_percent: num(r?.gpu_usage_percent),
+    gpu_memory_usage_bytes: num(r?.gpu_memory_usage_bytes),
+    tasks_completed: num(p?.tasks_completed),
+    tasks_failed: num(p?.tasks_failed),
+    tasks_pending: num(p?.tasks_pending),
+    average_response_time_ms: num(p?.average_response_time_ms),
+    throughput_per_second: num(p?.throughput_per_second),
+    error_rate: num(p?.error_rate),
+    success_rate: num(p?.success_rate),
+    uptime_seconds: num(p?.uptime_seconds),
+    model_inference_time_ms: num(a?.model_inference_time_ms),
+    model_accuracy: num(a?.model_accuracy),
+    confidence_score: num(a?.confidence_score),
+    tokens_processed: num(a?.tokens_processed),
+    tokens_per_second: num(a?.tokens_per_second),
+    context_length: num(a?.context_length),
+    api_calls_made: num(a?.api_calls_made),
+    api_call_latency_ms: num(a?.api_call_latency_ms),
+  };
+}
+
+/*
+ * The objects a step keeps in the agent's state (snapshot, its metrics and latest values, the
+ * health components) are copies of a shape object, filled in field by field, not object literals.
+ * V8 watches how long the objects of each literal live, and when it sees them outlive collections
+ * (every agent's state is kept until its next payload, and at start-up nothing has died yet) it
+ * allocates all later ones straight in the old generation, where each step's discarded state then
+ * waits for a full collection: steps ran three times slower once that happened. A spread copy is
+ * not watched, and costs what the literal does. The shapes are never changed (nor frozen: a frozen
+ * source makes every copy take the slow path).
+ */
+const SNAPSHOT_SHAPE: Record<keyof AgentSnapshot, unknown> = {
+  metrics: null,
+  metric_checks: null,
+  reported_checks: null,
+  metrics_ts: null,
+  components: null,
+  rules: null,
+  latest: null,
+};
+const METRICS_SHAPE: Record<keyof NonNullable<AgentSnapshot['metrics']>, unknown> = {
+  cpu_usage_percent: null,
+  memory_usage_percent: null,
+  error_rate: null,
+  average_response_time_ms: null,
+};
+const FLEET_SHAPE: Record<(typeof FLEET_VALUES)[number], number | null> = {
+  cpu_usage_percent: null,
+  memory_usage_percent: null,
+  error_rate: null,
+  average_response_time_ms: null,
+  throughput_per_second: null,
+  tokens_per_second: null,
+  tasks_completed: null,
+  tasks_failed: null,
+};
+
+/** The payload's FLEET_VALUES, in that order (snapshot.latest). */
+export function fleetValues(payload: AgentMetrics): Record<string, number | null> {
+  const r: Partial<Record<string, unknown>> | null | undefined = payload.resource_metrics;
+  const p: Partial<Record<string, unknown>> | null | undefined = payload.performance_metrics;
+  const a: Partial<Record<string, unknown>> | null | undefined = payload.ai_metrics;
+  const v = { ...FLEET_SHAPE };
+  v.cpu_usage_percent = num(r?.cpu_usage_percent);
+  v.memory_usage_percent = num(r?.memory_usage_percent);
+  v.error_rate = num(p?.error_rate);
+  v.average_response_time_ms = num(p?.average_response_time_ms);
+  v.throughput_per_second = num(p?.throughput_per_second);
+  v.tokens_per_second = num(a?.tokens_per_second);
+  v.tasks_completed = num(p?.tasks_completed);
+  v.tasks_failed = num(p?.tasks_failed);
+  return v;
 }
 
 /** The series point a payload becomes. */
 export function toSeriesPoint(payload: AgentMetrics, ctx: IngestContext, tsMs: number, healthScore: number | null): SeriesPoint {
   const custom = payload.custom_metrics ?? {};
+  const values = payloadValues(payload);
+  values.health_score = healthScore;
   return {
     agent_id: ctx.id,
     ts: tsMs,
     environment: ctx.environment,
     deployment_type: ctx.deployment_type,
-    values: { ...payloadValues(payload), health_score: healthScore },
+    values,
     custom: numericCustomMetrics(custom),
     extra: { custom_metrics: custom, health_checks: payload.health_checks ?? {}, alerts: payload.alerts ?? [] },
   };
@@ -160,9 +250,139 @@ export const FLEET_VALUES = [
 /** Longest agent alert text kept in a metric_name. */
 const AGENT_ALERT_MAX = 200;
 
+/** The condition of a health check's alert. */
+function checkCondition(agentName: string, name: string, passing: boolean, message?: string | null): Condition {
+  return {
+    on: !passing,
+    title: `Health check ${name} failing on ${agentName}`,
+    message: `health check ${name} failed${message ? `: ${message}` : ''}`,
+    severity: 'warning',
+    event: 'health_check_failed',
+  };
+}
+
+/** The condition of the silence alert. */
+function noDataCondition(agentName: string, silent: boolean, silentFor: number | null, offlineAfter: number): Condition {
+  return {
+    on: silent,
+    title: `${agentName} stopped reporting`,
+    message: `no metrics, heartbeat or health report from ${agentName} for ${Math.round((silentFor ?? 0) / 1000)} s (limit ${Math.round(offlineAfter / 1000)} s)`,
+    severity: 'critical',
+  };
+}
+
+/** `health_check:<name>` of each check name seen: an agent with active alerts looks its checks up on every payload. */
+const checkAlertNames = new Map<string, string>();
+
+/** The metric_name of a health check's alert. */
+function checkAlertName(name: string): string {
+  let full = checkAlertNames.get(name);
+  if (full === undefined) {
+    full = HEALTH_CHECK_PREFIX + name;
+    // Check names are few; a fleet inventing new ones forever must not grow this without bound.
+    if (checkAlertNames.size >= 1000) checkAlertNames.clear();
+    checkAlertNames.set(name, full);
+  }
+  return full;
+}
+
+/** The active alerts of an agent without any: shared, never changed. */
+const NO_ACTIVE: ReadonlyMap<string, AlertRecord> = new Map();
+const NO_ALERTS: readonly AlertRecord[] = [];
+
+/** The payload group each built-in rule reads its value from. */
+const BUILT_IN_GROUPS = BUILT_IN_RULES.map((r) =>
+  (RESOURCE_METRIC_NAMES as readonly string[]).includes(r.metric) ? ('resource_metrics' as const) : ('performance_metrics' as const),
+);
+
+/** True when `o` has an own enumerable key (what Object.entries would list). */
+function hasEntries(o: object): boolean {
+  for (const key in o) if (Object.hasOwn(o, key)) return true;
+  return false;
+}
+
+/** True for an object a spread copy would reproduce as is (a plain record). */
+function isPlainRecord(o: unknown): boolean {
+  return typeof o === 'object' && o !== null && Object.getPrototypeOf(o) === Object.prototype;
+}
+
+/** The threshold rules against a payload's values; returns the rule memory to keep. */
+function evaluateThresholdRules(pass: ThresholdPass, payload: AgentMetrics): Record<string, RuleState> {
+  const config = pass.config;
+  const custom = config.custom_thresholds;
+  if (custom === undefined || custom === null || !hasEntries(custom)) {
+    // The built-in rules read their values straight from the payload: no values record.
+    for (let i = 0; i < BUILT_IN_RULES.length; i++) {
+      const rule = BUILT_IN_RULES[i] as (typeof BUILT_IN_RULES)[number];
+      const group: Partial<Record<string, unknown>> | null | undefined = payload[BUILT_IN_GROUPS[i] as 'resource_metrics' | 'performance_metrics'];
+      evaluateRule(pass, rule.metric, config[rule.field], rule.label, rule.unit, num(group?.[rule.metric]));
+    }
+  } else {
+    const values: Record<string, number | null> = payloadValues(payload);
+    for (const [key, v] of Object.entries(numericCustomMetrics(payload.custom_metrics ?? {}))) values[CUSTOM_METRIC_PREFIX + key] = v;
+    for (const rule of thresholdRules(config)) evaluateRule(pass, rule.metric, rule.threshold, rule.label, rule.unit, values[rule.metric], rule);
+  }
+  return pass.rules;
+}
+
+/** The agent's own alerts: on while its payload lists them, resolved when a payload no longer does. */
+function evaluateAgentAlerts(
+  changes: AlertChanges,
+  ctx: IngestContext,
+  texts: readonly string[],
+  active: ReadonlyMap<string, AlertRecord>,
+  maintenance: boolean,
+  nowMs: number,
+): void {
+  let listed: Map<string, string> | null = null;
+  if (texts.length > 0) {
+    listed = new Map();
+    // A later text with the same first AGENT_ALERT_MAX characters gives the message, the first its place.
+    for (const text of texts) listed.set(AGENT_ALERT_PREFIX + text.slice(0, AGENT_ALERT_MAX), text);
+    for (const [name, text] of listed) {
+      if (maintenance || active.get(name)) continue;
+      fireCondition(changes, ctx.id, name, { title: text.slice(0, AGENT_ALERT_MAX), message: `${ctx.name} reports: ${text}`, severity: 'warning' }, nowMs);
+    }
+  }
+  if (active.size === 0) return;
+  for (const [name, current] of active) {
+    if (name.startsWith(AGENT_ALERT_PREFIX) && !listed?.has(name)) resolveCondition(changes, current, nowMs);
+  }
+}
+
+/**
+ * A payload's health checks, when no /health report came in the same step: a failing check fires
+ * its alert, a passing one resolves it. Only such a change needs the alert's name and texts.
+ */
+function evaluateChecks(
+  changes: AlertChanges,
+  ctx: IngestContext,
+  checks: Record<string, boolean>,
+  active: ReadonlyMap<string, AlertRecord>,
+  maintenance: boolean,
+  nowMs: number,
+): void {
+  for (const name in checks) {
+    if (!Object.hasOwn(checks, name)) continue;
+    if (checks[name]) {
+      if (active.size === 0) continue;
+      const current = active.get(checkAlertName(name));
+      if (current) resolveCondition(changes, current, nowMs);
+    } else if (!maintenance) {
+      const alertName = checkAlertName(name);
+      if (!active.get(alertName)) fireCondition(changes, ctx.id, alertName, checkCondition(ctx.name, name, false), nowMs);
+    }
+  }
+}
+
 /**
  * Moves an agent forward to `nowMs`: applies what arrived (nothing, for a sweep), evaluates its
  * alert rules, scores it and derives its status.
+ *
+ * This runs for every payload, so it allocates little beyond what it returns, builds alert texts
+ * only for an alert that fires, and shares the unchanged parts of the previous snapshot (nothing
+ * changes them: each step builds new objects for what it changes). The order of alert changes is
+ * that of the rules: thresholds, the agent's own alerts, health checks, then silence.
  */
 export function advanceAgent(
   ctx: IngestContext,
@@ -171,114 +391,150 @@ export function advanceAgent(
   nowMs: number,
   settings: EngineSettings,
 ): AgentStep {
-  const snapshot = readSnapshot(ctx.state);
-  const now = new Date(nowMs).toISOString();
+  const prev = ctx.state.snapshot as Partial<AgentSnapshot>;
+  const now = clockIso(nowMs);
   const state: AgentState = { ...ctx.state };
-  const events: SystemEvent[] = [];
   const maintenance = ctx.status === 'maintenance';
-  const active = new Map(activeAlerts.map((a) => [a.metric_name ?? '', a]));
+  let active = NO_ACTIVE;
+  if (activeAlerts.length > 0) {
+    const byName = new Map<string, AlertRecord>();
+    for (const a of activeAlerts) byName.set(a.metric_name ?? '', a);
+    active = byName;
+  }
   const changes = noChanges();
-  const conditions = new Map<string, Condition>();
-  const checkCondition = (name: string, passing: boolean, message?: string | null): Condition => ({
-    on: !passing,
-    title: `Health check ${name} failing on ${ctx.name}`,
-    message: `health check ${name} failed${message ? `: ${message}` : ''}`,
-    severity: 'warning',
-    event: 'health_check_failed',
-  });
+  const prevMetricsTs = prev.metrics_ts ?? null;
+  // The previous reported checks, copied before the first change (a step never changes its input).
+  let reported: Record<string, boolean> = prev.reported_checks ?? {};
+  let reportedCopied = false;
+  // Conditions in the order they were reported, only when a health report came (see below).
+  let conditions: Map<string, Condition> | null = null;
 
   let latest: { payload: AgentMetrics; tsMs: number } | null = null;
+  let latestTs = '';
   for (const obs of observations) {
     if (obs.kind === 'metrics') {
       state.last_metrics_at = now;
-      const ts = new Date(obs.tsMs).toISOString();
-      if (snapshot.metrics_ts === null || ts >= snapshot.metrics_ts) {
-        if (latest === null || obs.tsMs >= latest.tsMs) latest = obs;
+      const ts = isoFromMs(obs.tsMs);
+      if (prevMetricsTs === null || ts >= prevMetricsTs) {
+        if (latest === null || obs.tsMs >= latest.tsMs) {
+          latest = obs;
+          latestTs = ts;
+        }
       }
     } else if (obs.kind === 'heartbeat') {
       state.last_heartbeat_at = now;
     } else {
       state.last_health_at = now;
+      conditions ??= new Map();
+      if (!reportedCopied) {
+        reported = { ...reported };
+        reportedCopied = true;
+      }
       for (const check of obs.checks) {
-        snapshot.reported_checks[check.name] = check.status;
-        conditions.set(HEALTH_CHECK_PREFIX + check.name, checkCondition(check.name, check.status, check.message));
+        reported[check.name] = check.status;
+        conditions.set(HEALTH_CHECK_PREFIX + check.name, checkCondition(ctx.name, check.name, check.status, check.message));
       }
     }
   }
 
+  let metrics = prev.metrics ?? null;
+  let metricChecks = prev.metric_checks ?? {};
+  let metricsTs = prevMetricsTs;
+  let latestValues = prev.latest ?? {};
+  let rules = prev.rules ?? {};
   if (latest) {
     const { payload } = latest;
     const r = payload.resource_metrics;
     const p = payload.performance_metrics;
-    snapshot.metrics = {
-      cpu_usage_percent: r.cpu_usage_percent,
-      memory_usage_percent: r.memory_usage_percent,
-      error_rate: p.error_rate ?? 0,
-      average_response_time_ms: p.average_response_time_ms ?? 0,
-    };
-    snapshot.metric_checks = { ...(payload.health_checks ?? {}) };
+    const m = { ...METRICS_SHAPE } as NonNullable<AgentSnapshot['metrics']>;
+    m.cpu_usage_percent = r.cpu_usage_percent;
+    m.memory_usage_percent = r.memory_usage_percent;
+    m.error_rate = p.error_rate ?? 0;
+    m.average_response_time_ms = p.average_response_time_ms ?? 0;
+    metrics = m;
+    const checks = payload.health_checks ?? {};
+    metricChecks = { ...checks };
     // The payload's result of a check is newer than an earlier /health report of it, for the score too.
-    for (const name of Object.keys(snapshot.metric_checks)) delete snapshot.reported_checks[name];
-    snapshot.metrics_ts = new Date(latest.tsMs).toISOString();
-    const v = payloadValues(payload);
-    snapshot.latest = Object.fromEntries(FLEET_VALUES.map((name) => [name, v[name] ?? null]));
-    for (const [name, passing] of Object.entries(payload.health_checks ?? {})) {
+    // (for..in with hasOwn: the names of Object.keys, in its order, without building its array.)
+    for (const name in metricChecks) {
+      if (!Object.hasOwn(metricChecks, name) || !Object.hasOwn(reported, name)) continue;
+      if (!reportedCopied) {
+        reported = { ...reported };
+        reportedCopied = true;
+      }
+      delete reported[name];
+    }
+    metricsTs = latestTs;
+    latestValues = fleetValues(payload);
+
+    const nextRules: Record<string, RuleState> = {};
+    rules = evaluateThresholdRules({
+      agentId: ctx.id,
+      agentName: ctx.name,
+      config: ctx.config,
+      active,
+      previous: rules,
+      nowMs,
+      now,
+      maintenance,
+      out: changes,
+      rules: nextRules,
+      tuning: null,
+    }, payload);
+    evaluateAgentAlerts(changes, ctx, payload.alerts ?? [], active, maintenance, nowMs);
+    if (conditions !== null) {
       // A check reported to /health and in the payload: the payload is the newer word here.
-      conditions.set(HEALTH_CHECK_PREFIX + name, checkCondition(name, passing));
+      for (const name in metricChecks) {
+        if (Object.hasOwn(metricChecks, name)) conditions.set(HEALTH_CHECK_PREFIX + name, checkCondition(ctx.name, name, metricChecks[name] as boolean));
+      }
+    } else {
+      evaluateChecks(changes, ctx, metricChecks, active, maintenance, nowMs);
     }
-    const values: Record<string, number | null> = { ...payloadValues(payload) };
-    for (const [key, v] of Object.entries(numericCustomMetrics(payload.custom_metrics ?? {}))) values[CUSTOM_METRIC_PREFIX + key] = v;
-    const thresholds = evaluateThresholds({ agentId: ctx.id, agentName: ctx.name, config: ctx.config, values, active, rules: snapshot.rules, nowMs, maintenance });
-    snapshot.rules = thresholds.rules;
-    mergeChanges(changes, thresholds);
-    const agentAlerts = new Map<string, Condition>();
-    for (const text of payload.alerts ?? []) {
-      const clipped = text.slice(0, AGENT_ALERT_MAX);
-      agentAlerts.set(AGENT_ALERT_PREFIX + clipped, { on: true, title: clipped, message: `${ctx.name} reports: ${text}`, severity: 'warning' });
-    }
-    mergeChanges(
-      changes,
-      evaluateConditions({ agentId: ctx.id, agentName: ctx.name, conditions: agentAlerts, active, nowMs, maintenance, exhaustivePrefix: AGENT_ALERT_PREFIX }),
-    );
   }
 
   const lastData = lastDataAtMs(state);
   const silentFor = lastData === null ? null : nowMs - lastData;
   const offlineAfter = offlineAfterMs(ctx.config, settings.offlineFactor);
-  if (lastData !== null) {
+  if (conditions !== null) {
+    // A health report's checks come first, in their order, with a payload's results of the same
+    // checks in their place: the condition map keeps that order, as evaluateConditions reads it.
+    if (lastData !== null) conditions.set(NO_DATA, noDataCondition(ctx.name, silentFor !== null && silentFor > offlineAfter, silentFor, offlineAfter));
+    mergeChanges(changes, evaluateConditions({ agentId: ctx.id, agentName: ctx.name, conditions, active, nowMs, maintenance }));
+  } else if (lastData !== null) {
     const silent = silentFor !== null && silentFor > offlineAfter;
-    conditions.set(NO_DATA, {
-      on: silent,
-      title: `${ctx.name} stopped reporting`,
-      message: `no metrics, heartbeat or health report from ${ctx.name} for ${Math.round((silentFor ?? 0) / 1000)} s (limit ${Math.round(offlineAfter / 1000)} s)`,
-      severity: 'critical',
-    });
+    const current = active.size === 0 ? undefined : active.get(NO_DATA);
+    if (silent && !current && !maintenance) fireCondition(changes, ctx.id, NO_DATA, noDataCondition(ctx.name, silent, silentFor, offlineAfter), nowMs);
+    else if (!silent && current) resolveCondition(changes, current, nowMs);
   }
-  mergeChanges(changes, evaluateConditions({ agentId: ctx.id, agentName: ctx.name, conditions, active, nowMs, maintenance }));
 
-  const assessment = assessHealth(
-    { checks: { ...snapshot.metric_checks, ...snapshot.reported_checks }, lastDataAtMs: lastData, metrics: snapshot.metrics },
-    ctx.config,
-    nowMs,
-    settings.offlineFactor,
-  );
+  // The score reads the payload's checks and the reported ones (a reported one of the same name wins).
+  const checks = isPlainRecord(reported) && !hasEntries(reported) ? metricChecks : { ...metricChecks, ...reported };
+  const assessment = assessHealth({ checks, lastDataAtMs: lastData, metrics }, ctx.config, nowMs, settings.offlineFactor);
+  // Same fields, same order as readSnapshot gives; reported_checks is always a record of its own kind.
+  const snapshot = { ...SNAPSHOT_SHAPE } as AgentSnapshot;
+  snapshot.metrics = metrics;
+  snapshot.metric_checks = metricChecks;
+  snapshot.reported_checks = reportedCopied || isPlainRecord(reported) ? reported : { ...reported };
+  snapshot.metrics_ts = metricsTs;
   snapshot.components = assessment.components;
+  snapshot.rules = rules;
+  snapshot.latest = latestValues;
   state.health_score = assessment.score;
   state.snapshot = snapshot as unknown as Record<string, unknown>;
 
   // Active alerts after this step's changes.
-  const after = new Map(active);
-  for (const a of changes.update) if (!a.is_active) after.delete(a.metric_name ?? ''); else after.set(a.metric_name ?? '', a);
-  for (const a of changes.insert) after.set(a.metric_name ?? '', a);
-  const verdict = deriveStatus({
-    current: ctx.status,
-    lastDataAtMs: lastData,
-    nowMs,
-    offlineAfterMs: offlineAfter,
-    activeAlerts: [...after.values()],
-    score: assessment.score,
-  });
+  let after: Iterable<AlertRecord> = NO_ALERTS;
+  if (changes.insert.length > 0 || changes.update.length > 0) {
+    const next = new Map(active);
+    for (const a of changes.update) if (!a.is_active) next.delete(a.metric_name ?? ''); else next.set(a.metric_name ?? '', a);
+    for (const a of changes.insert) next.set(a.metric_name ?? '', a);
+    after = next.values();
+  } else if (active.size > 0) {
+    after = active.values();
+  }
+  const verdict = deriveStatus({ current: ctx.status, lastDataAtMs: lastData, nowMs, offlineAfterMs: offlineAfter, activeAlerts: after, score: assessment.score });
   const statusChanged = verdict.status !== ctx.status;
+  const events: SystemEvent[] = [];
   if (statusChanged) {
     events.push(
       newEvent('agent_status_changed', `${ctx.name} changed from ${ctx.status} to ${verdict.status} (${verdict.reason})`, {
@@ -290,14 +546,12 @@ export function advanceAgent(
     );
   }
   state.status_reason = verdict.reason;
-  events.push(...changes.events);
+  for (const e of changes.events) events.push(e);
   const arrived = observations.length > 0;
-  return {
-    write: { agent_id: ctx.id, ...(arrived ? { last_seen: now } : {}), ...(statusChanged ? { status: verdict.status } : {}), state },
-    events,
-    alerts: changes,
-    score: assessment.score,
-    status: verdict.status,
-    previousStatus: ctx.status,
-  };
+  let write: AgentStateWrite;
+  if (arrived && statusChanged) write = { agent_id: ctx.id, last_seen: now, status: verdict.status, state };
+  else if (arrived) write = { agent_id: ctx.id, last_seen: now, state };
+  else if (statusChanged) write = { agent_id: ctx.id, status: verdict.status, state };
+  else write = { agent_id: ctx.id, state };
+  return { write, events, alerts: changes, score: assessment.score, status: verdict.status, previousStatus: ctx.status };
 }

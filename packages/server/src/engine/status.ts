@@ -37,21 +37,29 @@ export function alertReason(alert: Pick<AlertRecord, 'metric_name'>): string {
 
 const RANK = { critical: 3, warning: 2, info: 1 } as const;
 
+type StatusAlert = Pick<AlertRecord, 'severity' | 'metric_name' | 'created_at'>;
+
+/** Orders alerts worst first: severity, then the oldest. */
+const worseFirst = (a: StatusAlert, b: StatusAlert) => RANK[b.severity] - RANK[a.severity] || a.created_at.localeCompare(b.created_at);
+
 /** Decides an agent's status. */
 export function deriveStatus(input: {
   current: AgentStatus;
   lastDataAtMs: number | null;
   nowMs: number;
   offlineAfterMs: number;
-  activeAlerts: readonly Pick<AlertRecord, 'severity' | 'metric_name' | 'created_at'>[];
+  activeAlerts: Iterable<StatusAlert>;
   score: number;
 }): StatusVerdict {
   if (input.current === 'maintenance') return { status: 'maintenance', reason: 'maintenance' };
   if (input.lastDataAtMs === null) return { status: 'unknown', reason: 'no_data' };
   if (input.nowMs - input.lastDataAtMs > input.offlineAfterMs) return { status: 'offline', reason: 'no_heartbeat' };
-  const worst = [...input.activeAlerts]
-    .filter((a) => a.metric_name !== NO_DATA)
-    .sort((a, b) => RANK[b.severity] - RANK[a.severity] || a.created_at.localeCompare(b.created_at))[0];
+  // The first of the worst in the list's order, as a stable sort would put first; no copy.
+  let worst: StatusAlert | undefined;
+  for (const a of input.activeAlerts) {
+    if (a.metric_name === NO_DATA) continue;
+    if (worst === undefined || worseFirst(a, worst) < 0) worst = a;
+  }
   if (worst?.severity === 'critical') return { status: 'error', reason: alertReason(worst) };
   if (input.score < ERROR_SCORE) return { status: 'error', reason: 'health_score' };
   if (worst?.severity === 'warning') return { status: 'warning', reason: alertReason(worst) };
