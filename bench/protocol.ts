@@ -18,5 +18,6 @@ export type ChildMessage =
   /** notifyGroupWaitMs: the notifier's group wait in effect (the webhook latency includes it). */
   | { type: 'ready'; port: number; location: string; notifyGroupWaitMs: number }
   | { type: 'failed'; message: string }
-  | { type: 'stats'; memory: NodeJS.MemoryUsage; cpu: NodeJS.CpuUsage }
+  /** elu: the main thread's event loop utilisation so far (its busy time, apart from worker threads). */
+  | { type: 'stats'; memory: NodeJS.MemoryUsage; cpu: NodeJS.CpuUsage; elu: { active: number; idle: number } }
   | { type: 'stopped' };

@@ -44,7 +44,8 @@ async function main(spec: ServerSpec): Promise<void> {
 
   process.on('message', (message: ParentMessage) => {
     if (message.type === 'stats') {
-      send({ type: 'stats', memory: process.memoryUsage(), cpu: process.cpuUsage() });
+      const elu = performance.eventLoopUtilization();
+      send({ type: 'stats', memory: process.memoryUsage(), cpu: process.cpuUsage(), elu: { active: elu.active, idle: elu.idle } });
     } else if (message.type === 'stop') {
       void (async () => {
         await app.close();

@@ -98,8 +98,16 @@ function batch(ids: readonly string[], n: number): unknown[] {
 }
 
 /** Sends batches from `senders` loops to the urls in turn until `stop()`; records the acknowledged ones. */
-function sendUntil(urls: readonly string[], ids: readonly string[], first: number, senders: number): { acked: Set<number>; stop: () => Promise<void> } {
+interface Load {
+  acked: Set<number>;
+  /** The last refusal or failure, for a message when acknowledgements stop coming. */
+  lastProblem: string;
+  stop: () => Promise<void>;
+}
+
+function sendUntil(urls: readonly string[], ids: readonly string[], first: number, senders: number): Load {
   const acked = new Set<number>();
+  const load = { lastProblem: 'none' };
   let next = first;
   let running = true;
   const loops = Array.from({ length: senders }, async (_, s) => {
@@ -109,19 +117,36 @@ function sendUntil(urls: readonly string[], ids: readonly string[], first: numbe
       try {
         const res = await api(url, 'POST', '/api/v1/metrics', batch(ids, n));
         if (res.status === 202) acked.add(n);
-      } catch {
+        else {
+          load.lastProblem = `${url}: ${res.status} ${JSON.stringify(res.json).slice(0, 300)}`;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      } catch (err) {
         // The server went away mid-request: not acknowledged.
+        load.lastProblem = `${url}: ${String(err)}`;
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     }
   });
   return {
     acked,
+    get lastProblem() {
+      return load.lastProblem;
+    },
     stop: async () => {
       running = false;
       await Promise.all(loops);
     },
   };
+}
+
+/** Waits until `count` batches are acknowledged; fails (naming the last problem) after a minute without. */
+async function acknowledged(load: Load, count: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (load.acked.size < count) {
+    if (Date.now() > deadline) assert.fail(`only ${load.acked.size} of ${count} batches acknowledged in a minute; last problem: ${load.lastProblem}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 /** Payloads found per batch number, read through `url`. */
@@ -156,7 +181,7 @@ describe('durability of acknowledged payloads (real server processes)', () => {
     const all = new Set<number>();
     for (let round = 0; round < 2; round++) {
       const load = sendUntil([server.url], ids, round * 100_000, 4);
-      while (load.acked.size < 40) await new Promise((resolve) => setTimeout(resolve, 10));
+      await acknowledged(load, 40);
       await killed(server.child);
       await load.stop();
       for (const n of load.acked) all.add(n);
@@ -186,11 +211,10 @@ describe('durability of acknowledged payloads (real server processes)', () => {
       const cfg = await api(a.url, 'PATCH', `/api/v1/agents/${silent}/config`, { metrics_interval_seconds: 1, health_check_interval_seconds: 5 });
       assert.equal(cfg.status, 200, JSON.stringify(cfg.json));
       const load = sendUntil([a.url, b.url], ids, 0, 4);
-      while (load.acked.size < 40) await new Promise((resolve) => setTimeout(resolve, 10));
+      await acknowledged(load, 40);
       await killed(a.child);
       // B goes on taking payloads alone.
-      const before = load.acked.size;
-      while (load.acked.size < before + 20) await new Promise((resolve) => setTimeout(resolve, 10));
+      await acknowledged(load, load.acked.size + 20);
       await load.stop();
       assertWhole(await batchesFound(b.url), load.acked, 'through the surviving instance');
       const heartbeat = await api(b.url, 'POST', `/api/v1/agents/${silent}/heartbeat`);

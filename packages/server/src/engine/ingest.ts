@@ -224,7 +224,8 @@ export interface EngineSettings {
 
 /** The agent's state after a step, and everything the step raised. */
 export interface AgentStep {
-  write: AgentStateWrite;
+  /** The step's write: always with the agent's new state. */
+  write: AgentStateWrite & { state: AgentState };
   events: SystemEvent[];
   alerts: AlertChanges;
   score: number;
@@ -548,7 +549,7 @@ export function advanceAgent(
   state.status_reason = verdict.reason;
   for (const e of changes.events) events.push(e);
   const arrived = observations.length > 0;
-  let write: AgentStateWrite;
+  let write: AgentStep['write'];
   if (arrived && statusChanged) write = { agent_id: ctx.id, last_seen: now, status: verdict.status, state };
   else if (arrived) write = { agent_id: ctx.id, last_seen: now, state };
   else if (statusChanged) write = { agent_id: ctx.id, status: verdict.status, state };

@@ -19,10 +19,9 @@ import type { AgentStateWrite, AlertRecord, IngestContext, MetadataStore, Series
 import { mergeChanges, noChanges, resolved, type AlertTransition } from './alerts.js';
 import { newEvent } from './events.js';
 import {
-  FLEET_VALUES,
   advanceAgent,
+  fleetValues,
   payloadTimeMs,
-  payloadValues,
   toSeriesPoint,
   type AgentStep,
   type EngineSettings,
@@ -309,13 +308,12 @@ export class Monitor {
     for (const [agentId, { payload, ts }] of latest) {
       const step = steps.get(agentId);
       if (!step) continue;
-      const v = payloadValues(payload);
       ticks.push({
         agent_id: agentId,
         timestamp: new Date(ts).toISOString(),
         health_score: step.score,
         status: step.status,
-        values: Object.fromEntries(FLEET_VALUES.map((name) => [name, v[name] ?? null])),
+        values: fleetValues(payload),
       });
     }
     this.deps.listener.metrics(ticks);

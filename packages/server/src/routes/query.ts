@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { MetricsQuery, MetricsQueryString, MetricsResponse, type MetricsQuery as MetricsQueryType } from '@agentmon/schema';
 import type { RouteContext } from '../app.js';
 import { badRequest } from '../errors.js';
-import { prepareMetricsQuery, shapeRows } from '../engine/metrics-query.js';
+import { metricsResponseText, prepareMetricsQuery } from '../engine/metrics-query.js';
 import { errorResponses } from './route-schemas.js';
 import type { SeriesQuery } from '../storage/ports.js';
 
@@ -18,20 +18,13 @@ export const queryRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
     return [...(await ctx.series.agentsWithPoints(series.agentIds, series.startMs, series.endMs))].sort();
   }
 
-  async function run(q: MetricsQueryType, part: 'body' | 'query') {
+  /** The MetricsResponse as JSON text (written row by row: answers run to thousands of rows). */
+  async function run(q: MetricsQueryType, part: 'body' | 'query'): Promise<string> {
     const prepared = prepareMetricsQuery(q, part);
     if (!prepared.ok) throw badRequest(`invalid metrics query: ${prepared.details.map((d) => d.path).join(', ')}`, prepared.details);
     const series = prepared.value.series;
     const [rows, merged] = await Promise.all([ctx.series.query(series), series.groupBy === 'none' ? mergedAgents(series) : null]);
-    const data = shapeRows(rows, prepared.value);
-    const agents = merged ?? [...new Set(data.map((r) => r.agent_id as string))].sort();
-    return {
-      query: prepared.value.echo,
-      total_points: data.length,
-      agents,
-      time_range: { start: prepared.value.echo.start_time, end: prepared.value.echo.end_time },
-      data,
-    };
+    return metricsResponseText(rows, prepared.value, merged);
   }
 
   app.get(
@@ -44,9 +37,9 @@ export const queryRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
         response: { 200: MetricsResponse, ...errorResponses },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const q = request.query;
-      return run(
+      const text = await run(
         {
           agent_ids: list(q.agent_ids),
           start_time: q.start_time,
@@ -59,6 +52,8 @@ export const queryRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
         },
         'query',
       );
+      // Already JSON: a string with a JSON content type is sent as it is.
+      return reply.type('application/json; charset=utf-8').send(text as never);
     },
   );
 
@@ -72,6 +67,6 @@ export const queryRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
         response: { 200: MetricsResponse, ...errorResponses },
       },
     },
-    async (request) => run(request.body, 'body'),
+    async (request, reply) => reply.type('application/json; charset=utf-8').send((await run(request.body, 'body')) as never),
   );
 };

@@ -4,9 +4,9 @@
  *
  * - serves getIngestContexts and getActiveAlerts from memory once an agent has been read, so a batch
  *   of a thousand payloads reads nothing from the database;
- * - writes agents' derived state behind: a batch's new scores, snapshots and times wait in memory and
- *   go in one transaction at most `writeBehindMs` later, while status changes, events and alert
- *   changes are written with the batch, as before;
+ * - writes agents' derived state behind: a batch's new statuses, scores, snapshots and times wait in
+ *   memory and go in one transaction at most `writeBehindMs` later, while events and alert changes
+ *   are written with the batch, as before;
  * - writes everything pending before any read that shows agents (lists, one agent, counts, the
  *   sweeper's view) and before any other write that touches an agent, so what is read is always
  *   what the engine last computed.
@@ -14,8 +14,8 @@
  * Every write to agents goes through it, so it never holds a stale agent: a change of config,
  * status, registration or alerts drops the agent's entry, which is read again on next use. What a
  * crash can lose is at most `writeBehindMs` of derived state (scores, pending-rule memory), which
- * the next payloads recompute; payloads are in the series store, events and alerts in the batch's
- * own transaction. Not for a store several instances share (PostgreSQL): there each request reads
+ * the next payloads recompute (a status change's event is in the batch's own transaction, with the
+ * alerts; payloads are in the series store). Not for a store several instances share (PostgreSQL): there each request reads
  * and writes its agents' state in one round trip.
  */
 import type { MonitoringConfig, SystemEvent } from '@agentmon/schema';
@@ -46,7 +46,13 @@ export interface MetadataCacheOptions {
 function mergeWrite(older: AgentStateWrite, newer: AgentStateWrite): AgentStateWrite {
   const lastSeen = older.last_seen === undefined ? newer.last_seen : newer.last_seen === undefined ? older.last_seen : newer.last_seen > older.last_seen ? newer.last_seen : older.last_seen;
   const status = newer.status ?? older.status;
-  return { agent_id: newer.agent_id, state: newer.state, ...(lastSeen !== undefined ? { last_seen: lastSeen } : {}), ...(status !== undefined ? { status } : {}) };
+  const state = newer.state ?? older.state;
+  return {
+    agent_id: newer.agent_id,
+    ...(state !== undefined ? { state } : {}),
+    ...(lastSeen !== undefined ? { last_seen: lastSeen } : {}),
+    ...(status !== undefined ? { status } : {}),
+  };
 }
 
 /** A MetadataStore that keeps ingest contexts and active alerts in memory and writes state behind. */
@@ -145,15 +151,13 @@ export class CachedMetadataStore implements MetadataStore {
 
   async applyStates(writes: readonly AgentStateWrite[], events: readonly SystemEvent[], alerts?: AlertWrites): Promise<void> {
     const alertChanges = alerts !== undefined && alerts.insert.length + alerts.update.length > 0;
-    // Written with the batch: agents whose status moved or that an event or alert is about (their
-    // rows reference the agent's state), and agents not cached (memory could not serve them).
+    // Written with the batch: the events and alerts, and the agents memory could not serve (not
+    // cached). A status change waits with the rest of the state: its event is in the batch.
     const involved = new Set<string>();
-    for (const e of events) if (e.agent_id) involved.add(e.agent_id);
-    if (alerts) for (const a of [...alerts.insert, ...alerts.update]) involved.add(a.agent_id);
-    for (const w of writes) if (w.status !== undefined || !this.contexts.has(w.agent_id)) involved.add(w.agent_id);
+    for (const w of writes) if (!this.contexts.has(w.agent_id)) involved.add(w.agent_id);
     for (const w of writes) {
       const ctx = this.contexts.get(w.agent_id);
-      if (ctx) this.contexts.set(w.agent_id, { ...ctx, state: w.state, status: w.status ?? ctx.status });
+      if (ctx) this.contexts.set(w.agent_id, { ...ctx, state: w.state ?? ctx.state, status: w.status ?? ctx.status });
     }
     if (alertChanges && alerts) {
       for (const a of [...alerts.insert, ...alerts.update]) this.active.delete(a.agent_id);
@@ -166,14 +170,6 @@ export class CachedMetadataStore implements MetadataStore {
         this.pending.delete(w.agent_id);
         now.push(merged);
       } else this.pending.set(w.agent_id, merged);
-    }
-    // An event or alert about an agent with pending state but no write in this batch takes it along.
-    for (const id of involved) {
-      const pending = this.pending.get(id);
-      if (pending) {
-        this.pending.delete(id);
-        now.push(pending);
-      }
     }
     this.schedule();
     if (now.length === 0 && events.length === 0 && !alertChanges) return;

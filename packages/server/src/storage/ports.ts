@@ -137,7 +137,8 @@ export interface AgentStateWrite {
   /** New last_seen (ISO); the store keeps the later of this and the stored one. */
   last_seen?: string;
   status?: AgentStatus;
-  state: AgentState;
+  /** The derived state; absent: only last_seen and status are written (the state follows later). */
+  state?: AgentState;
 }
 
 /**

@@ -75,11 +75,14 @@ describe('metadata cache of the ingest path', () => {
     await file.close();
   });
 
-  it('writes a status change, its events and alerts with the batch', async () => {
+  it('writes a batch\'s events with it, the status change behind with the state, and shows both to reads', async () => {
     const { cache, file, agentId } = await open(60_000);
     await cache.getIngestContexts([agentId]);
     await cache.applyStates([write(agentId, 0.1, { status: 'error' })], [event(agentId)]);
-    assert.equal((await file.getAgent(agentId))?.status, 'error');
+    assert.equal((await file.listEvents({ agent_id: agentId, limit: 10 })).length, 2, 'registration and this event, at once');
+    assert.equal((await cache.getIngestContexts([agentId])).get(agentId)?.status, 'error', 'the ingest path sees the status at once');
+    assert.notEqual((await file.getAgent(agentId))?.status, 'error', 'the file gets it with the state');
+    assert.equal((await cache.getAgent(agentId))?.status, 'error', 'a read writes what is pending first');
     assert.equal((await file.getIngestContexts([agentId])).get(agentId)?.state.health_score, 0.1);
     await cache.close();
     await file.close();

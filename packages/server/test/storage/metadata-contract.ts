@@ -680,6 +680,23 @@ export function metadataContract(name: string, open: OpenMetadataStore): void {
           assert.equal(row?.status_reason, 'no_heartbeat');
         });
 
+        it('writes only last_seen and status for a write without state, keeping the stored state', async () => {
+          const agent = await register(store, { last_seen: at(10) });
+          const kept = state({ health_score: 0.75, status_reason: 'healthy', snapshot: { kept: true } });
+          await store.applyStates([{ agent_id: agent.id, state: kept }], []);
+          await store.applyStates([{ agent_id: agent.id, last_seen: at(40), status: 'error' }], []);
+          const now = await store.getAgent(agent.id);
+          assert.equal(now?.last_seen, at(40));
+          assert.equal(now?.status, 'error');
+          assert.deepEqual(now?.state, kept);
+          // Mixed in one batch with a later write that has state: the state is the last one given.
+          const later = state({ health_score: 0.5, snapshot: { n: 3 } });
+          await store.applyStates([{ agent_id: agent.id, state: later }, { agent_id: agent.id, status: 'warning' }], []);
+          const after = await store.getAgent(agent.id);
+          assert.equal(after?.status, 'warning');
+          assert.deepEqual(after?.state, later);
+        });
+
         it('applies several writes of one agent in order within one batch', async () => {
           const agent = await register(store, { last_seen: at(0) });
           const last = state({ health_score: 0.4, snapshot: { n: 2 } });

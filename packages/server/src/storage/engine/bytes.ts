@@ -10,14 +10,12 @@ const TWO_POW_31 = 2 ** 31;
 
 /** An append-only byte buffer that grows by doubling. */
 export class ByteWriter {
-  private buf: Uint8Array;
-  private view: DataView;
+  private buf: Buffer;
   /** Bytes written so far. */
   length = 0;
 
   constructor(capacity = 256) {
-    this.buf = new Uint8Array(capacity);
-    this.view = new DataView(this.buf.buffer);
+    this.buf = Buffer.allocUnsafe(capacity);
   }
 
   private ensure(extra: number): void {
@@ -25,10 +23,9 @@ export class ByteWriter {
     if (need <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < need) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.length));
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.length);
     this.buf = next;
-    this.view = new DataView(next.buffer);
   }
 
   u8(value: number): void {
@@ -38,13 +35,13 @@ export class ByteWriter {
 
   u32(value: number): void {
     this.ensure(4);
-    this.view.setUint32(this.length, value, true);
+    this.buf.writeUInt32LE(value, this.length);
     this.length += 4;
   }
 
   f64(value: number): void {
     this.ensure(8);
-    this.view.setFloat64(this.length, value, true);
+    this.buf.writeDoubleLE(value, this.length);
     this.length += 8;
   }
 
@@ -78,11 +75,12 @@ export class ByteWriter {
     this.length += data.length;
   }
 
-  /** A UTF-8 string prefixed by its byte length. */
+  /** A UTF-8 string prefixed by its byte length, written in place. */
   str(text: string): void {
-    const data = Buffer.from(text, 'utf8');
-    this.uvarint(data.length);
-    this.bytes(data);
+    const n = Buffer.byteLength(text, 'utf8');
+    this.uvarint(n);
+    this.ensure(n);
+    this.length += this.buf.write(text, this.length, n, 'utf8');
   }
 
   /** The bytes written, as a view (valid until the next write). */

@@ -27,8 +27,9 @@ import { BlockReader, fromJsonNumber, type TierSpec } from './block.js';
 import { CorruptData } from './bytes.js';
 import { fillTemplate } from './extra.js';
 import { emptyManifest, readManifest, writeManifest, type BlockEntry, type Manifest } from './manifest.js';
-import { compareIds, queryMetrics, runQuery, type QuerySource } from './query.js';
-import { decodeRecord, encodeCut, encodeInsert, encodePurge, type LoggedPoint } from './records.js';
+import { compareIds, queryMetrics, runQuery, type FleetTier, type QuerySource } from './query.js';
+import type { TierColumn, TierTable } from './tiers.js';
+import { decodeRecord, encodeCut, encodeInsert, encodePurge, toPointRow, type PointRow } from './records.js';
 import { AgentRows } from './rows.js';
 import { ChunkSegment, HeadSegment, SectionCache, type AgentSegment } from './segments.js';
 import { Sealer, toMessage } from './sealer.js';
@@ -79,6 +80,8 @@ export interface SeriesEngineOptions {
 interface OpenBlock {
   entry: BlockEntry;
   reader: BlockReader;
+  /** Its fleet tiers, decoded on first use (blocks never change). */
+  fleet?: Map<string, TierTable>;
 }
 
 /**
@@ -137,6 +140,8 @@ export class SeriesEngine implements SeriesStore {
   private readonly merging = new Set<number>();
   private readonly sealer: Pick<Sealer, 'run' | 'close'>;
   private headRows = 0;
+  /** Per agent, its rows in the head when it was last flushed: the next head's starting size. */
+  private readonly lastHeadSize = new Map<string, number>();
   private headSince = 0;
   private lastInsertAt = 0;
   private wal: WriteAheadLog | null = null;
@@ -317,14 +322,10 @@ export class SeriesEngine implements SeriesStore {
     this.open();
     if (points.length === 0) return;
     this.refuseWhenBehind();
-    const logged: LoggedPoint[] = new Array<LoggedPoint>(points.length);
     // Everything is checked before anything is written: a bad point anywhere stores nothing.
-    for (let i = 0; i < points.length; i++) {
-      const point = points[i] as SeriesPoint;
-      checkPoint(point);
-      logged[i] = { point, extraJson: JSON.stringify(point.extra) };
-    }
-    await this.append(encodeInsert(logged), () => this.applyInsert(logged));
+    const rows = new Array<PointRow>(points.length);
+    for (let i = 0; i < points.length; i++) rows[i] = toPointRow(points[i] as SeriesPoint);
+    await this.append(encodeInsert(rows), () => this.applyInsert(rows));
     this.lastInsertAt = Date.now();
     if (this.headRows >= this.options.headMaxRows) this.schedule();
   }
@@ -348,17 +349,18 @@ export class SeriesEngine implements SeriesStore {
     return wal.append(record, apply);
   }
 
-  private applyInsert(points: readonly LoggedPoint[]): void {
-    for (const { point, extraJson } of points) {
-      const agent = point.agent_id;
+  private applyInsert(points: readonly PointRow[]): void {
+    for (const point of points) {
+      const agent = point.agent;
       if (point.ts < this.cut(agent)) continue; // older than the agent's retention: already gone
       let rows = this.head.get(agent);
       if (!rows) {
-        rows = new AgentRows();
+        // As large as the agent's rows before the last flush: a steady agent never grows its arrays.
+        rows = new AgentRows(this.lastHeadSize.get(agent) ?? 8);
         this.head.set(agent, rows);
       }
       if (this.headRows === 0) this.headSince = Date.now();
-      rows.insert(point, extraJson);
+      rows.insert(point);
       this.headRows++;
       this.totalRows++;
       this.counts.set(agent, (this.counts.get(agent) ?? 0) + 1);
@@ -366,7 +368,7 @@ export class SeriesEngine implements SeriesStore {
     }
   }
 
-  private noteLatest(agent: string, point: LoggedPoint['point']): void {
+  private noteLatest(agent: string, point: PointRow): void {
     let latest = this.latest.get(agent);
     if (!latest) {
       latest = new AgentLatest();
@@ -374,12 +376,9 @@ export class SeriesEngine implements SeriesStore {
     }
     const ts = point.ts;
     if (ts > latest.maxTs) latest.maxTs = ts;
-    const values = point.values;
-    for (const name of SERIES_METRIC_NAMES) {
-      const v = values[name];
-      if (v !== null && v !== undefined) latest.put(name, ts, v);
-    }
-    for (const key in point.custom) latest.put(CUSTOM_METRIC_PREFIX + key, ts, point.custom[key] as number);
+    const mask = point.mask;
+    for (let i = 0; i < SERIES_METRIC_NAMES.length; i++) if (mask & (1 << i)) latest.put(SERIES_METRIC_NAMES[i] as string, ts, point.builtins[i] as number);
+    for (let i = 0; i < point.customKeys.length; i++) latest.put(CUSTOM_METRIC_PREFIX + (point.customKeys[i] as string), ts, point.customValues[i] as number);
   }
 
   async deleteAgent(agentId: string): Promise<number> {
@@ -397,6 +396,7 @@ export class SeriesEngine implements SeriesStore {
       this.head.delete(agent);
     }
     this.frozen?.delete(agent);
+    this.lastHeadSize.delete(agent);
     this.purgeLog.push(agent);
     for (const id of this.order) {
       const block = this.blocks.get(id) as OpenBlock;
@@ -533,14 +533,24 @@ export class SeriesEngine implements SeriesStore {
     const agents = agentIds === null ? this.agentList() : [...new Set(agentIds)].sort(compareIds);
     return agents.filter((agent) => {
       const from = Math.max(startMs, this.cut(agent));
-      for (const seg of this.segments(agent)) {
-        if (seg.t1 < from || seg.t0 > endMs) continue;
-        if (seg.t0 >= from && seg.t1 <= endMs) return true;
-        const ts = seg.ts();
-        for (let r = 0; r < seg.rows; r++) {
-          const t = ts[r] as number;
+      const within = (t0: number, t1: number, ts: () => Float64Array, n: number): boolean => {
+        if (t1 < from || t0 > endMs) return false;
+        if (t0 >= from && t1 <= endMs) return true;
+        const times = ts();
+        for (let r = 0; r < n; r++) {
+          const t = times[r] as number;
           if (t >= from && t <= endMs) return true;
         }
+        return false;
+      };
+      for (const rows of [this.head.get(agent), this.frozen?.get(agent)]) {
+        if (rows && rows.n > 0 && within(rows.ts[0] as number, rows.ts[rows.n - 1] as number, () => rows.ts, rows.n)) return true;
+      }
+      for (const id of this.order) {
+        const block = this.blocks.get(id) as OpenBlock;
+        const chunk = block.reader.chunks.get(agent);
+        if (!chunk || block.entry.purged.includes(agent)) continue;
+        if (within(chunk.t0, chunk.t1, () => new ChunkSegment(id, block.reader, chunk, this.cache, false).ts(), chunk.r)) return true;
       }
       return false;
     });
@@ -601,7 +611,34 @@ export class SeriesEngine implements SeriesStore {
       agents: () => this.agentList(),
       segments: (agent) => this.segments(agent),
       cut: (agent) => this.cut(agent),
+      fleetTiers: (spec) => this.fleetTiers(spec),
     };
+  }
+
+  /** The fleet tiers of the blocks none of whose rows are hidden (nothing purged, no cut inside). */
+  private fleetTiers(spec: TierSpec): FleetTier[] {
+    const out: FleetTier[] = [];
+    for (const id of this.order) {
+      const block = this.blocks.get(id) as OpenBlock;
+      if (!block.entry.tiers || block.entry.purged.length > 0) continue;
+      const index = block.reader.index.f[spec.name];
+      if (!index) continue;
+      if (!block.reader.index.chunks.every((chunk) => this.cut(chunk.a) <= chunk.t0)) continue;
+      block.fleet ??= new Map();
+      let table = block.fleet.get(spec.name);
+      if (!table) {
+        const buckets = block.reader.readTierBuckets(index, spec.ms);
+        const cols = new Map<string, TierColumn>();
+        for (const name of Object.keys(index.c)) {
+          const col = block.reader.readTierColumn(index, name, buckets, spec.ms);
+          if (col) cols.set(name, col);
+        }
+        table = { buckets, cols };
+        block.fleet.set(spec.name, table);
+      }
+      out.push({ block: id, table });
+    }
+    return out;
   }
 
   /** An agent's segments in arrival order: its chunks in the blocks it is not purged from, then the head. */
@@ -715,6 +752,7 @@ export class SeriesEngine implements SeriesStore {
     this.frozen = frozen;
     this.head = new Map();
     this.headRows = 0;
+    for (const [agent, rows] of frozen) this.lastHeadSize.set(agent, Math.max(8, rows.n + (rows.n >> 2)));
     const purgesBefore = this.purgeLog.length;
     const byPartition = new Map<number, Map<string, AgentRows>>();
     for (const [agent, rows] of frozen) {
@@ -961,23 +999,6 @@ function needsRewrite(blocks: readonly OpenBlock[]): boolean {
   if (blocks.length >= 2) return true;
   const only = blocks[0];
   return only !== undefined && (!only.entry.tiers || only.entry.purged.length > 0);
-}
-
-/** Refuses what the engine cannot keep exactly: a bad agent id, a fractional or out-of-range ts, a non-finite value. */
-function checkPoint(point: SeriesPoint): void {
-  const where = `series point of ${String(point.agent_id)} at ${String(point.ts)}`;
-  if (typeof point.agent_id !== 'string' || point.agent_id === '') throw new RangeError(`${where}: agent_id must be a non-empty string`);
-  if (!Number.isSafeInteger(point.ts) || Math.abs(point.ts) > 8.64e15) throw new RangeError(`${where}: ts must be integer epoch ms within Date's range`);
-  if (typeof point.environment !== 'string' || typeof point.deployment_type !== 'string') throw new RangeError(`${where}: environment and deployment_type must be strings`);
-  for (const name of SERIES_METRIC_NAMES) {
-    const v = point.values[name];
-    if (v === null || v === undefined) continue;
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new RangeError(`${where}: ${name} is ${String(v)}`);
-  }
-  for (const key in point.custom) {
-    const v = point.custom[key];
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new RangeError(`${where}: custom.${key} is ${String(v)}`);
-  }
 }
 
 function processAlive(pid: number): boolean {

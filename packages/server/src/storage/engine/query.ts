@@ -15,6 +15,13 @@ import type { RollupPlan } from '../series-tiers.js';
 import { BucketAcc, bucketStart } from './aggregate.js';
 import type { AgentSegment } from './segments.js';
 import type { TierSpec } from './block.js';
+import type { TierBuckets, TierColumn, TierTable } from './tiers.js';
+
+/** A block's fleet tier: every chunk's tier merged, for a block none of whose rows are hidden. */
+export interface FleetTier {
+  block: number;
+  table: TierTable;
+}
 
 /** What a query reads from the engine. */
 export interface QuerySource {
@@ -24,6 +31,8 @@ export interface QuerySource {
   segments(agentId: string): AgentSegment[];
   /** The agent's retention cut: its rows before it are gone. */
   cut(agentId: string): number;
+  /** The fleet tiers of `spec` of the blocks whose every row is visible (the others read per agent). */
+  fleetTiers?(spec: TierSpec): FleetTier[];
 }
 
 /** The metrics of a query: names deduplicated in order; refuses an unknown one or none. */
@@ -202,6 +211,33 @@ function addRaw(groups: Groups, group: string, seg: AgentSegment, lo: number, hi
   }
 }
 
+/** Merges a tier's buckets in [from, to) into their query buckets. */
+function addTierBuckets(
+  groups: Groups,
+  group: string,
+  buckets: TierBuckets,
+  column: (metric: string) => TierColumn | null,
+  metrics: readonly string[],
+  from: number,
+  to: number,
+  bucketOf: (ts: number) => number,
+): void {
+  const { starts, payloads } = buckets;
+  const b0 = lowerBound(starts, starts.length, from);
+  if (b0 >= starts.length || (starts[b0] as number) >= to) return;
+  const cols = metrics.map(column);
+  for (let b = b0; b < starts.length; b++) {
+    const start = starts[b] as number;
+    if (start >= to) break;
+    const acc = groups.bucket(group, bucketOf(start));
+    acc.payloads += payloads[b] as number;
+    for (let i = 0; i < cols.length; i++) {
+      const c = cols[i];
+      if (c) acc.merge(i, c.n[b] as number, c.sum[b] as number, c.min[b] as number, c.max[b] as number, c.last[b] as number, c.lastTs[b] as number);
+    }
+  }
+}
+
 function aggregateQuery(source: QuerySource, q: SeriesQuery, metrics: readonly string[], plan: RollupPlan | null, spec: TierSpec | null): SeriesRow[] {
   const aggregation: Aggregation = q.aggregation ?? 'avg';
   const interval = q.intervalMs;
@@ -209,17 +245,32 @@ function aggregateQuery(source: QuerySource, q: SeriesQuery, metrics: readonly s
   const bucketOf = interval === null ? () => q.startMs : (ts: number) => bucketStart(ts, interval);
   const groups = new Groups(metrics.length);
   const perAgent = q.groupBy !== 'none';
+  // The whole fleet merged: blocks whose fleet tier holds every row of theirs answer their whole
+  // tier buckets in one read; their agents' chunks are read only for the ragged edges.
+  const fleetCovered = new Set<number>();
+  if (!perAgent && q.agentIds === null && plan && spec && source.fleetTiers) {
+    for (const fleet of source.fleetTiers(spec)) {
+      fleetCovered.add(fleet.block);
+      addTierBuckets(groups, '', fleet.table.buckets, (m) => fleet.table.cols.get(m) ?? null, metrics, plan.from, plan.to, bucketOf);
+    }
+  }
   for (const agent of queryAgents(source, q)) {
     const group = perAgent ? agent : '';
     const cut = source.cut(agent);
     const from = Math.max(q.startMs, cut);
     for (const seg of source.segments(agent)) {
       if (seg.t1 < from || seg.t0 > q.endMs) continue;
-      const cols = metrics.map((m) => seg.column(m));
-      const tier = plan && spec ? seg.tier(spec) : null;
+      const cols = (): (Float64Array | null)[] => metrics.map((m) => seg.column(m));
       const ts = (): Float64Array => seg.ts();
-      if (!plan || !tier || seg.t1 < plan.from || seg.t0 >= plan.to) {
-        addRaw(groups, group, seg, lowerBound(ts(), seg.rows, from), upperBound(ts(), seg.rows, q.endMs), bucketOf, cols);
+      if (plan && seg.block !== null && fleetCovered.has(seg.block)) {
+        // The fleet tier has this chunk's whole tier buckets: only its rows outside them.
+        if (from < plan.from) addRaw(groups, group, seg, lowerBound(ts(), seg.rows, from), lowerBound(ts(), seg.rows, Math.min(plan.from, q.endMs + 1)), bucketOf, cols());
+        if (plan.to <= q.endMs && seg.t1 >= plan.to) addRaw(groups, group, seg, lowerBound(ts(), seg.rows, Math.max(plan.to, from)), upperBound(ts(), seg.rows, q.endMs), bucketOf, cols());
+        continue;
+      }
+      const tier = plan && spec && seg.t1 >= plan.from && seg.t0 < plan.to ? seg.tier(spec) : null;
+      if (!plan || !tier) {
+        addRaw(groups, group, seg, lowerBound(ts(), seg.rows, from), upperBound(ts(), seg.rows, q.endMs), bucketOf, cols());
         continue;
       }
       // Tier buckets from `tierFrom` on are whole and after the cut; before it, raw rows.
@@ -227,21 +278,10 @@ function aggregateQuery(source: QuerySource, q: SeriesQuery, metrics: readonly s
       const aligned = cut <= plan.from ? plan.from : bucketStart(cut + width - 1, width);
       const tierFrom = Math.min(Math.max(aligned, plan.from), plan.to);
       // Raw rows before the tier part (the ragged head, and a tier bucket the cut runs through).
-      if (from < tierFrom) addRaw(groups, group, seg, lowerBound(ts(), seg.rows, from), lowerBound(ts(), seg.rows, Math.min(tierFrom, q.endMs + 1)), bucketOf, cols);
+      if (from < tierFrom && seg.t0 < tierFrom) addRaw(groups, group, seg, lowerBound(ts(), seg.rows, from), lowerBound(ts(), seg.rows, Math.min(tierFrom, q.endMs + 1)), bucketOf, cols());
       // Raw rows of the ragged tail.
-      if (plan.to <= q.endMs) addRaw(groups, group, seg, lowerBound(ts(), seg.rows, Math.max(plan.to, from)), upperBound(ts(), seg.rows, q.endMs), bucketOf, cols);
-      const { starts, payloads } = tier.buckets;
-      const tierCols = metrics.map((m) => tier.column(m));
-      for (let b = lowerBound(starts, starts.length, tierFrom); b < starts.length; b++) {
-        const start = starts[b] as number;
-        if (start >= plan.to) break;
-        const acc = groups.bucket(group, bucketOf(start));
-        acc.payloads += payloads[b] as number;
-        for (let i = 0; i < tierCols.length; i++) {
-          const c = tierCols[i];
-          if (c) acc.merge(i, c.n[b] as number, c.sum[b] as number, c.min[b] as number, c.max[b] as number, c.last[b] as number, c.lastTs[b] as number);
-        }
-      }
+      if (plan.to <= q.endMs && seg.t1 >= plan.to) addRaw(groups, group, seg, lowerBound(ts(), seg.rows, Math.max(plan.to, from)), upperBound(ts(), seg.rows, q.endMs), bucketOf, cols());
+      addTierBuckets(groups, group, tier.buckets, (m) => tier.column(m), metrics, tierFrom, plan.to, bucketOf);
     }
   }
   const withBuiltins = metrics.some((m) => isSeriesMetricName(m));

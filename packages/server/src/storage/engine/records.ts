@@ -16,46 +16,90 @@ const INSERT = 1;
 const PURGE = 2;
 const CUT = 3;
 
-/** A payload's numbers and labels: a SeriesPoint without `extra`, which travels as JSON text beside it. */
-export type PointData = Omit<SeriesPoint, 'extra'>;
-
-/** A payload as the log and the head carry it: the point, and its `extra` as JSON text. */
-export interface LoggedPoint {
-  point: PointData;
+/**
+ * A payload as the engine carries it from insert to the log and the head: its labels, the built-in
+ * values densely (SERIES_METRIC_NAMES order, NaN where absent, and a bit mask of those present),
+ * the custom values, and `extra` as JSON text. Built once per payload, read by everything after.
+ */
+export interface PointRow {
+  agent: string;
+  ts: number;
+  environment: string;
+  deploymentType: string;
+  builtins: Float64Array;
+  mask: number;
+  customKeys: string[];
+  customValues: number[];
   extraJson: string;
 }
 
 /** A record read back from the log. */
-export type LogRecord = { kind: 'insert'; points: LoggedPoint[] } | { kind: 'purge'; agentId: string } | { kind: 'cut'; agentId: string; cutTs: number };
+export type LogRecord = { kind: 'insert'; points: PointRow[] } | { kind: 'purge'; agentId: string } | { kind: 'cut'; agentId: string; cutTs: number };
 
 if (SERIES_METRIC_NAMES.length > 32) throw new Error('the insert record keeps built-in columns in a 32-bit mask');
+const BUILTINS = SERIES_METRIC_NAMES.length;
+
+/**
+ * The row of a point, refusing what the engine cannot keep exactly: a bad agent id, a fractional or
+ * out-of-range ts, a non-finite value (RangeError naming it).
+ */
+export function toPointRow(point: SeriesPoint): PointRow {
+  const where = (): string => `series point of ${String(point.agent_id)} at ${String(point.ts)}`;
+  if (typeof point.agent_id !== 'string' || point.agent_id === '') throw new RangeError(`${where()}: agent_id must be a non-empty string`);
+  if (!Number.isSafeInteger(point.ts) || Math.abs(point.ts) > 8.64e15) throw new RangeError(`${where()}: ts must be integer epoch ms within Date's range`);
+  if (typeof point.environment !== 'string' || typeof point.deployment_type !== 'string') throw new RangeError(`${where()}: environment and deployment_type must be strings`);
+  const builtins = new Float64Array(BUILTINS);
+  let mask = 0;
+  const values = point.values;
+  for (let i = 0; i < BUILTINS; i++) {
+    const v = values[SERIES_METRIC_NAMES[i] as string];
+    if (v === null || v === undefined) {
+      builtins[i] = Number.NaN;
+      continue;
+    }
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new RangeError(`${where()}: ${SERIES_METRIC_NAMES[i]} is ${String(v)}`);
+    builtins[i] = v;
+    mask |= 1 << i;
+  }
+  const customKeys = Object.keys(point.custom);
+  const customValues = new Array<number>(customKeys.length);
+  for (let i = 0; i < customKeys.length; i++) {
+    const v = point.custom[customKeys[i] as string];
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new RangeError(`${where()}: custom.${customKeys[i]} is ${String(v)}`);
+    customValues[i] = v;
+  }
+  return {
+    agent: point.agent_id,
+    ts: point.ts,
+    environment: point.environment,
+    deploymentType: point.deployment_type,
+    builtins,
+    mask: mask >>> 0,
+    customKeys,
+    customValues,
+    extraJson: JSON.stringify(point.extra),
+  };
+}
 
 /** The insert record of a batch. */
-export function encodeInsert(points: readonly LoggedPoint[]): Uint8Array {
-  const w = new ByteWriter(256 * points.length + 64);
+export function encodeInsert(rows: readonly PointRow[]): Uint8Array {
+  const w = new ByteWriter(320 * rows.length + 64);
   w.u8(INSERT);
-  w.uvarint(points.length);
-  for (const { point, extraJson } of points) {
-    w.str(point.agent_id);
-    w.f64(point.ts);
-    w.str(point.environment);
-    w.str(point.deployment_type);
-    let mask = 0;
-    for (let i = 0; i < SERIES_METRIC_NAMES.length; i++) {
-      const v = point.values[SERIES_METRIC_NAMES[i] as string];
-      if (v !== null && v !== undefined) mask |= 1 << i;
+  w.uvarint(rows.length);
+  for (const row of rows) {
+    w.str(row.agent);
+    w.f64(row.ts);
+    w.str(row.environment);
+    w.str(row.deploymentType);
+    w.u32(row.mask);
+    const mask = row.mask;
+    for (let i = 0; i < BUILTINS; i++) if (mask & (1 << i)) w.f64(row.builtins[i] as number);
+    w.uvarint(row.customKeys.length);
+    for (let i = 0; i < row.customKeys.length; i++) {
+      w.str(row.customKeys[i] as string);
+      w.f64(row.customValues[i] as number);
     }
-    w.u32(mask >>> 0);
-    for (let i = 0; i < SERIES_METRIC_NAMES.length; i++) {
-      if (mask & (1 << i)) w.f64(point.values[SERIES_METRIC_NAMES[i] as string] as number);
-    }
-    const keys = Object.keys(point.custom);
-    w.uvarint(keys.length);
-    for (const key of keys) {
-      w.str(key);
-      w.f64(point.custom[key] as number);
-    }
-    w.str(extraJson);
+    w.str(row.extraJson);
   }
   return w.view8();
 }
@@ -85,28 +129,23 @@ export function decodeRecord(body: Uint8Array): LogRecord {
   if (kind === CUT) return { kind: 'cut', agentId: r.str(), cutTs: r.f64() };
   if (kind !== INSERT) throw new CorruptData(`unknown log record kind ${kind}`);
   const count = r.uvarint();
-  const points: LoggedPoint[] = [];
+  const points: PointRow[] = [];
   for (let p = 0; p < count; p++) {
-    const agent_id = r.str();
+    const agent = r.str();
     const ts = r.f64();
     const environment = r.str();
-    const deployment_type = r.str();
+    const deploymentType = r.str();
     const mask = r.u32();
-    const values: Record<string, number | null> = {};
-    for (let i = 0; i < SERIES_METRIC_NAMES.length; i++) {
-      if (mask & (1 << i)) values[SERIES_METRIC_NAMES[i] as string] = r.f64();
-    }
+    const builtins = new Float64Array(BUILTINS);
+    for (let i = 0; i < BUILTINS; i++) builtins[i] = mask & (1 << i) ? r.f64() : Number.NaN;
     const customCount = r.uvarint();
-    const custom: Record<string, number> = {};
+    const customKeys: string[] = [];
+    const customValues: number[] = [];
     for (let i = 0; i < customCount; i++) {
-      const key = r.str();
-      custom[key] = r.f64();
+      customKeys.push(r.str());
+      customValues.push(r.f64());
     }
-    const extraJson = r.str();
-    points.push({
-      point: { agent_id, ts, environment, deployment_type, values, custom },
-      extraJson,
-    });
+    points.push({ agent, ts, environment, deploymentType, builtins, mask, customKeys, customValues, extraJson: r.str() });
   }
   if (!r.done()) throw new CorruptData('trailing bytes after an insert record');
   return { kind: 'insert', points };

@@ -5,18 +5,20 @@
  * NaN where a payload has no value (NaN itself is never stored: the store refuses it).
  */
 import { CUSTOM_METRIC_PREFIX, SERIES_METRIC_NAMES } from '@agentmon/schema';
-import type { PointData } from './records.js';
+import type { PointRow } from './records.js';
 import type { BlockReader, ChunkIndex } from './block.js';
 
 /** The built-in columns, in the order every block lists them. */
 export const BUILTIN_COLUMNS: readonly string[] = SERIES_METRIC_NAMES;
-const BUILTIN_SET: ReadonlySet<string> = new Set(SERIES_METRIC_NAMES);
+const BUILTIN_INDEX: ReadonlyMap<string, number> = new Map(SERIES_METRIC_NAMES.map((name, i) => [name, i]));
 
 /** An agent's rows, growable, ordered by timestamp and then by arrival. */
 export class AgentRows {
   n = 0;
   ts: Float64Array;
   readonly cols = new Map<string, Float64Array>();
+  /** The built-in columns by their index in BUILTIN_COLUMNS (the same arrays as in `cols`). */
+  private readonly builtin: (Float64Array | undefined)[] = new Array<Float64Array | undefined>(BUILTIN_COLUMNS.length);
   environment: string[] = [];
   deploymentType: string[] = [];
   /** The payload's `extra` as JSON text, or as a template (extra.ts) when `extraTemplates`. */
@@ -34,6 +36,8 @@ export class AgentRows {
     if (!col) {
       col = new Float64Array(this.capacity).fill(Number.NaN);
       this.cols.set(name, col);
+      const i = BUILTIN_INDEX.get(name);
+      if (i !== undefined) this.builtin[i] = col;
     }
     return col;
   }
@@ -47,6 +51,8 @@ export class AgentRows {
       const next = new Float64Array(capacity).fill(Number.NaN);
       next.set(col);
       this.cols.set(name, next);
+      const i = BUILTIN_INDEX.get(name);
+      if (i !== undefined) this.builtin[i] = next;
     }
     this.capacity = capacity;
   }
@@ -65,31 +71,35 @@ export class AgentRows {
     return lo;
   }
 
-  /** Adds a payload; `extraJson` is JSON.stringify(point.extra). */
-  insert(point: PointData, extraJson: string): void {
+  /** Adds a payload. Slots past `n` are always NaN, so an append only writes what the payload has. */
+  insert(row: PointRow): void {
     if (this.n === this.capacity) this.grow();
-    const at = this.slotFor(point.ts);
+    const at = this.slotFor(row.ts);
     const n = this.n;
     if (at < n) {
       // A late payload: shift the newer rows up one (rare: agents report in order).
       this.ts.copyWithin(at + 1, at, n);
-      for (const col of this.cols.values()) col.copyWithin(at + 1, at, n);
-      this.environment.splice(at, 0, point.environment);
-      this.deploymentType.splice(at, 0, point.deployment_type);
-      this.extra.splice(at, 0, extraJson);
+      for (const col of this.cols.values()) {
+        col.copyWithin(at + 1, at, n);
+        col[at] = Number.NaN;
+      }
+      this.environment.splice(at, 0, row.environment);
+      this.deploymentType.splice(at, 0, row.deploymentType);
+      this.extra.splice(at, 0, row.extraJson);
     } else {
-      this.environment.push(point.environment);
-      this.deploymentType.push(point.deployment_type);
-      this.extra.push(extraJson);
+      this.environment.push(row.environment);
+      this.deploymentType.push(row.deploymentType);
+      this.extra.push(row.extraJson);
     }
-    this.ts[at] = point.ts;
-    for (const col of this.cols.values()) col[at] = Number.NaN;
-    const values = point.values;
-    for (const name of BUILTIN_COLUMNS) {
-      const v = values[name];
-      if (v !== null && v !== undefined) this.column(name)[at] = v;
+    this.ts[at] = row.ts;
+    const mask = row.mask;
+    const builtins = row.builtins;
+    for (let i = 0; i < BUILTIN_COLUMNS.length; i++) {
+      if (!(mask & (1 << i))) continue;
+      const col = this.builtin[i] ?? this.column(BUILTIN_COLUMNS[i] as string);
+      col[at] = builtins[i] as number;
     }
-    for (const key in point.custom) this.column(CUSTOM_METRIC_PREFIX + key)[at] = point.custom[key] as number;
+    for (let i = 0; i < row.customKeys.length; i++) this.column(CUSTOM_METRIC_PREFIX + (row.customKeys[i] as string))[at] = row.customValues[i] as number;
     this.n = n + 1;
   }
 
@@ -99,7 +109,10 @@ export class AgentRows {
     while (k < this.n && (this.ts[k] as number) < cutTs) k++;
     if (k === 0) return 0;
     this.ts.copyWithin(0, k, this.n);
-    for (const col of this.cols.values()) col.copyWithin(0, k, this.n);
+    for (const col of this.cols.values()) {
+      col.copyWithin(0, k, this.n);
+      col.fill(Number.NaN, this.n - k, this.n);
+    }
     this.environment.splice(0, k);
     this.deploymentType.splice(0, k);
     this.extra.splice(0, k);
@@ -123,18 +136,33 @@ export class AgentRows {
   /** Adds every row of `newer` (rows that arrived after these), keeping the order. */
   append(newer: AgentRows): void {
     for (let r = 0; r < newer.n; r++) {
-      const values: Record<string, number | null> = {};
-      const custom: Record<string, number> = {};
+      const builtins = new Float64Array(BUILTIN_COLUMNS.length).fill(Number.NaN);
+      let mask = 0;
+      const customKeys: string[] = [];
+      const customValues: number[] = [];
       for (const [name, col] of newer.cols) {
         const v = col[r] as number;
         if (Number.isNaN(v)) continue;
-        if (name.startsWith(CUSTOM_METRIC_PREFIX) && !BUILTIN_SET.has(name)) custom[name.slice(CUSTOM_METRIC_PREFIX.length)] = v;
-        else values[name] = v;
+        const i = BUILTIN_INDEX.get(name);
+        if (i !== undefined) {
+          builtins[i] = v;
+          mask |= 1 << i;
+        } else {
+          customKeys.push(name.slice(CUSTOM_METRIC_PREFIX.length));
+          customValues.push(v);
+        }
       }
-      this.insert(
-        { agent_id: '', ts: newer.ts[r] as number, environment: newer.environment[r] as string, deployment_type: newer.deploymentType[r] as string, values, custom },
-        newer.extra[r] as string,
-      );
+      this.insert({
+        agent: '',
+        ts: newer.ts[r] as number,
+        environment: newer.environment[r] as string,
+        deploymentType: newer.deploymentType[r] as string,
+        builtins,
+        mask: mask >>> 0,
+        customKeys,
+        customValues,
+        extraJson: newer.extra[r] as string,
+      });
     }
   }
 

@@ -11,15 +11,18 @@ import { Worker } from 'node:worker_threads';
 import { BlockReader, BlockWriter, type TierSpec } from './block.js';
 import { AgentRows } from './rows.js';
 
-/** An agent's rows as they travel to the sealer (typed arrays cut to length). */
+/**
+ * An agent's rows as they travel to the sealer: typed arrays cut to length (moved, not copied, to
+ * the worker), strings as a dictionary and indexes, `extra` as one text (JSON text never holds a
+ * raw line break), so the message costs a few copies of memory, not one object per row.
+ */
 export interface RowsMessage {
   agent: string;
   n: number;
   ts: Float64Array;
   cols: [string, Float64Array][];
-  environment: string[];
-  deploymentType: string[];
-  extra: string[];
+  labels: { values: string[]; environment: Uint32Array; deploymentType: Uint32Array };
+  extra: string;
   extraTemplates: boolean;
 }
 
@@ -49,16 +52,45 @@ export interface SealResult {
 /** The message form of a row set. */
 export function toMessage(agent: string, rows: AgentRows): RowsMessage {
   const n = rows.n;
+  const values: string[] = [];
+  const ids = new Map<string, number>();
+  const idOf = (v: string): number => {
+    let id = ids.get(v);
+    if (id === undefined) {
+      id = values.length;
+      ids.set(v, id);
+      values.push(v);
+    }
+    return id;
+  };
+  const environment = new Uint32Array(n);
+  const deploymentType = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    environment[i] = idOf(rows.environment[i] as string);
+    deploymentType[i] = idOf(rows.deploymentType[i] as string);
+  }
   return {
     agent,
     n,
     ts: rows.ts.slice(0, n),
     cols: [...rows.cols].map(([name, col]) => [name, col.slice(0, n)]),
-    environment: rows.environment.slice(0, n),
-    deploymentType: rows.deploymentType.slice(0, n),
-    extra: rows.extra.slice(0, n),
+    labels: { values, environment, deploymentType },
+    extra: (n === rows.extra.length ? rows.extra : rows.extra.slice(0, n)).join('\n'),
     extraTemplates: rows.extraTemplates,
   };
+}
+
+/** The buffers a message can give away to the worker instead of having them copied. */
+export function transferables(job: SealJob): ArrayBuffer[] {
+  if (job.kind !== 'flush') return [];
+  const out: ArrayBuffer[] = [];
+  for (const block of job.blocks) {
+    for (const m of block.agents) {
+      out.push(m.ts.buffer as ArrayBuffer, m.labels.environment.buffer as ArrayBuffer, m.labels.deploymentType.buffer as ArrayBuffer);
+      for (const [, col] of m.cols) out.push(col.buffer as ArrayBuffer);
+    }
+  }
+  return out;
 }
 
 function fromMessage(m: RowsMessage): AgentRows {
@@ -66,9 +98,9 @@ function fromMessage(m: RowsMessage): AgentRows {
   rows.n = m.n;
   rows.ts.set(m.ts);
   for (const [name, col] of m.cols) rows.column(name).set(col);
-  rows.environment = m.environment;
-  rows.deploymentType = m.deploymentType;
-  rows.extra = m.extra;
+  rows.environment = Array.from(m.labels.environment, (i) => m.labels.values[i] as string);
+  rows.deploymentType = Array.from(m.labels.deploymentType, (i) => m.labels.values[i] as string);
+  rows.extra = m.n === 0 ? [] : m.extra.split('\n');
   rows.extraTemplates = m.extraTemplates;
   return rows;
 }
@@ -148,7 +180,7 @@ export class Sealer {
     worker.ref();
     return new Promise<SealResult>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      worker.postMessage({ id, job });
+      worker.postMessage({ id, job }, transferables(job));
     }).finally(() => {
       if (this.waiting.size === 0) this.worker?.unref();
     });

@@ -15,6 +15,8 @@ export interface SegmentTier {
 
 /** A run of one agent's rows. */
 export interface AgentSegment {
+  /** The block the segment is a chunk of; null for the head. */
+  readonly block: number | null;
   readonly rows: number;
   readonly t0: number;
   readonly t1: number;
@@ -76,6 +78,7 @@ export class SectionCache {
 
 /** Rows of the head. */
 export class HeadSegment implements AgentSegment {
+  readonly block = null;
   constructor(readonly data: AgentRows) {}
 
   get rows(): number {
@@ -106,7 +109,7 @@ const floatBytes = (a: Float64Array | null): number => (a ? a.byteLength : 0);
 /** A chunk of a block. */
 export class ChunkSegment implements AgentSegment {
   constructor(
-    private readonly blockId: number,
+    readonly block: number,
     private readonly reader: BlockReader,
     readonly chunk: ChunkIndex,
     private readonly cache: SectionCache,
@@ -124,7 +127,7 @@ export class ChunkSegment implements AgentSegment {
   }
 
   private key(section: Section): string {
-    return `${this.blockId}:${section[0]}`;
+    return `${this.block}:${section[0]}`;
   }
 
   ts(): Float64Array {

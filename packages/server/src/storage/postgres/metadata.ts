@@ -9,6 +9,7 @@ import type { HealthCheck, MonitoringConfig, SystemEvent } from '@agentmon/schem
 import type {
   AgentCounts,
   AgentFilter,
+  AgentState,
   AgentListRow,
   AgentPatch,
   AgentRecord,
@@ -418,12 +419,6 @@ export class PostgresMetadataStore implements MetadataStore {
             agent_id: w.agent_id,
             last_seen: w.last_seen === undefined ? null : toUtcIso(w.last_seen),
             status: w.status ?? null,
-            health_score: w.state.health_score,
-            status_reason: w.state.status_reason,
-            last_metrics_at: isoOrNull(w.state.last_metrics_at),
-            last_heartbeat_at: isoOrNull(w.state.last_heartbeat_at),
-            last_health_at: isoOrNull(w.state.last_health_at),
-            snapshot: w.state.snapshot,
           })),
         );
         // GREATEST ignores NULL: a write without last_seen keeps the stored one.
@@ -432,6 +427,20 @@ export class PostgresMetadataStore implements MetadataStore {
            FROM jsonb_to_recordset($1::jsonb) AS w(agent_id text, last_seen timestamptz, status text)
            WHERE a.id = w.agent_id`,
           [batch],
+        );
+      }
+      const withState = states.filter((w): w is AgentStateWrite & { state: AgentState } => w.state !== undefined);
+      if (withState.length > 0) {
+        const batch = JSON.stringify(
+          withState.map((w) => ({
+            agent_id: w.agent_id,
+            health_score: w.state.health_score,
+            status_reason: w.state.status_reason,
+            last_metrics_at: isoOrNull(w.state.last_metrics_at),
+            last_heartbeat_at: isoOrNull(w.state.last_heartbeat_at),
+            last_health_at: isoOrNull(w.state.last_health_at),
+            snapshot: w.state.snapshot,
+          })),
         );
         await client.query(
           `INSERT INTO agent_state (agent_id, health_score, status_reason, last_metrics_at, last_heartbeat_at, last_health_at, snapshot)
@@ -717,9 +726,10 @@ function mergeStateWrites(writes: readonly AgentStateWrite[]): AgentStateWrite[]
       .sort()
       .pop();
     const status = w.status ?? before.status;
+    const state = w.state ?? before.state;
     byAgent.set(w.agent_id, {
       agent_id: w.agent_id,
-      state: w.state,
+      ...(state !== undefined ? { state } : {}),
       ...(lastSeen !== undefined ? { last_seen: lastSeen } : {}),
       ...(status !== undefined ? { status } : {}),
     });

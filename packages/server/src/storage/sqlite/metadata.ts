@@ -364,7 +364,7 @@ export class SqliteMetadataStore implements MetadataStore {
           status: w.status ?? null,
         });
         // An agent deleted meanwhile is skipped: its state has nowhere to go.
-        if (moved.changes === 0) continue;
+        if (moved.changes === 0 || w.state === undefined) continue;
         upsertState.run({
           agent_id: w.agent_id,
           health_score: w.state.health_score,
