@@ -50,7 +50,7 @@ export default tseslint.config(
     files: ['packages/server/src/routes/**'],
     rules: fence([
       notPackages(['sdk', 'cli', 'dashboard'], 'the server imports schema only'),
-      { group: ['../storage/sqlite/*', '../storage/postgres/*', '../storage/influx/*', 'pg', 'better-sqlite3'], message: 'routes use the storage ports; storage/index.ts picks the adapter' },
+      { group: ['../storage/sqlite/*', '../storage/postgres/*', '../storage/influx/*', '../storage/engine/*', '../storage/sql/*', 'pg', 'better-sqlite3'], message: 'routes use the storage ports; storage/index.ts picks the adapter' },
     ]),
   },
   {

@@ -1,4 +1,4 @@
-/** Messages between bench/run.ts and the server child (bench/server.ts). */
+/** Messages between bench/run.ts and the server child (bench/server.mjs). */
 
 /** What the child serves from. */
 export interface ServerSpec {

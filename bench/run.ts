@@ -3,7 +3,7 @@
  * PostgreSQL, and with the series in InfluxDB 1.x (metadata in SQLite; a private influxd the bench
  * starts and removes). Figures only, no pass/fail; bench/README.md says what each one means.
  *
- * The server runs in a child process (bench/server.ts) built with buildApp on fresh stores and
+ * The server runs in a child process (bench/server.mjs) built with buildApp on fresh stores and
  * listening on 127.0.0.1; this process is the load generator, talking real HTTP over keep-alive
  * sockets, and the receiver of the alert phase's webhook notifications. Both (and PostgreSQL or influxd)
  * share the machine's cores, so CPU use is measured per phase and printed beside every rate.

@@ -1,5 +1,5 @@
 /**
- * The agentmon server under test as a child process (bench/server.ts, forked): started on fresh
+ * The agentmon server under test as a child process (bench/server.mjs, forked): started on fresh
  * stores, asked for its memory and CPU over IPC, stopped cleanly or killed. Shared by the default
  * bench (run.ts) and the compare mode (compare.ts).
  */
@@ -29,8 +29,9 @@ export class ServerChild {
 
   /** Starts the server; resolves once it listens. */
   static async start(spec: ServerSpec): Promise<{ server: ServerChild; port: number; location: string; notifyGroupWaitMs: number }> {
-    // fork reuses this process's execArgv (--conditions=source --import tsx), so the child runs TS too.
-    const child = fork(new URL('./server.ts', import.meta.url), [], {
+    // Plain node on the built server (no tsx, no `source` condition): as `npm start` runs it.
+    const child = fork(new URL('./server.mjs', import.meta.url), [], {
+      execArgv: [],
       env: { ...process.env, AGENTMON_BENCH_SPEC: JSON.stringify(spec) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -5,13 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { SeriesPoint, SeriesQuery, SeriesStore } from '../../src/storage/ports.js';
-import { SqliteSeriesStore } from '../../src/storage/sqlite/series.js';
 import { openStores } from '../../src/storage/index.js';
+import { SeriesEngine } from '../../src/storage/engine/engine.js';
+import { writeOldSeriesFile } from './engine/old-store.js';
 
 const T0 = Date.UTC(2024, 0, 1, 12);
 const dirs: string[] = [];
@@ -41,23 +42,26 @@ function fixture(agents: number, perAgent: number): SeriesPoint[] {
         custom,
         extra: { custom_metrics: { ...custom, model: `m${a}` }, health_checks: { db: k % 9 !== 0 }, alerts: k % 50 === 0 ? ['slow'] : [] },
       });
-      // A second payload in the same millisecond now and then.
-      if (k % 97 === 5) points.push({ ...(points[points.length - 1] as SeriesPoint), values: { cpu_usage_percent: 100 }, custom: { q: 1000 } });
+      // A second payload in the same millisecond now and then, with custom values of the same names:
+      // the old store matched custom points to payloads by millisecond only, so the import deals
+      // them out in arrival order, which gives each payload its own when they name the same series.
+      if (k % 97 === 5) points.push({ ...(points[points.length - 1] as SeriesPoint), values: { cpu_usage_percent: 100 }, custom: Object.fromEntries(Object.keys(custom).map((name) => [name, 1000])) });
     }
   }
   return points;
 }
 
-/** Writes an old-style data dir: metrics.db by the SQLite series store; returns a copy to compare with. */
-async function oldDataDir(points: readonly SeriesPoint[]): Promise<{ dataDir: string; reference: SqliteSeriesStore }> {
+/**
+ * An old-style data dir (metrics.db as the SQLite series store wrote it), and a store to compare
+ * with: an engine the same payloads were inserted into directly.
+ */
+async function oldDataDir(points: readonly SeriesPoint[]): Promise<{ dataDir: string; reference: SeriesEngine }> {
   const dataDir = tempDir();
-  const old = new SqliteSeriesStore({ path: join(dataDir, 'metrics.db') });
-  await old.migrate();
-  for (let i = 0; i < points.length; i += 500) await old.insert(points.slice(i, i + 500));
-  await old.close();
-  const refDir = tempDir();
-  copyFileSync(join(dataDir, 'metrics.db'), join(refDir, 'metrics.db'));
-  return { dataDir, reference: new SqliteSeriesStore({ path: join(refDir, 'metrics.db'), readRollups: false }) };
+  writeOldSeriesFile(join(dataDir, 'metrics.db'), points);
+  const reference = new SeriesEngine({ dir: join(tempDir(), 'series'), background: false, readRollups: false });
+  await reference.migrate();
+  for (let i = 0; i < points.length; i += 500) await reference.insert(points.slice(i, i + 500));
+  return { dataDir, reference };
 }
 
 const QUERIES: SeriesQuery[] = [
@@ -69,10 +73,15 @@ const QUERIES: SeriesQuery[] = [
   ),
 ];
 
-async function assertSameAnswers(engine: SeriesStore, reference: SeriesStore): Promise<void> {
+async function assertSameAnswers(engine: SeriesStore, reference: SeriesEngine): Promise<void> {
   assert.deepEqual(await engine.agentIds(), await reference.agentIds());
   assert.equal((await engine.stats()).points, (await reference.stats()).points);
   for (const q of QUERIES) assert.deepEqual(await engine.query(q), await reference.query(q), `${q.aggregation} every ${q.intervalMs} by ${q.groupBy}`);
+  // Every payload came over whole: values, custom values, labels and `extra` to the character.
+  assert.ok(engine instanceof SeriesEngine);
+  for (const agent of (await reference.agentIds()).slice(0, 3)) {
+    assert.deepEqual(await engine.payloads(agent, -8.64e15, 8.64e15), await reference.payloads(agent, -8.64e15, 8.64e15), agent);
+  }
 }
 
 describe('series engine: import of an earlier SQLite series store', () => {

@@ -10,8 +10,8 @@ import type { Pool } from 'pg';
 import { openPostgresPool } from '../../src/storage/postgres/pool.js';
 import { PostgresMetadataStore } from '../../src/storage/postgres/metadata.js';
 import { POSTGRES_METADATA_MIGRATIONS } from '../../src/storage/postgres/metadata-migrations.js';
-import { metadataContract } from './metadata-contract.js';
-import { METADATA_INDEXES } from './seed-schema.js';
+import { metadataContract } from './contract/metadata-contract.js';
+import { METADATA_INDEXES } from './contract/seed-schema.js';
 
 const url = process.env.AGENTMON_TEST_DATABASE_URL;
 const SKIP = 'AGENTMON_TEST_DATABASE_URL is not set';

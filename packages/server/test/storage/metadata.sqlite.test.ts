@@ -8,8 +8,8 @@ import Database from 'better-sqlite3';
 import { SqliteMetadataStore } from '../../src/storage/sqlite/metadata.js';
 import { CachedMetadataStore } from '../../src/storage/metadata-cache.js';
 import { SQLITE_METADATA_MIGRATIONS, SQLITE_MIGRATIONS_TABLE } from '../../src/storage/sqlite/metadata-migrations.js';
-import { metadataContract } from './metadata-contract.js';
-import { METADATA_INDEXES } from './seed-schema.js';
+import { metadataContract } from './contract/metadata-contract.js';
+import { METADATA_INDEXES } from './contract/seed-schema.js';
 
 /** A fresh database file in its own temporary folder (WAL files included), removed by cleanup. */
 async function openTemp(): Promise<{ store: SqliteMetadataStore; path: string; cleanup: () => Promise<void> }> {

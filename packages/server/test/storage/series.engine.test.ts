@@ -9,7 +9,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SeriesEngine, type SeriesEngineOptions } from '../../src/storage/engine/engine.js';
-import { seriesContract } from './series-contract.js';
+import { seriesContract } from './contract/series-contract.js';
 
 function engineContract(name: string, options: Partial<SeriesEngineOptions>): void {
   seriesContract(name, async () => {
@@ -32,4 +32,4 @@ function engineContract(name: string, options: Partial<SeriesEngineOptions>): vo
 
 engineContract('engine', {});
 // No backpressure here: the contract inserts large batches back to back and does not retry.
-engineContract('engine, blocks and merges', { headMaxRows: 40, headLimitRows: 1_000_000, mergeFanIn: 2, quietMergeMs: 0 });
+engineContract('engine, blocks and merges', { headMaxRows: 40, headLimitRows: 1_000_000, mergeFanIn: 2, quietMergeMs: 0, coldMergeMs: 0 });

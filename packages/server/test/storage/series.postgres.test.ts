@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { openPostgresPool } from '../../src/storage/postgres/pool.js';
 import { PostgresSeriesStore } from '../../src/storage/postgres/series.js';
-import { MIGRATION_2_TIERS, tierTables } from '../../src/storage/series-tiers.js';
-import { seriesContract } from './series-contract.js';
+import { MIGRATION_2_TIERS, tierTables } from '../../src/storage/sql/series-tiers.js';
+import { seriesContract } from './contract/series-contract.js';
 
 const connectionString = process.env.AGENTMON_TEST_DATABASE_URL;
 

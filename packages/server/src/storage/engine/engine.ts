@@ -21,7 +21,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync, re
 import { join } from 'node:path';
 import { CUSTOM_METRIC_PREFIX, SERIES_METRIC_NAMES, isSeriesMetricName } from '@agentmon/schema';
 import { StoreBusyError, type SeriesPoint, type SeriesQuery, type SeriesRow, type SeriesStore } from '../ports.js';
-import { describePlan, planRollup, ROLLUP_TIERS, type SeriesPlan } from '../series-tiers.js';
+import { describePlan, planRollup, ROLLUP_TIERS, type SeriesPlan } from '../rollup-plan.js';
 import { bucketStart } from './aggregate.js';
 import { BlockReader, fromJsonNumber, type TierSpec } from './block.js';
 import { CorruptData } from './bytes.js';
@@ -47,7 +47,7 @@ export interface SeriesEngineOptions {
   dir: string;
   /** False: queries read raw rows only (tiers are still kept). For comparisons; default true. */
   readRollups?: boolean;
-  /** Flush the head when it holds this many payloads (default 100,000). */
+  /** Flush the head when it holds this many payloads (default 50,000). */
   headMaxRows?: number;
   /**
    * Refuse inserts (StoreBusyError, HTTP 503) while the head and the head being flushed hold this
@@ -64,9 +64,11 @@ export interface SeriesEngineOptions {
   maxHeadAgeMs?: number;
   /** Blocks of one level merged at a time (default 4). */
   mergeFanIn?: number;
-  /** Merge a partition's blocks into one after it received no flush for this long (default 30 s). */
+  /** Seal a partition's fresh flush blocks into one (compressed, with tiers) after it received no flush for this long (default 5 s). */
   quietMergeMs?: number;
-  /** Bytes of decoded sections kept for reuse (default 48 MiB). */
+  /** Merge all of a partition's blocks into one after it received no flush for this long (default 10 min). */
+  coldMergeMs?: number;
+  /** Bytes of decoded sections kept for reuse (default 24 MiB). */
   cacheBytes?: number;
   /** Run flushes and merges on timers (default true); tests drive them with maintain(). */
   background?: boolean;
@@ -162,19 +164,20 @@ export class SeriesEngine implements SeriesStore {
   constructor(options: SeriesEngineOptions) {
     this.options = {
       readRollups: true,
-      headMaxRows: 100_000,
+      headMaxRows: 50_000,
       idleFlushRows: 5_000,
       idleFlushMs: 2_000,
       maxHeadAgeMs: 600_000,
       mergeFanIn: 4,
-      quietMergeMs: 30_000,
-      cacheBytes: 48 * 1024 * 1024,
+      quietMergeMs: 5_000,
+      coldMergeMs: 600_000,
+      cacheBytes: 24 * 1024 * 1024,
       background: true,
       sealInWorker: true,
       logBacklogBytes: 64 * 1024 * 1024,
       log: () => undefined,
       ...options,
-      headLimitRows: options.headLimitRows ?? 4 * (options.headMaxRows ?? 100_000),
+      headLimitRows: options.headLimitRows ?? 4 * (options.headMaxRows ?? 50_000),
     };
     this.dir = options.dir;
     this.blocksDir = join(this.dir, 'blocks');
@@ -817,8 +820,9 @@ export class SeriesEngine implements SeriesStore {
   }
 
   /**
-   * The next merge due: `mergeFanIn` adjacent blocks of one level in a partition, or a quiet
-   * partition's blocks (one block too, when it lacks tiers or holds purged agents).
+   * The next merge due in a partition: `mergeFanIn` adjacent blocks of one level; once it has been
+   * quiet for `quietMergeMs`, its fresh flush blocks (no tiers, not compressed) as one; once cold
+   * (`coldMergeMs`), all its blocks as one.
    */
   private mergeCandidate(now: number): { blocks: OpenBlock[]; level: number } | null {
     for (const [partition, blocks] of this.byPartition()) {
@@ -827,9 +831,16 @@ export class SeriesEngine implements SeriesStore {
         const run = blocks.slice(i, i + this.options.mergeFanIn);
         if (run.every((b) => b.entry.level === level)) return { blocks: run, level: level + 1 };
       }
-      const touched = this.partitionTouched.get(partition) ?? 0;
-      if (now - touched >= this.options.quietMergeMs && needsRewrite(blocks)) {
+      const quietFor = now - (this.partitionTouched.get(partition) ?? 0);
+      if (quietFor >= this.options.coldMergeMs && needsRewrite(blocks)) {
         return { blocks, level: Math.max(...blocks.map((b) => b.entry.level)) + 1 };
+      }
+      if (quietFor >= this.options.quietMergeMs) {
+        // The newest blocks without tiers: a run at the end (flushes come last in arrival order).
+        let first = blocks.length;
+        while (first > 0 && !(blocks[first - 1] as OpenBlock).entry.tiers) first--;
+        const fresh = blocks.slice(first);
+        if (fresh.length > 0) return { blocks: fresh, level: Math.max(1, ...fresh.map((b) => b.entry.level + 1)) };
       }
     }
     return null;

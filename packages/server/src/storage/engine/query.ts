@@ -11,7 +11,7 @@
  */
 import { CUSTOM_METRIC_PREFIX, isQueryableMetricName, isSeriesMetricName, type Aggregation } from '@agentmon/schema';
 import type { SeriesQuery, SeriesRow } from '../ports.js';
-import type { RollupPlan } from '../series-tiers.js';
+import type { RollupPlan } from '../rollup-plan.js';
 import { BucketAcc, bucketStart } from './aggregate.js';
 import type { AgentSegment } from './segments.js';
 import type { TierSpec } from './block.js';

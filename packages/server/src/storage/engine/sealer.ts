@@ -164,8 +164,16 @@ export class Sealer {
   private worker: Worker | null = null;
   private next = 1;
   private readonly waiting = new Map<number, { resolve: (r: SealResult) => void; reject: (e: Error) => void }>();
+  private idleTimer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly useWorker: boolean) {}
+  /**
+   * `idleMs`: a worker with nothing to do for this long ends (its memory goes back to the system;
+   * the next job starts a new one, in a few tens of milliseconds).
+   */
+  constructor(
+    private readonly useWorker: boolean,
+    private readonly idleMs = 10_000,
+  ) {}
 
   run(job: SealJob): Promise<SealResult> {
     if (!this.useWorker) {
@@ -175,6 +183,8 @@ export class Sealer {
         return Promise.reject(err as Error);
       }
     }
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
     const worker = this.ensureWorker();
     const id = this.next++;
     worker.ref();
@@ -182,7 +192,13 @@ export class Sealer {
       this.waiting.set(id, { resolve, reject });
       worker.postMessage({ id, job }, transferables(job));
     }).finally(() => {
-      if (this.waiting.size === 0) this.worker?.unref();
+      if (this.waiting.size > 0) return;
+      this.worker?.unref();
+      this.idleTimer = setTimeout(() => {
+        this.idleTimer = null;
+        if (this.waiting.size === 0) void this.close();
+      }, this.idleMs);
+      this.idleTimer.unref();
     });
   }
 
@@ -221,6 +237,8 @@ export class Sealer {
   }
 
   async close(): Promise<void> {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
     const worker = this.worker;
     this.worker = null;
     if (worker) await worker.terminate();

@@ -25,7 +25,7 @@ import type {
   RegistrationWrite,
 } from '../ports.js';
 import { inTransaction } from './pool.js';
-import { countsFromRows } from '../agent-counts.js';
+import { countsFromRows } from '../sql/agent-counts.js';
 import {
   agentConditions,
   agentOrder,
@@ -55,7 +55,7 @@ import {
   type HealthCheckRow,
   type IngestRow,
   type NotificationTargetRow,
-} from '../rows.js';
+} from '../sql/rows.js';
 import { POSTGRES_METADATA_MIGRATIONS } from './metadata-migrations.js';
 import { applyPostgresMigrations } from './migrate.js';
 

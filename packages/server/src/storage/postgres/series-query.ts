@@ -10,8 +10,9 @@
  */
 import type { Aggregation } from '@agentmon/schema';
 import type { SeriesQuery } from '../ports.js';
-import { tierColumn, type RollupPlan } from '../series-tiers.js';
-import { AGGREGATE_SQL, combinePartials, joinSides, rawPointColumns, rollupSources, seriesMetrics, TIER_COLUMN, type PartialKind, type SeriesOutput } from '../series-shape.js';
+import type { RollupPlan } from '../rollup-plan.js';
+import { tierColumn } from '../sql/series-tiers.js';
+import { AGGREGATE_SQL, combinePartials, joinSides, rawPointColumns, rollupSources, seriesMetrics, TIER_COLUMN, type PartialKind, type SeriesOutput } from '../sql/series-shape.js';
 
 /** A statement ready to run: positional parameters, and which column answers which metric. */
 export interface SeriesStatement {

@@ -6,7 +6,8 @@
  * a tier is always the rollup of the raw rows it covers.
  */
 import { SERIES_METRIC_NAMES } from '@agentmon/schema';
-import { customTable, partTable, TIER_PARTS, tierColumn, type RollupTier, type TierAggregate, type TierPart } from '../series-tiers.js';
+import type { RollupTier } from '../rollup-plan.js';
+import { customTable, partTable, TIER_PARTS, tierColumn, type TierAggregate, type TierPart } from '../sql/series-tiers.js';
 
 /** Every aggregate of a custom tier, in column order. */
 const ALL_AGGREGATES: readonly TierAggregate[] = ['n', 'sum', 'min', 'max', 'last', 'lastTs'];

@@ -14,20 +14,10 @@ import { agentsByCount } from '../series-agents.js';
 import type { PostgresMigration } from './metadata-migrations.js';
 import { applyPostgresMigrations } from './migrate.js';
 import { buildPostgresSeriesQuery, isoOfMs, msOf } from './series-query.js';
-import { checkPointTs, invalidPoint, seriesRows, singlePerBucket, toNumberOrNull } from '../series-shape.js';
+import { checkPointTs, invalidPoint, seriesRows, singlePerBucket, toNumberOrNull } from '../sql/series-shape.js';
 import { postgresRollupCustom, postgresRollupPayloads, postgresTierDdl } from './series-rollup.js';
-import {
-  customTable,
-  describePlan,
-  floorTo,
-  MIGRATION_2_TIERS,
-  partTable,
-  planRollup,
-  ROLLUP_TIERS,
-  TIER_PARTS,
-  tierTables,
-  type SeriesPlan,
-} from '../series-tiers.js';
+import { describePlan, floorTo, planRollup, ROLLUP_TIERS, type SeriesPlan } from '../rollup-plan.js';
+import { customTable, MIGRATION_2_TIERS, partTable, TIER_PARTS, tierTables } from '../sql/series-tiers.js';
 
 /** Options of the PostgreSQL series store. */
 export interface PostgresSeriesOptions {

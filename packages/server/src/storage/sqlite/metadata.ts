@@ -24,7 +24,7 @@ import type {
   RegistrationWrite,
 } from '../ports.js';
 import { openSqlite } from './open.js';
-import { countsFromRows } from '../agent-counts.js';
+import { countsFromRows } from '../sql/agent-counts.js';
 import {
   agentConditions,
   agentOrder,
@@ -53,7 +53,7 @@ import {
   type HealthCheckRow,
   type IngestRow,
   type NotificationTargetRow,
-} from '../rows.js';
+} from '../sql/rows.js';
 import { SQLITE_METADATA_MIGRATIONS, SQLITE_MIGRATIONS_TABLE } from './metadata-migrations.js';
 import { applySqliteMigrations } from './migrate.js';
 

@@ -15,7 +15,7 @@ const dir = process.argv[2];
 const first = Number(process.argv[3] ?? 0);
 if (!dir) throw new Error('usage: writer.ts <dir> [first batch number]');
 // A small head, so flushes and merges run while the writer is killed.
-const engine = new SeriesEngine({ dir, headMaxRows: 400, idleFlushRows: 1, idleFlushMs: 50, mergeFanIn: 2, quietMergeMs: 0 });
+const engine = new SeriesEngine({ dir, headMaxRows: 400, idleFlushRows: 1, idleFlushMs: 50, mergeFanIn: 2, quietMergeMs: 0, coldMergeMs: 0 });
 await engine.migrate();
 process.stdout.write('ready\n');
 for (let n = first; ; n++) {

@@ -27,7 +27,7 @@ import type {
   EventFilter,
   IngestContext,
   NotificationTarget,
-} from './ports.js';
+} from '../ports.js';
 import { configDocuments, configFromColumns } from './monitoring-config.js';
 
 // ------------------------------------------------------------------ SQL both dialects share

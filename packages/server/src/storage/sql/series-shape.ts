@@ -6,8 +6,9 @@
  * everything else stays in the adapters' series-query.ts.
  */
 import { CUSTOM_METRIC_PREFIX, isQueryableMetricName, isSeriesMetricName, type Aggregation } from '@agentmon/schema';
-import type { SeriesPoint, SeriesQuery, SeriesRow } from './ports.js';
-import { customTable, floorTo, partOf, partTable, ROLLUP_TIERS, type RollupPlan, type TierAggregate } from './series-tiers.js';
+import type { SeriesPoint, SeriesQuery, SeriesRow } from '../ports.js';
+import { floorTo, ROLLUP_TIERS, type RollupPlan } from '../rollup-plan.js';
+import { customTable, partOf, partTable, type TierAggregate } from './series-tiers.js';
 
 /** A requested metric and the result column that carries it. */
 export interface SeriesOutput {

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { SERIES_METRIC_NAMES } from '@agentmon/schema';
-import type { SeriesPoint, SeriesQuery, SeriesRow, SeriesStore } from '../../src/storage/ports.js';
+import type { SeriesPoint, SeriesQuery, SeriesRow, SeriesStore } from '../../../src/storage/ports.js';
 
 /** What the rollup tests need of an adapter with rollup tiers. */
 export interface SeriesRollupHooks {
@@ -239,7 +239,7 @@ export interface SeriesContractOptions {
    */
   rollupTiers?: boolean;
   /**
-   * A store whose answers are the reference (SQLite, raw rows). An adapter without tiers is then
+   * A store whose answers are the reference (the series engine, raw rows). An adapter without tiers is then
    * compared with it on the larger fixture, every aggregation, interval, range and grouping.
    */
   reference?: () => Promise<OpenedSeriesStore>;

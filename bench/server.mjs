@@ -2,23 +2,28 @@
  * The server under test, run as a child process of bench/run.ts so that its memory figures are its
  * own and the load generator never steals its event loop. It builds the app with buildApp on fresh
  * stores (series in InfluxDB when the spec names one), listens on 127.0.0.1 port 0, and answers the
- * parent over IPC.
+ * parent over IPC (messages: bench/protocol.ts).
+ *
+ * Plain JavaScript on the built server (`npm run bench` builds it first), started without tsx: the
+ * server runs as `npm start` runs it, so its CPU and memory are what a user's would be.
  */
-import { buildApp, DEFAULT_CONFIG, openStores, type ServerConfig } from '@agentmon/server';
-import type { ChildMessage, ParentMessage, ServerSpec } from './protocol.js';
+import { buildApp, DEFAULT_CONFIG, openStores } from '@agentmon/server';
 
-function send(message: ChildMessage): void {
+/** @param {import('./protocol.js').ChildMessage} message */
+function send(message) {
   process.send?.(message);
 }
 
-async function main(spec: ServerSpec): Promise<void> {
+/** @param {import('./protocol.js').ServerSpec} spec */
+async function main(spec) {
   const stores = await openStores({
     dataDir: spec.dataDir,
     databaseUrl: spec.databaseUrl,
     influxUrl: spec.influxUrl,
     ...(spec.schema ? { schema: spec.schema } : {}),
   });
-  const config: ServerConfig = {
+  /** @type {import('@agentmon/server').ServerConfig} */
+  const config = {
     ...DEFAULT_CONFIG,
     dataDir: spec.dataDir,
     databaseUrl: spec.databaseUrl,
@@ -42,7 +47,7 @@ async function main(spec: ServerSpec): Promise<void> {
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
 
-  process.on('message', (message: ParentMessage) => {
+  process.on('message', (/** @type {import('./protocol.js').ParentMessage} */ message) => {
     if (message.type === 'stats') {
       const elu = performance.eventLoopUtilization();
       send({ type: 'stats', memory: process.memoryUsage(), cpu: process.cpuUsage(), elu: { active: elu.active, idle: elu.idle } });
@@ -60,12 +65,13 @@ async function main(spec: ServerSpec): Promise<void> {
   send({ type: 'ready', port, location: stores.location, notifyGroupWaitMs: config.notifyGroupWaitMs });
 }
 
-const spec = JSON.parse(process.env.AGENTMON_BENCH_SPEC ?? 'null') as ServerSpec | null;
+/** @type {import('./protocol.js').ServerSpec | null} */
+const spec = JSON.parse(process.env.AGENTMON_BENCH_SPEC ?? 'null');
 if (!spec || !process.send) {
   console.error('bench/server.ts is started by bench/run.ts');
   process.exit(2);
 }
-main(spec).catch((err: unknown) => {
+main(spec).catch((err) => {
   send({ type: 'failed', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
   process.exitCode = 1;
   process.disconnect();

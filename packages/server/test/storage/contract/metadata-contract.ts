@@ -18,7 +18,7 @@ import type {
   NotificationTarget,
   RegistrationResult,
   RegistrationWrite,
-} from '../../src/storage/ports.js';
+} from '../../../src/storage/ports.js';
 
 /** Opens a fresh, empty, unmigrated store; `cleanup` removes what it made once the store is closed. */
 export type OpenMetadataStore = () => Promise<{ store: MetadataStore; cleanup: () => Promise<void> }>;

@@ -1,5 +1,5 @@
 /** Agent counts as every metadata adapter builds them from one GROUP BY per dimension. */
-import type { AgentCounts } from './ports.js';
+import type { AgentCounts } from '../ports.js';
 
 /** AgentCounts from `(dim, key, n)` rows of a GROUP BY per dimension. */
 export function countsFromRows(rows: readonly { dim: string; key: string; n: number }[]): AgentCounts {
