@@ -30,8 +30,9 @@ export class ServerChild {
   /** Starts the server; resolves once it listens. */
   static async start(spec: ServerSpec): Promise<{ server: ServerChild; port: number; location: string; notifyGroupWaitMs: number }> {
     // Plain node on the built server (no tsx, no `source` condition): as `npm start` runs it.
+    // BENCH_SERVER_NODE_ARGS adds node flags (e.g. --cpu-prof) to the server only.
     const child = fork(new URL('./server.mjs', import.meta.url), [], {
-      execArgv: [],
+      execArgv: (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
       env: { ...process.env, AGENTMON_BENCH_SPEC: JSON.stringify(spec) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

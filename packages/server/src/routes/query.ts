@@ -1,5 +1,6 @@
 /** /metrics/query: MetricsQuery in (query string or body), MetricsResponse out. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import { MetricsQuery, MetricsQueryString, MetricsResponse, type MetricsQuery as MetricsQueryType } from '@agentmon/schema';
 import type { RouteContext } from '../app.js';
 import { badRequest } from '../errors.js';
@@ -9,6 +10,11 @@ import type { SeriesQuery } from '../storage/ports.js';
 
 const list = (text: string | undefined) =>
   text === undefined ? null : text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+
+/** Sends JSON text as it is (a string with a JSON content type is not serialised again). */
+function sendJson(reply: FastifyReply, text: string): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(text as never);
+}
 
 /** Registers GET and POST /metrics/query. */
 export const queryRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = async (app, { ctx }) => {
@@ -52,8 +58,7 @@ export const queryRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
         },
         'query',
       );
-      // Already JSON: a string with a JSON content type is sent as it is.
-      return reply.type('application/json; charset=utf-8').send(text as never);
+      return sendJson(reply, text);
     },
   );
 
@@ -67,6 +72,6 @@ export const queryRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
         response: { 200: MetricsResponse, ...errorResponses },
       },
     },
-    async (request, reply) => reply.type('application/json; charset=utf-8').send((await run(request.body, 'body')) as never),
+    async (request, reply) => sendJson(reply, await run(request.body, 'body')),
   );
 };

@@ -407,6 +407,7 @@ export class SeriesEngine implements SeriesStore {
     }
     this.totalRows -= this.counts.get(agent) ?? 0;
     this.counts.delete(agent);
+    this.sortedAgents = null;
     this.latest.delete(agent);
   }
 
@@ -469,6 +470,7 @@ export class SeriesEngine implements SeriesStore {
     this.totalRows -= gone;
     if (left <= 0) {
       this.counts.delete(agent);
+      this.sortedAgents = null;
       this.latest.delete(agent);
     } else {
       this.counts.set(agent, left);
@@ -526,9 +528,13 @@ export class SeriesEngine implements SeriesStore {
     return this.agentList();
   }
 
+  /** Agents with visible rows, sorted; kept until one comes or goes (sorting a fleet per query costs). */
   private agentList(): string[] {
-    return [...this.counts.keys()].sort(compareIds);
+    if (this.sortedAgents === null || this.sortedAgents.length !== this.counts.size) this.sortedAgents = [...this.counts.keys()].sort(compareIds);
+    return this.sortedAgents;
   }
+
+  private sortedAgents: string[] | null = null;
 
   /** Agents with at least one payload in [startMs, endMs] (all agents when agentIds is null), sorted. */
   async agentsWithPoints(agentIds: readonly string[] | null, startMs: number, endMs: number): Promise<string[]> {

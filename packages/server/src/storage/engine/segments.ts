@@ -30,18 +30,30 @@ export interface AgentSegment {
   columnNames(): string[];
 }
 
-/** An LRU of decoded sections, bounded by their approximate bytes. */
+/**
+ * An LRU of decoded sections, bounded by their approximate bytes. A key is a number: the block id
+ * times 2^32 plus the section's offset (offsets stay below 2^32, block ids below 2^21), so a lookup
+ * builds no string.
+ */
 export class SectionCache {
-  private readonly entries = new Map<string, { value: unknown; bytes: number }>();
+  private readonly entries = new Map<number, { value: unknown; bytes: number }>();
   private bytes = 0;
 
   constructor(private readonly maxBytes: number) {}
 
-  get<T>(key: string, load: () => T, size: (value: T) => number): T {
+  /** The key of a section of a block. */
+  static key(block: number, offset: number): number {
+    return block * 4_294_967_296 + offset;
+  }
+
+  get<T>(key: number, load: () => T, size: (value: T) => number): T {
     const hit = this.entries.get(key);
     if (hit) {
-      this.entries.delete(key);
-      this.entries.set(key, hit);
+      // Recently used go last; refreshing on every hit costs two Map operations, so only now and then.
+      if (++this.hits % 8 === 0) {
+        this.entries.delete(key);
+        this.entries.set(key, hit);
+      }
       return hit.value as T;
     }
     const value = load();
@@ -60,11 +72,14 @@ export class SectionCache {
     return value;
   }
 
+  private hits = 0;
+
   /** Forgets every entry of a block (its file is going away). */
   dropBlock(blockId: number): void {
-    const prefix = `${blockId}:`;
+    const from = SectionCache.key(blockId, 0);
+    const to = SectionCache.key(blockId + 1, 0);
     for (const [key, entry] of this.entries) {
-      if (key.startsWith(prefix)) {
+      if (key >= from && key < to) {
         this.entries.delete(key);
         this.bytes -= entry.bytes;
       }
@@ -126,8 +141,8 @@ export class ChunkSegment implements AgentSegment {
     return this.chunk.t1;
   }
 
-  private key(section: Section): string {
-    return `${this.block}:${section[0]}`;
+  private key(section: Section): number {
+    return SectionCache.key(this.block, section[0]);
   }
 
   ts(): Float64Array {
