@@ -210,7 +210,8 @@ function dirParts(dir: string): Part[] {
 /** The server child on a fresh temp data dir, as the default bench starts it, with its registered fleet's ids. */
 async function startAgentmon(cleanup: Cleanup): Promise<{ server: ServerChild; client: BenchClient; dataDir: string; location: string; ids: string[]; stop: () => Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'agentmon-bench-'));
-  const removeDir = cleanup.add(() => rmSync(dataDir, { recursive: true, force: true }));
+  // BENCH_KEEP_DATA=1 leaves agentmon's data dir behind, to look at what it wrote.
+  const removeDir = cleanup.add(() => (process.env.BENCH_KEEP_DATA === '1' ? console.log(`-- agentmon: data dir kept: ${dataDir}`) : rmSync(dataDir, { recursive: true, force: true })));
   // No database URL and no InfluxDB URL: the storage openStores picks for a bare data dir.
   const { server, port, location } = await ServerChild.start({ dataDir, databaseUrl: null, schema: null, influxUrl: null, adminToken: ADMIN });
   const kill = cleanup.add(() => server.kill());

@@ -12,7 +12,9 @@
  *   what the engine last computed.
  *
  * Every write to agents goes through it, so it never holds a stale agent: a change of config,
- * status, registration or alerts drops the agent's entry, which is read again on next use. What a
+ * status or registration drops the agent's entry, which is read again on next use; the alert
+ * changes of a batch, once written, are applied to the cached lists as the store applied them
+ * (read again for every batch, they cost more than the rest of the batch's metadata work). What a
  * crash can lose is at most `writeBehindMs` of derived state (scores, pending-rule memory), which
  * the next payloads recompute (a status change's event is in the batch's own transaction, with the
  * alerts; payloads are in the series store). Not for a store several instances share (PostgreSQL): there each request reads
@@ -33,6 +35,7 @@ import type {
   RegistrationResult,
   RegistrationWrite,
 } from './ports.js';
+import { byCodePoint } from './code-point-order.js';
 
 /** Options of the cache. */
 export interface MetadataCacheOptions {
@@ -145,7 +148,7 @@ export class CachedMetadataStore implements MetadataStore {
       for (const alert of found) this.active.get(alert.agent_id)?.push(alert);
     }
     // As the store orders them: by agent (byte order of the id), then creation (each list's order).
-    const ids = [...new Set(agentIds)].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const ids = [...new Set(agentIds)].sort(byCodePoint);
     return ids.flatMap((id) => this.active.get(id) ?? []);
   }
 
@@ -158,9 +161,6 @@ export class CachedMetadataStore implements MetadataStore {
     for (const w of writes) {
       const ctx = this.contexts.get(w.agent_id);
       if (ctx) this.contexts.set(w.agent_id, { ...ctx, state: w.state ?? ctx.state, status: w.status ?? ctx.status });
-    }
-    if (alertChanges && alerts) {
-      for (const a of [...alerts.insert, ...alerts.update]) this.active.delete(a.agent_id);
     }
     const now: AgentStateWrite[] = [];
     for (const w of writes) {
@@ -178,7 +178,33 @@ export class CachedMetadataStore implements MetadataStore {
     } catch (err) {
       // Nothing of it was written: the cached states are ahead of the store, so drop them.
       for (const w of now) this.forget(w.agent_id);
+      if (alerts) for (const a of [...alerts.insert, ...alerts.update]) this.active.delete(a.agent_id);
       throw err;
+    }
+    if (alertChanges && alerts) this.applyAlertWrites(alerts);
+  }
+
+  /**
+   * Applies written alert changes to the cached active lists as the store did: an update replaces
+   * the alert with its id (and drops it once resolved), an insert joins its agent's list unless an
+   * alert with its fingerprint is already active there. Lists stay in the store's order (creation
+   * time, then id). Agents not cached are left to be read on next use.
+   */
+  private applyAlertWrites(alerts: AlertWrites): void {
+    for (const a of alerts.update) {
+      const list = this.active.get(a.agent_id);
+      if (!list) continue;
+      const at = list.findIndex((x) => x.id === a.id);
+      if (a.is_active) {
+        if (at >= 0) list[at] = a;
+        else this.active.delete(a.agent_id); // active but not known here: read the truth again
+      } else if (at >= 0) list.splice(at, 1);
+    }
+    for (const a of alerts.insert) {
+      const list = this.active.get(a.agent_id);
+      if (!list || list.some((x) => x.fingerprint === a.fingerprint)) continue;
+      list.push(a);
+      list.sort((x, y) => (x.created_at < y.created_at ? -1 : x.created_at > y.created_at ? 1 : byCodePoint(x.id, y.id)));
     }
   }
 

@@ -13,7 +13,7 @@ import { after, describe, it } from 'node:test';
 import { defaultMonitoringConfig, type AgentInfo, type SystemEvent } from '@agentmon/schema';
 import { CachedMetadataStore } from '../../src/storage/metadata-cache.js';
 import { SqliteMetadataStore } from '../../src/storage/sqlite/metadata.js';
-import type { AgentState, AgentStateWrite, MetadataStore } from '../../src/storage/ports.js';
+import type { AgentState, AgentStateWrite, AlertRecord, MetadataStore } from '../../src/storage/ports.js';
 
 const dirs: string[] = [];
 after(() => {
@@ -45,6 +45,31 @@ async function open(writeBehindMs: number, inner?: (store: MetadataStore) => Met
   };
   await cache.registerAgent({ agent, idGiven: true, keyHash: 'k', defaultConfig: defaultMonitoringConfig(agentId), event: event(agentId) });
   return { cache, file: new SqliteMetadataStore({ path }), agentId };
+}
+
+function alert(agentId: string, fingerprint: string, createdAt: string): AlertRecord {
+  return {
+    id: randomUUID(), agent_id: agentId, severity: 'warning', title: 'CPU high', message: 'cpu above threshold', metric_name: 'cpu_usage_percent', threshold: 80,
+    current_value: 90, created_at: createdAt, resolved_at: null, is_active: true, fingerprint, acknowledged_at: null, acknowledged_by: null,
+    ack_comment: null, updated_at: createdAt, last_notified_at: null,
+  };
+}
+
+/** Counts the reads of active alerts that reach the store under the cache. */
+function countingAlertReads(counter: { reads: number }) {
+  return (store: MetadataStore): MetadataStore =>
+    new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === 'getActiveAlerts') {
+          return (...args: Parameters<MetadataStore['getActiveAlerts']>) => {
+            counter.reads++;
+            return target.getActiveAlerts(...args);
+          };
+        }
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
 }
 
 const write = (agentId: string, score: number, extra: Partial<AgentStateWrite> = {}): AgentStateWrite => ({ agent_id: agentId, state: state(score), ...extra });
@@ -125,6 +150,35 @@ describe('metadata cache of the ingest path', () => {
     await assert.rejects(cache.flushPending(), /disk full/);
     await cache.flushPending();
     assert.equal((await file.getIngestContexts([agentId])).get(agentId)?.state.health_score, 0.33);
+    await cache.close();
+    await file.close();
+  });
+
+  it('keeps the active alerts it serves equal to the store\'s through fires, updates and resolutions, without reading them again', async () => {
+    const counter = { reads: 0 };
+    const { cache, file, agentId } = await open(60_000, countingAlertReads(counter));
+    await cache.getIngestContexts([agentId]);
+    assert.deepEqual(await cache.getActiveAlerts([agentId]), []);
+    const late = alert(agentId, 'fp-memory', '2026-01-01T00:00:09.000Z');
+    const early = alert(agentId, 'fp-cpu', '2026-01-01T00:00:03.000Z');
+    // A duplicate of an active fingerprint is skipped by the store, and so by the cache.
+    const duplicate = alert(agentId, 'fp-cpu', '2026-01-01T00:00:04.000Z');
+    await cache.applyStates([write(agentId, 0.5)], [], { insert: [late], update: [] });
+    await cache.applyStates([write(agentId, 0.4)], [], { insert: [early, duplicate], update: [] });
+    const truth = async () => file.getActiveAlerts([agentId]);
+    assert.deepEqual(await cache.getActiveAlerts([agentId]), await truth());
+    assert.deepEqual((await cache.getActiveAlerts([agentId])).map((a) => a.fingerprint), ['fp-cpu', 'fp-memory'], 'in creation order');
+    const escalated: AlertRecord = { ...early, severity: 'critical', current_value: 97, updated_at: '2026-01-01T00:00:20.000Z' };
+    await cache.applyStates([], [], { insert: [], update: [escalated] });
+    assert.deepEqual(await cache.getActiveAlerts([agentId]), await truth());
+    assert.equal((await cache.getActiveAlerts([agentId]))[0]?.severity, 'critical');
+    const over: AlertRecord = { ...late, is_active: false, resolved_at: '2026-01-01T00:00:30.000Z', updated_at: '2026-01-01T00:00:30.000Z' };
+    const again = alert(agentId, 'fp-memory', '2026-01-01T00:00:31.000Z');
+    // Resolved and fired again in one batch: the update goes first, so the new alert lands.
+    await cache.applyStates([], [], { insert: [again], update: [over] });
+    assert.deepEqual(await cache.getActiveAlerts([agentId]), await truth());
+    assert.deepEqual((await cache.getActiveAlerts([agentId])).map((a) => a.id), [early.id, again.id]);
+    assert.equal(counter.reads, 1, 'read once, when the agent was first seen');
     await cache.close();
     await file.close();
   });

@@ -1,7 +1,7 @@
 /**
  * Sealing: the CPU-heavy half of the engine's maintenance, writing blocks. A head flush encodes
- * the frozen head's rows into a block per partition (no deflate, no tiers: the block is short-lived,
- * a merge redoes both); a merge reads blocks, drops what retention and purges hid, and writes one
+ * the frozen head's rows into a block per partition (fast deflate, no tiers: the block is
+ * short-lived, a merge redoes both); a merge reads blocks, drops what retention and purges hid, and writes one
  * compressed block with rollup tiers. Jobs are plain data, so they run the same on a worker thread
  * (seal-worker.ts, the default: ingest keeps the main thread) or inline.
  */
@@ -10,6 +10,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { BlockReader, BlockWriter, type TierSpec } from './block.js';
 import { AgentRows } from './rows.js';
+import { byCodePoint } from '../code-point-order.js';
+
+/** Deflate level of head flushes (see BlockWriterOptions) and of merges. */
+const FLUSH_DEFLATE_LEVEL = 1;
+const MERGE_DEFLATE_LEVEL = 6;
 
 /**
  * An agent's rows as they travel to the sealer: typed arrays cut to length (moved, not copied, to
@@ -109,7 +114,7 @@ function fromMessage(m: RowsMessage): AgentRows {
 export function runSealJob(job: SealJob): SealResult {
   if (job.kind === 'flush') {
     for (const block of job.blocks) {
-      const writer = new BlockWriter(`${block.path}.tmp`, block.path, { tiers: [], compress: false });
+      const writer = new BlockWriter(`${block.path}.tmp`, block.path, { tiers: [], deflateLevel: FLUSH_DEFLATE_LEVEL });
       try {
         for (const agent of block.agents) writer.addChunk(agent.agent, fromMessage(agent));
         writer.finish();
@@ -122,7 +127,7 @@ export function runSealJob(job: SealJob): SealResult {
     return { written: job.blocks.map(() => true) };
   }
   const readers = job.inputs.map((input) => ({ reader: BlockReader.open(input.path), purged: new Set(input.purged) }));
-  const writer = new BlockWriter(`${job.path}.tmp`, job.path, { tiers: job.tiers, compress: true });
+  const writer = new BlockWriter(`${job.path}.tmp`, job.path, { tiers: job.tiers, deflateLevel: MERGE_DEFLATE_LEVEL });
   try {
     const agents = new Set<string>();
     for (const { reader } of readers) for (const agent of reader.chunks.keys()) agents.add(agent);
@@ -152,11 +157,6 @@ export function runSealJob(job: SealJob): SealResult {
   } finally {
     for (const { reader } of readers) reader.close();
   }
-}
-
-/** Code point order (the byte order of UTF-8), the order chunks are written in. */
-function byCodePoint(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
 /** Runs seal jobs one at a time, on a worker thread or inline. */

@@ -18,6 +18,7 @@
 import { CUSTOM_METRIC_PREFIX, isSeriesMetricName, SERIES_METRIC_NAMES, type Aggregation } from '@agentmon/schema';
 import type { SeriesPoint, SeriesQuery, SeriesRow, SeriesStore } from '../ports.js';
 import { agentsByCount } from '../series-agents.js';
+import { byCodePoint } from '../code-point-order.js';
 import {
   escapeKey,
   escapeMeasurement,
@@ -71,11 +72,6 @@ const PAYLOAD = quoteIdent(PAYLOAD_FIELD);
 
 function invalidPoint(point: SeriesPoint, what: string): RangeError {
   return new RangeError(`series point of ${String(point.agent_id)} at ${point.ts}: ${what}`);
-}
-
-/** Byte order of UTF-8, as the SQL adapters sort text. */
-function byteOrder(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
 function numberOrNull(value: unknown): number | null {
@@ -216,7 +212,7 @@ export class InfluxSeriesStore implements SeriesStore {
         }
       }
       // Stable sorts: group_by none orders by ts, then agent.
-      if (!perAgent) rows.sort((a, b) => a.ts - b.ts || byteOrder(a.agent_id ?? '', b.agent_id ?? ''));
+      if (!perAgent) rows.sort((a, b) => a.ts - b.ts || byCodePoint(a.agent_id ?? '', b.agent_id ?? ''));
       return rows;
     }
 
@@ -300,7 +296,7 @@ export class InfluxSeriesStore implements SeriesStore {
       const col = s.columns.indexOf('value');
       for (const v of s.values) if (typeof v[col] === 'string') ids.add(v[col]);
     }
-    return [...ids].sort(byteOrder);
+    return [...ids].sort(byCodePoint);
   }
 
   async agentsWithPoints(agentIds: readonly string[] | null, startMs: number, endMs: number): Promise<string[]> {
@@ -320,7 +316,7 @@ export class InfluxSeriesStore implements SeriesStore {
 
 /** Series by agent_id in byte order (series without the tag first). */
 function sortSeries(series: InfluxSeries[]): InfluxSeries[] {
-  return [...series].sort((a, b) => byteOrder(a.tags.agent_id ?? '', b.tags.agent_id ?? ''));
+  return [...series].sort((a, b) => byCodePoint(a.tags.agent_id ?? '', b.tags.agent_id ?? ''));
 }
 
 /** Column positions of a series by name. */
