@@ -329,7 +329,12 @@ export async function runCompare(): Promise<void> {
             flush: async () => 'no flush (each 202 answers after the store has written the batch)',
             activeMerges: async () => null,
             diskParts: () => dirParts(agentmon.dataDir),
-            notes: async () => '',
+            notes: async () => {
+              // Where the resident memory is: V8's heap (used of allocated), memory outside it (buffers, typed arrays).
+              const { memory } = await agentmon.server.stats();
+              const mib = (n: number) => fmt(n / 1024 ** 2);
+              return `memory: V8 heap ${mib(memory.heapUsed)} used of ${mib(memory.heapTotal)} MiB, external ${mib(memory.external)} MiB (array buffers ${mib(memory.arrayBuffers)})`;
+            },
             count: agentmonCount(d),
             queries: agentmonQueries(d),
             exactOnly: true,

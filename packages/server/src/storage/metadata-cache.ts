@@ -39,7 +39,11 @@ import { byCodePoint } from './code-point-order.js';
 
 /** Options of the cache. */
 export interface MetadataCacheOptions {
-  /** Longest time derived state waits in memory before it is written (default 1,000 ms). */
+  /**
+   * Longest time derived state waits in memory before it is written (default 5,000 ms). An agent
+   * reporting every 10 s is written once per report either way; a backlog replayed at speed (or a
+   * burst of single payloads) is written once per agent per delay, not once per payload.
+   */
   writeBehindMs?: number;
   /** Where a failed background write is reported (it is retried with the next one). */
   onError?: (err: unknown) => void;
@@ -72,7 +76,7 @@ export class CachedMetadataStore implements MetadataStore {
     private readonly inner: MetadataStore,
     options: MetadataCacheOptions = {},
   ) {
-    this.writeBehindMs = options.writeBehindMs ?? 1_000;
+    this.writeBehindMs = options.writeBehindMs ?? 5_000;
     this.onError = options.onError ?? (() => undefined);
   }
 

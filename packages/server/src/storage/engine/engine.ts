@@ -32,7 +32,7 @@ import type { TierColumn, TierTable } from './tiers.js';
 import { decodeRecord, encodeCut, encodeInsert, encodePurge, toPointRow, type PointRow } from './records.js';
 import { AgentRows } from './rows.js';
 import { ChunkSegment, HeadSegment, SectionCache, type AgentSegment } from './segments.js';
-import { Sealer, toMessage } from './sealer.js';
+import { packRows, Sealer } from './sealer.js';
 import { listSegments, readSegment, WriteAheadLog } from './wal.js';
 
 const DAY_MS = 86_400_000;
@@ -789,7 +789,7 @@ export class SeriesEngine implements SeriesStore {
         kind: 'flush',
         blocks: planned.map(({ entry, agents }) => ({
           path: this.blockPath(entry.id),
-          agents: [...agents.keys()].sort(compareIds).map((agent) => toMessage(agent, agents.get(agent) as AgentRows)),
+          rows: packRows([...agents.keys()].sort(compareIds).map((agent) => [agent, agents.get(agent) as AgentRows] as const)),
         })),
       });
       for (const { entry } of planned) written.push({ entry, reader: BlockReader.open(this.blockPath(entry.id)) });

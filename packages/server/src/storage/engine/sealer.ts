@@ -17,24 +17,33 @@ const FLUSH_DEFLATE_LEVEL = 1;
 const MERGE_DEFLATE_LEVEL = 6;
 
 /**
- * An agent's rows as they travel to the sealer: typed arrays cut to length (moved, not copied, to
- * the worker), strings as a dictionary and indexes, `extra` as one text (JSON text never holds a
- * raw line break), so the message costs a few copies of memory, not one object per row.
+ * The rows of a block's agents as they travel to the sealer, packed: every agent's timestamps in
+ * one array, every (agent, column) run of values in another, the labels as indexes into one
+ * dictionary, `extra` as one text (JSON text never holds a raw line break). The four arrays are
+ * moved to the worker, not copied; moving one buffer per column of every agent instead cost more
+ * than writing the block.
  */
-export interface RowsMessage {
-  agent: string;
-  n: number;
+export interface RowsPack {
+  agents: string[];
+  /** Rows of each agent, in `agents` order; its rows start where the previous agent's end. */
+  counts: Uint32Array;
   ts: Float64Array;
-  cols: [string, Float64Array][];
-  labels: { values: string[]; environment: Uint32Array; deploymentType: Uint32Array };
+  /** The columns: agent (index into `agents`), name, and where its run of values starts. */
+  colAgent: Uint32Array;
+  colName: string[];
+  colStart: Uint32Array;
+  values: Float64Array;
+  labels: string[];
+  environment: Uint32Array;
+  deploymentType: Uint32Array;
   extra: string;
-  extraTemplates: boolean;
+  extraTemplates: boolean[];
 }
 
 /** Writes the head's rows of each partition into a block. */
 export interface FlushJob {
   kind: 'flush';
-  blocks: { path: string; agents: RowsMessage[] }[];
+  blocks: { path: string; rows: RowsPack }[];
 }
 
 /** Merges blocks into one (no file when nothing of them is left). */
@@ -54,60 +63,103 @@ export interface SealResult {
   written: boolean[];
 }
 
-/** The message form of a row set. */
-export function toMessage(agent: string, rows: AgentRows): RowsMessage {
-  const n = rows.n;
-  const values: string[] = [];
+/** Packs agents' row sets (in the order given) for a flush job. */
+export function packRows(sets: readonly (readonly [string, AgentRows])[]): RowsPack {
+  let rows = 0;
+  let colCount = 0;
+  let valueCount = 0;
+  for (const [, r] of sets) {
+    rows += r.n;
+    colCount += r.cols.size;
+    valueCount += r.n * r.cols.size;
+  }
+  const counts = new Uint32Array(sets.length);
+  const ts = new Float64Array(rows);
+  const colAgent = new Uint32Array(colCount);
+  const colName: string[] = new Array<string>(colCount);
+  const colStart = new Uint32Array(colCount);
+  const values = new Float64Array(valueCount);
+  const labels: string[] = [];
   const ids = new Map<string, number>();
   const idOf = (v: string): number => {
     let id = ids.get(v);
     if (id === undefined) {
-      id = values.length;
+      id = labels.length;
       ids.set(v, id);
-      values.push(v);
+      labels.push(v);
     }
     return id;
   };
-  const environment = new Uint32Array(n);
-  const deploymentType = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    environment[i] = idOf(rows.environment[i] as string);
-    deploymentType[i] = idOf(rows.deploymentType[i] as string);
-  }
+  const environment = new Uint32Array(rows);
+  const deploymentType = new Uint32Array(rows);
+  const extra: string[] = [];
+  const extraTemplates: boolean[] = [];
+  let row = 0;
+  let col = 0;
+  let at = 0;
+  sets.forEach(([, r], a) => {
+    const n = r.n;
+    counts[a] = n;
+    ts.set(n === r.ts.length ? r.ts : r.ts.subarray(0, n), row);
+    for (const [name, column] of r.cols) {
+      colAgent[col] = a;
+      colName[col] = name;
+      colStart[col] = at;
+      values.set(n === column.length ? column : column.subarray(0, n), at);
+      at += n;
+      col++;
+    }
+    for (let i = 0; i < n; i++) {
+      environment[row + i] = idOf(r.environment[i] as string);
+      deploymentType[row + i] = idOf(r.deploymentType[i] as string);
+      extra.push(r.extra[i] as string);
+    }
+    extraTemplates.push(r.extraTemplates);
+    row += n;
+  });
   return {
-    agent,
-    n,
-    ts: rows.ts.slice(0, n),
-    cols: [...rows.cols].map(([name, col]) => [name, col.slice(0, n)]),
-    labels: { values, environment, deploymentType },
-    extra: (n === rows.extra.length ? rows.extra : rows.extra.slice(0, n)).join('\n'),
-    extraTemplates: rows.extraTemplates,
+    agents: sets.map(([agent]) => agent),
+    counts,
+    ts,
+    colAgent,
+    colName,
+    colStart,
+    values,
+    labels,
+    environment,
+    deploymentType,
+    extra: extra.join('\n'),
+    extraTemplates,
   };
 }
 
-/** The buffers a message can give away to the worker instead of having them copied. */
+/** The buffers a job can give away to the worker instead of having them copied. */
 export function transferables(job: SealJob): ArrayBuffer[] {
   if (job.kind !== 'flush') return [];
-  const out: ArrayBuffer[] = [];
-  for (const block of job.blocks) {
-    for (const m of block.agents) {
-      out.push(m.ts.buffer as ArrayBuffer, m.labels.environment.buffer as ArrayBuffer, m.labels.deploymentType.buffer as ArrayBuffer);
-      for (const [, col] of m.cols) out.push(col.buffer as ArrayBuffer);
-    }
-  }
-  return out;
+  return job.blocks.flatMap(({ rows: p }) => [p.counts, p.ts, p.colAgent, p.colStart, p.values, p.environment, p.deploymentType].map((a) => a.buffer as ArrayBuffer));
 }
 
-function fromMessage(m: RowsMessage): AgentRows {
-  const rows = new AgentRows(Math.max(8, m.n));
-  rows.n = m.n;
-  rows.ts.set(m.ts);
-  for (const [name, col] of m.cols) rows.column(name).set(col);
-  rows.environment = Array.from(m.labels.environment, (i) => m.labels.values[i] as string);
-  rows.deploymentType = Array.from(m.labels.deploymentType, (i) => m.labels.values[i] as string);
-  rows.extra = m.n === 0 ? [] : m.extra.split('\n');
-  rows.extraTemplates = m.extraTemplates;
-  return rows;
+/** Unpacks a flush job's rows, agent by agent, in the order they were packed. */
+function* unpackRows(p: RowsPack): Generator<[string, AgentRows]> {
+  const extra = p.ts.length === 0 ? [] : p.extra.split('\n');
+  let col = 0;
+  let row = 0;
+  for (let a = 0; a < p.agents.length; a++) {
+    const n = p.counts[a] as number;
+    const rows = new AgentRows(Math.max(8, n));
+    rows.n = n;
+    rows.ts.set(p.ts.subarray(row, row + n));
+    for (; col < p.colAgent.length && p.colAgent[col] === a; col++) {
+      const start = p.colStart[col] as number;
+      rows.column(p.colName[col] as string).set(p.values.subarray(start, start + n));
+    }
+    rows.environment = Array.from(p.environment.subarray(row, row + n), (i) => p.labels[i] as string);
+    rows.deploymentType = Array.from(p.deploymentType.subarray(row, row + n), (i) => p.labels[i] as string);
+    rows.extra = extra.slice(row, row + n);
+    rows.extraTemplates = p.extraTemplates[a] as boolean;
+    row += n;
+    yield [p.agents[a] as string, rows];
+  }
 }
 
 /** Runs a job in this thread. */
@@ -116,7 +168,7 @@ export function runSealJob(job: SealJob): SealResult {
     for (const block of job.blocks) {
       const writer = new BlockWriter(`${block.path}.tmp`, block.path, { tiers: [], deflateLevel: FLUSH_DEFLATE_LEVEL });
       try {
-        for (const agent of block.agents) writer.addChunk(agent.agent, fromMessage(agent));
+        for (const [agent, rows] of unpackRows(block.rows)) writer.addChunk(agent, rows);
         writer.finish();
       } catch (err) {
         writer.abort();
@@ -172,7 +224,7 @@ export class Sealer {
    */
   constructor(
     private readonly useWorker: boolean,
-    private readonly idleMs = 10_000,
+    private readonly idleMs = 2_000,
   ) {}
 
   run(job: SealJob): Promise<SealResult> {
