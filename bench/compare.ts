@@ -327,7 +327,12 @@ export async function runCompare(): Promise<void> {
             bodies: d.json,
             // The 202 comes after the store's write: nothing is left to flush.
             flush: async () => 'no flush (each 202 answers after the store has written the batch)',
-            activeMerges: async () => null,
+            // Fresh blocks its merge has yet to compress (GET /metrics), waited for as VictoriaMetrics' merges are.
+            activeMerges: async () => {
+              const res = await agentmon.client.request('GET', '/metrics');
+              const m = /^agentmon_series_unmerged_blocks (\d+)$/m.exec(res.body);
+              return m ? Number(m[1]) : null;
+            },
             diskParts: () => dirParts(agentmon.dataDir),
             notes: async () => {
               // Where the resident memory is: V8's heap (used of allocated), memory outside it (buffers, typed arrays).

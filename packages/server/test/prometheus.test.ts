@@ -27,5 +27,10 @@ eachBackend('Prometheus exposition', (backend) => {
     assert.match(res.body, /^# TYPE agentmon_agent_health_score gauge$/m);
     assert.match(res.body, /^agentmon_active_alerts\{severity="critical"\} 0$/m);
     assert.match(res.body, /^agentmon_payloads_received_total 1$/m);
+    // The series engine's backlog, on the embedded store only (PostgreSQL has none to tell).
+    if (backend === 'sqlite') {
+      assert.match(res.body, /^agentmon_series_head_payloads 1$/m);
+      assert.match(res.body, /^agentmon_series_unmerged_blocks 0$/m);
+    } else assert.doesNotMatch(res.body, /agentmon_series_/);
   });
 });

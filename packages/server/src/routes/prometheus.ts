@@ -59,6 +59,15 @@ export const prometheusRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> 
       const ingest = ctx.monitor.ingestStats();
       lines.push('# HELP agentmon_payloads_received_total Metrics payloads accepted by this instance', '# TYPE agentmon_payloads_received_total counter');
       lines.push(`agentmon_payloads_received_total ${ingest.received}`);
+      const backlog = ctx.series.backlog?.();
+      if (backlog) {
+        family('agentmon_series_head_payloads', 'Payloads in the series engine\'s head (memory and log), not yet in a block');
+        lines.push(`agentmon_series_head_payloads ${backlog.headPayloads}`);
+        family('agentmon_series_blocks', 'Blocks of the series engine on disk');
+        lines.push(`agentmon_series_blocks ${backlog.blocks}`);
+        family('agentmon_series_unmerged_blocks', 'Blocks a merge has yet to compress and give rollup tiers');
+        lines.push(`agentmon_series_unmerged_blocks ${backlog.unmergedBlocks}`);
+      }
       return reply.type('text/plain; version=0.0.4; charset=utf-8').send(`${lines.join('\n')}\n`);
     },
   );

@@ -343,6 +343,21 @@ export interface SeriesStore {
   agentsWithPoints(agentIds: readonly string[] | null, startMs: number, endMs: number): Promise<string[]>;
   /** Payloads stored, and the store's size on disk when it can tell. */
   stats(): Promise<{ points: number; bytes: number | null }>;
+  /**
+   * What the store still has to do in the background, from memory (cheap enough for every scrape);
+   * only a store that compacts by itself (the series engine) has it.
+   */
+  backlog?(): SeriesBacklog;
+}
+
+/** Background work of a store that compacts by itself. */
+export interface SeriesBacklog {
+  /** Payloads held in the head (memory and the log), not yet in a block. */
+  headPayloads: number;
+  /** Blocks on disk. */
+  blocks: number;
+  /** Blocks a merge has yet to compress and give rollup tiers (fresh head flushes). */
+  unmergedBlocks: number;
 }
 
 // ------------------------------------------------------------------ fan-out

@@ -198,6 +198,20 @@ describe('series engine: blocks', () => {
     await engine.close();
   });
 
+  it('tells its background backlog: payloads in the head, blocks, and fresh blocks waiting for a merge', async () => {
+    const engine = new SeriesEngine({ dir: tempDir(), background: false });
+    await engine.migrate();
+    await engine.insert(Array.from({ length: 30 }, (_, i) => point(`b${i % 3}`, T0 + i * 10_000, i)));
+    assert.deepEqual(engine.backlog(), { headPayloads: 30, blocks: 0, unmergedBlocks: 0 });
+    await engine.flush();
+    await engine.insert([point('b0', T0 + 400_000, 1)]);
+    await engine.flush();
+    assert.deepEqual(engine.backlog(), { headPayloads: 0, blocks: 2, unmergedBlocks: 2 }, 'two head flushes, not merged yet');
+    await engine.maintain(true);
+    assert.deepEqual(engine.backlog(), { headPayloads: 0, blocks: 1, unmergedBlocks: 0 }, 'merged into one block with tiers');
+    await engine.close();
+  });
+
   it('drops whole blocks once retention has passed them, and keeps the rest answering', async () => {
     const dir = tempDir();
     const DAY = 86_400_000;

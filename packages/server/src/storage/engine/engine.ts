@@ -20,7 +20,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CUSTOM_METRIC_PREFIX, SERIES_METRIC_NAMES, isSeriesMetricName } from '@agentmon/schema';
-import { StoreBusyError, type SeriesPoint, type SeriesQuery, type SeriesRow, type SeriesStore } from '../ports.js';
+import { StoreBusyError, type SeriesBacklog, type SeriesPoint, type SeriesQuery, type SeriesRow, type SeriesStore } from '../ports.js';
 import { describePlan, planRollup, ROLLUP_TIERS, type SeriesPlan } from '../rollup-plan.js';
 import { bucketStart } from './aggregate.js';
 import { BlockReader, fromJsonNumber, type TierSpec } from './block.js';
@@ -335,8 +335,7 @@ export class SeriesEngine implements SeriesStore {
 
   /** Throws StoreBusyError while flushes or the log's disk are too far behind to take more. */
   private refuseWhenBehind(): void {
-    let frozenRows = 0;
-    if (this.frozen) for (const rows of this.frozen.values()) frozenRows += rows.n;
+    const frozenRows = this.frozenRows();
     if (this.headRows + frozenRows >= this.options.headLimitRows) {
       this.schedule();
       throw new StoreBusyError(`the series engine holds ${this.headRows + frozenRows} payloads not yet written to blocks (limit ${this.options.headLimitRows})`, 2);
@@ -563,6 +562,19 @@ export class SeriesEngine implements SeriesStore {
       }
       return false;
     });
+  }
+
+  backlog(): SeriesBacklog {
+    let unmerged = 0;
+    for (const block of this.blocks.values()) if (!block.entry.tiers) unmerged++;
+    return { headPayloads: this.headRows + this.frozenRows(), blocks: this.blocks.size, unmergedBlocks: unmerged };
+  }
+
+  /** Payloads of the head being flushed (0 when no flush runs). */
+  private frozenRows(): number {
+    let n = 0;
+    if (this.frozen) for (const rows of this.frozen.values()) n += rows.n;
+    return n;
   }
 
   async stats(): Promise<{ points: number; bytes: number | null }> {
