@@ -176,7 +176,7 @@ export function printTable(info: RunInfo, results: Map<string, SystemFigures | s
     else if (r === undefined) lines.push(`\n${c}: not measured (not in BENCH_PEERS)`);
   }
   lines.push('');
-  lines.push('What the figures are (every query: over HTTP, one at a time, median of the measured runs after 2 warm-ups):');
+  lines.push('What the figures are (every query: over HTTP, one at a time, median of the measured runs after the warm-ups):');
   lines.push('cores busy elsewhere: cores other processes kept busy in the 2 s before the system\'s load, and on average during it (the');
   lines.push('   machine\'s busy CPU less the server\'s and the sender\'s; 0 on a quiet machine: figures taken well above 0 are not comparable).');
   lines.push('1. batch ingest: payloads acknowledged / wall time from the first request to the last response (peers: line protocol on /write;');

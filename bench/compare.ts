@@ -34,12 +34,15 @@ const HOURS = numEnv('BENCH_HOURS', 2);
 const BATCH_SIZE = intEnv('BENCH_BATCH_SIZE', 1000, 1);
 const BATCH_CONCURRENCY = intEnv('BENCH_BATCH_CONCURRENCY', 2, 1);
 const QUERY_RUNS = intEnv('BENCH_QUERY_RUNS', 20, 1);
+/**
+ * Unmeasured runs of each query first (other agents than the measured runs'), so the JIT and the
+ * connection pools are warm, as they are in a server that answers dashboards all day.
+ */
+const WARMUPS = intEnv('BENCH_QUERY_WARMUPS', 20, 0);
 const PEERS = (process.env.BENCH_PEERS ?? 'vm,influx')
   .split(',')
   .map((s) => s.trim())
   .filter((s) => s !== '');
-/** Unmeasured runs of each query first, so caches, JIT and pools are warm. */
-const WARMUPS = 2;
 /** Registrations in flight (setup, not measured). */
 const REGISTER_CONCURRENCY = 32;
 /** The data dir counts as settled once its size and the merges have not changed for this many 1-s polls... */
@@ -283,7 +286,7 @@ export async function runCompare(): Promise<void> {
     console.log('agentmon bench: compare mode');
     console.log(`machine: ${machine()}`);
     console.log(
-      `dataset: ${AGENTS} agents (BENCH_AGENTS), one payload each every ${STEP_S} s (BENCH_STEP_SECONDS) over ${HOURS} h (BENCH_HOURS); batches of ${BATCH_SIZE} (BENCH_BATCH_SIZE), ${BATCH_CONCURRENCY} in flight (BENCH_BATCH_CONCURRENCY); ${QUERY_RUNS} runs per query (BENCH_QUERY_RUNS) after ${WARMUPS} warm-ups`,
+      `dataset: ${AGENTS} agents (BENCH_AGENTS), one payload each every ${STEP_S} s (BENCH_STEP_SECONDS) over ${HOURS} h (BENCH_HOURS); batches of ${BATCH_SIZE} (BENCH_BATCH_SIZE), ${BATCH_CONCURRENCY} in flight (BENCH_BATCH_CONCURRENCY); ${QUERY_RUNS} runs per query (BENCH_QUERY_RUNS) after ${WARMUPS} warm-ups (BENCH_QUERY_WARMUPS)`,
     );
     console.log(`systems: agentmon, then ${PEERS.join(', ')} (BENCH_PEERS), one at a time`);
 
