@@ -26,6 +26,8 @@ export interface ServerConfig {
   registrationToken: string | null;
   /** Largest request body, bytes. */
   bodyLimitBytes: number;
+  /** Most values a raw metrics answer (no interval) may hold; a larger one is refused with a 400. */
+  queryMaxRawValues: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** An agent is OFFLINE after this many times max(metrics, health-check) interval without data. */
   offlineFactor: number;
@@ -59,6 +61,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   adminToken: null,
   registrationToken: null,
   bodyLimitBytes: 10 * 1024 * 1024,
+  queryMaxRawValues: 500_000,
   logLevel: 'info',
   offlineFactor: 3,
   sweepIntervalMs: 5000,
@@ -170,6 +173,7 @@ function apply(config: ServerConfig, layer: Partial<Record<keyof ServerConfig, u
       case 'adminToken': next.adminToken = secret(src, value); break;
       case 'registrationToken': next.registrationToken = secret(src, value); break;
       case 'bodyLimitBytes': next.bodyLimitBytes = integer(src, value, 1024, 1024 * 1024 * 1024); break;
+      case 'queryMaxRawValues': next.queryMaxRawValues = integer(src, value, 1, 100_000_000); break;
       case 'offlineFactor': next.offlineFactor = number(src, value, 1, 100); break;
       case 'sweepIntervalMs': next.sweepIntervalMs = integer(src, value, 100, 3_600_000); break;
       case 'retentionIntervalMs': next.retentionIntervalMs = integer(src, value, 1000, 86_400_000); break;
@@ -203,6 +207,7 @@ export const ENV_NAMES: Record<keyof ServerConfig, string> = {
   adminToken: 'AGENTMON_ADMIN_TOKEN',
   registrationToken: 'AGENTMON_REGISTRATION_TOKEN',
   bodyLimitBytes: 'AGENTMON_BODY_LIMIT_BYTES',
+  queryMaxRawValues: 'AGENTMON_QUERY_MAX_RAW_VALUES',
   logLevel: 'AGENTMON_LOG_LEVEL',
   offlineFactor: 'AGENTMON_OFFLINE_FACTOR',
   sweepIntervalMs: 'AGENTMON_SWEEP_INTERVAL_MS',

@@ -160,4 +160,33 @@ eachBackend('metrics query API', (backend) => {
     assert.equal(body.statusCode, 400);
     assert.deepEqual(body.json().details.map((d: { path: string }) => d.path).sort(), ['/body/agent_ids', '/body/aggregation', '/body/end_time']);
   });
+
+  it('refuses a raw answer over queryMaxRawValues with a 400 naming interval, and answers one within it', async () => {
+    // 6 payloads in range; 2 metrics each: 12 values. A limit of 11 refuses, 12 answers.
+    const qs = `${range}&metric_names=cpu_usage_percent,tokens_per_second`;
+    for (const [limit, status] of [[11, 400], [12, 200]] as const) {
+      const small = await testApp(backend, { queryMaxRawValues: limit });
+      try {
+        const ids = [(await register(small, { name: 'cap-a' })).id, (await register(small, { name: 'cap-b' })).id];
+        const sent = await small.app.inject({
+          method: 'POST',
+          url: '/api/v1/metrics',
+          headers: bearer(ADMIN),
+          payload: [0, 1, 2].flatMap((m) => ids.map((id) => at(id, `2026-03-01T10:0${m}:00Z`, 10 + m, 5))),
+        });
+        assert.equal(sent.statusCode, 202, sent.body);
+        const res = await small.app.inject({ method: 'GET', url: `/api/v1/metrics/query?${qs}`, headers: bearer(ADMIN) });
+        assert.equal(res.statusCode, status, res.body);
+        if (status === 400) {
+          assert.match(res.json().message, /more than 10 values \(5 points of 2 metric/);
+          assert.ok(res.json().details.some((d: { path: string }) => d.path === '/query/interval'), res.body);
+        } else assert.equal(res.json().total_points, 6);
+        // Bucketed answers are not raw: the same range with an interval answers.
+        const bucketed = await small.app.inject({ method: 'GET', url: `/api/v1/metrics/query?${qs}&interval=1m`, headers: bearer(ADMIN) });
+        assert.equal(bucketed.statusCode, 200, bucketed.body);
+      } finally {
+        await small.close();
+      }
+    }
+  });
 });

@@ -23,6 +23,8 @@ const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604
 /** Most buckets one series may span; a finer interval over a longer range is refused. */
 export const MAX_BUCKETS = 10_000;
 
+
+
 /** Milliseconds of an interval like `10s`, `5m`, `1h`, `1d`; null when it is not one. */
 export function parseInterval(text: string): number | null {
   const m = /^([1-9][0-9]{0,8})(ms|s|m|h|d|w)$/.exec(text.trim());
@@ -38,8 +40,12 @@ export interface PreparedQuery {
   echo: Required<MetricsQuery>;
 }
 
-/** Checks a MetricsQuery the schema let through against the rules it cannot state. */
-export function prepareMetricsQuery(q: MetricsQuery, part: 'body' | 'query'): { ok: true; value: PreparedQuery } | { ok: false; details: ErrorDetail[] } {
+/**
+ * Checks a MetricsQuery the schema let through against the rules it cannot state, and normalises it. A raw query (no interval, no aggregation) gets `maxRows`
+ * so that its answer holds at most `maxRawValues` values: a raw answer over a long range or a
+ * large fleet would stall the server for everyone while it is built.
+ */
+export function prepareMetricsQuery(q: MetricsQuery, part: 'body' | 'query', maxRawValues = Number.POSITIVE_INFINITY): { ok: true; value: PreparedQuery } | { ok: false; details: ErrorDetail[] } {
   const details: ErrorDetail[] = [];
   const at = (field: string) => `/${part}/${field}`;
   const start = parseDateTime(q.start_time);
@@ -86,6 +92,7 @@ export function prepareMetricsQuery(q: MetricsQuery, part: 'body' | 'query'): { 
         aggregation: effectiveAggregation,
         intervalMs,
         groupBy,
+        ...(effectiveAggregation === null && intervalMs === null && Number.isFinite(maxRawValues) ? { maxRows: Math.max(1, Math.floor(maxRawValues / names.length)) } : {}),
       },
       fill,
       echo: {

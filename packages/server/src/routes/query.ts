@@ -6,7 +6,7 @@ import type { RouteContext } from '../app.js';
 import { badRequest } from '../errors.js';
 import { metricsResponseText, prepareMetricsQuery } from '../engine/metrics-query.js';
 import { errorResponses } from './route-schemas.js';
-import type { SeriesQuery } from '../storage/ports.js';
+import { AnswerTooLargeError, type SeriesQuery } from '../storage/ports.js';
 
 const list = (text: string | undefined) =>
   text === undefined ? null : text.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -26,11 +26,20 @@ export const queryRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
 
   /** The MetricsResponse as JSON text (written row by row: answers run to thousands of rows). */
   async function run(q: MetricsQueryType, part: 'body' | 'query'): Promise<string> {
-    const prepared = prepareMetricsQuery(q, part);
+    const prepared = prepareMetricsQuery(q, part, ctx.config.queryMaxRawValues);
     if (!prepared.ok) throw badRequest(`invalid metrics query: ${prepared.details.map((d) => d.path).join(', ')}`, prepared.details);
     const series = prepared.value.series;
-    const [rows, merged] = await Promise.all([ctx.series.query(series), series.groupBy === 'none' ? mergedAgents(series) : null]);
-    return metricsResponseText(rows, prepared.value, merged);
+    try {
+      const [rows, merged] = await Promise.all([ctx.series.query(series), series.groupBy === 'none' ? mergedAgents(series) : null]);
+      return metricsResponseText(rows, prepared.value, merged);
+    } catch (err) {
+      if (!(err instanceof AnswerTooLargeError)) throw err;
+      const values = `${err.maxRows * series.metrics.length} values (${err.maxRows} points of ${series.metrics.length} metric(s))`;
+      throw badRequest(`the raw answer would hold more than ${values}: set an interval, or narrow the range, the agents or the metrics`, [
+        { path: `/${part}/interval`, message: 'set an interval (e.g. 1m) to get buckets instead of every point' },
+        { path: `/${part}/start_time`, message: `the range holds more than ${err.maxRows} points of the agents asked` },
+      ]);
+    }
   }
 
   app.get(

@@ -315,6 +315,25 @@ export interface SeriesQuery {
   intervalMs: number | null;
   /** agent: a series per agent; none: all agents merged (rows have agent_id null). */
   groupBy: GroupByMode;
+  /**
+   * Raw queries only: the most rows the answer may hold. A store reads at most one row more and
+   * throws AnswerTooLargeError when the answer would be larger, so no request builds an answer
+   * of unbounded size.
+   */
+  maxRows?: number;
+}
+
+/** A raw answer larger than the query's `maxRows`: nothing is returned. */
+export class AnswerTooLargeError extends Error {
+  override name = 'AnswerTooLargeError';
+  constructor(readonly maxRows: number) {
+    super(`the answer holds more than ${maxRows} rows`);
+  }
+}
+
+/** Throws AnswerTooLargeError when `rows` is over the query's `maxRows`. */
+export function checkAnswerSize(q: SeriesQuery, rows: number): void {
+  if (q.maxRows !== undefined && rows > q.maxRows) throw new AnswerTooLargeError(q.maxRows);
 }
 
 /** One answer row: a raw point, or a non-empty bucket stamped with its start (or startMs when intervalMs is null). */

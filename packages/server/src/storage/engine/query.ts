@@ -10,7 +10,7 @@
  *   from the blocks' tiers, raw rows answer the ragged edges and the head (which keeps no tiers).
  */
 import { CUSTOM_METRIC_PREFIX, isQueryableMetricName, isSeriesMetricName, type Aggregation } from '@agentmon/schema';
-import type { SeriesQuery, SeriesRow } from '../ports.js';
+import { checkAnswerSize, type SeriesQuery, type SeriesRow } from '../ports.js';
 import type { RollupPlan } from '../rollup-plan.js';
 import { BucketAcc, bucketStart } from './aggregate.js';
 import type { AgentSegment } from './segments.js';
@@ -96,7 +96,8 @@ interface RawRow {
   values: (number | null)[];
 }
 
-function rawRowsOf(source: QuerySource, agent: string, q: SeriesQuery, metrics: readonly string[]): RawRow[] {
+/** The agent's raw rows in the query's range; `before` rows of the answer come before them (for maxRows). */
+function rawRowsOf(source: QuerySource, agent: string, q: SeriesQuery, metrics: readonly string[], before = 0): RawRow[] {
   const from = Math.max(q.startMs, source.cut(agent));
   const out: RawRow[] = [];
   let rank = 0;
@@ -108,6 +109,8 @@ function rawRowsOf(source: QuerySource, agent: string, q: SeriesQuery, metrics: 
     const ts = seg.ts();
     const lo = lowerBound(ts, seg.rows, from);
     const hi = upperBound(ts, seg.rows, q.endMs);
+    // Counted before a row is built: an answer over the limit costs a search, not its rows.
+    checkAnswerSize(q, before + out.length + hi - lo);
     const cols = metrics.map((m) => seg.column(m));
     for (let r = lo; r < hi; r++) {
       out.push({
@@ -157,11 +160,11 @@ function rawQuery(source: QuerySource, q: SeriesQuery, metrics: readonly string[
   const agents = queryAgents(source, q);
   if (q.groupBy !== 'none') {
     const rows: SeriesRow[] = [];
-    for (const agent of agents) for (const row of rawRowsOf(source, agent, q, metrics)) rows.push(toSeriesRow(row, metrics, true));
+    for (const agent of agents) for (const row of rawRowsOf(source, agent, q, metrics, rows.length)) rows.push(toSeriesRow(row, metrics, true));
     return rows;
   }
   const all: RawRow[] = [];
-  for (const agent of agents) for (const row of rawRowsOf(source, agent, q, metrics)) all.push(row);
+  for (const agent of agents) for (const row of rawRowsOf(source, agent, q, metrics, all.length)) all.push(row);
   all.sort((a, b) => a.ts - b.ts || compareIds(a.agent, b.agent) || a.rank - b.rank);
   return all.map((row) => toSeriesRow(row, metrics, true));
 }

@@ -16,7 +16,7 @@
  * (GROUP BY time(<interval>ms), which aligns buckets to the epoch like the SQL adapters).
  */
 import { CUSTOM_METRIC_PREFIX, isSeriesMetricName, SERIES_METRIC_NAMES, type Aggregation } from '@agentmon/schema';
-import type { SeriesPoint, SeriesQuery, SeriesRow, SeriesStore } from '../ports.js';
+import { checkAnswerSize, type SeriesPoint, type SeriesQuery, type SeriesRow, type SeriesStore } from '../ports.js';
 import { agentsByCount } from '../series-agents.js';
 import { byCodePoint } from '../code-point-order.js';
 import {
@@ -210,6 +210,8 @@ export class InfluxSeriesStore implements SeriesStore {
           });
           rows.push({ agent_id: s.tags.agent_id ?? '', ts: Number(v[at('time')]), values });
         }
+        // InfluxDB limits per series, not per answer: counted here, before anything is sorted or sent.
+        checkAnswerSize(q, rows.length);
       }
       // Stable sorts: group_by none orders by ts, then agent.
       if (!perAgent) rows.sort((a, b) => a.ts - b.ts || byCodePoint(a.agent_id ?? '', b.agent_id ?? ''));

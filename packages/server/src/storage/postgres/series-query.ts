@@ -77,7 +77,8 @@ export function buildPostgresSeriesQuery(q: SeriesQuery, plan: RollupPlan | null
     const columns = rawPointColumns(metrics);
     const order = q.groupBy === 'none' ? 'm.ts, m.agent_id' : 'm.agent_id, m.ts';
     return {
-      sql: `SELECT m.agent_id AS agent_id, ${msOf('m.ts')} AS bucket, ${columns.join(', ')} FROM agent_metrics m WHERE ${where('m')} ORDER BY ${order}`,
+      // One row over maxRows is enough to know the answer is too large.
+      sql: `SELECT m.agent_id AS agent_id, ${msOf('m.ts')} AS bucket, ${columns.join(', ')} FROM agent_metrics m WHERE ${where('m')} ORDER BY ${order}${q.maxRows === undefined ? '' : ` LIMIT ${bind(q.maxRows + 1, 'int8')}`}`,
       params,
       outputs,
     };

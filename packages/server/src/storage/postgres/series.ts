@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { SERIES_METRIC_NAMES } from '@agentmon/schema';
-import type { SeriesPoint, SeriesQuery, SeriesRow, SeriesStore } from '../ports.js';
+import { checkAnswerSize, type SeriesPoint, type SeriesQuery, type SeriesRow, type SeriesStore } from '../ports.js';
 import { inTransaction } from './pool.js';
 import { agentsByCount } from '../series-agents.js';
 import type { PostgresMigration } from './metadata-migrations.js';
@@ -207,6 +207,7 @@ export class PostgresSeriesStore implements SeriesStore {
     this.plan = describePlan(plan);
     if (statement === null) return [];
     const result = await this.pool.query<Record<string, unknown>>(statement.sql, statement.params);
+    checkAnswerSize(q, result.rows.length);
     return seriesRows(result.rows, statement.outputs);
   }
 

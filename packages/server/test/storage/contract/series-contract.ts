@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { SERIES_METRIC_NAMES } from '@agentmon/schema';
-import type { SeriesPoint, SeriesQuery, SeriesRow, SeriesStore } from '../../../src/storage/ports.js';
+import { AnswerTooLargeError, type SeriesPoint, type SeriesQuery, type SeriesRow, type SeriesStore } from '../../../src/storage/ports.js';
 
 /** What the rollup tests need of an adapter with rollup tiers. */
 export interface SeriesRollupHooks {
@@ -317,6 +317,15 @@ export function seriesContract(name: string, open: () => Promise<OpenedSeriesSto
           row('a1', 7, { [MEM]: 70 }),
           row('a1', 17, { [MEM]: null }),
         ]);
+      });
+
+      it('refuses a raw answer larger than maxRows, and answers one that fits', async () => {
+        // Six payloads in range (a1: 4, a2: 2), grouped by agent and merged.
+        for (const groupBy of ['agent', 'none'] as const) {
+          assert.equal((await store.query(query({ metrics: [CPU], groupBy, maxRows: 6 }))).length, 6);
+          await assert.rejects(store.query(query({ metrics: [CPU], groupBy, maxRows: 5 })), (err: unknown) => err instanceof AnswerTooLargeError && err.maxRows === 5);
+        }
+        assert.equal((await store.query(query({ metrics: [CPU], agentIds: ['a2'], maxRows: 2 }))).length, 2, 'counts only the agents asked');
       });
 
       it('returns one raw row per payload for custom metrics alone', async () => {
