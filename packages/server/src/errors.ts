@@ -5,7 +5,7 @@
 import type { ErrorObject } from 'ajv';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorBody, ErrorDetail } from '@agentmon/schema';
-import { StoreBusyError } from './storage/ports.js';
+import { isStoreUnavailable, StoreBusyError } from './storage/ports.js';
 
 /** An error with a stable code, an HTTP status and the bad fields. */
 export class AppError extends Error {
@@ -90,6 +90,9 @@ const FASTIFY_CODES: Record<string, { code: string; status: number; message?: st
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'VALIDATION_FAILED', status: 400, message: 'Content-Length does not match the body' },
 };
 
+/** Seconds a client is told to wait when a store is unavailable (a restart takes a few). */
+const STORE_RETRY_AFTER_S = 5;
+
 /** Installs the one error handler and the 404 handler. */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | AppError | StoreBusyError, request: FastifyRequest, reply: FastifyReply) => {
@@ -101,6 +104,11 @@ export function installErrorHandling(app: FastifyInstance): void {
       request.log.warn({ err: err.message }, 'refused: storage is behind');
       void reply.header('retry-after', String(err.retryAfterSeconds));
       return reply.status(503).send(body('STORE_BUSY', `${err.message}; nothing was written, retry after ${err.retryAfterSeconds} s`));
+    }
+    if (isStoreUnavailable(err)) {
+      request.log.warn({ err: err.message }, 'refused: a store is unavailable');
+      void reply.header('retry-after', String(STORE_RETRY_AFTER_S));
+      return reply.status(503).send(body('STORE_UNAVAILABLE', `a store is unavailable (${err.message}); retry after ${STORE_RETRY_AFTER_S} s`));
     }
     if (err.validation) {
       const context = err.validationContext ?? 'body';

@@ -11,11 +11,11 @@ export const errorResponses = {
   401: ErrorBody,
   403: ErrorBody,
   404: ErrorBody,
+  503: { ...ErrorBody, description: 'A store is unavailable (STORE_UNAVAILABLE: its server is down or restarting) or behind (STORE_BUSY); retry after Retry-After seconds' },
 } as const;
 
-/** Errors of a route that writes metrics: too large, and storage behind (503 with Retry-After). */
+/** Errors of a route that writes metrics: also too large. */
 export const ingestErrorResponses = {
   ...errorResponses,
   413: ErrorBody,
-  503: { ...ErrorBody, description: 'The series store is behind (flushes lag): nothing was written; retry after Retry-After seconds' },
 } as const;

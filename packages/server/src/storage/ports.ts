@@ -285,6 +285,26 @@ export class StoreBusyError extends Error {
   }
 }
 
+/** Network errors of a connection to a store's server. */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+/** PostgreSQL's: shutting down, crashed, starting, too many connections (SQLSTATE class 08 is connection errors). */
+const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300']);
+/** What pg says when the connection went away under a query or could not be made in time. */
+const UNAVAILABLE_MESSAGE = /connection terminated|connection timeout|timeout exceeded when trying to connect|client has encountered a connection error|not queryable/i;
+
+/**
+ * Whether an error says a store's server cannot be reached now (down, restarting, its connection
+ * cut), not that the request was wrong: such a request is answered 503 with Retry-After, and the
+ * store's client reconnects by itself when the server is back.
+ */
+export function isStoreUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && (UNREACHABLE_CODES.has(code) || UNAVAILABLE_STATES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
+  // fetch (InfluxDB's client) says "fetch failed" and keeps the network error as its cause.
+  return UNAVAILABLE_MESSAGE.test(err.message) || (err.cause !== err && isStoreUnavailable(err.cause));
+}
+
 /** One metrics payload as the series store keeps it. */
 export interface SeriesPoint {
   agent_id: string;

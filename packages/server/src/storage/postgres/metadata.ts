@@ -24,7 +24,7 @@ import type {
   RegistrationResult,
   RegistrationWrite,
 } from '../ports.js';
-import { inTransaction } from './pool.js';
+import { checkout, inTransaction } from './pool.js';
 import { countsFromRows } from '../sql/agent-counts.js';
 import {
   agentConditions,
@@ -623,17 +623,20 @@ export class PostgresMetadataStore implements MetadataStore {
 
   /** A session advisory lock on a client of its own, kept out of the pool until released. */
   async tryLock(name: string): Promise<(() => Promise<void>) | null> {
-    const client = await this.pool.connect();
+    // The lock lives as long as this client's session; if the connection dies the lock is gone,
+    // and the release below finds the client broken and destroys it.
+    const out = await checkout(this.pool);
+    const { client } = out;
     let taken: boolean;
     try {
       const [row] = await rows<{ taken: boolean }>(client, `SELECT pg_try_advisory_lock(${LOCK_KEY}) AS taken`, [name]);
       taken = row?.taken === true;
     } catch (err) {
-      client.release(err instanceof Error ? err : true);
+      out.release(err instanceof Error ? err : new Error(String(err)));
       throw err;
     }
     if (!taken) {
-      client.release();
+      out.release();
       return null;
     }
     let released: Promise<void> | undefined;
@@ -641,12 +644,17 @@ export class PostgresMetadataStore implements MetadataStore {
       // Twice is once: the client goes back to the pool a single time.
       released ??= (async () => {
         this.held.delete(release);
+        if (out.broken()) {
+          // The session died, and its locks with it: nothing to unlock.
+          out.release();
+          return;
+        }
         try {
           await client.query(`SELECT pg_advisory_unlock(${LOCK_KEY})`, [name]);
-          client.release();
+          out.release();
         } catch (err) {
           // A connection that cannot unlock is closed instead, which frees its session locks too.
-          client.release(err instanceof Error ? err : true);
+          out.release(err instanceof Error ? err : new Error(String(err)));
           throw err;
         }
       })();

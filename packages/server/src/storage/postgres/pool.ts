@@ -22,6 +22,8 @@ export async function openPostgresPool(options: PostgresOptions): Promise<pg.Poo
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) throw new Error(`invalid schema name: ${schema}`);
   if (schema !== undefined) {
     const setup = new pg.Client({ connectionString });
+    // Its connection dying mid-way fails the query below; it must not crash the process as well.
+    setup.on('error', () => undefined);
     await setup.connect();
     try {
       await setup.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
@@ -41,18 +43,58 @@ export async function openPostgresPool(options: PostgresOptions): Promise<pg.Poo
   return pool;
 }
 
+/**
+ * A client taken out of the pool. While it is out, the pool does not listen to it, and a
+ * connection that dies then (the database restarted, the backend terminated) emits 'error' with
+ * nobody listening, which would end the process. This listens for it: the client's pending and
+ * next queries fail instead, and `release` destroys it rather than give a dead connection back.
+ */
+export interface CheckedOut {
+  client: pg.PoolClient;
+  /** The error the connection died of, once it has. */
+  broken(): Error | null;
+  /** Gives the client back, or destroys it when it broke or `err` says it is unusable. */
+  release(err?: Error): void;
+}
+
+/** Takes a client out of the pool, listening for its death while it is out. */
+export async function checkout(pool: pg.Pool): Promise<CheckedOut> {
+  const client = await pool.connect();
+  let died: Error | null = null;
+  const onError = (err: Error): void => {
+    died = err;
+  };
+  client.on('error', onError);
+  let released = false;
+  return {
+    client,
+    broken: () => died,
+    release(err?: Error) {
+      if (released) return;
+      released = true;
+      client.off('error', onError);
+      client.release(err ?? died ?? undefined);
+    },
+  };
+}
+
 /** Runs `fn` in a transaction on one client of the pool. */
 export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+  const out = await checkout(pool);
+  const { client } = out;
   try {
     await client.query('BEGIN');
     const result = await fn(client);
     await client.query('COMMIT');
+    out.release();
     return result;
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    const rolledBack = await client.query('ROLLBACK').then(
+      () => true,
+      () => false,
+    );
+    // A client whose ROLLBACK failed is in an unknown state: destroyed, not reused.
+    out.release(rolledBack ? undefined : err instanceof Error ? err : new Error(String(err)));
     throw err;
-  } finally {
-    client.release();
   }
 }
