@@ -31,8 +31,8 @@ import {
   type ThresholdPass,
 } from './alerts.js';
 import { newEvent } from './events.js';
-import { assessHealth, type HealthComponent, type HealthInputs } from './health.js';
-import { deriveStatus, offlineAfterMs } from './status.js';
+import { assessHealth, capScore, type HealthComponent, type HealthInputs } from './health.js';
+import { deriveStatus, offlineAfterMs, statusCap } from './status.js';
 import { clockIso, isoFromMs, parseDateTimeMs, parseIsoMs } from './time.js';
 
 export { newEvent } from './events.js';
@@ -510,7 +510,28 @@ export function advanceAgent(
 
   // The score reads the payload's checks and the reported ones (a reported one of the same name wins).
   const checks = isPlainRecord(reported) && !hasEntries(reported) ? metricChecks : { ...metricChecks, ...reported };
-  const assessment = assessHealth({ checks, lastDataAtMs: lastData, metrics }, ctx.config, nowMs, settings.offlineFactor);
+  const raw = assessHealth({ checks, lastDataAtMs: lastData, metrics }, ctx.config, nowMs, settings.offlineFactor);
+  // Active alerts after this step's changes.
+  let after: Iterable<AlertRecord> = NO_ALERTS;
+  if (changes.insert.length > 0 || changes.update.length > 0) {
+    const next = new Map(active);
+    for (const a of changes.update) if (!a.is_active) next.delete(a.metric_name ?? ''); else next.set(a.metric_name ?? '', a);
+    for (const a of changes.insert) next.set(a.metric_name ?? '', a);
+    after = next.values();
+  } else if (active.size > 0) {
+    after = active.values();
+  }
+  // Status from the alerts and the uncapped score; the score shown is then capped by that status.
+  const verdict = deriveStatus({
+    current: ctx.status,
+    currentReason: ctx.state.status_reason,
+    lastDataAtMs: lastData,
+    nowMs,
+    offlineAfterMs: offlineAfter,
+    activeAlerts: after,
+    score: raw.score,
+  });
+  const assessment = capScore(raw, statusCap(verdict));
   // Same fields, same order as readSnapshot gives; reported_checks is always a record of its own kind.
   const snapshot = { ...SNAPSHOT_SHAPE } as AgentSnapshot;
   snapshot.metrics = metrics;
@@ -523,17 +544,6 @@ export function advanceAgent(
   state.health_score = assessment.score;
   state.snapshot = snapshot as unknown as Record<string, unknown>;
 
-  // Active alerts after this step's changes.
-  let after: Iterable<AlertRecord> = NO_ALERTS;
-  if (changes.insert.length > 0 || changes.update.length > 0) {
-    const next = new Map(active);
-    for (const a of changes.update) if (!a.is_active) next.delete(a.metric_name ?? ''); else next.set(a.metric_name ?? '', a);
-    for (const a of changes.insert) next.set(a.metric_name ?? '', a);
-    after = next.values();
-  } else if (active.size > 0) {
-    after = active.values();
-  }
-  const verdict = deriveStatus({ current: ctx.status, lastDataAtMs: lastData, nowMs, offlineAfterMs: offlineAfter, activeAlerts: after, score: assessment.score });
   const statusChanged = verdict.status !== ctx.status;
   const events: SystemEvent[] = [];
   if (statusChanged) {
