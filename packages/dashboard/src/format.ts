@@ -140,3 +140,20 @@ export function formatUnit(v: number | null | undefined, unit: Unit): string {
       return formatNumber(v);
   }
 }
+
+/** An ISO 8601 UTC timestamp inside a text (as the server writes them in messages). */
+const ISO_IN_TEXT = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z\b/g;
+
+/**
+ * A server text with each timestamp in it shown as local time and how long ago, worked out now:
+ * the server writes "since <time>", never a duration that would be stale when read.
+ */
+export function formatTimesIn(text: string, now = Date.now()): string {
+  return text.replace(ISO_IN_TEXT, (iso) => `${formatDateTime(iso)} (${formatRelative(iso, now)})`);
+}
+
+/** How long something from `fromIso` has lasted: until `toIso`, or until now while it goes on. */
+export function formatLasting(fromIso: string, toIso: string | null, now = Date.now()): string {
+  const end = toIso === null ? now : Date.parse(toIso);
+  return formatDuration((end - Date.parse(fromIso)) / 1000);
+}

@@ -53,7 +53,7 @@ export const AgentListQuery = Type.Object({
   q: Type.Optional(Type.String({ maxLength: 255, description: 'Case-insensitive substring of the name' })),
   sort: Type.Optional(
     StringEnum([...AGENT_SORT_KEYS, ...AGENT_SORT_KEYS.map((k) => `-${k}` as const)], {
-      description: 'Sort key; a leading - sorts descending (default name)',
+      description: 'Sort key; a leading - sorts descending (default name). status sorts worst first: error, offline, warning, unknown, maintenance, online',
     }),
   ),
   page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),

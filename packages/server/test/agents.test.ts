@@ -218,6 +218,16 @@ eachBackend('agents API', (backend) => {
       const page2 = await get('page=2&page_size=3');
       assert.equal(page2.total, 4);
       assert.deepEqual(page2.items.map((a: { name: string }) => a.name), ['gamma']);
+
+      // sort=status is worst first, not alphabetical: gamma critical (error), alpha warning, delta
+      // never reported (unknown), beta online.
+      const cpu = (id: string, value: number) =>
+        list.app.inject({ method: 'POST', url: `/api/v1/agents/${id}/metrics`, headers: bearer(ADMIN), payload: metricsBody(id, { resource_metrics: { cpu_usage_percent: value, memory_usage_bytes: 1, memory_usage_percent: 20, disk_usage_bytes: 1 } }) });
+      assert.equal((await cpu(ids.gamma as string, 95)).statusCode, 202);
+      assert.equal((await cpu(ids.alpha as string, 85)).statusCode, 202);
+      const byStatus = (await get('sort=status')).items.map((a: { name: string; status: string }) => `${a.name}:${a.status}`);
+      assert.deepEqual(byStatus, ['gamma:error', 'alpha:warning', 'delta_1%:unknown', 'beta:online']);
+      assert.deepEqual((await get('sort=-status')).items.map((a: { name: string }) => a.name), ['beta', 'delta_1%', 'alpha', 'gamma']);
       for (const [qs, path] of [
         ['page_size=201', '/query/page_size'],
         ['page=0', '/query/page'],

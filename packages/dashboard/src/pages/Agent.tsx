@@ -4,7 +4,7 @@
  * alerts, its events and its MonitoringConfig.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { AgentDetail, AlertDetail, HealthDetail, MetricsStreamData, MonitoringConfig } from '@agentmon/schema';
+import type { AgentDetail, AgentStatus, AlertDetail, HealthDetail, MetricsStreamData, MonitoringConfig } from '@agentmon/schema';
 import type { MetricsRow } from '../api.js';
 import { useApp } from '../context.js';
 import {
@@ -37,7 +37,7 @@ import {
 import { AlertList } from '../components/AlertList.js';
 import { ConfigForm } from '../components/ConfigForm.js';
 import { EventList } from '../components/EventList.js';
-import { StatusBadge, scoreTone } from '../components/badges.js';
+import { StatusBadge, scoreTone, statusTone } from '../components/badges.js';
 import { Segmented } from '../components/controls.js';
 import { Empty, ErrorState, Loading } from '../components/states.js';
 import { Chart, type ChartProps } from '../components/Chart.js';
@@ -175,6 +175,9 @@ export function AgentPage({ id, query }: { id: string; query: URLSearchParams })
   const a = agent.data;
   const status = tick?.status ?? a.status;
   const score = tick?.health_score ?? health.data?.health_score ?? a.health_score;
+  // When the values shown were reported: an offline agent's last values are history, not its present.
+  const valuesAt = tick?.timestamp ?? health.data?.last_metrics ?? null;
+  const stale = valuesAt !== null && (status === 'offline' || now - Date.parse(valuesAt) > STALE_INTERVALS * reportEvery * 1000);
 
   const onZoom = (min: number, max: number) => setQuery({ from: min, to: max });
   const resetZoom = () => setQuery({ from: undefined, to: undefined });
@@ -219,7 +222,8 @@ export function AgentPage({ id, query }: { id: string; query: URLSearchParams })
         </button>
       </div>
 
-      <Gauges a={a} health={health.data} latest={latest.data} tick={tick} cfg={cfg.data} score={score} flat={!kinds.gauge} />
+      <ValuesAge valuesAt={valuesAt} stale={stale} status={status} now={now} />
+      <Gauges a={a} status={status} stale={stale} health={health.data} latest={latest.data} tick={tick} cfg={cfg.data} score={score} flat={!kinds.gauge} />
 
       <div class="grid two-col section">
         <InfoCard a={a} />
@@ -334,8 +338,33 @@ async function loadCharts(
   return { series, bucket, tasks: { completed: completed.values, failed: failed.values, cumulative: completed.cumulative } };
 }
 
+/** Metrics intervals without a payload after which the values shown are marked stale (the server's default offline factor). */
+const STALE_INTERVALS = 3;
+
+/** How old the values below are, and whether they are stale. */
+function ValuesAge({ valuesAt, stale, status, now }: { valuesAt: string | null; stale: boolean; status: AgentStatus; now: number }) {
+  if (valuesAt === null) return null;
+  const when = `${formatRelative(valuesAt, now)} (${formatDateTime(valuesAt)})`;
+  return (
+    <p class={`values-age${stale ? ' stale' : ''}`} data-testid="values-age" data-stale={String(stale)}>
+      {stale ? (
+        <>
+          <b>Stale values</b>: the latest report is from {when}
+          {status === 'offline' ? '; the agent is offline' : ''}. They show what it last said, not what it does now.
+        </>
+      ) : (
+        <>Latest values from {when}</>
+      )}
+    </p>
+  );
+}
+
 function Gauges(props: {
   a: AgentDetail;
+  /** The values are old (offline or late): shown greyed, never in a healthy colour. */
+  stale: boolean;
+  /** The status now (the live stream's, else the agent's): the health gauge wears its colour. */
+  status: AgentStatus;
   health: HealthDetail | undefined;
   latest: Latest | undefined;
   tick: MetricsStreamData | null;
@@ -350,11 +379,12 @@ function Gauges(props: {
   const er = tick?.error_rate ?? latest?.error_rate ?? null;
   const tps = tick?.tokens_per_second ?? latest?.tokens_per_second ?? null;
   const thr = tick?.throughput_per_second ?? latest?.throughput_per_second ?? null;
-  const pressure = (v: number | null, t: number | undefined) => (v === null ? 'idle' : t === undefined ? 'ok' : v >= t ? 'bad' : v >= 0.75 * t ? 'warn' : 'ok');
-  const noData = props.a.status === 'unknown';
+  const pressure = (v: number | null, t: number | undefined) =>
+    v === null || props.stale ? 'idle' : t === undefined ? 'ok' : v >= t ? 'bad' : v >= 0.75 * t ? 'warn' : 'ok';
+  const noData = props.status === 'unknown';
   return (
     <>
-      <div class="grid gauges" data-testid="gauges">
+      <div class={`grid gauges${props.stale ? ' stale' : ''}`} data-testid="gauges" data-stale={String(props.stale)}>
         <Gauge
           testId="gauge-health"
           label="Health score"
@@ -362,7 +392,7 @@ function Gauges(props: {
           max={100}
           display={formatScore(score)}
           unit="/ 100"
-          tone={noData ? 'idle' : scoreTone(score)}
+          tone={statusTone(props.status)}
           flat={flat}
           sub={props.health?.status_reason && props.a.status !== 'online' ? humanize(props.health.status_reason.replace(/[:_]/g, ' ')) : undefined}
         />
@@ -391,8 +421,8 @@ function Gauges(props: {
           sub={latest?.memory_usage_bytes != null ? `${formatBytes(latest.memory_usage_bytes)} used` : cfg ? `threshold ${formatPercent(cfg.memory_threshold)}` : undefined}
         />
         <div class="card figures" data-testid="latest-figures">
-          <Figure label="Response time" value={formatMs(rt)} foot={cfg ? `threshold ${formatMs(cfg.response_time_threshold_ms)}` : ''} bad={rt !== null && !!cfg && rt >= cfg.response_time_threshold_ms} />
-          <Figure label="Error rate" value={formatRatio(er)} foot={cfg ? `threshold ${formatRatio(cfg.error_rate_threshold)}` : ''} bad={er !== null && !!cfg && er >= cfg.error_rate_threshold} />
+          <Figure label="Response time" value={formatMs(rt)} foot={cfg ? `threshold ${formatMs(cfg.response_time_threshold_ms)}` : ''} bad={!props.stale && rt !== null && !!cfg && rt >= cfg.response_time_threshold_ms} />
+          <Figure label="Error rate" value={formatRatio(er)} foot={cfg ? `threshold ${formatRatio(cfg.error_rate_threshold)}` : ''} bad={!props.stale && er !== null && !!cfg && er >= cfg.error_rate_threshold} />
           <Figure label="Throughput" value={thr === null ? '—' : `${formatNumber(thr)}/s`} foot={latest?.tasks_pending != null ? `${formatNumber(latest.tasks_pending)} tasks pending` : 'tasks per second'} />
           <Figure
             label="Tokens"
@@ -467,17 +497,26 @@ function HealthCard({ health, error, now }: { health: HealthDetail | undefined; 
         <>
           <div class="card-body kv-bars components">
             {health.health_components.length === 0 ? <span class="muted">No score yet: the agent has not reported.</span> : null}
-            {health.health_components.map((c) => (
-              <div class="row" title={c.detail}>
-                <span>{humanize(c.name)}</span>
-                <span class="track">
-                  <span class={`fill fill-${scoreTone(c.value)}`} style={{ width: `${Math.round(c.value * 100)}%`, display: 'block' }} />
-                </span>
-                <b title={`weight ${c.weight}`}>
-                  {formatScore(c.value)} <span class="muted" style={{ fontWeight: 400 }}>×{c.weight}</span>
-                </b>
-              </div>
-            ))}
+            {health.health_components.map((c) =>
+              c.name === 'cap' ? (
+                // Not a term of the average: the status's limit on the score, and why.
+                <div class="row" title={c.detail} data-testid="score-cap">
+                  <span>Capped by status</span>
+                  <span class="muted">{c.detail}</span>
+                  <b>≤ {formatScore(c.value)}</b>
+                </div>
+              ) : (
+                <div class="row" title={c.detail}>
+                  <span>{humanize(c.name)}</span>
+                  <span class="track">
+                    <span class={`fill fill-${scoreTone(c.value)}`} style={{ width: `${Math.round(c.value * 100)}%`, display: 'block' }} />
+                  </span>
+                  <b title={`weight ${c.weight}`}>
+                    {formatScore(c.value)} <span class="muted" style={{ fontWeight: 400 }}>×{c.weight}</span>
+                  </b>
+                </div>
+              ),
+            )}
           </div>
           <h3 style={{ padding: '4px 16px 8px' }}>Health checks</h3>
           {health.checks.length === 0 ? (

@@ -262,12 +262,15 @@ function checkCondition(agentName: string, name: string, passing: boolean, messa
   };
 }
 
-/** The condition of the silence alert. */
-function noDataCondition(agentName: string, silent: boolean, silentFor: number | null, offlineAfter: number): Condition {
+/**
+ * The condition of the silence alert. Its message says since when, not for how long: it is read
+ * long after it was written, and a duration frozen at fire time would be wrong by then.
+ */
+function noDataCondition(agentName: string, silent: boolean, lastDataMs: number, offlineAfter: number): Condition {
   return {
     on: silent,
     title: `${agentName} stopped reporting`,
-    message: `no metrics, heartbeat or health report from ${agentName} for ${Math.round((silentFor ?? 0) / 1000)} s (limit ${Math.round(offlineAfter / 1000)} s)`,
+    message: `no metrics, heartbeat or health report from ${agentName} since ${clockIso(lastDataMs)} (offline after ${Math.round(offlineAfter / 1000)} s of silence)`,
     severity: 'critical',
   };
 }
@@ -499,12 +502,12 @@ export function advanceAgent(
   if (conditions !== null) {
     // A health report's checks come first, in their order, with a payload's results of the same
     // checks in their place: the condition map keeps that order, as evaluateConditions reads it.
-    if (lastData !== null) conditions.set(NO_DATA, noDataCondition(ctx.name, silentFor !== null && silentFor > offlineAfter, silentFor, offlineAfter));
+    if (lastData !== null) conditions.set(NO_DATA, noDataCondition(ctx.name, silentFor !== null && silentFor > offlineAfter, lastData, offlineAfter));
     mergeChanges(changes, evaluateConditions({ agentId: ctx.id, agentName: ctx.name, conditions, active, nowMs, maintenance }));
   } else if (lastData !== null) {
     const silent = silentFor !== null && silentFor > offlineAfter;
     const current = active.size === 0 ? undefined : active.get(NO_DATA);
-    if (silent && !current && !maintenance) fireCondition(changes, ctx.id, NO_DATA, noDataCondition(ctx.name, silent, silentFor, offlineAfter), nowMs);
+    if (silent && !current && !maintenance) fireCondition(changes, ctx.id, NO_DATA, noDataCondition(ctx.name, silent, lastData, offlineAfter), nowMs);
     else if (!silent && current) resolveCondition(changes, current, nowMs);
   }
 
