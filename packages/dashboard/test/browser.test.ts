@@ -547,6 +547,35 @@ else describe('dashboard in a browser', () => {
   );
 
   it(
+    'an empty server shows a setup card with its own address',
+    { timeout: 60_000 },
+    step('setup', async () => {
+      const emptyDir = mkdtempSync(join(tmpdir(), 'agentmon-browser-empty-'));
+      const empty = await startServer(loadConfig({}, { host: '127.0.0.1', port: 0, dataDir: emptyDir, logLevel: 'silent', adminToken: ADMIN, dashboardDir: dist }));
+      const fresh = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+      try {
+        await fresh.addInitScript((t) => localStorage.setItem('agentmon.token', t), ADMIN);
+        const p = await fresh.newPage();
+        await p.goto(`${empty.url}/#/`);
+        const card = p.locator('[data-testid=setup-card]');
+        await card.waitFor();
+        const text = (await card.textContent()) ?? '';
+        assert.match(text, /Set up your first agent/);
+        assert.ok(text.includes(`${empty.url}/api/v1/agents`), 'the commands name this server');
+        await shot('19-empty-server-setup', p, false);
+      } finally {
+        await fresh.close();
+        await empty.close();
+        rmSync(emptyDir, { recursive: true, force: true });
+      }
+      // A server with agents shows no setup card.
+      await page.goto(`${server.url}/#/`);
+      await page.waitForSelector('[data-testid=agent-row]');
+      assert.equal(await page.locator('[data-testid=setup-card]').count(), 0);
+    }),
+  );
+
+  it(
     'stays responsive with 1,000 agents reporting',
     { timeout: 180_000 },
     step('thousand', async (t) => {

@@ -14,6 +14,7 @@ import { AgentsTable, STATUSES } from '../components/AgentsTable.js';
 import { AlertList } from '../components/AlertList.js';
 import { Empty, ErrorState, Loading } from '../components/states.js';
 import { Chart } from '../components/Chart.js';
+import { SetupCard } from '../components/SetupCard.js';
 
 const TRENDS: { metric: TrendMetric; color: string }[] = [
   { metric: 'cpu_usage_percent', color: '--c1' },
@@ -65,6 +66,7 @@ export function Overview({ query }: { query: URLSearchParams }) {
       </div>
       {dash.error && !d ? <ErrorState error={dash.error} retry={dash.reload} /> : null}
       {!d && !dash.error ? <Loading label="Loading the fleet…" /> : null}
+      {d && d.summary.agents_total === 0 ? <SetupCard origin={window.location.origin} /> : null}
       {d ? (
         <>
           <SummaryCards d={d} />
