@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatBytes, formatDateTime, formatDuration, formatLasting, formatMs, formatRatio, formatRelative, formatTimesIn, formatUnit, humanize } from './format.js';
+import { formatBytes, formatUsd, formatDateTime, formatDuration, formatLasting, formatMs, formatRatio, formatRelative, formatTimesIn, formatUnit, humanize } from './format.js';
 
 describe('format', () => {
   it('shows every figure with its unit', () => {
@@ -20,6 +20,12 @@ describe('format', () => {
     assert.equal(humanize('llm_agent'), 'LLM agent');
     assert.equal(humanize('api_agent'), 'API agent');
     assert.equal(humanize('metric_threshold_exceeded'), 'Metric threshold exceeded');
+  });
+
+  it('shows dollars with cents, and small sums to a hundredth of a cent', () => {
+    assert.equal(formatUsd(12.5), '$12.50');
+    assert.equal(formatUsd(0.0123), '$0.0123');
+    assert.equal(formatUsd(null), formatBytes(null));
   });
 
   it('works durations out when shown: timestamps in a message, how long an alert lasts', () => {

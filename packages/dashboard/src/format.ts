@@ -119,7 +119,13 @@ export function humanize(s: string): string {
 }
 
 /** A unit a chart or a value uses. */
-export type Unit = 'percent' | 'ratio' | 'ms' | 'bytes' | 'rate' | 'count' | 'score';
+export type Unit = 'percent' | 'ratio' | 'ms' | 'bytes' | 'rate' | 'count' | 'score' | 'usd';
+
+/** An amount in US dollars: cents for small sums, whole dollars past 1,000. */
+export function formatUsd(v: number | null | undefined): string {
+  if (!ok(v)) return DASH;
+  return `$${Math.abs(v) >= 1000 ? formatNumber(v) : v.toFixed(Math.abs(v) < 1 && v !== 0 ? 4 : 2)}`;
+}
 
 /** Formats a value in `unit`. */
 export function formatUnit(v: number | null | undefined, unit: Unit): string {
@@ -136,6 +142,8 @@ export function formatUnit(v: number | null | undefined, unit: Unit): string {
       return formatRate(v);
     case 'score':
       return ok(v) ? formatScore(v) : DASH;
+    case 'usd':
+      return formatUsd(v);
     default:
       return formatNumber(v);
   }

@@ -213,6 +213,9 @@ else describe('dashboard in a browser', () => {
       for (const id of ['chart-resources', 'chart-memory-bytes', 'chart-response-time', 'chart-error-rate', 'chart-throughput', 'chart-tasks', 'chart-tokens', 'chart-latency', 'chart-health']) {
         await until(`${id} has points`, async () => (await points(id)) > 0, 20_000);
       }
+      // Every numeric custom metric has a chart, its unit guessed from its name.
+      for (const id of ['chart-custom-queue_depth', 'chart-custom-cost_usd']) await until(`${id} has points`, async () => (await points(id)) > 0, 20_000);
+      assert.match(await page.textContent('[data-testid=chart-custom-cost_usd]') ?? '', /\$\d/);
       // Six hours of one-minute reports in a 6 h range of 5-minute buckets: CPU and memory fill ~72 each.
       await until('6 h of buckets', async () => (await page.textContent('[data-testid=chart-resources] .sub'))?.includes('5 min'));
       assert.ok((await points('chart-resources')) >= 130, `resources points ${await points('chart-resources')}`);

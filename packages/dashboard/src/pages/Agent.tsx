@@ -19,7 +19,7 @@ import {
   humanize,
 } from '../format.js';
 import { useAsync, useNow, useRefresh, useThrottled } from '../hooks.js';
-import { chartKinds, type ChartKinds } from '../metrics.js';
+import { chartKinds, metricInfo, type ChartKinds } from '../metrics.js';
 import { href, setQuery } from '../router.js';
 import {
   RANGES,
@@ -42,6 +42,9 @@ import { Segmented } from '../components/controls.js';
 import { Empty, ErrorState, Loading } from '../components/states.js';
 import { Chart, type ChartProps } from '../components/Chart.js';
 import { Gauge } from '../components/Gauge.js';
+
+/** Colours of the custom metrics' charts, in turn. */
+const CUSTOM_COLORS = ['--c1', '--c2', '--c3', '--c4', '--c5', '--c6'];
 
 /** Series the charts draw (one query, bucket averages). */
 const CHART_METRICS = [
@@ -79,6 +82,8 @@ const LATEST_METRICS = [
 
 interface ChartData {
   series: GridSeries;
+  /** Custom metric keys charted (their series are `custom.<key>` in `series`). */
+  custom: string[];
   tasks: { completed: (number | null)[]; failed: (number | null)[]; cumulative: boolean };
   bucket: number;
 }
@@ -123,9 +128,11 @@ export function AgentPage({ id, query }: { id: string; query: URLSearchParams })
 
   const reportEvery = cfg.data?.metrics_interval_seconds ?? 60;
   const [start, end] = zoom ?? [windowEnd - RANGES[range], windowEnd];
+  // Every numeric custom metric the agent reports gets a chart (names from its latest payload).
+  const customKey = (agent.data?.custom_metric_names ?? []).join('\n');
   const charts = useAsync(
-    (s) => loadCharts(client.metrics.bind(client), id, start, end, reportEvery, s),
-    [id, start, end, reportEvery],
+    (s) => loadCharts(client.metrics.bind(client), id, start, end, reportEvery, customKey ? customKey.split('\n') : [], s),
+    [id, start, end, reportEvery, customKey],
   );
 
   const reloadAll = () => {
@@ -312,6 +319,7 @@ async function loadCharts(
   start: number,
   end: number,
   reportEvery: number,
+  custom: string[],
   signal: AbortSignal,
 ): Promise<ChartData> {
   const bucket = bucketSeconds(end - start, reportEvery);
@@ -321,21 +329,22 @@ async function loadCharts(
     end_time: new Date(end * 1000).toISOString(),
     interval: intervalText(bucket),
   };
+  const names = [...CHART_METRICS, ...custom.map((k) => `custom.${k}`)];
   const [avg, sums, maxima] = await Promise.all([
-    metrics({ ...base, metric_names: [...CHART_METRICS], aggregation: 'avg', fill: 'null' }, signal),
+    metrics({ ...base, metric_names: names, aggregation: 'avg', fill: 'null' }, signal),
     metrics({ ...base, metric_names: ['tasks_completed', 'tasks_failed'], aggregation: 'sum' }, signal),
     metrics({ ...base, metric_names: ['tasks_completed', 'tasks_failed'], aggregation: 'max' }, signal),
   ]);
   const xs = grid(start, end, bucket);
   // Join across up to two missed reports; longer silences show as gaps.
   const joinMax = Math.max(1, Math.ceil((3 * reportEvery) / bucket) - 1);
-  const series = toGrid(avg.data, CHART_METRICS, xs, bucket, joinMax);
+  const series = toGrid(avg.data, names, xs, bucket, joinMax);
   const onGrid = (rows: MetricsRow[]) => toGrid(rows, ['tasks_completed', 'tasks_failed'], xs, bucket, 0).values;
   const s = onGrid(sums.data);
   const m = onGrid(maxima.data);
   const completed = perInterval(s.tasks_completed ?? [], m.tasks_completed ?? []);
   const failed = perInterval(s.tasks_failed ?? [], m.tasks_failed ?? []);
-  return { series, bucket, tasks: { completed: completed.values, failed: failed.values, cumulative: completed.cumulative } };
+  return { series, custom, bucket, tasks: { completed: completed.values, failed: failed.values, cumulative: completed.cumulative } };
 }
 
 /** Metrics intervals without a payload after which the values shown are marked stale (the server's default offline factor). */
@@ -686,10 +695,20 @@ function ChartGrid(props: {
       });
     }
     ai.forEach((p, i) => add('AI', { ...p, wide: ai.length < 3 && i === 0 }));
+    (data?.custom ?? []).forEach((key, i) => {
+      const info = metricInfo(`custom.${key}`);
+      add('Custom', {
+        testId: `chart-custom-${key}`,
+        title: info.label,
+        subtitle: `custom.${key}, average per ${per}`,
+        unit: info.unit,
+        series: [{ label: info.label, color: CUSTOM_COLORS[i % CUSTOM_COLORS.length] as string, values: v(`custom.${key}`) }],
+      });
+    });
     return list;
   }, [data, cfg, kinds.series, kinds.counts, props.range[0], props.range[1], props.loading]);
 
-  const groups = ['Resources', 'Performance', 'AI'];
+  const groups = ['Resources', 'Performance', 'AI', ...(charts.some((c) => c.group === 'Custom') ? ['Custom'] : [])];
   return (
     <>
       {groups.map((g) => (

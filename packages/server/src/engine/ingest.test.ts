@@ -707,6 +707,24 @@ describe('advanceAgent: the agent’s own alert strings', () => {
   });
 });
 
+describe('advanceAgent: custom metric names', () => {
+  it('keeps the sorted numeric custom keys of the latest payload that had any, at most 50', () => {
+    const w = new World();
+    w.step([metrics({ custom: { queue: 3, llm: { cost_usd: 0.2, model: 'x' }, note: 'text' } }, T0)], T0);
+    const first = w.snapshot().custom_names;
+    assert.deepEqual(first, ['llm.cost_usd', 'queue']);
+    w.step([metrics({ custom: { llm: { cost_usd: 0.3 }, queue: 4 } }, T0 + 10 * S)], T0 + 10 * S);
+    assert.deepEqual(w.snapshot().custom_names, first);
+    w.step([metrics({}, T0 + 20 * S)], T0 + 20 * S);
+    assert.deepEqual(w.snapshot().custom_names, ['llm.cost_usd', 'queue'], 'a payload without custom metrics keeps the charts');
+    w.step([metrics({ custom: { tokens_left: 9 } }, T0 + 30 * S)], T0 + 30 * S);
+    assert.deepEqual(w.snapshot().custom_names, ['tokens_left']);
+    const many = Object.fromEntries(Array.from({ length: 80 }, (_, i) => [`k${String(i).padStart(2, '0')}`, i]));
+    w.step([metrics({ custom: many }, T0 + 40 * S)], T0 + 40 * S);
+    assert.equal(w.snapshot().custom_names.length, 50, 'bounded');
+  });
+});
+
 describe('advanceAgent: late payloads', () => {
   it('an older payload arriving late does not replace the latest snapshot nor fire, but counts as data', () => {
     const w = new World();

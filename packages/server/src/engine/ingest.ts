@@ -51,6 +51,8 @@ export interface AgentSnapshot {
   rules: Record<string, RuleState>;
   /** Latest values the dashboard sums over the fleet (tasks, throughput, tokens). */
   latest: Record<string, number | null>;
+  /** Keys of the numeric custom metrics (flattened, sorted) of the latest payload that had any: what the dashboard charts. */
+  custom_names: string[];
 }
 
 /** Reads a stored snapshot, tolerating one written by an older version. */
@@ -65,6 +67,7 @@ export function readSnapshot(state: AgentState): AgentSnapshot {
     components: s.components ?? [],
     rules: s.rules ?? {},
     latest: s.latest ?? {},
+    custom_names: s.custom_names ?? [],
   };
 }
 
@@ -160,6 +163,7 @@ const SNAPSHOT_SHAPE: Record<keyof AgentSnapshot, unknown> = {
   components: null,
   rules: null,
   latest: null,
+  custom_names: null,
 };
 const METRICS_SHAPE: Record<keyof NonNullable<AgentSnapshot['metrics']>, unknown> = {
   cpu_usage_percent: null,
@@ -247,6 +251,20 @@ export const FLEET_VALUES = [
   'tasks_completed',
   'tasks_failed',
 ] as const;
+
+/** Most custom metric names kept for an agent's charts: a payload inventing keys must not grow its state without bound. */
+const CUSTOM_NAMES_MAX = 50;
+
+/**
+ * The sorted numeric custom metric keys of a payload, or `previous` when they are the same (so the
+ * snapshot shares it) or the payload has none (an agent that sends them now and then keeps its charts).
+ */
+function customNames(custom: Record<string, unknown> | undefined, previous: string[]): string[] {
+  if (custom === undefined || !hasEntries(custom)) return previous;
+  const names = Object.keys(numericCustomMetrics(custom)).sort().slice(0, CUSTOM_NAMES_MAX);
+  if (names.length === 0) return previous;
+  return names.length === previous.length && names.every((n, i) => n === previous[i]) ? previous : names;
+}
 
 /** Longest agent alert text kept in a metric_name. */
 const AGENT_ALERT_MAX = 200;
@@ -445,6 +463,7 @@ export function advanceAgent(
   let metricChecks = prev.metric_checks ?? {};
   let metricsTs = prevMetricsTs;
   let latestValues = prev.latest ?? {};
+  let custom = prev.custom_names ?? [];
   let rules = prev.rules ?? {};
   if (latest) {
     const { payload } = latest;
@@ -470,6 +489,7 @@ export function advanceAgent(
     }
     metricsTs = latestTs;
     latestValues = fleetValues(payload);
+    custom = customNames(payload.custom_metrics, custom);
 
     const nextRules: Record<string, RuleState> = {};
     rules = evaluateThresholdRules({
@@ -544,6 +564,7 @@ export function advanceAgent(
   snapshot.components = assessment.components;
   snapshot.rules = rules;
   snapshot.latest = latestValues;
+  snapshot.custom_names = custom;
   state.health_score = assessment.score;
   state.snapshot = snapshot as unknown as Record<string, unknown>;
 
