@@ -69,6 +69,11 @@ describe('agentmon serve (a real server on a real port)', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  it('prints the dashboard address first', () => {
+    const first = server.stdout().split('\n')[0];
+    assert.equal(first, `agentmon dashboard: ${server.url}/ (log in with the admin token)`);
+  });
+
   it('prints the admin token once, keeps it in the data dir (0600) with the metadata and series files', () => {
     const file = join(dataDir, 'admin-token');
     assert.equal(readFileSync(file, 'utf8').trim(), token);

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatBytes, formatDuration, formatMs, formatRatio, formatUnit, humanize } from './format.js';
+import { formatBytes, formatUsd, formatDateTime, formatDuration, formatLasting, formatMs, formatRatio, formatRelative, formatTimesIn, formatUnit, humanize } from './format.js';
 
 describe('format', () => {
   it('shows every figure with its unit', () => {
@@ -20,5 +20,21 @@ describe('format', () => {
     assert.equal(humanize('llm_agent'), 'LLM agent');
     assert.equal(humanize('api_agent'), 'API agent');
     assert.equal(humanize('metric_threshold_exceeded'), 'Metric threshold exceeded');
+  });
+
+  it('shows dollars with cents, and small sums to a hundredth of a cent', () => {
+    assert.equal(formatUsd(12.5), '$12.50');
+    assert.equal(formatUsd(0.0123), '$0.0123');
+    assert.equal(formatUsd(null), formatBytes(null));
+  });
+
+  it('works durations out when shown: timestamps in a message, how long an alert lasts', () => {
+    const now = Date.parse('2026-03-01T12:10:00.000Z');
+    const text = 'no metrics from a since 2026-03-01T12:00:00.000Z (offline after 180 s of silence)';
+    assert.equal(formatTimesIn(text, now), `no metrics from a since ${formatDateTime('2026-03-01T12:00:00.000Z')} (${formatRelative('2026-03-01T12:00:00.000Z', now)}) (offline after 180 s of silence)`);
+    assert.equal(formatTimesIn('cpu is 93%', now), 'cpu is 93%');
+    assert.equal(formatLasting('2026-03-01T12:00:00.000Z', null, now), '10 min');
+    assert.equal(formatLasting('2026-03-01T12:00:00.000Z', null, now + 3_600_000), '1h 10m', 'later, longer: nothing frozen');
+    assert.equal(formatLasting('2026-03-01T12:00:00.000Z', '2026-03-01T12:00:19.000Z', now), '19 s');
   });
 });

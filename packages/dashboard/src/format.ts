@@ -119,7 +119,13 @@ export function humanize(s: string): string {
 }
 
 /** A unit a chart or a value uses. */
-export type Unit = 'percent' | 'ratio' | 'ms' | 'bytes' | 'rate' | 'count' | 'score';
+export type Unit = 'percent' | 'ratio' | 'ms' | 'bytes' | 'rate' | 'count' | 'score' | 'usd';
+
+/** An amount in US dollars: cents for small sums, whole dollars past 1,000. */
+export function formatUsd(v: number | null | undefined): string {
+  if (!ok(v)) return DASH;
+  return `$${Math.abs(v) >= 1000 ? formatNumber(v) : v.toFixed(Math.abs(v) < 1 && v !== 0 ? 4 : 2)}`;
+}
 
 /** Formats a value in `unit`. */
 export function formatUnit(v: number | null | undefined, unit: Unit): string {
@@ -136,7 +142,26 @@ export function formatUnit(v: number | null | undefined, unit: Unit): string {
       return formatRate(v);
     case 'score':
       return ok(v) ? formatScore(v) : DASH;
+    case 'usd':
+      return formatUsd(v);
     default:
       return formatNumber(v);
   }
+}
+
+/** An ISO 8601 UTC timestamp inside a text (as the server writes them in messages). */
+const ISO_IN_TEXT = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z\b/g;
+
+/**
+ * A server text with each timestamp in it shown as local time and how long ago, worked out now:
+ * the server writes "since <time>", never a duration that would be stale when read.
+ */
+export function formatTimesIn(text: string, now = Date.now()): string {
+  return text.replace(ISO_IN_TEXT, (iso) => `${formatDateTime(iso)} (${formatRelative(iso, now)})`);
+}
+
+/** How long something from `fromIso` has lasted: until `toIso`, or until now while it goes on. */
+export function formatLasting(fromIso: string, toIso: string | null, now = Date.now()): string {
+  const end = toIso === null ? now : Date.parse(toIso);
+  return formatDuration((end - Date.parse(fromIso)) / 1000);
 }

@@ -33,16 +33,24 @@ const LABELS: Record<string, [string, Unit]> = {
   throughput: ['Throughput', 'rate'],
 };
 
-/** A metric's label and unit (custom metrics and unknown names are plain counts). */
+/** Units guessed from a name's suffix, for custom metrics the UI knows nothing else about. */
+const SUFFIX_UNITS: [string, Unit][] = [
+  ['_usd', 'usd'],
+  ['_ms', 'ms'],
+  ['_ratio', 'ratio'],
+  ['_bytes', 'bytes'],
+  ['_percent', 'percent'],
+  ['_per_second', 'rate'],
+];
+
+/** A metric's label and unit: known ones by name, others (custom.<key>) by suffix, else plain counts. */
 export function metricInfo(name: string | null | undefined): { label: string; unit: Unit } {
   if (!name) return { label: 'value', unit: 'count' };
   const known = LABELS[name];
   if (known) return { label: known[0], unit: known[1] };
-  if (name.startsWith('custom.')) return { label: name.slice(7), unit: 'count' };
-  if (name.endsWith('_percent')) return { label: name, unit: 'percent' };
-  if (name.endsWith('_ms')) return { label: name, unit: 'ms' };
-  if (name.endsWith('_bytes')) return { label: name, unit: 'bytes' };
-  return { label: name, unit: 'count' };
+  const label = name.startsWith('custom.') ? name.slice(7) : name;
+  const unit = SUFFIX_UNITS.find(([suffix]) => label.endsWith(suffix))?.[1] ?? 'count';
+  return { label, unit };
 }
 
 /** The chart kinds DashboardConfig.chart_types allows, with fallbacks when it leaves one out. */

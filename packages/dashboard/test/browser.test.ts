@@ -93,6 +93,12 @@ else describe('dashboard in a browser', () => {
   const shot = async (name: string, p: Page = page, fullPage = true) => {
     await p.screenshot({ path: join(shots, `${name}.png`), fullPage });
   };
+  /** Sends one live payload of `a` (the seed's values, changed by `change`) with its own key. */
+  const report = async (a: SeededAgent, seq: number, change: (body: ReturnType<typeof payload>) => void) => {
+    const body = payload(a, fleet.agents.indexOf(a), Date.now(), seq, false, Math.random);
+    change(body);
+    await api(server.url, a.apiKey)('POST', `/agents/${a.id}/metrics`, body);
+  };
   /** Runs a test body; on failure keeps a screenshot of what the browser showed. */
   const step = (name: string, fn: (t: TestContext) => Promise<void>) => async (t: TestContext) => {
     try {
@@ -207,6 +213,9 @@ else describe('dashboard in a browser', () => {
       for (const id of ['chart-resources', 'chart-memory-bytes', 'chart-response-time', 'chart-error-rate', 'chart-throughput', 'chart-tasks', 'chart-tokens', 'chart-latency', 'chart-health']) {
         await until(`${id} has points`, async () => (await points(id)) > 0, 20_000);
       }
+      // Every numeric custom metric has a chart, its unit guessed from its name.
+      for (const id of ['chart-custom-queue_depth', 'chart-custom-cost_usd']) await until(`${id} has points`, async () => (await points(id)) > 0, 20_000);
+      assert.match(await page.textContent('[data-testid=chart-custom-cost_usd]') ?? '', /\$\d/);
       // Six hours of one-minute reports in a 6 h range of 5-minute buckets: CPU and memory fill ~72 each.
       await until('6 h of buckets', async () => (await page.textContent('[data-testid=chart-resources] .sub'))?.includes('5 min'));
       assert.ok((await points('chart-resources')) >= 130, `resources points ${await points('chart-resources')}`);
@@ -285,15 +294,136 @@ else describe('dashboard in a browser', () => {
       const bot = agent('voice-assistant');
       assert.equal(await page.locator('[data-testid=active-alerts] [data-testid=alert-row]', { hasText: bot.name }).count(), 0);
 
-      const body = payload(bot, fleet.agents.indexOf(bot), Date.now(), 9999, false, Math.random);
-      body.resource_metrics.cpu_usage_percent = 97.5;
-      await api(server.url, bot.apiKey)('POST', `/agents/${bot.id}/metrics`, body);
+      await report(bot, 9999, (body) => (body.resource_metrics.cpu_usage_percent = 97.5));
 
       await page.locator('[data-testid=active-alerts] [data-testid=alert-row]', { hasText: bot.name }).first().waitFor({ timeout: 15_000 });
       assert.equal(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument), true, 'no reload');
       // The table row follows the agent's new status from the stream as well.
       await until('row status', async () => (await page.getAttribute(`[data-testid=agent-row]:has-text("${bot.name}") .badge`, 'data-status')) !== 'online');
       await shot('06-overview-live-alert', page, false);
+    }),
+  );
+
+  /** The colour an agent's status gives it wherever it shows. */
+  const toneOf = (status: string | null) => ({ online: 'ok', warning: 'warn', error: 'bad', offline: 'bad' })[status ?? ''] ?? 'idle';
+  /** Every row of the agents table: name, status, score and the score's colour. */
+  const tableRows = () =>
+    page.$$eval('[data-testid=agent-row]', (trs) =>
+      trs.map((tr) => ({
+        name: tr.querySelector('.name-cell a')?.textContent ?? '',
+        status: tr.getAttribute('data-status'),
+        score: Number(tr.getAttribute('data-score')),
+        tone: tr.querySelector('.score')?.getAttribute('data-tone') ?? null,
+      })),
+    );
+
+  it(
+    'colours every score by its status, and counts the agents that are not well',
+    { timeout: 60_000 },
+    step('status-colours', async () => {
+      await page.goto(`${server.url}/#/`);
+      await page.waitForSelector('[data-testid=agent-row]');
+      const rows = await tableRows();
+      assert.equal(rows.length, fleet.agents.length);
+      for (const r of rows) {
+        assert.equal(r.tone, toneOf(r.status), `${r.name}: ${r.status} shown as ${r.tone}`);
+        if (r.status === 'error' || r.status === 'offline') assert.ok(r.score < 0.3, `${r.name} in ${r.status} scores ${r.score}`);
+        if (r.status === 'warning') assert.ok(r.score < 0.6, `${r.name} in warning scores ${r.score}`);
+      }
+      // The fleet figure counts the agents not well, as the API's summary does; red while any is in error.
+      const by = (await call<{ summary: { agents_by_status: Record<string, number> } }>('GET', '/dashboard')).summary.agents_by_status;
+      const notWell = (by.error ?? 0) + (by.offline ?? 0) + (by.warning ?? 0);
+      assert.ok((by.error ?? 0) > 0, 'the seeded fleet has agents in error');
+      await until('fleet figure', async () => (await page.textContent('[data-testid=not-well]'))?.includes(String(notWell)));
+      assert.equal(await page.getAttribute('[data-testid=fleet-health]', 'data-tone'), 'bad');
+
+      // An agent in error (CPU 97.5 % since the live-alert test): its gauge is red and its
+      // explanation shows the cap.
+      await page.goto(`${server.url}/#/agents/${agent('voice-assistant').id}`);
+      await page.waitForSelector('[data-testid=score-cap]');
+      assert.equal(await page.getAttribute('[data-testid=gauge-health]', 'data-tone'), 'bad');
+      assert.match(await page.textContent('[data-testid=score-cap]') ?? '', /status error/);
+      await shot('17-agent-error-capped', page, false);
+    }),
+  );
+
+  it(
+    'alert titles name the severity the alert has; how long it fires is worked out when shown',
+    { timeout: 60_000 },
+    step('alert-texts', async () => {
+      await page.goto(`${server.url}/#/alerts`);
+      await page.waitForSelector('[data-testid=alert-row][data-active=true]');
+      const rows = await page.$$eval('[data-testid=alert-row][data-active=true]', (lis) =>
+        lis.map((li) => ({
+          severity: li.querySelector('.badge')?.textContent?.trim().toLowerCase() ?? '',
+          title: li.querySelector('.title')?.textContent ?? '',
+          lasting: li.querySelector('[data-testid=alert-lasting]')?.textContent ?? '',
+        })),
+      );
+      const threshold = rows.filter((r) => / (critical|high) on /.test(r.title));
+      assert.ok(threshold.length > 0, 'threshold alerts are listed');
+      for (const r of threshold) assert.equal(r.title.includes(' critical on '), r.severity === 'critical', `"${r.title}" is ${r.severity}`);
+      for (const r of rows) assert.match(r.lasting, /^firing for \d/, r.title);
+    }),
+  );
+
+  it(
+    'keeps the agents table in its sort and filter as live updates change rows',
+    { timeout: 60_000 },
+    step('live-table', async () => {
+      await page.goto(`${server.url}/#/`);
+      await page.waitForSelector('[data-testid=live-indicator][data-state=live]');
+      await page.waitForSelector('[data-testid=agent-row]');
+      const ascending = (rows: { score: number }[]) => rows.every((r, i) => i === 0 || (rows[i - 1] as { score: number }).score <= r.score);
+      assert.ok(ascending(await tableRows()), 'health ascending, as labelled');
+      // The healthiest agent (last row) gets worse without changing status: values at their
+      // thresholds, no breach. Its row must move up, not stay last with a lower score.
+      const used = new Set(['support-bot', 'voice-assistant', 'email-router', 'fraud-scorer']);
+      const last = (await tableRows()).filter((r) => r.status === 'online' && !used.has(r.name)).at(-1);
+      assert.ok(last);
+      await report(agent(last.name), 9990, (body) => {
+        body.resource_metrics.cpu_usage_percent = 79;
+        body.performance_metrics.error_rate = 0.05;
+      });
+      await until('the row took its new score', async () => {
+        const r = (await tableRows()).find((x) => x.name === last.name);
+        return r !== undefined && r.score < last.score;
+      });
+      assert.ok(ascending(await tableRows()), 'still health ascending after the live update');
+
+      // Under the Error filter, an agent that recovers leaves the list.
+      await page.selectOption('select[aria-label=Status]', 'error');
+      await until('error rows', async () => {
+        const rows = await tableRows();
+        return rows.length > 0 && rows.every((r) => r.status === 'error');
+      });
+      await report(agent('triage-agent'), 9991, (body) => (body.performance_metrics.error_rate = 0));
+      await until('recovered row gone', async () => {
+        const rows = await tableRows();
+        return !rows.some((r) => r.name === 'triage-agent') && rows.every((r) => r.status === 'error');
+      });
+      await page.selectOption('select[aria-label=Status]', '');
+    }),
+  );
+
+  it(
+    'marks the values of an agent that went offline as stale, with their age',
+    { timeout: 90_000 },
+    step('stale', async () => {
+      const quiet = agent('translation-api');
+      // Shortest intervals: offline after 3 × 5 s of silence.
+      await call('PATCH', `/agents/${quiet.id}/config`, { metrics_interval_seconds: 1, health_check_interval_seconds: 5 });
+      await until('offline', async () => (await call<{ status: string }>('GET', `/agents/${quiet.id}`)).status === 'offline', 40_000);
+      await page.goto(`${server.url}/#/agents/${quiet.id}`);
+      await page.waitForSelector('[data-testid=values-age][data-stale=true]');
+      assert.match(await page.textContent('[data-testid=values-age]') ?? '', /Stale values.*offline/);
+      assert.equal(await page.getAttribute('[data-testid=gauges]', 'data-stale'), 'true');
+      assert.equal(await page.getAttribute('[data-testid=gauge-cpu]', 'data-tone'), 'idle', 'an old value is not shown in a healthy colour');
+      assert.equal(await page.getAttribute('[data-testid=gauge-health]', 'data-tone'), 'bad');
+      await shot('18-agent-offline-stale', page, false);
+      // A fresh agent's values are not stale.
+      await page.goto(`${server.url}/#/agents/${agent('support-bot').id}`);
+      await page.waitForSelector('[data-testid=values-age][data-stale=false]');
     }),
   );
 
@@ -410,14 +540,41 @@ else describe('dashboard in a browser', () => {
         await page.waitForSelector('[data-testid=live-indicator][data-state=polling]');
         await page.waitForSelector('[data-testid=alert-row]');
         const bot = agent('email-router');
-        const body = payload(bot, fleet.agents.indexOf(bot), Date.now(), 9999, false, Math.random);
-        body.performance_metrics.average_response_time_ms = 9000;
-        await api(server.url, bot.apiKey)('POST', `/agents/${bot.id}/metrics`, body);
+        await report(bot, 9999, (body) => (body.performance_metrics.average_response_time_ms = 9000));
         await page.locator('[data-testid=alert-row]', { hasText: bot.name }).first().waitFor({ timeout: 12_000 });
       } finally {
         await call('PUT', '/dashboard/config', {});
         await page.reload();
       }
+    }),
+  );
+
+  it(
+    'an empty server shows a setup card with its own address',
+    { timeout: 60_000 },
+    step('setup', async () => {
+      const emptyDir = mkdtempSync(join(tmpdir(), 'agentmon-browser-empty-'));
+      const empty = await startServer(loadConfig({}, { host: '127.0.0.1', port: 0, dataDir: emptyDir, logLevel: 'silent', adminToken: ADMIN, dashboardDir: dist }));
+      const fresh = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+      try {
+        await fresh.addInitScript((t) => localStorage.setItem('agentmon.token', t), ADMIN);
+        const p = await fresh.newPage();
+        await p.goto(`${empty.url}/#/`);
+        const card = p.locator('[data-testid=setup-card]');
+        await card.waitFor();
+        const text = (await card.textContent()) ?? '';
+        assert.match(text, /Set up your first agent/);
+        assert.ok(text.includes(`${empty.url}/api/v1/agents`), 'the commands name this server');
+        await shot('19-empty-server-setup', p, false);
+      } finally {
+        await fresh.close();
+        await empty.close();
+        rmSync(emptyDir, { recursive: true, force: true });
+      }
+      // A server with agents shows no setup card.
+      await page.goto(`${server.url}/#/`);
+      await page.waitForSelector('[data-testid=agent-row]');
+      assert.equal(await page.locator('[data-testid=setup-card]').count(), 0);
     }),
   );
 

@@ -149,7 +149,7 @@ export function payload(agent: { id: string; type: string; role: SeededAgent['ro
             confidence_score: Math.round((0.82 + 0.05 * w + 0.02 * noise()) * 1000) / 1000,
           }
         : null,
-    custom_metrics: { queue_depth: Math.round(5 + 5 * (w2 + 1)) },
+    custom_metrics: { queue_depth: Math.round(5 + 5 * (w2 + 1)), ...(llm ? { cost_usd: Math.round(tput * 60 * 0.002 * 10_000) / 10_000 } : {}) },
     health_checks: { llm_api: true, ...(agent.role === 'check' ? { vector_db: !breach } : {}) },
   };
 }

@@ -53,7 +53,7 @@ export const AgentListQuery = Type.Object({
   q: Type.Optional(Type.String({ maxLength: 255, description: 'Case-insensitive substring of the name' })),
   sort: Type.Optional(
     StringEnum([...AGENT_SORT_KEYS, ...AGENT_SORT_KEYS.map((k) => `-${k}` as const)], {
-      description: 'Sort key; a leading - sorts descending (default name)',
+      description: 'Sort key; a leading - sorts descending (default name). status sorts worst first: error, offline, warning, unknown, maintenance, online',
     }),
   ),
   page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
@@ -179,8 +179,11 @@ export const AgentDetail = Type.Object(
     health_score: Type.Number({ minimum: 0, maximum: 1 }),
     status_reason: Nullable(Type.String({ description: 'Why the status is what it is (no_data, data_received, maintenance, ...)' })),
     health_components: Type.Array(HealthComponent),
+    custom_metric_names: Type.Array(Type.String(), {
+      description: 'Numeric custom metrics of its latest payload that had any, flattened (query them as custom.<name>)',
+    }),
   },
-  { description: 'AgentInfo plus health score, status reason and score components' },
+  { description: 'AgentInfo plus health score, status reason, score components and custom metric names' },
 );
 /** `GET /agents/:id`. */
 export type AgentDetail = Static<typeof AgentDetail>;

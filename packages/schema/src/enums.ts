@@ -14,6 +14,11 @@ export const AGENT_STATUSES = ['online', 'offline', 'warning', 'error', 'mainten
 export type AgentStatus = (typeof AGENT_STATUSES)[number];
 /** Current status of an agent. */
 export const AgentStatus = StringEnum(AGENT_STATUSES, { description: 'Current status of an agent' });
+/**
+ * Agent statuses worst first: the order of `sort=status` and of every list of statuses people read
+ * (an agent in error or offline needs a look before one in warning; online is last).
+ */
+export const AGENT_STATUS_ORDER = ['error', 'offline', 'warning', 'unknown', 'maintenance', 'online'] as const satisfies readonly AgentStatus[];
 
 /** Where the agent is deployed. */
 export const DEPLOYMENT_TYPES = ['docker', 'kubernetes', 'local', 'cloud', 'serverless'] as const;

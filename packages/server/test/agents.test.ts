@@ -218,6 +218,26 @@ eachBackend('agents API', (backend) => {
       const page2 = await get('page=2&page_size=3');
       assert.equal(page2.total, 4);
       assert.deepEqual(page2.items.map((a: { name: string }) => a.name), ['gamma']);
+
+      // sort=status is worst first, not alphabetical: gamma critical (error), alpha warning, delta
+      // never reported (unknown), beta online.
+      const cpu = (id: string, value: number) =>
+        list.app.inject({ method: 'POST', url: `/api/v1/agents/${id}/metrics`, headers: bearer(ADMIN), payload: metricsBody(id, { resource_metrics: { cpu_usage_percent: value, memory_usage_bytes: 1, memory_usage_percent: 20, disk_usage_bytes: 1 } }) });
+      assert.equal((await cpu(ids.gamma as string, 95)).statusCode, 202);
+      assert.equal((await cpu(ids.alpha as string, 85)).statusCode, 202);
+      // GET /agents/:id names the numeric custom metrics of the latest payload, for the charts.
+      const withCustom = await list.app.inject({
+        method: 'POST',
+        url: `/api/v1/agents/${ids.beta}/metrics`,
+        headers: bearer(ADMIN),
+        payload: metricsBody(ids.beta as string, { custom_metrics: { cost_usd: 0.25, llm: { latency_ms: 120 }, label: 'x' } }),
+      });
+      assert.equal(withCustom.statusCode, 202);
+      const detail = (await list.app.inject({ method: 'GET', url: `/api/v1/agents/${ids.beta}`, headers: bearer(ADMIN) })).json();
+      assert.deepEqual(detail.custom_metric_names, ['cost_usd', 'llm.latency_ms']);
+      const byStatus = (await get('sort=status')).items.map((a: { name: string; status: string }) => `${a.name}:${a.status}`);
+      assert.deepEqual(byStatus, ['gamma:error', 'alpha:warning', 'delta_1%:unknown', 'beta:online']);
+      assert.deepEqual((await get('sort=-status')).items.map((a: { name: string }) => a.name), ['beta', 'delta_1%', 'alpha', 'gamma']);
       for (const [qs, path] of [
         ['page_size=201', '/query/page_size'],
         ['page=0', '/query/page'],

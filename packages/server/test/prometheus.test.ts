@@ -33,4 +33,29 @@ eachBackend('Prometheus exposition', (backend) => {
       assert.match(res.body, /^agentmon_series_unmerged_blocks 0$/m);
     } else assert.doesNotMatch(res.body, /agentmon_series_/);
   });
+
+  it('an offline agent keeps its up, status and score series, and no longer exports its latest values as current', async () => {
+    const { id } = await register(t, { name: 'goes-silent', environment: 'prod' });
+    const { id: other } = await register(t, { name: 'keeps-reporting', environment: 'prod' });
+    for (const agent of [id, other]) {
+      assert.equal((await t.app.inject({ method: 'POST', url: `/api/v1/agents/${agent}/metrics`, headers: bearer(ADMIN), payload: metricsBody(agent) })).statusCode, 202);
+    }
+    const labels = `agent_id="${id}",name="goes-silent",environment="prod"`;
+    const scrape = async () => (await t.app.inject({ method: 'GET', url: '/metrics', headers: bearer(ADMIN) })).body;
+    assert.ok((await scrape()).includes(`agentmon_agent_cpu_usage_percent{${labels}} 42.5\n`));
+
+    // Silent past 3 x 60 s while the other agent keeps reporting.
+    t.clock.now += 4 * 60_000;
+    await t.app.inject({ method: 'POST', url: `/api/v1/agents/${other}/metrics`, headers: bearer(ADMIN), payload: metricsBody(other) });
+    await t.app.sweeper.tick();
+    const body = await scrape();
+    assert.ok(body.includes(`agentmon_agent_up{${labels}} 0\n`), body);
+    assert.ok(body.includes(`agentmon_agent_status{${labels},status="offline"} 1\n`));
+    const score = body.split('\n').find((l) => l.startsWith(`agentmon_agent_health_score{${labels}} `));
+    assert.ok(score && Number(score.split(' ')[1]) < 0.3, `offline scores under 0.3: ${score}`);
+    for (const metric of ['cpu_usage_percent', 'memory_usage_percent', 'error_rate', 'average_response_time_ms', 'throughput_per_second', 'tokens_per_second']) {
+      assert.ok(!body.includes(`agentmon_agent_${metric}{${labels}}`), `${metric} of an offline agent`);
+    }
+    assert.ok(body.includes(`agentmon_agent_cpu_usage_percent{agent_id="${other}",name="keeps-reporting",environment="prod"} 42.5\n`), 'a reporting agent still exports');
+  });
 });

@@ -71,6 +71,8 @@ export function serveCommand(io: Output, setExitCode: (code: number) => void): C
     const config = await configFrom(flags);
     const { startServer } = await import('@agentmon/server');
     const server = await startServer(config);
+    // The dashboard first: it is what a person starting agentmon wants to open.
+    io.out(`agentmon dashboard: ${server.url}/ (log in with the admin token)\n`);
     io.out(`agentmon listening on ${server.url} (storage: ${server.stores.kind}${server.stores.seriesKind !== server.stores.kind ? `, series: ${server.stores.seriesKind}` : ''}, ${server.stores.location})\n`);
     if (server.adminTokenGenerated) {
       io.out(`admin token (generated now, kept in ${server.adminTokenPath}; shown once):\n  ${server.adminToken}\n`);

@@ -3,7 +3,8 @@
  * DOM), with rows patched in place from the live stream. Its state lives in the hash's query.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { AgentListQuery, AgentStatus, AgentSummary, AgentType, MetricsStreamData, StatusStreamData } from '@agentmon/schema';
+import type { AgentListQuery, AgentStatus, AgentType, MetricsStreamData, StatusStreamData } from '@agentmon/schema';
+import { STATUS_ORDER, liveRows, liveSortKey, type LivePatch } from '../agent-rows.js';
 import { useApp } from '../context.js';
 import { formatDateTime, formatRelative, humanize } from '../format.js';
 import { useAsync, useDebounced, useNow, useRefresh, useThrottled } from '../hooks.js';
@@ -12,8 +13,8 @@ import { ScoreBar, StatusBadge } from './badges.js';
 import { Pager, SearchInput } from './controls.js';
 import { Empty, ErrorState, Loading } from './states.js';
 
-/** Every agent status, worst first (the schema's list, in the order people read them). */
-export const STATUSES: readonly AgentStatus[] = ['error', 'warning', 'offline', 'unknown', 'maintenance', 'online'];
+/** Every agent status, worst first (the order of the server's sort=status). */
+export const STATUSES: readonly AgentStatus[] = STATUS_ORDER;
 /** Every agent type. */
 export const TYPES: readonly AgentType[] = ['llm_agent', 'ml_model', 'chatbot', 'api_agent', 'workflow_agent', 'custom'];
 
@@ -28,8 +29,6 @@ const COLUMNS: { key: SortKey; label: string; cls?: string }[] = [
   { key: 'last_seen', label: 'Last seen', cls: 'hide-sm' },
 ];
 
-type Patch = Pick<AgentSummary, 'status' | 'health_score'> & { last_seen?: string };
-
 /** The table; `environments` fills the environment filter. */
 export function AgentsTable({ query, environments }: { query: URLSearchParams; environments: string[] }) {
   const { client, config } = useApp();
@@ -43,7 +42,7 @@ export function AgentsTable({ query, environments }: { query: URLSearchParams; e
   const sort = query.get('sort') ?? 'health_score';
   const page = Math.max(1, Number(query.get('page') ?? 1) || 1);
   const pageSize = Math.min(200, Math.max(1, Number(query.get('size') ?? config.max_agents_per_page) || config.max_agents_per_page));
-  const [patches, setPatches] = useState<Map<string, Patch>>(new Map());
+  const [patches, setPatches] = useState<Map<string, LivePatch>>(new Map());
 
   useEffect(() => {
     if ((query.get('q') ?? '') !== q) setQuery({ q, page: undefined });
@@ -66,13 +65,15 @@ export function AgentsTable({ query, environments }: { query: URLSearchParams; e
   const visible = useMemo(() => new Set((list.data?.items ?? []).map((a) => a.id)), [list.data]);
   useRefresh(list.reload, (batch) => {
     if (visible.size === 0) return;
-    const next = new Map<string, Patch>();
-    const put = (id: string, p: Patch) => visible.has(id) && next.set(id, p);
+    const next = new Map<string, LivePatch>();
+    const put = (id: string, p: LivePatch) => visible.has(id) && next.set(id, p);
     batch.metrics.forEach((m: MetricsStreamData) => put(m.agent_id, { status: m.status, health_score: m.health_score, last_seen: m.timestamp }));
     batch.status.forEach((s: StatusStreamData) => put(s.agent_id, { status: s.status, health_score: s.health_score, ...(s.last_seen ? { last_seen: s.last_seen } : {}) }));
     if (next.size > 0) setPatches((prev) => new Map([...prev, ...next]));
-    // A status change can move rows between pages or filters: fetch the page again, now and then.
-    if (batch.status.length > 0 || batch.events.some((e) => e.type === 'agent_registered' || e.type === 'agent_deregistered')) reloadSoon();
+    // A change can move rows between pages or out of a filter: the page is re-sorted and filtered
+    // at once (liveRows), and fetched again now and then for what lies beyond it.
+    const moves = batch.status.length > 0 || (next.size > 0 && liveSortKey(sort));
+    if (moves || batch.events.some((e) => e.type === 'agent_registered' || e.type === 'agent_deregistered')) reloadSoon();
   });
 
   const sortKey = sort.replace(/^-/, '') as SortKey;
@@ -148,31 +149,27 @@ export function AgentsTable({ query, environments }: { query: URLSearchParams; e
                 </tr>
               </thead>
               <tbody>
-                {list.data.items.map((a) => {
-                  const p = patches.get(a.id);
-                  const row = p ? { ...a, ...p } : a;
-                  return (
-                    <tr key={a.id} data-testid="agent-row" data-agent-id={a.id}>
+                {liveRows(list.data.items, patches, { sort, status }).map((a) => (
+                    <tr key={a.id} data-testid="agent-row" data-agent-id={a.id} data-status={a.status} data-score={a.health_score}>
                       <td class="name-cell">
                         <a href={href(`/agents/${encodeURIComponent(a.id)}`)}>{a.name}</a>
                         <span class="sub hide-lg">
-                          {humanize(a.type)} · {a.environment} · {formatRelative(row.last_seen, now)}
+                          {humanize(a.type)} · {a.environment} · {formatRelative(a.last_seen, now)}
                         </span>
                       </td>
                       <td>
-                        <StatusBadge status={row.status} />
+                        <StatusBadge status={a.status} />
                       </td>
                       <td>
-                        <ScoreBar score={row.health_score} />
+                        <ScoreBar score={a.health_score} status={a.status} />
                       </td>
                       <td class="hide-sm">{humanize(a.type)}</td>
                       <td class="hide-sm">{a.environment}</td>
-                      <td title={formatDateTime(row.last_seen)} class="num hide-sm">
-                        {formatRelative(row.last_seen, now)}
+                      <td title={formatDateTime(a.last_seen)} class="num hide-sm">
+                        {formatRelative(a.last_seen, now)}
                       </td>
                     </tr>
-                  );
-                })}
+                ))}
               </tbody>
             </table>
           </div>

@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import type { AlertDetail } from '@agentmon/schema';
 import { useApp } from '../context.js';
-import { formatDateTime, formatRelative, formatUnit } from '../format.js';
+import { formatDateTime, formatLasting, formatRelative, formatTimesIn, formatUnit } from '../format.js';
 import { metricInfo } from '../metrics.js';
 import { href } from '../router.js';
 import { SeverityBadge } from './badges.js';
@@ -52,7 +52,7 @@ function AlertRow({ alert: a, showAgent, onChange, now, fresh }: { alert: AlertD
       <SeverityBadge severity={a.severity} resolved={!a.is_active} />
       <div>
         <div class="title">{a.title}</div>
-        {a.message && a.message !== a.title ? <div class="muted">{a.message}</div> : null}
+        {a.message && a.message !== a.title ? <div class="muted" data-testid="alert-message">{formatTimesIn(a.message, now)}</div> : null}
         <div class="meta">
           {showAgent ? <a href={href(`/agents/${encodeURIComponent(a.agent_id)}`)}>{name ?? a.agent_id.slice(0, 12)}</a> : null}
           {a.metric_name && a.current_value !== null ? (
@@ -61,8 +61,19 @@ function AlertRow({ alert: a, showAgent, onChange, now, fresh }: { alert: AlertD
               {a.threshold !== null ? ` · threshold ${formatUnit(a.threshold, info.unit)}` : ''}
             </span>
           ) : null}
-          <span title={formatDateTime(a.created_at)}>fired {formatRelative(a.created_at, now)}</span>
-          {a.resolved_at ? <span title={formatDateTime(a.resolved_at)}>resolved {formatRelative(a.resolved_at, now)}</span> : null}
+          {/* Durations are worked out as shown, from the times, so they never go stale. */}
+          {a.is_active ? (
+            <span title={`fired ${formatDateTime(a.created_at)}`} data-testid="alert-lasting">
+              firing for {formatLasting(a.created_at, null, now)}
+            </span>
+          ) : (
+            <span title={formatDateTime(a.created_at)}>fired {formatRelative(a.created_at, now)}</span>
+          )}
+          {a.resolved_at ? (
+            <span title={formatDateTime(a.resolved_at)}>
+              resolved {formatRelative(a.resolved_at, now)}, after {formatLasting(a.created_at, a.resolved_at, now)}
+            </span>
+          ) : null}
           {a.acknowledged_at ? <span title={a.ack_comment ?? ''}>acknowledged by {a.acknowledged_by ?? 'someone'}</span> : null}
         </div>
       </div>

@@ -72,6 +72,8 @@ function axisLabel(v: number, unit: Unit): string {
       return formatBytes(v).replace(' ', '');
     case 'score':
       return formatNumber(v * 100);
+    case 'usd':
+      return `$${formatNumber(v)}`;
     default:
       return formatNumber(v);
   }

@@ -44,7 +44,7 @@ export function Gauge(props: GaugeProps) {
   const label = `${props.label}: ${props.value === null ? 'no data' : `${props.display}${props.unit ?? ''}`}`;
   if (props.flat) {
     return (
-      <div class="card gauge-flat" data-testid={props.testId} role="meter" aria-label={label} aria-valuenow={props.value ?? undefined} aria-valuemin={0} aria-valuemax={props.max}>
+      <div class="card gauge-flat" data-testid={props.testId} data-tone={props.tone} role="meter" aria-label={label} aria-valuenow={props.value ?? undefined} aria-valuemin={0} aria-valuemax={props.max}>
         <div class="stat" style={{ padding: 0 }}>
           <div class="label">{props.label}</div>
           <div class="value" style={{ color: props.value === null ? undefined : color }}>
@@ -61,7 +61,7 @@ export function Gauge(props: GaugeProps) {
   }
   const markerDeg = props.marker != null ? START + SWEEP * Math.min(1, Math.max(0, props.marker / props.max)) : null;
   return (
-    <div class="card gauge" data-testid={props.testId} role="meter" aria-label={label} aria-valuenow={props.value ?? undefined} aria-valuemin={0} aria-valuemax={props.max}>
+    <div class="card gauge" data-testid={props.testId} data-tone={props.tone} role="meter" aria-label={label} aria-valuenow={props.value ?? undefined} aria-valuemin={0} aria-valuemax={props.max}>
       <svg viewBox="0 6 200 150" aria-hidden="true">
         <path d={arc(START, START + SWEEP)} fill="none" stroke="var(--gauge-track)" stroke-width="14" stroke-linecap="round" />
         {props.value !== null && frac > 0 ? (

@@ -4,7 +4,7 @@
  * alerts, its events and its MonitoringConfig.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { AgentDetail, AlertDetail, HealthDetail, MetricsStreamData, MonitoringConfig } from '@agentmon/schema';
+import type { AgentDetail, AgentStatus, AlertDetail, HealthDetail, MetricsStreamData, MonitoringConfig } from '@agentmon/schema';
 import type { MetricsRow } from '../api.js';
 import { useApp } from '../context.js';
 import {
@@ -19,7 +19,7 @@ import {
   humanize,
 } from '../format.js';
 import { useAsync, useNow, useRefresh, useThrottled } from '../hooks.js';
-import { chartKinds, type ChartKinds } from '../metrics.js';
+import { chartKinds, metricInfo, type ChartKinds } from '../metrics.js';
 import { href, setQuery } from '../router.js';
 import {
   RANGES,
@@ -37,11 +37,14 @@ import {
 import { AlertList } from '../components/AlertList.js';
 import { ConfigForm } from '../components/ConfigForm.js';
 import { EventList } from '../components/EventList.js';
-import { StatusBadge, scoreTone } from '../components/badges.js';
+import { StatusBadge, scoreTone, statusTone } from '../components/badges.js';
 import { Segmented } from '../components/controls.js';
 import { Empty, ErrorState, Loading } from '../components/states.js';
 import { Chart, type ChartProps } from '../components/Chart.js';
 import { Gauge } from '../components/Gauge.js';
+
+/** Colours of the custom metrics' charts, in turn. */
+const CUSTOM_COLORS = ['--c1', '--c2', '--c3', '--c4', '--c5', '--c6'];
 
 /** Series the charts draw (one query, bucket averages). */
 const CHART_METRICS = [
@@ -79,6 +82,8 @@ const LATEST_METRICS = [
 
 interface ChartData {
   series: GridSeries;
+  /** Custom metric keys charted (their series are `custom.<key>` in `series`). */
+  custom: string[];
   tasks: { completed: (number | null)[]; failed: (number | null)[]; cumulative: boolean };
   bucket: number;
 }
@@ -123,9 +128,11 @@ export function AgentPage({ id, query }: { id: string; query: URLSearchParams })
 
   const reportEvery = cfg.data?.metrics_interval_seconds ?? 60;
   const [start, end] = zoom ?? [windowEnd - RANGES[range], windowEnd];
+  // Every numeric custom metric the agent reports gets a chart (names from its latest payload).
+  const customKey = (agent.data?.custom_metric_names ?? []).join('\n');
   const charts = useAsync(
-    (s) => loadCharts(client.metrics.bind(client), id, start, end, reportEvery, s),
-    [id, start, end, reportEvery],
+    (s) => loadCharts(client.metrics.bind(client), id, start, end, reportEvery, customKey ? customKey.split('\n') : [], s),
+    [id, start, end, reportEvery, customKey],
   );
 
   const reloadAll = () => {
@@ -175,6 +182,9 @@ export function AgentPage({ id, query }: { id: string; query: URLSearchParams })
   const a = agent.data;
   const status = tick?.status ?? a.status;
   const score = tick?.health_score ?? health.data?.health_score ?? a.health_score;
+  // When the values shown were reported: an offline agent's last values are history, not its present.
+  const valuesAt = tick?.timestamp ?? health.data?.last_metrics ?? null;
+  const stale = valuesAt !== null && (status === 'offline' || now - Date.parse(valuesAt) > STALE_INTERVALS * reportEvery * 1000);
 
   const onZoom = (min: number, max: number) => setQuery({ from: min, to: max });
   const resetZoom = () => setQuery({ from: undefined, to: undefined });
@@ -219,7 +229,8 @@ export function AgentPage({ id, query }: { id: string; query: URLSearchParams })
         </button>
       </div>
 
-      <Gauges a={a} health={health.data} latest={latest.data} tick={tick} cfg={cfg.data} score={score} flat={!kinds.gauge} />
+      <ValuesAge valuesAt={valuesAt} stale={stale} status={status} now={now} />
+      <Gauges a={a} status={status} stale={stale} health={health.data} latest={latest.data} tick={tick} cfg={cfg.data} score={score} flat={!kinds.gauge} />
 
       <div class="grid two-col section">
         <InfoCard a={a} />
@@ -308,6 +319,7 @@ async function loadCharts(
   start: number,
   end: number,
   reportEvery: number,
+  custom: string[],
   signal: AbortSignal,
 ): Promise<ChartData> {
   const bucket = bucketSeconds(end - start, reportEvery);
@@ -317,25 +329,51 @@ async function loadCharts(
     end_time: new Date(end * 1000).toISOString(),
     interval: intervalText(bucket),
   };
+  const names = [...CHART_METRICS, ...custom.map((k) => `custom.${k}`)];
   const [avg, sums, maxima] = await Promise.all([
-    metrics({ ...base, metric_names: [...CHART_METRICS], aggregation: 'avg', fill: 'null' }, signal),
+    metrics({ ...base, metric_names: names, aggregation: 'avg', fill: 'null' }, signal),
     metrics({ ...base, metric_names: ['tasks_completed', 'tasks_failed'], aggregation: 'sum' }, signal),
     metrics({ ...base, metric_names: ['tasks_completed', 'tasks_failed'], aggregation: 'max' }, signal),
   ]);
   const xs = grid(start, end, bucket);
   // Join across up to two missed reports; longer silences show as gaps.
   const joinMax = Math.max(1, Math.ceil((3 * reportEvery) / bucket) - 1);
-  const series = toGrid(avg.data, CHART_METRICS, xs, bucket, joinMax);
+  const series = toGrid(avg.data, names, xs, bucket, joinMax);
   const onGrid = (rows: MetricsRow[]) => toGrid(rows, ['tasks_completed', 'tasks_failed'], xs, bucket, 0).values;
   const s = onGrid(sums.data);
   const m = onGrid(maxima.data);
   const completed = perInterval(s.tasks_completed ?? [], m.tasks_completed ?? []);
   const failed = perInterval(s.tasks_failed ?? [], m.tasks_failed ?? []);
-  return { series, bucket, tasks: { completed: completed.values, failed: failed.values, cumulative: completed.cumulative } };
+  return { series, custom, bucket, tasks: { completed: completed.values, failed: failed.values, cumulative: completed.cumulative } };
+}
+
+/** Metrics intervals without a payload after which the values shown are marked stale (the server's default offline factor). */
+const STALE_INTERVALS = 3;
+
+/** How old the values below are, and whether they are stale. */
+function ValuesAge({ valuesAt, stale, status, now }: { valuesAt: string | null; stale: boolean; status: AgentStatus; now: number }) {
+  if (valuesAt === null) return null;
+  const when = `${formatRelative(valuesAt, now)} (${formatDateTime(valuesAt)})`;
+  return (
+    <p class={`values-age${stale ? ' stale' : ''}`} data-testid="values-age" data-stale={String(stale)}>
+      {stale ? (
+        <>
+          <b>Stale values</b>: the latest report is from {when}
+          {status === 'offline' ? '; the agent is offline' : ''}. They show what it last said, not what it does now.
+        </>
+      ) : (
+        <>Latest values from {when}</>
+      )}
+    </p>
+  );
 }
 
 function Gauges(props: {
   a: AgentDetail;
+  /** The values are old (offline or late): shown greyed, never in a healthy colour. */
+  stale: boolean;
+  /** The status now (the live stream's, else the agent's): the health gauge wears its colour. */
+  status: AgentStatus;
   health: HealthDetail | undefined;
   latest: Latest | undefined;
   tick: MetricsStreamData | null;
@@ -350,11 +388,12 @@ function Gauges(props: {
   const er = tick?.error_rate ?? latest?.error_rate ?? null;
   const tps = tick?.tokens_per_second ?? latest?.tokens_per_second ?? null;
   const thr = tick?.throughput_per_second ?? latest?.throughput_per_second ?? null;
-  const pressure = (v: number | null, t: number | undefined) => (v === null ? 'idle' : t === undefined ? 'ok' : v >= t ? 'bad' : v >= 0.75 * t ? 'warn' : 'ok');
-  const noData = props.a.status === 'unknown';
+  const pressure = (v: number | null, t: number | undefined) =>
+    v === null || props.stale ? 'idle' : t === undefined ? 'ok' : v >= t ? 'bad' : v >= 0.75 * t ? 'warn' : 'ok';
+  const noData = props.status === 'unknown';
   return (
     <>
-      <div class="grid gauges" data-testid="gauges">
+      <div class={`grid gauges${props.stale ? ' stale' : ''}`} data-testid="gauges" data-stale={String(props.stale)}>
         <Gauge
           testId="gauge-health"
           label="Health score"
@@ -362,7 +401,7 @@ function Gauges(props: {
           max={100}
           display={formatScore(score)}
           unit="/ 100"
-          tone={noData ? 'idle' : scoreTone(score)}
+          tone={statusTone(props.status)}
           flat={flat}
           sub={props.health?.status_reason && props.a.status !== 'online' ? humanize(props.health.status_reason.replace(/[:_]/g, ' ')) : undefined}
         />
@@ -391,8 +430,8 @@ function Gauges(props: {
           sub={latest?.memory_usage_bytes != null ? `${formatBytes(latest.memory_usage_bytes)} used` : cfg ? `threshold ${formatPercent(cfg.memory_threshold)}` : undefined}
         />
         <div class="card figures" data-testid="latest-figures">
-          <Figure label="Response time" value={formatMs(rt)} foot={cfg ? `threshold ${formatMs(cfg.response_time_threshold_ms)}` : ''} bad={rt !== null && !!cfg && rt >= cfg.response_time_threshold_ms} />
-          <Figure label="Error rate" value={formatRatio(er)} foot={cfg ? `threshold ${formatRatio(cfg.error_rate_threshold)}` : ''} bad={er !== null && !!cfg && er >= cfg.error_rate_threshold} />
+          <Figure label="Response time" value={formatMs(rt)} foot={cfg ? `threshold ${formatMs(cfg.response_time_threshold_ms)}` : ''} bad={!props.stale && rt !== null && !!cfg && rt >= cfg.response_time_threshold_ms} />
+          <Figure label="Error rate" value={formatRatio(er)} foot={cfg ? `threshold ${formatRatio(cfg.error_rate_threshold)}` : ''} bad={!props.stale && er !== null && !!cfg && er >= cfg.error_rate_threshold} />
           <Figure label="Throughput" value={thr === null ? '—' : `${formatNumber(thr)}/s`} foot={latest?.tasks_pending != null ? `${formatNumber(latest.tasks_pending)} tasks pending` : 'tasks per second'} />
           <Figure
             label="Tokens"
@@ -467,17 +506,26 @@ function HealthCard({ health, error, now }: { health: HealthDetail | undefined; 
         <>
           <div class="card-body kv-bars components">
             {health.health_components.length === 0 ? <span class="muted">No score yet: the agent has not reported.</span> : null}
-            {health.health_components.map((c) => (
-              <div class="row" title={c.detail}>
-                <span>{humanize(c.name)}</span>
-                <span class="track">
-                  <span class={`fill fill-${scoreTone(c.value)}`} style={{ width: `${Math.round(c.value * 100)}%`, display: 'block' }} />
-                </span>
-                <b title={`weight ${c.weight}`}>
-                  {formatScore(c.value)} <span class="muted" style={{ fontWeight: 400 }}>×{c.weight}</span>
-                </b>
-              </div>
-            ))}
+            {health.health_components.map((c) =>
+              c.name === 'cap' ? (
+                // Not a term of the average: the status's limit on the score, and why.
+                <div class="row" title={c.detail} data-testid="score-cap">
+                  <span>Capped by status</span>
+                  <span class="muted">{c.detail}</span>
+                  <b>≤ {formatScore(c.value)}</b>
+                </div>
+              ) : (
+                <div class="row" title={c.detail}>
+                  <span>{humanize(c.name)}</span>
+                  <span class="track">
+                    <span class={`fill fill-${scoreTone(c.value)}`} style={{ width: `${Math.round(c.value * 100)}%`, display: 'block' }} />
+                  </span>
+                  <b title={`weight ${c.weight}`}>
+                    {formatScore(c.value)} <span class="muted" style={{ fontWeight: 400 }}>×{c.weight}</span>
+                  </b>
+                </div>
+              ),
+            )}
           </div>
           <h3 style={{ padding: '4px 16px 8px' }}>Health checks</h3>
           {health.checks.length === 0 ? (
@@ -647,10 +695,20 @@ function ChartGrid(props: {
       });
     }
     ai.forEach((p, i) => add('AI', { ...p, wide: ai.length < 3 && i === 0 }));
+    (data?.custom ?? []).forEach((key, i) => {
+      const info = metricInfo(`custom.${key}`);
+      add('Custom', {
+        testId: `chart-custom-${key}`,
+        title: info.label,
+        subtitle: `custom.${key}, average per ${per}`,
+        unit: info.unit,
+        series: [{ label: info.label, color: CUSTOM_COLORS[i % CUSTOM_COLORS.length] as string, values: v(`custom.${key}`) }],
+      });
+    });
     return list;
   }, [data, cfg, kinds.series, kinds.counts, props.range[0], props.range[1], props.loading]);
 
-  const groups = ['Resources', 'Performance', 'AI'];
+  const groups = ['Resources', 'Performance', 'AI', ...(charts.some((c) => c.group === 'Custom') ? ['Custom'] : [])];
   return (
     <>
       {groups.map((g) => (

@@ -6,15 +6,15 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { AlertDetail, AgentStatus } from '@agentmon/schema';
 import type { DashboardView, TrendMetric } from '../api.js';
 import { useApp } from '../context.js';
-import { formatBytes, formatDuration, formatNumber, formatRatio, formatScore, humanize } from '../format.js';
+import { formatBytes, formatDuration, formatNumber, formatRatio, humanize } from '../format.js';
 import { useAsync, useNow, useRefresh, useThrottled } from '../hooks.js';
 import { chartKinds, metricInfo } from '../metrics.js';
 import { href, setQuery } from '../router.js';
 import { AgentsTable, STATUSES } from '../components/AgentsTable.js';
 import { AlertList } from '../components/AlertList.js';
-import { scoreTone } from '../components/badges.js';
 import { Empty, ErrorState, Loading } from '../components/states.js';
 import { Chart } from '../components/Chart.js';
+import { SetupCard } from '../components/SetupCard.js';
 
 const TRENDS: { metric: TrendMetric; color: string }[] = [
   { metric: 'cpu_usage_percent', color: '--c1' },
@@ -66,6 +66,7 @@ export function Overview({ query }: { query: URLSearchParams }) {
       </div>
       {dash.error && !d ? <ErrorState error={dash.error} retry={dash.reload} /> : null}
       {!d && !dash.error ? <Loading label="Loading the fleet…" /> : null}
+      {d && d.summary.agents_total === 0 ? <SetupCard origin={window.location.origin} /> : null}
       {d ? (
         <>
           <SummaryCards d={d} />
@@ -138,8 +139,9 @@ function SummaryCards({ d }: { d: DashboardView }) {
   const sys = d.system_metrics;
   const by = s.agents_by_status;
   const sev = s.active_alerts_by_severity;
-  const score = s.fleet.average_health_score;
-  const tone = s.agents_total === 0 ? 'idle' : scoreTone(score);
+  // How many agents are not well, not an average score: an average of 96 hid the few in error.
+  const notWell = by.error + by.offline + by.warning;
+  const tone = s.agents_total === 0 ? 'idle' : by.error + by.offline > 0 ? 'bad' : by.warning > 0 ? 'warn' : 'ok';
   return (
     <div class="grid stats" data-testid="summary">
       <div class="card stat">
@@ -151,15 +153,17 @@ function SummaryCards({ d }: { d: DashboardView }) {
           {by.error ? <span class="text-bad">{by.error} error</span> : null}
         </div>
       </div>
-      <div class={`card stat tone-${tone}`}>
+      <div class={`card stat tone-${tone}`} data-testid="fleet-health" data-tone={tone}>
         <div class="label">Fleet health</div>
-        <div class="value">
-          {s.agents_total ? formatScore(score) : '—'}
-          <small>/ 100</small>
+        <div class="value" data-testid="not-well">
+          {s.agents_total === 0 ? '—' : notWell === 0 ? 'All well' : notWell.toLocaleString()}
+          {notWell > 0 ? <small>not well</small> : null}
         </div>
         <div class="foot">
-          <span>{by.warning} warning</span>
-          <span>{by.maintenance} in maintenance</span>
+          <span class={by.error ? 'text-bad' : ''}>{by.error} error</span>
+          <span class={by.offline ? 'text-bad' : ''}>{by.offline} offline</span>
+          <span class={by.warning ? 'text-warn' : ''}>{by.warning} warning</span>
+          {by.maintenance ? <span>{by.maintenance} in maintenance</span> : null}
         </div>
       </div>
       <div class={`card stat ${sev.critical ? 'tone-bad' : s.active_alerts_total ? 'tone-warn' : ''}`}>

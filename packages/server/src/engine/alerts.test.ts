@@ -250,10 +250,50 @@ describe('evaluateThresholds', () => {
     const again = w.eval({ cpu_usage_percent: 97 }, T0 + 20 * S);
     assert.equal(again.transitions.length, 0);
     assert.equal((again.update[0] as AlertRecord).severity, 'critical');
-    // Back in the warning band (still over T): the severity follows the value, without a transition.
-    const down = w.eval({ cpu_usage_percent: 85 }, T0 + 30 * S);
-    assert.equal((down.update[0] as AlertRecord).severity, 'warning');
+    // Under the critical level (90) but over its recovery level (90 · 0.9 = 81): still critical.
+    const hovering = w.eval({ cpu_usage_percent: 85 }, T0 + 30 * S);
+    assert.equal((hovering.update[0] as AlertRecord).severity, 'critical');
+    assert.equal((hovering.update[0] as AlertRecord).title, 'CPU usage critical on agent-one');
+    // At 81 or under (still over T): back to warning, title and message saying so, without a transition.
+    const down = w.eval({ cpu_usage_percent: 81 }, T0 + 40 * S);
+    const cooled = down.update[0] as AlertRecord;
+    assert.equal(cooled.severity, 'warning');
+    assert.equal(cooled.title, 'CPU usage high on agent-one');
+    assert.equal(cooled.message, 'cpu_usage_percent is 81%, above the threshold of 80%');
     assert.equal(down.transitions.length, 0);
+  });
+
+  it('a value oscillating around the critical level escalates once and stays critical: no severity flapping', () => {
+    const w = new Thresholds(cfg());
+    const severities: string[] = [];
+    let transitions = 0;
+    for (let i = 0; i < 40; i++) {
+      const out = w.eval({ cpu_usage_percent: i % 2 === 0 ? 88 : 92 }, T0 + i * 5 * S);
+      const a = (out.insert[0] ?? out.update[0]) as AlertRecord;
+      severities.push(a.severity);
+      // The title always names the severity the alert has.
+      assert.equal(a.title, `CPU usage ${a.severity === 'critical' ? 'critical' : 'high'} on agent-one`);
+      transitions += out.transitions.length;
+    }
+    assert.deepEqual([...new Set(severities)], ['warning', 'critical']);
+    assert.equal(severities.lastIndexOf('warning'), 0, 'critical from the first value past 90 on');
+    assert.equal(transitions, 2, 'fired, escalated: nothing else');
+  });
+
+  it('escalation waits alert_pending_seconds past the critical level, like firing does', () => {
+    const w = new Thresholds(cfg({ alert_pending_seconds: 30 }));
+    w.eval({ cpu_usage_percent: 85 }, T0);
+    assert.equal((w.eval({ cpu_usage_percent: 85 }, T0 + 30 * S).insert[0] as AlertRecord).severity, 'warning');
+    let out = w.eval({ cpu_usage_percent: 95 }, T0 + 40 * S);
+    assert.equal((out.update[0] as AlertRecord).severity, 'warning', 'past 90 for 0 s');
+    out = w.eval({ cpu_usage_percent: 85 }, T0 + 50 * S);
+    assert.equal((out.update[0] as AlertRecord).severity, 'warning', 'a dip resets the wait');
+    w.eval({ cpu_usage_percent: 95 }, T0 + 60 * S);
+    out = w.eval({ cpu_usage_percent: 96 }, T0 + 80 * S);
+    assert.equal((out.update[0] as AlertRecord).severity, 'warning', 'past 90 for 20 s');
+    out = w.eval({ cpu_usage_percent: 96 }, T0 + 90 * S);
+    assert.equal((out.update[0] as AlertRecord).severity, 'critical', 'past 90 for 30 s');
+    assert.equal(out.transitions[0]?.kind, 'escalated');
   });
 
   it('hysteresis: between the recovery level (0.9·T) and T the alert keeps firing; at or under it, it resolves', () => {

@@ -11,6 +11,10 @@
  * - A breach must hold for alert_pending_seconds before it fires; a recovery meanwhile resets it.
  * - A firing alert resolves when the value is back at or under T · alert_recovery_ratio (hysteresis)
  *   and has stayed there for alert_keep_firing_seconds.
+ * - Severity moves with the same damping: a warning becomes critical once the value has been past
+ *   the critical level for alert_pending_seconds, and a critical alert goes back to warning only at
+ *   or under the critical level · alert_recovery_ratio (or under T). Title and message always say
+ *   the current severity and value, so the text never disagrees with the severity beside it.
  * - For success_rate, model_accuracy and confidence_score, lower is worse: the comparisons flip.
  * - Nothing fires while the agent is in maintenance.
  */
@@ -72,6 +76,8 @@ export interface ThresholdRule {
   threshold: number;
   critical: number | null;
   recovery: number;
+  /** Where a critical alert goes back to warning: critical · ratio, but never past the threshold. */
+  criticalRecovery: number | null;
   lowerIsWorse: boolean;
   label: string;
   unit: string;
@@ -89,7 +95,8 @@ function ruleOf(metric: string, threshold: number, label: string, unit: string, 
   const ratio = tuning.alert_recovery_ratio;
   // Lower-is-worse metrics recover above the line by the same margin, halfway to their bound at most.
   const recovery = lowerIsWorse ? Math.min(threshold * (2 - ratio), bound !== undefined ? (threshold + bound) / 2 : Infinity) : threshold * ratio;
-  return { metric, threshold, critical, recovery, lowerIsWorse, label, unit };
+  const criticalRecovery = critical === null ? null : lowerIsWorse ? Math.min(threshold, critical * (2 - ratio)) : Math.max(threshold, critical * ratio);
+  return { metric, threshold, critical, recovery, criticalRecovery, lowerIsWorse, label, unit };
 }
 
 /** Every threshold rule a config defines: the four built-in ones and each custom threshold. */
@@ -110,6 +117,8 @@ export interface RuleState {
   pending_since?: string;
   /** When the value went back under the recovery level while the alert fires (keep-firing period). */
   recovering_since?: string;
+  /** When a warning alert's value went past the critical level (pending period of the escalation). */
+  escalating_since?: string;
 }
 
 /** A fired, escalated or resolved alert, for notifications and the live stream. */
@@ -180,6 +189,16 @@ export function resolved(alert: AlertRecord, nowMs: number): AlertRecord {
 }
 
 const fmt = (v: number) => (Number.isInteger(v) ? String(v) : String(Math.round(v * 10_000) / 10_000));
+
+/** An alert's title: it names the severity it has now. */
+function thresholdTitle(r: ThresholdRule, severity: AlertSeverity, agentName: string): string {
+  return `${r.label} ${severity === 'critical' ? 'critical' : 'high'} on ${agentName}`;
+}
+
+/** An alert's message: the value it has now against the threshold. */
+function thresholdMessage(r: ThresholdRule, value: number): string {
+  return `${r.metric} is ${fmt(value)}${r.unit}, ${r.lowerIsWorse ? 'below' : 'above'} the threshold of ${fmt(r.threshold)}${r.unit}`;
+}
 
 /**
  * One evaluation of an agent's threshold rules, appending to `out`: advanceAgent passes its own
@@ -255,17 +274,25 @@ export function evaluateRule(
       return;
     }
     // Still firing (or hovering between the recovery level and the threshold): refresh it.
+    // Below the threshold but not yet recovered, it cools down as a warning.
+    let nextSeverity: AlertSeverity = 'warning';
+    if (breach && current.severity === 'critical') {
+      // Critical until the value is back under the critical level by the recovery margin.
+      nextSeverity = r.criticalRecovery !== null && above(lowerIsWorse, value, r.criticalRecovery) ? 'critical' : 'warning';
+    } else if (breach && severity === 'critical') {
+      // Past the critical level: escalates once that has held for the pending period.
+      const since = state.escalating_since ?? now;
+      if (nowMs - parseIsoMs(since) >= tuning.alert_pending_seconds * 1000) nextSeverity = 'critical';
+      else pass.rules[metric] = { escalating_since: since };
+    }
     // In maintenance an alert does not escalate (that would notify); it does once maintenance ends.
-    const raise = current.severity === 'warning' && severity === 'critical' && breach;
-    const escalated = raise && !pass.maintenance;
-    const next: AlertRecord = {
-      ...current,
-      current_value: value,
-      // Below the threshold but not yet recovered, it cools down as a warning.
-      severity: !breach ? 'warning' : raise && pass.maintenance ? current.severity : severity,
-      updated_at: now,
-      ...(escalated ? { title: `${r.label} critical on ${pass.agentName}` } : {}),
-    };
+    if (pass.maintenance && nextSeverity === 'critical' && current.severity !== 'critical') {
+      nextSeverity = current.severity;
+      delete pass.rules[metric];
+    }
+    const escalated = current.severity !== 'critical' && nextSeverity === 'critical';
+    const next: AlertRecord = { ...current, current_value: value, severity: nextSeverity, updated_at: now, message: thresholdMessage(r, value) };
+    if (nextSeverity !== current.severity) next.title = thresholdTitle(r, nextSeverity, pass.agentName);
     out.update.push(next);
     if (escalated) out.transitions.push({ kind: 'escalated', alert: next });
     return;
@@ -276,13 +303,12 @@ export function evaluateRule(
     pass.rules[metric] = { pending_since: since };
     return;
   }
-  const comparison = lowerIsWorse ? 'below' : 'above';
   const alert = newAlert({
     agentId: pass.agentId,
     metricName: metric,
     severity,
-    title: `${r.label} ${severity === 'critical' ? 'critical' : 'high'} on ${pass.agentName}`,
-    message: `${metric} is ${fmt(value)}${r.unit}, ${comparison} the threshold of ${fmt(r.threshold)}${r.unit}`,
+    title: thresholdTitle(r, severity, pass.agentName),
+    message: thresholdMessage(r, value),
     threshold: r.threshold,
     value,
     nowMs,

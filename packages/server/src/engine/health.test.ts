@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultMonitoringConfig, type MonitoringConfig } from '@agentmon/schema';
-import { HEALTH_WEIGHTS, assessHealth, expectedIntervalMs, ramp, type HealthAssessment, type HealthInputs } from './health.js';
+import { HEALTH_WEIGHTS, assessHealth, capScore, expectedIntervalMs, ramp, type HealthAssessment, type HealthInputs } from './health.js';
 
 const T0 = Date.parse('2025-01-01T00:00:00.000Z');
 const S = 1000;
@@ -173,5 +173,18 @@ describe('assessHealth', () => {
     });
     assert.equal(b.score, 0);
     for (const c of b.components) assert.ok(c.value >= 0 && c.value <= 1, c.name);
+  });
+
+  it('capScore holds the score at the limit and adds the cap to the explanation; a lower score is left as is', () => {
+    const fresh = assess({ metrics: calm });
+    assert.equal(fresh.score, 1);
+    const capped = capScore(fresh, { limit: 0.29, detail: 'status error (threshold:cpu_usage_percent): score held at 0.29 or less' });
+    assert.equal(capped.score, 0.29);
+    assert.deepEqual(capped.components.slice(0, -1), fresh.components, 'the weighted terms are unchanged');
+    assert.deepEqual(capped.components.at(-1), { name: 'cap', value: 0.29, weight: 0, detail: 'status error (threshold:cpu_usage_percent): score held at 0.29 or less' });
+    assert.equal(fresh.components.length, 5, 'the input is not changed');
+    const low = assess({ checks: { a: false }, metrics: { ...calm, error_rate: 1 } }, T0 + 500 * S);
+    assert.equal(capScore(low, { limit: 0.59, detail: 'x' }), low);
+    assert.equal(capScore(fresh, null), fresh);
   });
 });

@@ -18,6 +18,10 @@
  * ramp(v, T) = 1 up to 0.75·T, 0.5 at T, 0 from 1.25·T (linear between): pressure counts before
  * the line is crossed, and a breach pulls the score down hard. An agent that never sent anything
  * scores 0 (freshness is its only component).
+ *
+ * The status then caps the score (capScore): an agent in error or offline scores under 0.3, one in
+ * warning under 0.6, so a score never looks healthy beside a status that is not. The cap shows in
+ * the explanation as a component named `cap` with weight 0 (it takes no part in the average).
  */
 import type { MonitoringConfig } from '@agentmon/schema';
 import { numberText } from './text.js';
@@ -32,8 +36,8 @@ export const HEALTH_WEIGHTS = {
   response_time: 0.1,
 } as const;
 
-/** A component's name. */
-export type HealthComponentName = keyof typeof HEALTH_WEIGHTS;
+/** A component's name: a weighted term, or `cap`, the status's limit on the score. */
+export type HealthComponentName = keyof typeof HEALTH_WEIGHTS | 'cap';
 
 /** One term of the score, so a person sees why it fell. */
 export interface HealthComponent {
@@ -132,7 +136,7 @@ function component(name: HealthComponentName, value: number, detail: string): He
   const c = { ...COMPONENT_SHAPE };
   c.name = name;
   c.value = round(clamp01(value));
-  c.weight = HEALTH_WEIGHTS[name];
+  c.weight = name === 'cap' ? 0 : HEALTH_WEIGHTS[name];
   c.detail = detail;
   return c;
 }
@@ -217,6 +221,17 @@ export function assessHealth(
   }
   const score = totalWeight === 0 ? 0 : weighted / totalWeight;
   return { score: round(clamp01(score)), components };
+}
+
+/**
+ * The assessment with its score held at `cap.limit` or less; the cap joins the components (weight 0)
+ * when it lowers the score, so the explanation says why the score is lower than its terms.
+ */
+export function capScore(assessment: HealthAssessment, cap: { limit: number; detail: string } | null): HealthAssessment {
+  if (cap === null || assessment.score <= cap.limit) return assessment;
+  const components = assessment.components.slice();
+  components.push(component('cap', cap.limit, cap.detail));
+  return { score: round(cap.limit), components };
 }
 
 function round(x: number): number {

@@ -156,6 +156,13 @@ class World {
 
 const ofType = (events: readonly SystemEvent[], type: SystemEvent['type']) => events.filter((e) => e.type === type);
 const componentValues = (w: World) => Object.fromEntries(w.snapshot().components.map((c) => [c.name, c.value]));
+/** The weighted average of the components, before the status's cap: what the terms alone give. */
+function uncapped(w: World): number {
+  const terms = w.snapshot().components.filter((c) => c.name !== 'cap');
+  const total = terms.reduce((sum, c) => sum + c.weight, 0);
+  return Math.round((terms.reduce((sum, c) => sum + c.weight * c.value, 0) / total) * 10_000) / 10_000;
+}
+const statusChanges = (w: World) => ofType(w.events, 'agent_status_changed').map((e) => [e.data.old_status, e.data.new_status, e.data.reason]);
 
 // ------------------------------------------------------------------ tests
 
@@ -195,7 +202,9 @@ describe('advanceAgent: status and silence', () => {
     s = w.step([], T0 + 181 * S + 1);
     assert.equal(s.status, 'offline');
     assert.equal(s.write.state.status_reason, 'no_heartbeat');
-    assert.equal(s.score, 0.7143, 'freshness 0: 0.5 / 0.7');
+    assert.equal(uncapped(w), 0.7143, 'freshness 0: 0.5 / 0.7');
+    assert.equal(s.score, 0.29, 'offline holds the score under 0.3');
+    assert.equal(w.snapshot().components.find((c) => c.name === 'cap')?.detail, 'status offline (no_heartbeat): score held at 0.29 or less');
     assert.equal(ofType(s.events, 'agent_status_changed')[0]?.severity, 'error');
     assert.equal(s.alerts.insert.length, 1);
     const noData = s.alerts.insert[0] as AlertRecord;
@@ -203,7 +212,7 @@ describe('advanceAgent: status and silence', () => {
     assert.equal(noData.severity, 'critical');
     assert.equal(noData.fingerprint, fingerprint('no_data'));
     assert.equal(noData.title, 'agent-one stopped reporting');
-    assert.equal(noData.message, 'no metrics, heartbeat or health report from agent-one for 180 s (limit 180 s)');
+    assert.equal(noData.message, 'no metrics, heartbeat or health report from agent-one since 2025-01-01T00:00:01.000Z (offline after 180 s of silence)', 'since when, never a duration that goes stale');
     assert.equal(noData.created_at, iso(T0 + 181 * S + 1));
     assert.deepEqual(s.alerts.transitions, [{ kind: 'fired', alert: noData }]);
 
@@ -272,7 +281,7 @@ describe('advanceAgent: status and silence', () => {
     assert.deepEqual(s.alerts.insert, []);
     s = w.step([], T0 + 240 * S + 1);
     assert.equal(s.status, 'offline');
-    assert.equal(s.alerts.insert[0]?.message, 'no metrics, heartbeat or health report from agent-one for 240 s (limit 240 s)');
+    assert.equal(s.alerts.insert[0]?.message, 'no metrics, heartbeat or health report from agent-one since 2025-01-01T00:00:00.000Z (offline after 240 s of silence)');
   });
 
   it('a low score without any alert makes the status warning with reason health_score', () => {
@@ -288,10 +297,20 @@ describe('advanceAgent: status and silence', () => {
     assert.equal(s.status, 'warning');
     assert.equal(s.write.state.status_reason, 'health_score');
     assert.equal(ofType(s.events, 'agent_status_changed')[0]?.severity, 'warning');
-    // Fresh data brings it back.
+    // Fresh data lifts the score to 0.6429, inside the hysteresis (under 0.6 + 0.1): still warning.
     s = w.step([heartbeat], T0 + 160 * S);
+    assert.equal(s.status, 'warning');
+    assert.equal(uncapped(w), 0.6429);
+    assert.equal(s.score, 0.59);
+    // Calm values lift it past 0.7: online, with the score uncapped.
+    s = w.step([metrics({}, T0 + 170 * S)], T0 + 170 * S);
     assert.equal(s.status, 'online');
-    assert.equal(s.score, 0.6429);
+    assert.equal(s.score, 1);
+    assert.deepEqual(statusChanges(w), [
+      ['unknown', 'online', 'ok'],
+      ['online', 'warning', 'health_score'],
+      ['warning', 'online', 'ok'],
+    ]);
   });
 
   it('offline wins over firing alerts; data coming back resolves no_data and re-evaluates the thresholds', () => {
@@ -310,6 +329,69 @@ describe('advanceAgent: status and silence', () => {
   });
 });
 
+describe('advanceAgent: status follows the alerts, not each payload', () => {
+  /** Payloads every 10 s with a sweep 5 s after each, as the server's sweeper does. */
+  function run(w: World, values: (i: number) => P, n: number, startMs: number): void {
+    for (let i = 0; i < n; i++) {
+      const t = startMs + i * 10 * S;
+      w.step([metrics(values(i), t)], t);
+      w.step([], t + 5 * S);
+    }
+  }
+
+  it('a value oscillating around the critical level: one escalation, no warning/error flapping', () => {
+    const w = new World();
+    run(w, (i) => ({ cpu: i === 0 ? 10 : i % 2 === 0 ? 88 : 92 }), 60, T0);
+    assert.deepEqual(statusChanges(w), [
+      ['unknown', 'online', 'ok'],
+      ['online', 'error', 'threshold:cpu_usage_percent'],
+    ]);
+    assert.equal(w.activeFor('cpu_usage_percent')?.severity, 'critical');
+    assert.equal(w.activeFor('cpu_usage_percent')?.title, 'CPU usage critical on agent-one');
+    // Calm again: the incident ends with one more change.
+    run(w, () => ({ cpu: 10 }), 3, T0 + 600 * S);
+    assert.equal(statusChanges(w).length, 3);
+    assert.deepEqual(statusChanges(w).at(-1), ['error', 'online', 'ok']);
+  });
+
+  it('a value oscillating around the threshold: one alert, one warning, no flapping', () => {
+    const w = new World();
+    run(w, (i) => ({ cpu: i === 0 ? 10 : i % 2 === 0 ? 78 : 82 }), 60, T0);
+    assert.deepEqual(statusChanges(w), [
+      ['unknown', 'online', 'ok'],
+      ['online', 'warning', 'threshold:cpu_usage_percent'],
+    ]);
+    assert.equal(w.alerts.length, 1);
+  });
+
+  it('a score oscillating around 0.3 beside warning alerts: error once, held by the hysteresis', () => {
+    const w = new World();
+    // Failing check, error rate and response time at 1.25·T (terms 0), cpu 85 (0.375): the score is
+    // 0.2375 + 0.1 · memory term, 0.2875 at memory 85 and 0.3375 at memory 20. All alerts are warnings.
+    run(w, (i) => ({ cpu: 85, mem: i % 2 === 0 ? 85 : 20, err: 0.0625, rt: 6250, checks: { db: false } }), 60, T0);
+    assert.ok(w.active().every((a) => a.severity === 'warning'));
+    assert.deepEqual(statusChanges(w), [['unknown', 'error', 'health_score']]);
+    assert.ok(w.snapshot().components.some((c) => c.name === 'cap'));
+    assert.ok(w.ctx.state.health_score <= 0.29);
+  });
+
+  it('a score decaying between payloads and restored by each one does not flap', () => {
+    const w = new World(cfg({ metrics_interval_seconds: 10, health_check_interval_seconds: 10 }));
+    // Values at their thresholds (score 0.6429 fresh); payloads 25 s apart: the sweep 20 s after one
+    // sees freshness 1 - 0.5 · 10/20 = 0.75 and a score of 0.5714, under 0.6; the next payload
+    // restores 0.6429, over 0.6 but inside the hysteresis.
+    for (let i = 0; i < 30; i++) {
+      const t = T0 + i * 25 * S;
+      w.step([metrics({ cpu: 80, mem: 85, err: 0.05, rt: 5000 }, t)], t);
+      for (const later of [5, 10, 15, 20]) w.step([], t + later * S);
+    }
+    assert.deepEqual(statusChanges(w), [
+      ['unknown', 'online', 'ok'],
+      ['online', 'warning', 'health_score'],
+    ]);
+  });
+});
+
 describe('advanceAgent: threshold alerts', () => {
   it('fires once with METRIC_THRESHOLD_EXCEEDED, updates on repeat, escalates, holds under hysteresis, resolves', () => {
     const w = new World();
@@ -318,7 +400,8 @@ describe('advanceAgent: threshold alerts', () => {
     let s = w.step([metrics({ cpu: 85 }, T0 + 10 * S)], T0 + 10 * S);
     assert.equal(s.status, 'warning');
     assert.equal(s.write.state.status_reason, 'threshold:cpu_usage_percent');
-    assert.equal(s.score, 0.9107, 'cpu ramp 0.375: (0.2 + 0.2 + 0.0375 + 0.2) / 0.7');
+    assert.equal(uncapped(w), 0.9107, 'cpu ramp 0.375: (0.2 + 0.2 + 0.0375 + 0.2) / 0.7');
+    assert.equal(s.score, 0.59, 'a warning holds the score under 0.6');
     const alert = s.alerts.insert[0] as AlertRecord;
     assert.equal(s.alerts.insert.length, 1);
     assert.equal(alert.severity, 'warning');
@@ -347,7 +430,8 @@ describe('advanceAgent: threshold alerts', () => {
     s = w.step([metrics({ cpu: 75 }, T0 + 40 * S)], T0 + 40 * S);
     assert.equal(s.status, 'warning', '75 is between the recovery level 72 and 80: still firing, as a warning');
     assert.equal(w.activeFor('cpu_usage_percent')?.current_value, 75);
-    assert.equal(s.score, 0.9464);
+    assert.equal(uncapped(w), 0.9464);
+    assert.equal(s.score, 0.59);
 
     s = w.step([metrics({ cpu: 70 }, T0 + 50 * S)], T0 + 50 * S);
     assert.equal(s.status, 'online');
@@ -518,7 +602,8 @@ describe('advanceAgent: health checks', () => {
     assert.equal(s.status, 'warning');
     assert.equal(s.write.state.status_reason, 'health_check:db');
     assert.equal(s.write.state.last_health_at, iso(T0 + 10 * S));
-    assert.equal(s.score, 0.85, 'checks 1/2: (0.15 + 0.2 + 0.5) / 1');
+    assert.equal(uncapped(w), 0.85, 'checks 1/2: (0.15 + 0.2 + 0.5) / 1');
+    assert.equal(s.score, 0.59, 'a failing check holds the score under 0.6');
     const alert = s.alerts.insert[0] as AlertRecord;
     assert.equal(s.alerts.insert.length, 1);
     assert.equal(alert.metric_name, 'health_check:db');
@@ -551,7 +636,7 @@ describe('advanceAgent: health checks', () => {
     assert.equal(s.alerts.insert[0]?.message, 'health check db failed');
     assert.equal(ofType(s.events, 'health_check_failed').length, 1);
     assert.equal(s.write.state.status_reason, 'health_check:db');
-    assert.deepEqual(componentValues(w), { checks: 0.5, freshness: 1, error_rate: 1, cpu: 1, memory: 1, response_time: 1 });
+    assert.deepEqual(componentValues(w), { checks: 0.5, freshness: 1, error_rate: 1, cpu: 1, memory: 1, response_time: 1, cap: 0.59 });
 
     s = w.step([metrics({ checks: { db: false, api: true } }, T0 + 10 * S)], T0 + 10 * S);
     assert.deepEqual([s.alerts.insert, s.events], [[], []]);
@@ -619,6 +704,24 @@ describe('advanceAgent: the agent’s own alert strings', () => {
     const s = w.step([metrics({ alerts: [text] }, T0)], T0);
     assert.equal(s.alerts.insert[0]?.metric_name, 'agent_alert:' + 'x'.repeat(200));
     assert.equal(s.alerts.insert[0]?.message, `agent-one reports: ${text}`);
+  });
+});
+
+describe('advanceAgent: custom metric names', () => {
+  it('keeps the sorted numeric custom keys of the latest payload that had any, at most 50', () => {
+    const w = new World();
+    w.step([metrics({ custom: { queue: 3, llm: { cost_usd: 0.2, model: 'x' }, note: 'text' } }, T0)], T0);
+    const first = w.snapshot().custom_names;
+    assert.deepEqual(first, ['llm.cost_usd', 'queue']);
+    w.step([metrics({ custom: { llm: { cost_usd: 0.3 }, queue: 4 } }, T0 + 10 * S)], T0 + 10 * S);
+    assert.deepEqual(w.snapshot().custom_names, first);
+    w.step([metrics({}, T0 + 20 * S)], T0 + 20 * S);
+    assert.deepEqual(w.snapshot().custom_names, ['llm.cost_usd', 'queue'], 'a payload without custom metrics keeps the charts');
+    w.step([metrics({ custom: { tokens_left: 9 } }, T0 + 30 * S)], T0 + 30 * S);
+    assert.deepEqual(w.snapshot().custom_names, ['tokens_left']);
+    const many = Object.fromEntries(Array.from({ length: 80 }, (_, i) => [`k${String(i).padStart(2, '0')}`, i]));
+    w.step([metrics({ custom: many }, T0 + 40 * S)], T0 + 40 * S);
+    assert.equal(w.snapshot().custom_names.length, 50, 'bounded');
   });
 });
 

@@ -31,8 +31,8 @@ import {
   type ThresholdPass,
 } from './alerts.js';
 import { newEvent } from './events.js';
-import { assessHealth, type HealthComponent, type HealthInputs } from './health.js';
-import { deriveStatus, offlineAfterMs } from './status.js';
+import { assessHealth, capScore, type HealthComponent, type HealthInputs } from './health.js';
+import { deriveStatus, offlineAfterMs, statusCap } from './status.js';
 import { clockIso, isoFromMs, parseDateTimeMs, parseIsoMs } from './time.js';
 
 export { newEvent } from './events.js';
@@ -51,6 +51,8 @@ export interface AgentSnapshot {
   rules: Record<string, RuleState>;
   /** Latest values the dashboard sums over the fleet (tasks, throughput, tokens). */
   latest: Record<string, number | null>;
+  /** Keys of the numeric custom metrics (flattened, sorted) of the latest payload that had any: what the dashboard charts. */
+  custom_names: string[];
 }
 
 /** Reads a stored snapshot, tolerating one written by an older version. */
@@ -65,6 +67,7 @@ export function readSnapshot(state: AgentState): AgentSnapshot {
     components: s.components ?? [],
     rules: s.rules ?? {},
     latest: s.latest ?? {},
+    custom_names: s.custom_names ?? [],
   };
 }
 
@@ -160,6 +163,7 @@ const SNAPSHOT_SHAPE: Record<keyof AgentSnapshot, unknown> = {
   components: null,
   rules: null,
   latest: null,
+  custom_names: null,
 };
 const METRICS_SHAPE: Record<keyof NonNullable<AgentSnapshot['metrics']>, unknown> = {
   cpu_usage_percent: null,
@@ -248,6 +252,20 @@ export const FLEET_VALUES = [
   'tasks_failed',
 ] as const;
 
+/** Most custom metric names kept for an agent's charts: a payload inventing keys must not grow its state without bound. */
+const CUSTOM_NAMES_MAX = 50;
+
+/**
+ * The sorted numeric custom metric keys of a payload, or `previous` when they are the same (so the
+ * snapshot shares it) or the payload has none (an agent that sends them now and then keeps its charts).
+ */
+function customNames(custom: Record<string, unknown> | undefined, previous: string[]): string[] {
+  if (custom === undefined || !hasEntries(custom)) return previous;
+  const names = Object.keys(numericCustomMetrics(custom)).sort().slice(0, CUSTOM_NAMES_MAX);
+  if (names.length === 0) return previous;
+  return names.length === previous.length && names.every((n, i) => n === previous[i]) ? previous : names;
+}
+
 /** Longest agent alert text kept in a metric_name. */
 const AGENT_ALERT_MAX = 200;
 
@@ -262,12 +280,15 @@ function checkCondition(agentName: string, name: string, passing: boolean, messa
   };
 }
 
-/** The condition of the silence alert. */
-function noDataCondition(agentName: string, silent: boolean, silentFor: number | null, offlineAfter: number): Condition {
+/**
+ * The condition of the silence alert. Its message says since when, not for how long: it is read
+ * long after it was written, and a duration frozen at fire time would be wrong by then.
+ */
+function noDataCondition(agentName: string, silent: boolean, lastDataMs: number, offlineAfter: number): Condition {
   return {
     on: silent,
     title: `${agentName} stopped reporting`,
-    message: `no metrics, heartbeat or health report from ${agentName} for ${Math.round((silentFor ?? 0) / 1000)} s (limit ${Math.round(offlineAfter / 1000)} s)`,
+    message: `no metrics, heartbeat or health report from ${agentName} since ${clockIso(lastDataMs)} (offline after ${Math.round(offlineAfter / 1000)} s of silence)`,
     severity: 'critical',
   };
 }
@@ -442,6 +463,7 @@ export function advanceAgent(
   let metricChecks = prev.metric_checks ?? {};
   let metricsTs = prevMetricsTs;
   let latestValues = prev.latest ?? {};
+  let custom = prev.custom_names ?? [];
   let rules = prev.rules ?? {};
   if (latest) {
     const { payload } = latest;
@@ -467,6 +489,7 @@ export function advanceAgent(
     }
     metricsTs = latestTs;
     latestValues = fleetValues(payload);
+    custom = customNames(payload.custom_metrics, custom);
 
     const nextRules: Record<string, RuleState> = {};
     rules = evaluateThresholdRules({
@@ -499,30 +522,18 @@ export function advanceAgent(
   if (conditions !== null) {
     // A health report's checks come first, in their order, with a payload's results of the same
     // checks in their place: the condition map keeps that order, as evaluateConditions reads it.
-    if (lastData !== null) conditions.set(NO_DATA, noDataCondition(ctx.name, silentFor !== null && silentFor > offlineAfter, silentFor, offlineAfter));
+    if (lastData !== null) conditions.set(NO_DATA, noDataCondition(ctx.name, silentFor !== null && silentFor > offlineAfter, lastData, offlineAfter));
     mergeChanges(changes, evaluateConditions({ agentId: ctx.id, agentName: ctx.name, conditions, active, nowMs, maintenance }));
   } else if (lastData !== null) {
     const silent = silentFor !== null && silentFor > offlineAfter;
     const current = active.size === 0 ? undefined : active.get(NO_DATA);
-    if (silent && !current && !maintenance) fireCondition(changes, ctx.id, NO_DATA, noDataCondition(ctx.name, silent, silentFor, offlineAfter), nowMs);
+    if (silent && !current && !maintenance) fireCondition(changes, ctx.id, NO_DATA, noDataCondition(ctx.name, silent, lastData, offlineAfter), nowMs);
     else if (!silent && current) resolveCondition(changes, current, nowMs);
   }
 
   // The score reads the payload's checks and the reported ones (a reported one of the same name wins).
   const checks = isPlainRecord(reported) && !hasEntries(reported) ? metricChecks : { ...metricChecks, ...reported };
-  const assessment = assessHealth({ checks, lastDataAtMs: lastData, metrics }, ctx.config, nowMs, settings.offlineFactor);
-  // Same fields, same order as readSnapshot gives; reported_checks is always a record of its own kind.
-  const snapshot = { ...SNAPSHOT_SHAPE } as AgentSnapshot;
-  snapshot.metrics = metrics;
-  snapshot.metric_checks = metricChecks;
-  snapshot.reported_checks = reportedCopied || isPlainRecord(reported) ? reported : { ...reported };
-  snapshot.metrics_ts = metricsTs;
-  snapshot.components = assessment.components;
-  snapshot.rules = rules;
-  snapshot.latest = latestValues;
-  state.health_score = assessment.score;
-  state.snapshot = snapshot as unknown as Record<string, unknown>;
-
+  const raw = assessHealth({ checks, lastDataAtMs: lastData, metrics }, ctx.config, nowMs, settings.offlineFactor);
   // Active alerts after this step's changes.
   let after: Iterable<AlertRecord> = NO_ALERTS;
   if (changes.insert.length > 0 || changes.update.length > 0) {
@@ -533,7 +544,30 @@ export function advanceAgent(
   } else if (active.size > 0) {
     after = active.values();
   }
-  const verdict = deriveStatus({ current: ctx.status, lastDataAtMs: lastData, nowMs, offlineAfterMs: offlineAfter, activeAlerts: after, score: assessment.score });
+  // Status from the alerts and the uncapped score; the score shown is then capped by that status.
+  const verdict = deriveStatus({
+    current: ctx.status,
+    currentReason: ctx.state.status_reason,
+    lastDataAtMs: lastData,
+    nowMs,
+    offlineAfterMs: offlineAfter,
+    activeAlerts: after,
+    score: raw.score,
+  });
+  const assessment = capScore(raw, statusCap(verdict));
+  // Same fields, same order as readSnapshot gives; reported_checks is always a record of its own kind.
+  const snapshot = { ...SNAPSHOT_SHAPE } as AgentSnapshot;
+  snapshot.metrics = metrics;
+  snapshot.metric_checks = metricChecks;
+  snapshot.reported_checks = reportedCopied || isPlainRecord(reported) ? reported : { ...reported };
+  snapshot.metrics_ts = metricsTs;
+  snapshot.components = assessment.components;
+  snapshot.rules = rules;
+  snapshot.latest = latestValues;
+  snapshot.custom_names = custom;
+  state.health_score = assessment.score;
+  state.snapshot = snapshot as unknown as Record<string, unknown>;
+
   const statusChanged = verdict.status !== ctx.status;
   const events: SystemEvent[] = [];
   if (statusChanged) {

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AGENT_STATUSES, defaultMonitoringConfig, type AgentStatus, type AlertSeverity } from '@agentmon/schema';
-import { ERROR_SCORE, WARNING_SCORE, alertReason, deriveStatus, offlineAfterMs } from './status.js';
+import { ERROR_SCORE, SCORE_HYSTERESIS, WARNING_SCORE, alertReason, deriveStatus, offlineAfterMs, statusCap } from './status.js';
 
 const T0 = Date.parse('2025-01-01T00:00:00.000Z');
 const S = 1000;
@@ -95,7 +95,29 @@ describe('deriveStatus', () => {
     assert.deepEqual(derive({ activeAlerts: [alert('info', 'custom.x')] }), { status: 'online', reason: 'ok' });
   });
 
-  it('does not depend on the current status (other than maintenance)', () => {
+  it('a status the score caused lasts until the score is 0.1 above the level that caused it', () => {
+    assert.equal(SCORE_HYSTERESIS, 0.1);
+    const held = (current: AgentStatus, score: number) => derive({ current, currentReason: 'health_score', score });
+    assert.deepEqual(held('error', 0.3999), { status: 'error', reason: 'health_score' });
+    assert.deepEqual(held('error', 0.4), { status: 'warning', reason: 'health_score' });
+    assert.deepEqual(held('error', 0.6999), { status: 'warning', reason: 'health_score' });
+    assert.deepEqual(held('error', 0.7), { status: 'online', reason: 'ok' });
+    assert.deepEqual(held('warning', 0.6999), { status: 'warning', reason: 'health_score' });
+    assert.deepEqual(held('warning', 0.7), { status: 'online', reason: 'ok' });
+    assert.deepEqual(held('warning', 0.3), { status: 'warning', reason: 'health_score' }, 'entering error still takes a score under 0.3');
+    // A status an alert caused gives the score no head start.
+    assert.deepEqual(derive({ current: 'error', currentReason: 'threshold:cpu_usage_percent', score: 0.35 }), { status: 'warning', reason: 'health_score' });
+    assert.deepEqual(derive({ current: 'warning', currentReason: 'health_check:db', score: 0.65 }), { status: 'online', reason: 'ok' });
+  });
+
+  it('statusCap holds error and offline under 0.3 and warning under 0.6, and says why', () => {
+    assert.deepEqual(statusCap({ status: 'error', reason: 'threshold:cpu_usage_percent' }), { limit: 0.29, detail: 'status error (threshold:cpu_usage_percent): score held at 0.29 or less' });
+    assert.equal(statusCap({ status: 'offline', reason: 'no_heartbeat' })?.limit, 0.29);
+    assert.equal(statusCap({ status: 'warning', reason: 'health_check:db' })?.limit, 0.59);
+    for (const status of ['online', 'unknown', 'maintenance'] as const) assert.equal(statusCap({ status, reason: 'x' }), null, status);
+  });
+
+  it('does not depend on the current status (other than maintenance) when no score caused it', () => {
     for (const current of ['unknown', 'online', 'offline', 'warning', 'error'] as const) {
       assert.deepEqual(derive({ current }), { status: 'online', reason: 'ok' }, current);
       assert.deepEqual(derive({ current, activeAlerts: [alert('warning', 'error_rate')] }), { status: 'warning', reason: 'threshold:error_rate' }, current);

@@ -36,11 +36,13 @@ export function monitoringEndpoints(agentId: string): Record<string, string> {
 /** AgentDetail of a stored agent. */
 export function agentDetail(agent: AgentRecord): AgentDetail {
   const { state, ...info } = agent;
+  const snapshot = readSnapshot(state);
   return {
     ...info,
     health_score: state.health_score,
     status_reason: state.status_reason,
-    health_components: readSnapshot(state).components,
+    health_components: snapshot.components,
+    custom_metric_names: snapshot.custom_names,
   };
 }
 

@@ -47,9 +47,13 @@ export const prometheusRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> 
       for (const c of contexts) for (const s of AGENT_STATUSES) lines.push(`agentmon_agent_status{${ids(c)},status="${s}"} ${c.status === s ? 1 : 0}`);
       family('agentmon_agent_health_score', 'Health score of the agent, 0..1');
       for (const c of contexts) lines.push(`agentmon_agent_health_score{${ids(c)}} ${c.state.health_score}`);
+      // An offline agent's latest values are history, not its present: exported as current they
+      // would draw a flat line on every graph and satisfy every alert rule. Its up, status and score
+      // series stay, and say that it is offline.
+      const reporting = contexts.filter((c) => c.status !== 'offline');
       for (const [metric, help] of GAUGES) {
         family(`agentmon_agent_${metric}`, help);
-        for (const c of contexts) {
+        for (const c of reporting) {
           const v = readSnapshot(c.state).latest[metric];
           if (typeof v === 'number') lines.push(`agentmon_agent_${metric}{${ids(c)}} ${v}`);
         }

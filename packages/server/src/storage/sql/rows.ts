@@ -4,7 +4,7 @@
  * column values. Driver-free: what differs per driver (a timestamp is a Date or ISO TEXT, a boolean
  * a boolean or 0/1, JSON parsed or text) comes in as a RowDecoder and a flag encoding.
  */
-import { toUtcIso } from '@agentmon/schema';
+import { AGENT_STATUS_ORDER, toUtcIso } from '@agentmon/schema';
 import type {
   AgentSortKey,
   AgentStatus,
@@ -95,7 +95,8 @@ export const SELECT_HEALTH_CHECK = 'SELECT name, status, message, timestamp, exe
 export const SORT_COLUMNS: Record<AgentSortKey, string> = {
   name: 'a.name',
   last_seen: 'a.last_seen',
-  status: 'a.status',
+  // Worst first (error, offline, warning, ...), not alphabetically: the order people triage in.
+  status: `CASE a.status ${AGENT_STATUS_ORDER.map((s, i) => `WHEN '${s}' THEN ${i}`).join(' ')} ELSE ${AGENT_STATUS_ORDER.length} END`,
   health_score: 'COALESCE(s.health_score, 0)',
   registered_at: 'a.registered_at',
   environment: 'a.environment',

@@ -459,7 +459,9 @@ export function metadataContract(name: string, open: OpenMetadataStore): void {
           assert.deepEqual(await names({ sort: 'health_score' }), ['charlie', 'bravo', 'delta', 'alpha', 'echo']);
           assert.deepEqual(await names({ sort: 'health_score', descending: true }), ['echo', 'alpha', 'delta', 'bravo', 'charlie']);
           assert.deepEqual(await names({ sort: 'registered_at', descending: true }), ['echo', 'delta', 'charlie', 'bravo', 'alpha']);
-          assert.deepEqual(await names({ sort: 'status' }), ['delta', 'charlie', 'alpha', 'echo', 'bravo']);
+          // Worst first, not alphabetically: error, offline, warning, then online.
+          assert.deepEqual(await names({ sort: 'status' }), ['delta', 'charlie', 'bravo', 'alpha', 'echo']);
+          assert.deepEqual(await names({ sort: 'status', descending: true }), ['echo', 'alpha', 'bravo', 'charlie', 'delta']);
           assert.deepEqual(await names({ sort: 'environment' }), ['delta', 'alpha', 'bravo', 'echo', 'charlie']);
           assert.deepEqual(await names({ sort: 'type' }), ['bravo', 'alpha', 'charlie', 'echo', 'delta']);
         });
