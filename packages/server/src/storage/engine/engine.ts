@@ -146,6 +146,9 @@ export class SeriesEngine implements SeriesStore {
   private readonly lastHeadSize = new Map<string, number>();
   private headSince = 0;
   private lastInsertAt = 0;
+  /** Payloads inserted per second recently (the merge budget's clock), and what a merge costs per payload. */
+  private readonly ingestRate = new RecentRate(10_000);
+  private mergeMsPerRow = 0.05;
   private wal: WriteAheadLog | null = null;
   private readonly latest = new Map<string, AgentLatest>();
   private readonly counts = new Map<string, number>();
@@ -330,6 +333,7 @@ export class SeriesEngine implements SeriesStore {
     for (let i = 0; i < points.length; i++) rows[i] = toPointRow(points[i] as SeriesPoint);
     await this.append(encodeInsert(rows), () => this.applyInsert(rows));
     this.lastInsertAt = Date.now();
+    this.ingestRate.add(this.lastInsertAt, rows.length);
     if (this.headRows >= this.options.headMaxRows) this.schedule();
   }
 
@@ -751,6 +755,9 @@ export class SeriesEngine implements SeriesStore {
       await this.flush();
     }
     for (let round = 0; round < 64 && !this.closed; round++) {
+      // A full head is flushed before the next merge: under fast ingest, a head left to fill while
+      // merges run one after another reaches its limit and ingest is refused (503).
+      if (!force && this.headRows >= this.options.headMaxRows) await this.flush();
       const run = force ? this.fullMergeCandidate() : this.mergeCandidate(Date.now());
       if (run === null) break;
       await this.rewrite(run.blocks, run.level);
@@ -843,14 +850,20 @@ export class SeriesEngine implements SeriesStore {
    * (`coldMergeMs`), all its blocks as one.
    */
   private mergeCandidate(now: number): { blocks: OpenBlock[]; level: number } | null {
+    // Merges run one at a time with flushes, so a merge must end before ingest at its present rate
+    // fills the head to its limit (ingest would be refused, 503): a larger one waits until ingest
+    // slows down. Half the time left is allowed, at the cost per payload past merges took.
+    const rate = this.ingestRate.perSecond(now);
+    const roomRows = this.options.headLimitRows - this.options.headMaxRows - this.headRows;
+    const mergeRowsLimit = rate > 0 ? Math.max(0, (roomRows / rate) * 1000) / 2 / this.mergeMsPerRow : Number.POSITIVE_INFINITY;
     for (const [partition, blocks] of this.byPartition()) {
       for (let i = 0; i + this.options.mergeFanIn <= blocks.length; i++) {
         const level = (blocks[i] as OpenBlock).entry.level;
         const run = blocks.slice(i, i + this.options.mergeFanIn);
-        if (run.every((b) => b.entry.level === level)) return { blocks: run, level: level + 1 };
+        if (run.every((b) => b.entry.level === level) && blockRows(run) <= mergeRowsLimit) return { blocks: run, level: level + 1 };
       }
       const quietFor = now - (this.partitionTouched.get(partition) ?? 0);
-      if (quietFor >= this.options.coldMergeMs && needsRewrite(blocks)) {
+      if (quietFor >= this.options.coldMergeMs && needsRewrite(blocks) && blockRows(blocks) <= mergeRowsLimit) {
         return { blocks, level: Math.max(...blocks.map((b) => b.entry.level)) + 1 };
       }
       if (quietFor >= this.options.quietMergeMs) {
@@ -858,7 +871,7 @@ export class SeriesEngine implements SeriesStore {
         let first = blocks.length;
         while (first > 0 && !(blocks[first - 1] as OpenBlock).entry.tiers) first--;
         const fresh = blocks.slice(first);
-        if (fresh.length > 0) return { blocks: fresh, level: Math.max(1, ...fresh.map((b) => b.entry.level + 1)) };
+        if (fresh.length > 0 && blockRows(fresh) <= mergeRowsLimit) return { blocks: fresh, level: Math.max(1, ...fresh.map((b) => b.entry.level + 1)) };
       }
     }
     return null;
@@ -904,6 +917,7 @@ export class SeriesEngine implements SeriesStore {
     const purgesBefore = this.purgeLog.length;
     for (const block of inputs) this.merging.add(block.entry.id);
     let result;
+    const started = performance.now();
     try {
       result = await this.sealer.run({ kind: 'merge', inputs: inputs.map((b) => ({ path: b.reader.path, purged: [...b.entry.purged] })), cuts, path, tiers: TIERS });
     } finally {
@@ -913,6 +927,8 @@ export class SeriesEngine implements SeriesStore {
       rmSync(path, { force: true });
       return;
     }
+    const rows = blockRows(inputs);
+    if (rows >= 1000) this.mergeMsPerRow = 0.7 * this.mergeMsPerRow + (0.3 * (performance.now() - started)) / rows;
     let replacement: OpenBlock | null = null;
     if (result.written[0]) {
       replacement = { entry, reader: BlockReader.open(path) };
@@ -1021,6 +1037,34 @@ class RawView implements SeriesStore {
   stats(): Promise<{ points: number; bytes: number | null }> {
     return this.engine.stats();
   }
+}
+
+/** Events per second over a sliding window of whole seconds (payloads inserted, here). */
+class RecentRate {
+  private readonly perSec = new Map<number, number>();
+  constructor(private readonly windowMs: number) {}
+
+  add(atMs: number, n: number): void {
+    const sec = Math.floor(atMs / 1000);
+    this.perSec.set(sec, (this.perSec.get(sec) ?? 0) + n);
+  }
+
+  perSecond(nowMs: number): number {
+    const from = Math.floor((nowMs - this.windowMs) / 1000);
+    let total = 0;
+    for (const [sec, n] of this.perSec) {
+      if (sec < from) this.perSec.delete(sec);
+      else total += n;
+    }
+    return (total * 1000) / this.windowMs;
+  }
+}
+
+/** Payloads held by blocks. */
+function blockRows(blocks: readonly OpenBlock[]): number {
+  let n = 0;
+  for (const block of blocks) n += block.reader.index.r;
+  return n;
 }
 
 /** Whether a partition's blocks are worth rewriting as one: several, or one without tiers or with purged agents. */
