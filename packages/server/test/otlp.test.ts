@@ -326,6 +326,21 @@ eachBackend('OTLP receiver', (backend) => {
     assert.equal(decodeStatus(new Uint8Array(await bad.arrayBuffer())).code, 16);
   });
 
+  it('spans that are not GenAI work register no agent', async () => {
+    const body = encodeRequest('traces', {
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'otel-web-only' } }] },
+          scopeSpans: [{ spans: [{ traceId: Buffer.alloc(16, 1), spanId: Buffer.alloc(8, 2), name: 'GET /', startTimeUnixNano: nowNs(), endTimeUnixNano: nowNs() }] }],
+        },
+      ],
+    });
+    const res = await post('/v1/traces', body, { 'content-type': 'application/x-protobuf', ...bearer(ADMIN) });
+    assert.equal(res.status, 200);
+    assert.deepEqual(decodeResponse('traces', new Uint8Array(await res.arrayBuffer())), {});
+    assert.deepEqual(await agentNamed('otel-web-only'), []);
+  });
+
   it('failed spans of an unknown agent: 404', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/v1/agents/nobody/failed-spans', headers: bearer(ADMIN) });
     assert.equal(res.statusCode, 404);

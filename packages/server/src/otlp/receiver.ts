@@ -90,9 +90,9 @@ export class OtlpReceiver {
     const batches: Batch[] = [];
     const now = this.deps.clock();
     for (const r of resources) {
-      if (r.spans.length === 0) continue;
-      const genAi = r.spans.some((s) => s.attributes['gen_ai.operation.name'] !== undefined);
-      const agentId = await this.agentOf(r.resource, genAi, caller);
+      // Spans that are not GenAI work are taken and ignored: they neither register nor feed an agent.
+      if (!r.spans.some((s) => s.attributes['gen_ai.operation.name'] !== undefined)) continue;
+      const agentId = await this.agentOf(r.resource, true, caller);
       if (agentId === null) {
         result.refuse(r.spans.length, 'a resource without service.name (set OTEL_SERVICE_NAME)');
         continue;
