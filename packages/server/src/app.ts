@@ -33,6 +33,9 @@ import { streamRoutes } from './routes/stream.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { webRoutes } from './routes/web.js';
 import { prometheusRoutes } from './routes/prometheus.js';
+import { otlpRoutes } from './routes/otlp.js';
+import { failedSpanRoutes } from './routes/failed-spans.js';
+import { OtlpReceiver } from './otlp/receiver.js';
 
 /** agentmon's version, shown in the API docs and the dashboard. */
 export const VERSION = '0.1.0';
@@ -222,6 +225,13 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
   const ctx: RouteContext = { config, metadata: deps.metadata, series: deps.series, clock, monitor, live };
   await app.register(probeRoutes, { ctx });
   await app.register(prometheusRoutes, { ctx });
+  const otlp = new OtlpReceiver({
+    metadata: deps.metadata,
+    monitor,
+    clock,
+    onRegistered: (event) => live.publish('system_event', event),
+  });
+  await app.register(otlpRoutes, { ctx, receiver: otlp });
   await app.register(
     async (api) => {
       await api.register(agentRoutes, { ctx });
@@ -231,6 +241,7 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
       await api.register(configRoutes, { ctx });
       await api.register(eventRoutes, { ctx });
       await api.register(alertRoutes, { ctx });
+      await api.register(failedSpanRoutes, { ctx, failedSpans: otlp.failedSpans });
       await api.register(notificationRoutes, { ctx, notifier });
       await api.register(streamRoutes, { ctx, live, adminToken: deps.adminToken });
       await api.register(dashboardRoutes, { ctx, live, version: VERSION, kind: deps.storageKind ?? 'sqlite' });

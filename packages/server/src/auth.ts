@@ -18,9 +18,11 @@ export type Principal =
 
 /**
  * What a route lets in: admin only; admin or registration token; admin or the agent named by
- * `:id`; admin or a stream token (the live stream, for EventSource which cannot send headers).
+ * `:id`; admin or a stream token (the live stream, for EventSource which cannot send headers);
+ * any of the admin token, the registration token or an agent's key (OTLP exports, which find or
+ * register their agent themselves).
  */
-export type Access = 'admin' | 'register' | 'agent' | 'stream' | 'public';
+export type Access = 'admin' | 'register' | 'agent' | 'stream' | 'telemetry' | 'public';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -148,6 +150,7 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
     const principal = request.principal;
     if (principal.kind === 'admin') return;
     if (access === 'register' && principal.kind === 'registration') return;
+    if (access === 'telemetry' && (principal.kind === 'registration' || principal.kind === 'agent')) return;
     if (access === 'agent' && principal.kind === 'agent') {
       const id = (request.params as { id?: string } | undefined)?.id;
       // Routes without :id (the batch route) check each item's agent themselves.
