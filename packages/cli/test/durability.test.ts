@@ -140,11 +140,17 @@ function sendUntil(urls: readonly string[], ids: readonly string[], first: numbe
   };
 }
 
-/** Waits until `count` batches are acknowledged; fails (naming the last problem) after a minute without. */
+/**
+ * Waits until `count` batches are acknowledged; after two minutes without, stops the load (so
+ * the test file ends) and fails, naming the last problem.
+ */
 async function acknowledged(load: Load, count: number): Promise<void> {
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 120_000;
   while (load.acked.size < count) {
-    if (Date.now() > deadline) assert.fail(`only ${load.acked.size} of ${count} batches acknowledged in a minute; last problem: ${load.lastProblem}`);
+    if (Date.now() > deadline) {
+      await load.stop();
+      assert.fail(`only ${load.acked.size} of ${count} batches acknowledged in two minutes; last problem: ${load.lastProblem}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

@@ -150,6 +150,29 @@ describe('series engine: write-ahead log', () => {
   });
 });
 
+describe('series engine: log rotation under steady appends', () => {
+  it('rotates between the appends made before and after it, without waiting for appends to stop', async () => {
+    const dir = join(tempDir(), 'wal');
+    const wal = WriteAheadLog.open(dir, 1);
+    const applied: number[] = [];
+    const appends: Promise<void>[] = [];
+    let appliedAtRotation: number[] = [];
+    for (let i = 0; i < 10; i++) appends.push(wal.append(Buffer.from(`r${i}`), () => applied.push(i)));
+    const rotated = wal.rotate(2).then((id) => {
+      appliedAtRotation = [...applied];
+      return id;
+    });
+    // Appends keep coming while the rotation waits: it must not wait for them.
+    for (let i = 10; i < 40; i++) appends.push(wal.append(Buffer.from(`r${i}`), () => applied.push(i)));
+    assert.equal(await rotated, 2);
+    assert.deepEqual(appliedAtRotation, [...Array(10).keys()], 'every earlier append applied, no later one');
+    await Promise.all(appends);
+    await wal.close();
+    assert.deepEqual(readSegment(dir, 1).records.map(String), [...Array(10).keys()].map((i) => `r${i}`));
+    assert.deepEqual(readSegment(dir, 2).records.map(String), [...Array(30).keys()].map((i) => `r${i + 10}`));
+  });
+});
+
 function point(agent: string, ts: number, cpu: number, extra?: SeriesPoint['extra']): SeriesPoint {
   return {
     agent_id: agent,

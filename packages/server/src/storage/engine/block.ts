@@ -83,11 +83,7 @@ export function fromJsonNumber(v: number | string): number {
 export interface BlockWriterOptions {
   /** Rollup tiers to keep per chunk and for the block (none: queries read its raw rows). */
   tiers: readonly TierSpec[];
-  /**
-   * Deflate level of the sections that shrink by it (0: none). Merged blocks, which stay, take 6;
-   * a head flush takes 1, a third of the time of 6 for most of its gain, so a fresh block is not
-   * larger on disk than it needs to be while it waits for its merge.
-   */
+  /** Deflate level of the sections that shrink by it (0: none; merged blocks, which stay, take 6). */
   deflateLevel: number;
 }
 

@@ -1,6 +1,6 @@
 /**
  * Sealing: the CPU-heavy half of the engine's maintenance, writing blocks. A head flush encodes
- * the frozen head's rows into a block per partition (fast deflate, no tiers: the block is
+ * the frozen head's rows into a block per partition (no deflate, no tiers: the block is
  * short-lived, a merge redoes both); a merge reads blocks, drops what retention and purges hid, and writes one
  * compressed block with rollup tiers. Jobs are plain data, so they run the same on a worker thread
  * (seal-worker.ts, the default: ingest keeps the main thread) or inline.
@@ -12,8 +12,11 @@ import { BlockReader, BlockWriter, type TierSpec } from './block.js';
 import { AgentRows } from './rows.js';
 import { byCodePoint } from '../code-point-order.js';
 
-/** Deflate level of head flushes (see BlockWriterOptions) and of merges. */
-const FLUSH_DEFLATE_LEVEL = 1;
+/**
+ * Deflate level of head flushes and of merges. Flushes take none: deflating a block's thousands
+ * of small sections costs more than encoding them, and a flush must keep up with ingest.
+ */
+const FLUSH_DEFLATE_LEVEL = 0;
 const MERGE_DEFLATE_LEVEL = 6;
 
 /**

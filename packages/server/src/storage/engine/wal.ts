@@ -86,11 +86,18 @@ interface Waiter {
   reject: (err: Error) => void;
 }
 
+/** A switch to a new segment, queued between the appends it separates. */
+interface Rotation {
+  rotateTo: number;
+  resolve: (id: number) => void;
+  reject: (err: Error) => void;
+}
+
 /** The log's open segment and its group-committed appends. */
 export class WriteAheadLog {
   private fd: number;
   private size: number;
-  private queue: Waiter[] = [];
+  private queue: (Waiter | Rotation)[] = [];
   private writing = false;
   private closed = false;
   /** Bytes appended since open, all segments. */
@@ -145,8 +152,21 @@ export class WriteAheadLog {
   private async drain(): Promise<void> {
     this.writing = true;
     while (this.queue.length > 0) {
-      const round = this.queue;
-      this.queue = [];
+      const head = this.queue[0] as Waiter | Rotation;
+      if ('rotateTo' in head) {
+        this.queue.shift();
+        try {
+          this.switchTo(head.rotateTo);
+          head.resolve(head.rotateTo);
+        } catch (err) {
+          head.reject(err as Error);
+        }
+        continue;
+      }
+      // A round: the appends up to the next rotation, written and synced together.
+      let end = 0;
+      while (end < this.queue.length && !('rotateTo' in (this.queue[end] as Waiter | Rotation))) end++;
+      const round = this.queue.splice(0, end) as Waiter[];
       const data = round.length === 1 ? (round[0] as Waiter).frame : Buffer.concat(round.map((w) => w.frame));
       this.backlogBytes -= data.length;
       try {
@@ -177,21 +197,32 @@ export class WriteAheadLog {
     this.writing = false;
   }
 
-  /** Resolves once every append made so far is durable (or failed). */
-  async settle(): Promise<void> {
-    while (this.writing || this.queue.length > 0) await new Promise((resolve) => setImmediate(resolve));
-  }
-
-  /** Starts segment `id` for later appends (after the pending ones are written); returns it. */
-  async rotate(id: number): Promise<number> {
-    await this.settle();
+  private switchTo(id: number): void {
     closeSync(this.fd);
     this.segment = id;
     const path = join(this.dir, segmentName(id));
     this.fd = openSync(path, 'a');
     this.size = statSync(path).size;
     syncDir(this.dir);
-    return id;
+  }
+
+  /** Resolves once every append made so far is durable (or failed). */
+  async settle(): Promise<void> {
+    while (this.writing || this.queue.length > 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  /**
+   * Starts segment `id`: appends made before this call are written (and applied) in the current
+   * segment, later ones in the new one. It resolves, with `id`, once the earlier appends are
+   * durable and the switch is made, without waiting for later appends: under steady ingest the
+   * log is never idle, and a rotation that waited for a pause would hold the head's flush back.
+   */
+  rotate(id: number): Promise<number> {
+    if (this.closed) return Promise.reject(new Error('the write-ahead log is closed'));
+    return new Promise<number>((resolve, reject) => {
+      this.queue.push({ rotateTo: id, resolve, reject });
+      if (!this.writing) void this.drain();
+    });
   }
 
   /** Deletes the segments before `id` (their records are in blocks now). */
