@@ -853,7 +853,8 @@ export class SeriesEngine implements SeriesStore {
     // Merges run one at a time with flushes, so a merge must end before ingest at its present rate
     // fills the head to its limit (ingest would be refused, 503): a larger one waits until ingest
     // slows down. Half the time left is allowed, at the cost per payload past merges took.
-    const rate = this.ingestRate.perSecond(now);
+    // Ingest that has paused (no insert for idleFlushMs) puts no pressure on the head.
+    const rate = now - this.lastInsertAt >= this.options.idleFlushMs ? 0 : this.ingestRate.perSecond(now);
     const roomRows = this.options.headLimitRows - this.options.headMaxRows - this.headRows;
     const mergeRowsLimit = rate > 0 ? Math.max(0, (roomRows / rate) * 1000) / 2 / this.mergeMsPerRow : Number.POSITIVE_INFINITY;
     for (const [partition, blocks] of this.byPartition()) {
