@@ -40,6 +40,10 @@ export async function openPostgresPool(options: PostgresOptions): Promise<pg.Poo
   });
   // A broken idle connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
+  // Nor one that dies in the moment between a query and its return to the pool (pool.query's own
+  // clients, between their query and their release): every client listens for its death for
+  // good; its next query fails (503) and the pool drops it as not queryable.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 
