@@ -4,7 +4,11 @@
  */
 import type { Verdict } from './answers.js';
 import { QUERY_FIGURES } from './compare-queries.js';
+import { numEnv } from './env.js';
 import { fmt, fmtRate, mib, type Latency } from './stats.js';
+
+/** The quiet spell before the second memory figure (BENCH_IDLE_SECONDS). */
+const IDLE_NOTE = `${numEnv('BENCH_IDLE_SECONDS', 10)} s idle`;
 
 /** A part of a data dir and its bytes on disk. */
 export interface Part {
@@ -43,6 +47,8 @@ export interface SystemFigures {
   queries: { latency: Latency; verdict: Verdict }[];
   rss: number | null;
   peakRss: number | null;
+  /** RSS after a quiet spell following the queries. */
+  rssIdle: number | null;
   notes: string;
 }
 
@@ -85,7 +91,7 @@ export function printDetails(f: SystemFigures, payloadsSent: number): void {
     );
     console.log(`${indent}   ${loud}answer ${q.verdict.label}: ${q.verdict.detail}`);
   });
-  console.log(`  memory    rss ${mibOrDash(f.rss)} MiB after load and queries, peak ${mibOrDash(f.peakRss)} MiB`);
+  console.log(`  memory    rss ${mibOrDash(f.rss)} MiB after load and queries, ${mibOrDash(f.rssIdle)} MiB after ${IDLE_NOTE}, peak ${mibOrDash(f.peakRss)} MiB`);
   if (f.notes) console.log(`  notes     ${f.notes}`);
 }
 
@@ -139,6 +145,7 @@ function rows(payloadsSent: number): RowDef[] {
   out.push(
     { label: '7. disk bytes per payload', cell: (f) => fmt(f.disk.bytes / payloadsSent, 1), value: (f) => f.disk.bytes / payloadsSent, higherIsBetter: false },
     { label: '8. server RSS MiB after load and queries', cell: (f) => mibOrDash(f.rss), value: (f) => f.rss, higherIsBetter: false },
+    { label: `8b. server RSS MiB after ${IDLE_NOTE}`, cell: (f) => mibOrDash(f.rssIdle), value: (f) => f.rssIdle, higherIsBetter: false },
   );
   return out;
 }
@@ -189,7 +196,8 @@ export function printTable(info: RunInfo, results: Map<string, SystemFigures | s
   lines.push('6. the latest value of every metric of each agent over the last 5 min (agentmon: its 26 built-in metrics and health_score;');
   lines.push('   the peers: every field, the 2 numeric custom metrics included).');
   lines.push('7. bytes allocated on disk (du) by the whole data dir after the load, flush and settle, per payload sent.');
-  lines.push('8. resident set size of the server process (/proc VmRSS) after the load and the queries.');
+  lines.push('8. resident set size of the server process (/proc VmRSS) after the load and the queries; 8b. the same after a quiet');
+  lines.push(`   spell (${IDLE_NOTE}, BENCH_IDLE_SECONDS) with no request, when Go's scavenger and agentmon's idle collection give memory back.`);
   lines.push('Cells of 2-6: "ok" = every value of every answer matched the data within 1e-9 relative; "ok, rounded" = within 1e-6');
   lines.push('(allowed for the peers, not for agentmon); WRONG = a value off, missing or extra (see the details above).');
   lines.push('agentmon / VM: agentmon\'s figure divided by VictoriaMetrics\'; each cell says which side of 1 favours agentmon.');

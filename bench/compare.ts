@@ -22,7 +22,7 @@ import { intEnv, numEnv } from './env.js';
 import { BenchClient, closedLoop } from './http.js';
 import { makeFleet, registration } from './payloads.js';
 import { INFLUX_PEER_SKIP, startInfluxDB, startVictoriaMetrics, VM_SKIP, type Peer } from './peers.js';
-import { cpuOf, peakRssOf, rssOf, treeBytes } from './proc.js';
+import { cpuOf, peakRssOf, rssOf, rssPartsOf, treeBytes } from './proc.js';
 import { ServerChild } from './server-child.js';
 import { backgroundLoad, fmt, fmtRate, latency, machineCpu } from './stats.js';
 
@@ -196,8 +196,18 @@ async function measure(s: System, d: Dataset): Promise<SystemFigures> {
     queries,
     rss: rssOf(pid),
     peakRss: peakRssOf(pid),
+    rssIdle: await idleRss(pid),
     notes: await s.notes(),
   };
+}
+
+/** Seconds of quiet after the queries before the second memory figure (Go's scavenger and agentmon's idle collection act on quiet). */
+const IDLE_S = numEnv('BENCH_IDLE_SECONDS', 10);
+
+/** Resident set size after IDLE_S seconds with no request. */
+async function idleRss(pid: number | null): Promise<number | null> {
+  await new Promise((resolve) => setTimeout(resolve, IDLE_S * 1000));
+  return rssOf(pid);
 }
 
 // ---------------------------------------------------------------- agentmon
@@ -341,7 +351,12 @@ export async function runCompare(): Promise<void> {
               // Where the resident memory is: V8's heap (used of allocated), memory outside it (buffers, typed arrays).
               const { memory } = await agentmon.server.stats();
               const mib = (n: number) => fmt(n / 1024 ** 2);
-              return `memory: V8 heap ${mib(memory.heapUsed)} used of ${mib(memory.heapTotal)} MiB, external ${mib(memory.external)} MiB (array buffers ${mib(memory.arrayBuffers)})`;
+              const rss = rssPartsOf(agentmon.server.pid);
+              const part = (n: number | null) => (n === null ? '?' : mib(n));
+              return (
+                `memory: V8 heap ${mib(memory.heapUsed)} used of ${mib(memory.heapTotal)} MiB, external ${mib(memory.external)} MiB (array buffers ${mib(memory.arrayBuffers)}); ` +
+                `resident ${part(rss.anon)} MiB anonymous, ${part(rss.file)} MiB file-backed, ${part(rss.shmem)} MiB shared`
+              );
             },
             count: agentmonCount(d),
             queries: agentmonQueries(d),

@@ -59,6 +59,11 @@ export function rssOf(pid: number | null): number | null {
   return statusBytes(pid, 'VmRSS');
 }
 
+/** Resident memory of `pid` split as Linux counts it: anonymous (heaps, buffers), file-backed (code, mapped files), shared. */
+export function rssPartsOf(pid: number | null): { anon: number | null; file: number | null; shmem: number | null } {
+  return { anon: statusBytes(pid, 'RssAnon'), file: statusBytes(pid, 'RssFile'), shmem: statusBytes(pid, 'RssShmem') };
+}
+
 /** The highest resident set size `pid` has had (VmHWM) in bytes, or null when /proc cannot tell. */
 export function peakRssOf(pid: number | null): number | null {
   return statusBytes(pid, 'VmHWM');

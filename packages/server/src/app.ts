@@ -40,6 +40,7 @@ import { OtlpReceiver } from './otlp/receiver.js';
 /** agentmon's version, shown in the API docs and the dashboard. */
 export const VERSION = '0.1.0';
 import { Sweeper } from './engine/sweeper.js';
+import { MemoryReducer } from './memory-reducer.js';
 import type { AlertTransition } from './engine/alerts.js';
 import { Notifier } from './notify/notifier.js';
 import { notificationRoutes } from './routes/notifications.js';
@@ -222,6 +223,11 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
   app.addHook('onClose', async () => {
     await app.sweeper.stop();
   });
+  const memory = new MemoryReducer({ idleMs: config.idleCollectMs });
+  app.addHook('onRequest', async () => memory.touch());
+  app.addHook('onResponse', async () => memory.touch());
+  app.addHook('onReady', async () => memory.start());
+  app.addHook('onClose', async () => memory.stop());
   const ctx: RouteContext = { config, metadata: deps.metadata, series: deps.series, clock, monitor, live };
   await app.register(probeRoutes, { ctx });
   await app.register(prometheusRoutes, { ctx });

@@ -35,6 +35,8 @@ export interface ServerConfig {
   sweepIntervalMs: number;
   /** How often retention deletes expired metrics, events and resolved alerts, ms. */
   retentionIntervalMs: number;
+  /** After this long without a request, a server whose heap grew runs one full collection to give memory back, ms (0: never). */
+  idleCollectMs: number;
   /** Webhook URLs (generic JSON) every alert goes to, besides the targets made through the API. */
   webhookUrls: string[];
   /** Slack incoming-webhook URLs every alert goes to. */
@@ -66,6 +68,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   offlineFactor: 3,
   sweepIntervalMs: 5000,
   retentionIntervalMs: 60_000,
+  idleCollectMs: 3000,
   webhookUrls: [],
   slackWebhookUrls: [],
   notifyGroupWaitMs: 2000,
@@ -177,6 +180,7 @@ function apply(config: ServerConfig, layer: Partial<Record<keyof ServerConfig, u
       case 'offlineFactor': next.offlineFactor = number(src, value, 1, 100); break;
       case 'sweepIntervalMs': next.sweepIntervalMs = integer(src, value, 100, 3_600_000); break;
       case 'retentionIntervalMs': next.retentionIntervalMs = integer(src, value, 1000, 86_400_000); break;
+      case 'idleCollectMs': next.idleCollectMs = integer(src, value, 0, 3_600_000); break;
       case 'webhookUrls': next.webhookUrls = urls(src, value); break;
       case 'slackWebhookUrls': next.slackWebhookUrls = urls(src, value); break;
       case 'notifyGroupWaitMs': next.notifyGroupWaitMs = integer(src, value, 0, 600_000); break;
@@ -212,6 +216,7 @@ export const ENV_NAMES: Record<keyof ServerConfig, string> = {
   offlineFactor: 'AGENTMON_OFFLINE_FACTOR',
   sweepIntervalMs: 'AGENTMON_SWEEP_INTERVAL_MS',
   retentionIntervalMs: 'AGENTMON_RETENTION_INTERVAL_MS',
+  idleCollectMs: 'AGENTMON_IDLE_COLLECT_MS',
   webhookUrls: 'AGENTMON_WEBHOOK_URLS',
   slackWebhookUrls: 'AGENTMON_SLACK_WEBHOOK_URLS',
   notifyGroupWaitMs: 'AGENTMON_NOTIFY_GROUP_WAIT_MS',
