@@ -81,7 +81,11 @@ export async function openStores(options: StorageOptions): Promise<Stores> {
     }
   }
   // One process owns the SQLite file: the ingest path's view of agents can live in memory.
-  const metadata = new CachedMetadataStore(new SqliteMetadataStore({ path: join(options.dataDir, 'agentmon.db') }), {
+  const sqlite = new SqliteMetadataStore({
+    path: join(options.dataDir, 'agentmon.db'),
+    onError: (message) => options.log?.('error', message),
+  });
+  const metadata = new CachedMetadataStore(sqlite, {
     onError: (err) => options.log?.('error', 'writing agents\' state to SQLite failed; retrying with the next write', { err: String(err) }),
   });
   let series: SeriesStore;

@@ -6,8 +6,8 @@
  * (seal-worker.ts, the default: ingest keeps the main thread) or inline.
  */
 import { rmSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../worker-thread.js';
 import { BlockReader, BlockWriter, type TierSpec } from './block.js';
 import { AgentRows } from './rows.js';
 import { byCodePoint } from '../code-point-order.js';
@@ -259,17 +259,7 @@ export class Sealer {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    const here = fileURLToPath(import.meta.url);
-    let worker: Worker;
-    if (here.endsWith('.ts')) {
-      // Run from sources (tests, `npm run bench`): the worker is TypeScript too, loaded through
-      // tsx, whose hooks a worker thread does not inherit.
-      const entry = pathToFileURL(here.replace(/sealer\.ts$/, 'seal-worker.ts')).href;
-      const tsx = import.meta.resolve('tsx/esm/api');
-      worker = new Worker(`import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`, { eval: true });
-    } else {
-      worker = new Worker(here.replace(/sealer\.js$/, 'seal-worker.js'));
-    }
+    const worker = startWorker(import.meta.url, 'seal-worker');
     worker.on('message', (m: { id: number; ok: true; result: SealResult } | { id: number; ok: false; error: string }) => {
       const w = this.waiting.get(m.id);
       if (!w) return;

@@ -24,6 +24,7 @@ import type {
   RegistrationWrite,
 } from '../ports.js';
 import { openSqlite } from './open.js';
+import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { countsFromRows } from '../sql/agent-counts.js';
 import {
   agentConditions,
@@ -61,6 +62,10 @@ import { applySqliteMigrations } from './migrate.js';
 export interface SqliteMetadataOptions {
   /** Database file, or `:memory:`. */
   path: string;
+  /** Checkpoint the file's write-ahead log on a worker thread (default true; a file database only). */
+  checkpointOffThread?: boolean;
+  /** Where a background failure is reported (the checkpoint thread's). */
+  onError?: (message: string) => void;
 }
 
 const COMPONENT = 'metadata';
@@ -128,8 +133,13 @@ export class SqliteMetadataStore implements MetadataStore {
   /** Names of the locks held (tryLock): one process owns a SQLite file, so the lock lives in memory. */
   private readonly locks = new Set<string>();
 
+  /** Checkpoints the write-ahead log off the event loop (a file database only). */
+  private readonly checkpointer: Checkpointer | null;
+
   constructor(options: SqliteMetadataOptions) {
     this.db = openSqlite(options.path);
+    const onFile = options.path !== ':memory:' && options.path !== '';
+    this.checkpointer = onFile && options.checkpointOffThread !== false ? startCheckpointer(this.db, options.path, { ...(options.onError ? { onError: options.onError } : {}) }) : null;
   }
 
   private statement(sql: string): Database.Statement<unknown[]> {
@@ -162,6 +172,8 @@ export class SqliteMetadataStore implements MetadataStore {
   async close(): Promise<void> {
     this.locks.clear();
     this.statements.clear();
+    // The thread first: the connection's close then checkpoints what is left and removes the log.
+    await this.checkpointer?.close();
     if (this.db.open) this.db.close();
   }
 

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { test } from 'node:test';
+import { openSqlite } from './open.js';
+import { INLINE_CHECKPOINT_PAGES, startCheckpointer } from './checkpointer.js';
+
+const MiB = 1024 * 1024;
+
+function tempDb(t: { after: (fn: () => void) => void }) {
+  const dir = mkdtempSync(join(tmpdir(), 'agentmon-checkpoint-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'test.db');
+  const db = openSqlite(path);
+  db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB)');
+  return { db, path };
+}
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 400; i += 1) {
+    if (check()) return;
+    await sleep(25);
+  }
+  assert.fail(`gave up waiting for ${what}`);
+}
+
+test('the log stays small while the server connection never checkpoints: the thread does', async (t) => {
+  const { db, path } = tempDb(t);
+  const errors: string[] = [];
+  const checkpointer = startCheckpointer(db, path, { walLimitBytes: MiB, intervalMs: 20, onError: (m) => errors.push(m) });
+  t.after(() => db.close());
+  assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 0, 'the connection itself no longer checkpoints');
+  const insert = db.prepare('INSERT INTO t (body) VALUES (?)');
+  // 24 MiB in transactions of 512 KiB: with no checkpoint at all the log would hold all of it.
+  for (let i = 0; i < 48; i += 1) {
+    db.transaction(() => {
+      for (let j = 0; j < 8; j += 1) insert.run(Buffer.alloc(64 * 1024, i));
+    })();
+    await sleep(30);
+  }
+  await until(() => checkpointer.checkpoints > 0, 'a checkpoint');
+  assert.ok(statSync(`${path}-wal`).size < 8 * MiB, `log at ${statSync(`${path}-wal`).size} bytes after 24 MiB written`);
+  assert.equal((db.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n, 384);
+  assert.equal(checkpointer.offThread, true);
+  assert.deepEqual(errors, []);
+  await checkpointer.close();
+});
+
+test('a checkpoint thread that cannot work hands checkpoints back to the connection and says why', async (t) => {
+  const { db } = tempDb(t);
+  t.after(() => db.close());
+  const errors: string[] = [];
+  // A file the thread cannot open: it fails at start.
+  const checkpointer = startCheckpointer(db, join(tmpdir(), 'agentmon-no-such-dir', 'missing.db'), { onError: (m) => errors.push(m) });
+  await until(() => errors.length > 0, 'the failure report');
+  assert.match(errors[0] as string, /SQLite checkpoints moved back to the server's thread/);
+  assert.equal(checkpointer.offThread, false);
+  assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), INLINE_CHECKPOINT_PAGES);
+  await checkpointer.close();
+});
