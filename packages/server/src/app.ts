@@ -164,7 +164,10 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
     const broadcaster = deps.broadcaster;
     let stopListening: (() => Promise<void>) | null = null;
     app.addHook('onReady', async () => {
-      stopListening = await live.attach(broadcaster, (err) => app.log.error({ err }, 'live fan-out between instances failed'));
+      stopListening = await live.attach(broadcaster, {
+        error: (err) => app.log.error({ err }, 'live fan-out between instances failed; listening again with backoff'),
+        reconnected: () => app.log.warn('live fan-out between instances listening again; stream clients are told to resync'),
+      });
     });
     app.addHook('onClose', async () => {
       await stopListening?.();

@@ -49,6 +49,10 @@ export interface ServerConfig {
   notifyRetryBaseMs: number;
   /** Folder of the built web dashboard served at `/`. */
   dashboardDir: string;
+  /** Most live streams (GET /events/stream) one token may hold open; past it: 429. */
+  streamMaxClientsPerToken: number;
+  /** Bytes a live-stream client may fall behind (its socket not taking them) before it is disconnected. */
+  streamClientMaxBehindBytes: number;
 }
 
 /** Defaults: a newcomer's `npm start`. */
@@ -73,6 +77,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   notifyMaxAttempts: 5,
   notifyRetryBaseMs: 1000,
   dashboardDir: fileURLToPath(new URL('../../dashboard/dist', import.meta.url)),
+  streamMaxClientsPerToken: 20,
+  streamClientMaxBehindBytes: 4 * 1024 * 1024,
 };
 
 /** A configuration value that cannot be used; names its source so the person can fix it. */
@@ -184,6 +190,8 @@ function apply(config: ServerConfig, layer: Partial<Record<keyof ServerConfig, u
       case 'notifyMaxAttempts': next.notifyMaxAttempts = integer(src, value, 1, 20); break;
       case 'notifyRetryBaseMs': next.notifyRetryBaseMs = integer(src, value, 10, 600_000); break;
       case 'dashboardDir': next.dashboardDir = text(src, value); break;
+      case 'streamMaxClientsPerToken': next.streamMaxClientsPerToken = integer(src, value, 1, 100_000); break;
+      case 'streamClientMaxBehindBytes': next.streamClientMaxBehindBytes = integer(src, value, 1024, 1024 * 1024 * 1024); break;
       case 'logLevel': {
         const level = text(src, value);
         if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new ConfigError(`${src} must be one of ${LOG_LEVELS.join(', ')}`);
@@ -219,6 +227,8 @@ export const ENV_NAMES: Record<keyof ServerConfig, string> = {
   notifyMaxAttempts: 'AGENTMON_NOTIFY_MAX_ATTEMPTS',
   notifyRetryBaseMs: 'AGENTMON_NOTIFY_RETRY_BASE_MS',
   dashboardDir: 'AGENTMON_DASHBOARD_DIR',
+  streamMaxClientsPerToken: 'AGENTMON_STREAM_MAX_CLIENTS_PER_TOKEN',
+  streamClientMaxBehindBytes: 'AGENTMON_STREAM_CLIENT_MAX_BEHIND_BYTES',
 };
 
 /**
