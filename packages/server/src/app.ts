@@ -18,7 +18,8 @@ import addFormats from 'ajv-formats';
 import { isDateTime } from '@agentmon/schema';
 import type { ServerConfig } from './config.js';
 import { installAuth } from './auth.js';
-import { installErrorHandling } from './errors.js';
+import { installErrorHandling, storeUnavailable } from './errors.js';
+import type { DataDirWatch } from './storage/data-dir.js';
 import type { Broadcaster, MetadataStore, SeriesStore } from './storage/ports.js';
 import { agentRoutes } from './routes/agents.js';
 import { ingestRoutes } from './routes/ingest.js';
@@ -75,6 +76,8 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger'];
   /** Notification delivery; default: one built from the config (closed with the app). */
   notifier?: Notifier;
+  /** The data dir the embedded stores write into: readiness checks it, writes are refused once it is gone. */
+  dataDir?: DataDirWatch | null;
 }
 
 /** What every route plugin receives. */
@@ -140,6 +143,20 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
     metadata: deps.metadata,
     clock: deps.clock ?? Date.now,
   });
+
+  // A write into a deleted data dir would be acknowledged and lost on restart: refuse it instead.
+  const dataDir = deps.dataDir ?? null;
+  if (dataDir) {
+    app.addHook('onRequest', async (request) => {
+      if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return;
+      try {
+        dataDir.assertPresent();
+      } catch (err) {
+        request.log.error({ err }, 'refused: the data dir is gone');
+        throw storeUnavailable((err as Error).message);
+      }
+    });
+  }
 
   await app.register(swagger, {
     openapi: {
@@ -226,7 +243,7 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
     await app.sweeper.stop();
   });
   const ctx: RouteContext = { config, metadata: deps.metadata, series: deps.series, clock, monitor, live };
-  await app.register(probeRoutes, { ctx });
+  await app.register(probeRoutes, { ctx, dataDir });
   await app.register(prometheusRoutes, { ctx });
   const otlp = new OtlpReceiver({
     metadata: deps.metadata,
