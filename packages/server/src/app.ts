@@ -216,6 +216,7 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
       repeatIntervalMs: config.notifyRepeatIntervalMs,
       maxAttempts: config.notifyMaxAttempts,
       retryBaseMs: config.notifyRetryBaseMs,
+      allowedTargets: config.notifyAllowedTargets,
       staticTargets: [
         ...config.webhookUrls.map((url) => ({ kind: 'webhook' as const, url })),
         ...config.slackWebhookUrls.map((url) => ({ kind: 'slack' as const, url })),

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { allowEntryError } from './notify/egress.js';
 
 /** Everything the server can be told. */
 export interface ServerConfig {
@@ -39,6 +40,11 @@ export interface ServerConfig {
   webhookUrls: string[];
   /** Slack incoming-webhook URLs every alert goes to. */
   slackWebhookUrls: string[];
+  /**
+   * Addresses, CIDR ranges and host names notification targets may point at though they are not
+   * public (loopback, private, link-local); everything else must resolve to public addresses only.
+   */
+  notifyAllowedTargets: string[];
   /** How long a notification waits to gather other alerts of the same burst into one message, ms. */
   notifyGroupWaitMs: number;
   /** How often an alert that stays active and unacknowledged is sent again, ms. */
@@ -72,6 +78,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   retentionIntervalMs: 60_000,
   webhookUrls: [],
   slackWebhookUrls: [],
+  notifyAllowedTargets: [],
   notifyGroupWaitMs: 2000,
   notifyRepeatIntervalMs: 4 * 3600_000,
   notifyMaxAttempts: 5,
@@ -157,6 +164,19 @@ function urls(source: string, value: unknown): string[] {
     });
 }
 
+function allowEntries(source: string, value: unknown): string[] {
+  const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : null;
+  if (list === null) throw new ConfigError(`${source} must be a comma-separated list of addresses, CIDR ranges and host names`);
+  return list
+    .map((e) => (typeof e === 'string' ? e.trim() : ''))
+    .filter((e) => e !== '')
+    .map((e) => {
+      const error = allowEntryError(e);
+      if (error) throw new ConfigError(`${source}: ${error}`);
+      return e;
+    });
+}
+
 function secret(source: string, value: unknown): string | null {
   if (value === null || value === '') return null;
   const token = text(source, value);
@@ -185,6 +205,7 @@ function apply(config: ServerConfig, layer: Partial<Record<keyof ServerConfig, u
       case 'retentionIntervalMs': next.retentionIntervalMs = integer(src, value, 1000, 86_400_000); break;
       case 'webhookUrls': next.webhookUrls = urls(src, value); break;
       case 'slackWebhookUrls': next.slackWebhookUrls = urls(src, value); break;
+      case 'notifyAllowedTargets': next.notifyAllowedTargets = allowEntries(src, value); break;
       case 'notifyGroupWaitMs': next.notifyGroupWaitMs = integer(src, value, 0, 600_000); break;
       case 'notifyRepeatIntervalMs': next.notifyRepeatIntervalMs = integer(src, value, 1000, 7 * 86_400_000); break;
       case 'notifyMaxAttempts': next.notifyMaxAttempts = integer(src, value, 1, 20); break;
@@ -222,6 +243,7 @@ export const ENV_NAMES: Record<keyof ServerConfig, string> = {
   retentionIntervalMs: 'AGENTMON_RETENTION_INTERVAL_MS',
   webhookUrls: 'AGENTMON_WEBHOOK_URLS',
   slackWebhookUrls: 'AGENTMON_SLACK_WEBHOOK_URLS',
+  notifyAllowedTargets: 'AGENTMON_NOTIFY_ALLOWED_TARGETS',
   notifyGroupWaitMs: 'AGENTMON_NOTIFY_GROUP_WAIT_MS',
   notifyRepeatIntervalMs: 'AGENTMON_NOTIFY_REPEAT_INTERVAL_MS',
   notifyMaxAttempts: 'AGENTMON_NOTIFY_MAX_ATTEMPTS',
