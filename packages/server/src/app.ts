@@ -18,6 +18,7 @@ import addFormats from 'ajv-formats';
 import { isDateTime } from '@agentmon/schema';
 import type { ServerConfig } from './config.js';
 import { installAuth } from './auth.js';
+import { installRateLimits } from './rate-limit.js';
 import { installErrorHandling, storeUnavailable } from './errors.js';
 import type { DataDirWatch } from './storage/data-dir.js';
 import type { Broadcaster, MetadataStore, SeriesStore } from './storage/ports.js';
@@ -143,6 +144,8 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
     metadata: deps.metadata,
     clock: deps.clock ?? Date.now,
   });
+
+  installRateLimits(app as unknown as FastifyInstance, { agentPerSecond: config.rateLimitAgentPerSecond, registrationPerSecond: config.rateLimitRegistrationPerSecond });
 
   // A write into a deleted data dir would be acknowledged and lost on restart: refuse it instead.
   const dataDir = deps.dataDir ?? null;

@@ -55,6 +55,10 @@ export interface ServerConfig {
   notifyRetryBaseMs: number;
   /** Folder of the built web dashboard served at `/`. */
   dashboardDir: string;
+  /** Requests a second each agent's api_key may make (twice that in a burst); 0: no limit. Past it: 429. */
+  rateLimitAgentPerSecond: number;
+  /** Requests a second the registration token may make, all its holders together; 0: no limit. */
+  rateLimitRegistrationPerSecond: number;
   /** Most live streams (GET /events/stream) one token may hold open; past it: 429. */
   streamMaxClientsPerToken: number;
   /** Bytes a live-stream client may fall behind (its socket not taking them) before it is disconnected. */
@@ -84,6 +88,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   notifyMaxAttempts: 5,
   notifyRetryBaseMs: 1000,
   dashboardDir: fileURLToPath(new URL('../../dashboard/dist', import.meta.url)),
+  rateLimitAgentPerSecond: 0,
+  rateLimitRegistrationPerSecond: 0,
   streamMaxClientsPerToken: 20,
   streamClientMaxBehindBytes: 4 * 1024 * 1024,
 };
@@ -211,6 +217,8 @@ function apply(config: ServerConfig, layer: Partial<Record<keyof ServerConfig, u
       case 'notifyMaxAttempts': next.notifyMaxAttempts = integer(src, value, 1, 20); break;
       case 'notifyRetryBaseMs': next.notifyRetryBaseMs = integer(src, value, 10, 600_000); break;
       case 'dashboardDir': next.dashboardDir = text(src, value); break;
+      case 'rateLimitAgentPerSecond': next.rateLimitAgentPerSecond = number(src, value, 0, 1_000_000); break;
+      case 'rateLimitRegistrationPerSecond': next.rateLimitRegistrationPerSecond = number(src, value, 0, 1_000_000); break;
       case 'streamMaxClientsPerToken': next.streamMaxClientsPerToken = integer(src, value, 1, 100_000); break;
       case 'streamClientMaxBehindBytes': next.streamClientMaxBehindBytes = integer(src, value, 1024, 1024 * 1024 * 1024); break;
       case 'logLevel': {
@@ -249,6 +257,8 @@ export const ENV_NAMES: Record<keyof ServerConfig, string> = {
   notifyMaxAttempts: 'AGENTMON_NOTIFY_MAX_ATTEMPTS',
   notifyRetryBaseMs: 'AGENTMON_NOTIFY_RETRY_BASE_MS',
   dashboardDir: 'AGENTMON_DASHBOARD_DIR',
+  rateLimitAgentPerSecond: 'AGENTMON_RATE_LIMIT_AGENT_PER_SECOND',
+  rateLimitRegistrationPerSecond: 'AGENTMON_RATE_LIMIT_REGISTRATION_PER_SECOND',
   streamMaxClientsPerToken: 'AGENTMON_STREAM_MAX_CLIENTS_PER_TOKEN',
   streamClientMaxBehindBytes: 'AGENTMON_STREAM_CLIENT_MAX_BEHIND_BYTES',
 };

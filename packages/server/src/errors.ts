@@ -103,7 +103,7 @@ export const storeUnavailable = (what: string, retryAfterS = DISK_RETRY_AFTER_S)
   });
 
 /** The answer to a store's failure that says its disk is full (507) or takes no writes (503); null for others. */
-function diskRefusal(err: Error, request: FastifyRequest): AppError | null {
+export function diskRefusal(err: Error, request: FastifyRequest): AppError | null {
   const disk = diskFault(err);
   if (disk === null) return null;
   if (disk === 'full') {
