@@ -281,3 +281,10 @@ export const Readiness = Type.Object({
 });
 /** Answer of `GET /readyz`. */
 export type Readiness = Static<typeof Readiness>;
+
+/** Answer of `GET /whoami`: what the calling token may do (the dashboard hides what it cannot). */
+export const WhoAmI = Type.Object({
+  role: StringEnum(['admin', 'viewer'] as const, { description: 'admin: everything; viewer: read-only (GET routes and the live stream)' }),
+});
+/** Answer of `GET /whoami`. */
+export type WhoAmI = Static<typeof WhoAmI>;

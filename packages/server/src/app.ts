@@ -32,6 +32,7 @@ import { alertRoutes } from './routes/alerts.js';
 import { Monitor } from './engine/monitor.js';
 import { LiveBus } from './live/bus.js';
 import { streamRoutes } from './routes/stream.js';
+import { whoamiRoutes } from './routes/whoami.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { webRoutes } from './routes/web.js';
 import { prometheusRoutes } from './routes/prometheus.js';
@@ -141,6 +142,7 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
   installAuth(app as unknown as FastifyInstance, {
     adminToken: deps.adminToken,
     registrationToken: config.registrationToken,
+    viewerTokens: config.viewerTokens,
     metadata: deps.metadata,
     clock: deps.clock ?? Date.now,
   });
@@ -268,6 +270,7 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
       await api.register(failedSpanRoutes, { ctx, failedSpans: otlp.failedSpans });
       await api.register(notificationRoutes, { ctx, notifier });
       await api.register(streamRoutes, { ctx, live, adminToken: deps.adminToken });
+      await api.register(whoamiRoutes);
       await api.register(dashboardRoutes, { ctx, live, version: VERSION, kind: deps.storageKind ?? 'sqlite' });
     },
     { prefix: '/api/v1' },

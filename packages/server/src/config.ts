@@ -25,6 +25,8 @@ export interface ServerConfig {
   adminToken: string | null;
   /** Optional token that may only register agents (for fleets' deploy scripts). */
   registrationToken: string | null;
+  /** Read-only tokens, for people who only look: GET routes (not notification targets) and the live stream. */
+  viewerTokens: string[];
   /** Largest request body, bytes. */
   bodyLimitBytes: number;
   /** Most values a raw metrics answer (no interval) may hold; a larger one is refused with a 400. */
@@ -74,6 +76,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   influxUrl: null,
   adminToken: null,
   registrationToken: null,
+  viewerTokens: [],
   bodyLimitBytes: 10 * 1024 * 1024,
   queryMaxRawValues: 500_000,
   logLevel: 'info',
@@ -190,6 +193,12 @@ function secret(source: string, value: unknown): string | null {
   return token;
 }
 
+function secrets(source: string, value: unknown): string[] {
+  const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : null;
+  if (list === null) throw new ConfigError(`${source} must be a comma-separated list of tokens`);
+  return list.filter((t) => !(typeof t === 'string' && t.trim() === '')).map((t, i) => secret(`${source} (token ${i + 1})`, t) as string);
+}
+
 /** Applies one layer of settings (file, env or flags), each key checked and named in errors. */
 function apply(config: ServerConfig, layer: Partial<Record<keyof ServerConfig, unknown>>, origin: (key: string) => string): ServerConfig {
   const next = { ...config };
@@ -204,6 +213,7 @@ function apply(config: ServerConfig, layer: Partial<Record<keyof ServerConfig, u
       case 'influxUrl': next.influxUrl = influxUrl(src, value); break;
       case 'adminToken': next.adminToken = secret(src, value); break;
       case 'registrationToken': next.registrationToken = secret(src, value); break;
+      case 'viewerTokens': next.viewerTokens = secrets(src, value); break;
       case 'bodyLimitBytes': next.bodyLimitBytes = integer(src, value, 1024, 1024 * 1024 * 1024); break;
       case 'queryMaxRawValues': next.queryMaxRawValues = integer(src, value, 1, 100_000_000); break;
       case 'offlineFactor': next.offlineFactor = number(src, value, 1, 100); break;
@@ -243,6 +253,7 @@ export const ENV_NAMES: Record<keyof ServerConfig, string> = {
   influxUrl: 'AGENTMON_INFLUX_URL',
   adminToken: 'AGENTMON_ADMIN_TOKEN',
   registrationToken: 'AGENTMON_REGISTRATION_TOKEN',
+  viewerTokens: 'AGENTMON_VIEWER_TOKENS',
   bodyLimitBytes: 'AGENTMON_BODY_LIMIT_BYTES',
   queryMaxRawValues: 'AGENTMON_QUERY_MAX_RAW_VALUES',
   logLevel: 'AGENTMON_LOG_LEVEL',

@@ -81,6 +81,8 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext; 
   app.get(
     '/notifications',
     {
+      // Target URLs carry their receivers' secrets: not for viewer tokens.
+      config: { secret: true },
       schema: {
         tags: ['notifications'],
         summary: 'Notification targets: those from the server config, then those made through the API',

@@ -21,6 +21,7 @@ const STREAM_RETRY_AFTER_S = 5;
  * count as the admin token's.
  */
 function holderOf(principal: Principal | null): string {
+  if (principal?.kind === 'viewer') return `viewer:${principal.id}`;
   return principal?.kind === 'stream' ? 'admin' : (principal?.kind ?? 'anonymous');
 }
 
@@ -32,6 +33,8 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext; live: 
   app.post(
     '/events/stream-token',
     {
+      // Viewers follow the stream too (it only reads); the token it gives only opens the stream.
+      config: { access: 'read' },
       schema: {
         tags: ['events'],
         summary: 'A short-lived token for GET /events/stream?token= (EventSource cannot send headers)',
