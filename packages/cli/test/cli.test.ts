@@ -86,7 +86,7 @@ describe('agentmon serve (a real server on a real port)', () => {
     assert.deepEqual(await (await fetch(`${server.url}/healthz`)).json(), { status: 'ok' });
     const ready = await fetch(`${server.url}/readyz`);
     assert.equal(ready.status, 200);
-    assert.deepEqual(await ready.json(), { status: 'ready', stores: { metadata: 'ok', series: 'ok' } });
+    assert.deepEqual(await ready.json(), { status: 'ready', stores: { metadata: 'ok', series: 'ok' }, data_dir: 'ok' });
     const docs = await fetch(`${server.url}/docs/json`);
     assert.equal(docs.status, 200);
     const spec = (await docs.json()) as { openapi: string; paths: Record<string, unknown> };

@@ -25,6 +25,7 @@ import type {
   SystemMetrics,
   TREND_METRICS,
   TrendPoint,
+  WhoAmI,
 } from '@agentmon/schema';
 
 /** A fleet trend series name. */
@@ -210,6 +211,11 @@ export class ApiClient {
   /** GET /events. */
   events(query: EventListQuery, signal?: AbortSignal): Promise<{ items: SystemEvent[] }> {
     return this.request('GET', '/events', { query: query as Query, signal });
+  }
+
+  /** GET /whoami: admin, or viewer (read-only). */
+  whoami(): Promise<WhoAmI> {
+    return this.request('GET', '/whoami');
   }
 
   /** POST /events/stream-token. */

@@ -82,6 +82,7 @@ function Shell({ token, logout }: { token: string; logout: (why?: string) => voi
     [token, logout],
   );
   const [config, setConfig] = useState<DashboardConfig | null>(null);
+  const [canEdit, setCanEdit] = useState(true);
   const [configError, setConfigError] = useState<string | null>(null);
   const [theme, setTheme] = useState<Theme>(effectiveTheme);
   const [toasts, setToasts] = useState<Toast[]>([]);
@@ -103,6 +104,14 @@ function Shell({ token, logout }: { token: string; logout: (why?: string) => voi
         setConfigError((err as Error).message);
         setConfig(DEFAULT_CONFIG);
       });
+  }, [client]);
+
+  // A viewer token reads only: the pages hide what it cannot do (a server without /whoami: admin).
+  useEffect(() => {
+    client
+      .whoami()
+      .then((w) => setCanEdit(w.role !== 'viewer'))
+      .catch(() => undefined);
   }, [client]);
 
   // Follow the system's theme until the user picks one.
@@ -221,6 +230,7 @@ function Shell({ token, logout }: { token: string; logout: (why?: string) => voi
     toggleTheme,
     toast,
     logout: () => logout(),
+    canEdit,
     agentName,
   };
   const [section] = route.parts;
@@ -251,6 +261,11 @@ function Shell({ token, logout }: { token: string; logout: (why?: string) => voi
           </a>
         </nav>
         <span class="spacer" />
+        {canEdit ? null : (
+          <span class="tag" data-testid="read-only" title="Signed in with a viewer token: nothing can be changed">
+            read-only
+          </span>
+        )}
         <LiveIndicator state={liveState} realtime={realtime} every={config.refresh_interval_seconds} />
         <button class="icon-btn" onClick={toggleTheme} aria-label={theme === 'dark' ? 'Switch to light theme' : 'Switch to dark theme'} title="Toggle theme" data-testid="theme-toggle">
           {theme === 'dark' ? (

@@ -27,6 +27,8 @@ export interface AppState {
   toggleTheme: () => void;
   toast: (text: string, kind?: Toast['kind']) => void;
   logout: () => void;
+  /** False for a viewer token: the pages hide what would change something. */
+  canEdit: boolean;
   /** An agent's name by id (fetched once and kept); undefined while unknown. */
   agentName: (id: string) => string | undefined;
 }

@@ -3,7 +3,8 @@
  * after errors with a fresh token and `last_event_id`. Messages are coalesced: subscribers get at
  * most one batch per `flushMs` (1,000 agents send ~17 metrics ticks a second; only each agent's
  * latest tick is kept), delivered on an animation frame so the page never redraws faster than it
- * paints.
+ * paints. A `resync` message (messages may be missing) makes the next batch a `resync` one:
+ * subscribers reload.
  */
 import type { AlertStreamData, MetricsStreamData, StatusStreamData, StreamEventKind, SystemEvent } from '@agentmon/schema';
 import { ApiError, type ApiClient } from './api.js';
@@ -129,6 +130,19 @@ export class LiveStream {
       this.retry();
     };
     for (const kind of KINDS) es.addEventListener(kind, (e) => this.receive(kind, e as MessageEvent<string>));
+    es.addEventListener('resync', (e) => this.resync(e as MessageEvent<string>));
+  }
+
+  /**
+   * The server says messages may be missing (its link to the other instances was down, or the
+   * history after our last id is gone): reload what is shown, and take its id as where we stand,
+   * even when lower than ours (a restarted server counts from 1 again).
+   */
+  private resync(e: MessageEvent<string>): void {
+    const id = Number(e.lastEventId);
+    if (e.lastEventId !== '' && Number.isInteger(id) && id >= 0) this.lastId = id;
+    this.pending.resync = true;
+    this.schedule();
   }
 
   private retry(): void {

@@ -23,6 +23,7 @@ const dist = join(pkg, 'dist');
 const shots = join(root, 'test-artifacts', 'screenshots');
 const CHROMIUM = process.env.AGENTMON_CHROMIUM ?? '/usr/bin/chromium';
 const ADMIN = 'browser-test-admin-token-0123456789';
+const VIEWER = 'browser-test-viewer-token-0123456789';
 const LAUNCH_ARGS = [
   '--headless=new',
   '--no-sandbox',
@@ -114,7 +115,7 @@ else describe('dashboard in a browser', () => {
     mkdirSync(shots, { recursive: true });
     dataDir = mkdtempSync(join(tmpdir(), 'agentmon-browser-'));
     server = await startServer(
-      loadConfig({}, { host: '127.0.0.1', port: 0, dataDir, logLevel: 'silent', adminToken: ADMIN, dashboardDir: dist, sweepIntervalMs: 1000 }),
+      loadConfig({}, { host: '127.0.0.1', port: 0, dataDir, logLevel: 'silent', adminToken: ADMIN, viewerTokens: [VIEWER], dashboardDir: dist, sweepIntervalMs: 1000 }),
     );
     call = api(server.url, ADMIN);
     fleet = await seedFleet(server.url, ADMIN, { hours: 6, stepSeconds: 60 });
@@ -575,6 +576,46 @@ else describe('dashboard in a browser', () => {
       await page.goto(`${server.url}/#/`);
       await page.waitForSelector('[data-testid=agent-row]');
       assert.equal(await page.locator('[data-testid=setup-card]').count(), 0);
+    }),
+  );
+
+  it(
+    'with a viewer token shows everything and hides what would change something',
+    { timeout: 60_000 },
+    step('viewer', async () => {
+      const viewerContext = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
+      viewerContext.setDefaultTimeout(15_000);
+      const v = await viewerContext.newPage();
+      v.on('pageerror', (err) => pageErrors.push(err.message));
+      try {
+        await v.goto(`${server.url}/`);
+        await v.fill('#token', VIEWER);
+        await v.click('button[type=submit]');
+        await v.waitForSelector('[data-testid=agent-row]');
+        await v.waitForSelector('[data-testid=read-only]');
+        await v.waitForSelector('[data-testid=live-indicator][data-state=live]');
+
+        await v.goto(`${server.url}/#/alerts`);
+        await v.waitForSelector('[data-testid=alert-row][data-active=true]');
+        assert.equal(await v.locator('[data-testid=resolve-alert]').count(), 0, 'no resolve buttons');
+        assert.equal(await v.locator('button:has-text("Acknowledge")').count(), 0, 'no acknowledge buttons');
+        await shot('17-viewer-alerts', v, false);
+
+        await v.goto(`${server.url}/#/agents/${encodeURIComponent(agent('fraud-scorer').id)}`);
+        await v.waitForSelector('[data-testid=config-read-only]');
+        assert.equal(await v.locator('button:has-text("maintenance")').count(), 0, 'no maintenance button');
+        assert.equal(await v.locator('[data-testid=config-save]').isVisible(), false, 'no save button');
+
+        await v.goto(`${server.url}/#/settings`);
+        await v.waitForSelector('[data-testid=settings-read-only]');
+        assert.equal(await v.locator('[data-testid=settings-save]').isVisible(), false);
+      } finally {
+        await viewerContext.close();
+      }
+      // The admin still sees the actions.
+      await page.goto(`${server.url}/#/alerts`);
+      await page.waitForSelector('[data-testid=resolve-alert]');
+      assert.equal(await page.locator('[data-testid=read-only]').count(), 0);
     }),
   );
 

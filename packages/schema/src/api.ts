@@ -274,6 +274,17 @@ export type NotificationTestResult = Static<typeof NotificationTestResult>;
 
 const StoreKinds = Type.Object({ metadata: Type.String(), series: Type.String() }, { description: 'Which store each part runs on' });
 /** Answer of `GET /readyz`: 200 when every store answers, 503 otherwise. */
-export const Readiness = Type.Object({ status: StringEnum(['ready', 'unavailable'] as const), stores: StoreKinds });
+export const Readiness = Type.Object({
+  status: StringEnum(['ready', 'unavailable'] as const),
+  stores: StoreKinds,
+  data_dir: Type.Optional(Type.String({ description: "Embedded stores only: 'ok', or 'error: ...' when the data dir is gone, replaced, read-only or full" })),
+});
 /** Answer of `GET /readyz`. */
 export type Readiness = Static<typeof Readiness>;
+
+/** Answer of `GET /whoami`: what the calling token may do (the dashboard hides what it cannot). */
+export const WhoAmI = Type.Object({
+  role: StringEnum(['admin', 'viewer'] as const, { description: 'admin: everything; viewer: read-only (GET routes and the live stream)' }),
+});
+/** Answer of `GET /whoami`. */
+export type WhoAmI = Static<typeof WhoAmI>;

@@ -28,7 +28,8 @@ describe('AgentmonClient against a real server', () => {
   let t: TestServer;
   let admin: AgentmonClient;
   before(async () => {
-    t = await startTestServer();
+    // The notification target below is on loopback, which targets may reach only when allowed.
+    t = await startTestServer({ notifyAllowedTargets: ['127.0.0.1'] });
     admin = new AgentmonClient({ url: t.url, token: ADMIN });
   });
   after(async () => {

@@ -18,7 +18,9 @@ import addFormats from 'ajv-formats';
 import { isDateTime } from '@agentmon/schema';
 import type { ServerConfig } from './config.js';
 import { installAuth } from './auth.js';
-import { installErrorHandling } from './errors.js';
+import { installRateLimits } from './rate-limit.js';
+import { installErrorHandling, storeUnavailable } from './errors.js';
+import type { DataDirWatch } from './storage/data-dir.js';
 import type { Broadcaster, MetadataStore, SeriesStore } from './storage/ports.js';
 import { agentRoutes } from './routes/agents.js';
 import { ingestRoutes } from './routes/ingest.js';
@@ -30,6 +32,7 @@ import { alertRoutes } from './routes/alerts.js';
 import { Monitor } from './engine/monitor.js';
 import { LiveBus } from './live/bus.js';
 import { streamRoutes } from './routes/stream.js';
+import { whoamiRoutes } from './routes/whoami.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { webRoutes } from './routes/web.js';
 import { prometheusRoutes } from './routes/prometheus.js';
@@ -76,6 +79,8 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger'];
   /** Notification delivery; default: one built from the config (closed with the app). */
   notifier?: Notifier;
+  /** The data dir the embedded stores write into: readiness checks it, writes are refused once it is gone. */
+  dataDir?: DataDirWatch | null;
 }
 
 /** What every route plugin receives. */
@@ -138,9 +143,26 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
   installAuth(app as unknown as FastifyInstance, {
     adminToken: deps.adminToken,
     registrationToken: config.registrationToken,
+    viewerTokens: config.viewerTokens,
     metadata: deps.metadata,
     clock: deps.clock ?? Date.now,
   });
+
+  installRateLimits(app as unknown as FastifyInstance, { agentPerSecond: config.rateLimitAgentPerSecond, registrationPerSecond: config.rateLimitRegistrationPerSecond });
+
+  // A write into a deleted data dir would be acknowledged and lost on restart: refuse it instead.
+  const dataDir = deps.dataDir ?? null;
+  if (dataDir) {
+    app.addHook('onRequest', async (request) => {
+      if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return;
+      try {
+        dataDir.assertPresent();
+      } catch (err) {
+        request.log.error({ err }, 'refused: the data dir is gone');
+        throw storeUnavailable((err as Error).message);
+      }
+    });
+  }
 
   await app.register(swagger, {
     openapi: {
@@ -165,7 +187,10 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
     const broadcaster = deps.broadcaster;
     let stopListening: (() => Promise<void>) | null = null;
     app.addHook('onReady', async () => {
-      stopListening = await live.attach(broadcaster, (err) => app.log.error({ err }, 'live fan-out between instances failed'));
+      stopListening = await live.attach(broadcaster, {
+        error: (err) => app.log.error({ err }, 'live fan-out between instances failed; listening again with backoff'),
+        reconnected: () => app.log.warn('live fan-out between instances listening again; stream clients are told to resync'),
+      });
     });
     app.addHook('onClose', async () => {
       await stopListening?.();
@@ -197,6 +222,7 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
       repeatIntervalMs: config.notifyRepeatIntervalMs,
       maxAttempts: config.notifyMaxAttempts,
       retryBaseMs: config.notifyRetryBaseMs,
+      allowedTargets: config.notifyAllowedTargets,
       staticTargets: [
         ...config.webhookUrls.map((url) => ({ kind: 'webhook' as const, url })),
         ...config.slackWebhookUrls.map((url) => ({ kind: 'slack' as const, url })),
@@ -229,7 +255,7 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
   app.addHook('onReady', async () => memory.start());
   app.addHook('onClose', async () => memory.stop());
   const ctx: RouteContext = { config, metadata: deps.metadata, series: deps.series, clock, monitor, live };
-  await app.register(probeRoutes, { ctx });
+  await app.register(probeRoutes, { ctx, dataDir });
   await app.register(prometheusRoutes, { ctx });
   const otlp = new OtlpReceiver({
     metadata: deps.metadata,
@@ -250,6 +276,7 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
       await api.register(failedSpanRoutes, { ctx, failedSpans: otlp.failedSpans });
       await api.register(notificationRoutes, { ctx, notifier });
       await api.register(streamRoutes, { ctx, live, adminToken: deps.adminToken });
+      await api.register(whoamiRoutes);
       await api.register(dashboardRoutes, { ctx, live, version: VERSION, kind: deps.storageKind ?? 'sqlite' });
     },
     { prefix: '/api/v1' },

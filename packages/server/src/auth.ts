@@ -14,15 +14,18 @@ export type Principal =
   | { kind: 'admin' }
   | { kind: 'registration' }
   | { kind: 'agent'; agentId: string; context: IngestContext }
-  | { kind: 'stream' };
+  | { kind: 'stream' }
+  /** A read-only viewer token; `id` tells viewer tokens apart (a prefix of its hash, never the token). */
+  | { kind: 'viewer'; id: string };
 
 /**
  * What a route lets in: admin only; admin or registration token; admin or the agent named by
  * `:id`; admin or a stream token (the live stream, for EventSource which cannot send headers);
  * any of the admin token, the registration token or an agent's key (OTLP exports, which find or
- * register their agent themselves).
+ * register their agent themselves); admin or a viewer token (`read`: what a viewer may do besides
+ * reading). Viewer tokens may also GET every admin, agent and stream route not marked `secret`.
  */
-export type Access = 'admin' | 'register' | 'agent' | 'stream' | 'telemetry' | 'public';
+export type Access = 'admin' | 'register' | 'agent' | 'stream' | 'telemetry' | 'read' | 'public';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -30,6 +33,8 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     access?: Access;
+    /** A GET route whose answer holds secrets (target URLs): closed to viewer tokens. */
+    secret?: boolean;
   }
 }
 
@@ -118,6 +123,8 @@ const forbidden = (message: string) => new AppError('FORBIDDEN', 403, message, [
 export interface AuthOptions {
   adminToken: string;
   registrationToken: string | null;
+  /** Read-only tokens: GET routes (but secret ones) and the live stream. */
+  viewerTokens?: readonly string[];
   metadata: MetadataStore;
   clock: () => number;
 }
@@ -129,6 +136,7 @@ export interface AuthOptions {
 export function installAuth(app: FastifyInstance, options: AuthOptions): void {
   const adminHash = hashToken(options.adminToken);
   const registrationHash = options.registrationToken ? hashToken(options.registrationToken) : null;
+  const viewerHashes = (options.viewerTokens ?? []).map(hashToken);
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request: FastifyRequest) => {
     // /api/v1 routes are admin-only unless they say otherwise; the docs, probes and web app are public.
@@ -149,6 +157,15 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
     if (!request.principal) throw unauthorized('invalid token');
     const principal = request.principal;
     if (principal.kind === 'admin') return;
+    if (principal.kind === 'viewer') {
+      const reading = (request.method === 'GET' || request.method === 'HEAD') && (access === 'admin' || access === 'stream' || access === 'agent') && !request.routeOptions.config?.secret;
+      if (access === 'read' || reading) return;
+      throw forbidden(
+        request.routeOptions.config?.secret
+          ? 'a viewer token may not read this: it holds secrets'
+          : 'a viewer token is read-only: it may GET and follow the live stream, not change anything',
+      );
+    }
     if (access === 'register' && principal.kind === 'registration') return;
     if (access === 'telemetry' && (principal.kind === 'registration' || principal.kind === 'agent')) return;
     if (access === 'agent' && principal.kind === 'agent') {
@@ -167,6 +184,7 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
   async function identify(token: string): Promise<Principal | null> {
     if (tokenMatches(token, adminHash)) return { kind: 'admin' };
     if (registrationHash && tokenMatches(token, registrationHash)) return { kind: 'registration' };
+    for (const hash of viewerHashes) if (tokenMatches(token, hash)) return { kind: 'viewer', id: hash.slice(0, 12) };
     const agentId = agentIdOfKey(token);
     if (agentId === null) return null;
     const context = (await options.metadata.getIngestContexts([agentId])).get(agentId);

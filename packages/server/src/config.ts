@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { allowEntryError } from './notify/egress.js';
 
 /** Everything the server can be told. */
 export interface ServerConfig {
@@ -24,6 +25,8 @@ export interface ServerConfig {
   adminToken: string | null;
   /** Optional token that may only register agents (for fleets' deploy scripts). */
   registrationToken: string | null;
+  /** Read-only tokens, for people who only look: GET routes (not notification targets) and the live stream. */
+  viewerTokens: string[];
   /** Largest request body, bytes. */
   bodyLimitBytes: number;
   /** Most values a raw metrics answer (no interval) may hold; a larger one is refused with a 400. */
@@ -41,6 +44,11 @@ export interface ServerConfig {
   webhookUrls: string[];
   /** Slack incoming-webhook URLs every alert goes to. */
   slackWebhookUrls: string[];
+  /**
+   * Addresses, CIDR ranges and host names notification targets may point at though they are not
+   * public (loopback, private, link-local); everything else must resolve to public addresses only.
+   */
+  notifyAllowedTargets: string[];
   /** How long a notification waits to gather other alerts of the same burst into one message, ms. */
   notifyGroupWaitMs: number;
   /** How often an alert that stays active and unacknowledged is sent again, ms. */
@@ -51,6 +59,14 @@ export interface ServerConfig {
   notifyRetryBaseMs: number;
   /** Folder of the built web dashboard served at `/`. */
   dashboardDir: string;
+  /** Requests a second each agent's api_key may make (twice that in a burst); 0: no limit. Past it: 429. */
+  rateLimitAgentPerSecond: number;
+  /** Requests a second the registration token may make, all its holders together; 0: no limit. */
+  rateLimitRegistrationPerSecond: number;
+  /** Most live streams (GET /events/stream) one token may hold open; past it: 429. */
+  streamMaxClientsPerToken: number;
+  /** Bytes a live-stream client may fall behind (its socket not taking them) before it is disconnected. */
+  streamClientMaxBehindBytes: number;
 }
 
 /** Defaults: a newcomer's `npm start`. */
@@ -62,6 +78,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   influxUrl: null,
   adminToken: null,
   registrationToken: null,
+  viewerTokens: [],
   bodyLimitBytes: 10 * 1024 * 1024,
   queryMaxRawValues: 500_000,
   logLevel: 'info',
@@ -71,11 +88,16 @@ export const DEFAULT_CONFIG: ServerConfig = {
   idleCollectMs: 3000,
   webhookUrls: [],
   slackWebhookUrls: [],
+  notifyAllowedTargets: [],
   notifyGroupWaitMs: 2000,
   notifyRepeatIntervalMs: 4 * 3600_000,
   notifyMaxAttempts: 5,
   notifyRetryBaseMs: 1000,
   dashboardDir: fileURLToPath(new URL('../../dashboard/dist', import.meta.url)),
+  rateLimitAgentPerSecond: 0,
+  rateLimitRegistrationPerSecond: 0,
+  streamMaxClientsPerToken: 20,
+  streamClientMaxBehindBytes: 4 * 1024 * 1024,
 };
 
 /** A configuration value that cannot be used; names its source so the person can fix it. */
@@ -154,11 +176,30 @@ function urls(source: string, value: unknown): string[] {
     });
 }
 
+function allowEntries(source: string, value: unknown): string[] {
+  const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : null;
+  if (list === null) throw new ConfigError(`${source} must be a comma-separated list of addresses, CIDR ranges and host names`);
+  return list
+    .map((e) => (typeof e === 'string' ? e.trim() : ''))
+    .filter((e) => e !== '')
+    .map((e) => {
+      const error = allowEntryError(e);
+      if (error) throw new ConfigError(`${source}: ${error}`);
+      return e;
+    });
+}
+
 function secret(source: string, value: unknown): string | null {
   if (value === null || value === '') return null;
   const token = text(source, value);
   if (token.length < 16) throw new ConfigError(`${source} must be at least 16 characters`);
   return token;
+}
+
+function secrets(source: string, value: unknown): string[] {
+  const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : null;
+  if (list === null) throw new ConfigError(`${source} must be a comma-separated list of tokens`);
+  return list.filter((t) => !(typeof t === 'string' && t.trim() === '')).map((t, i) => secret(`${source} (token ${i + 1})`, t) as string);
 }
 
 /** Applies one layer of settings (file, env or flags), each key checked and named in errors. */
@@ -175,6 +216,7 @@ function apply(config: ServerConfig, layer: Partial<Record<keyof ServerConfig, u
       case 'influxUrl': next.influxUrl = influxUrl(src, value); break;
       case 'adminToken': next.adminToken = secret(src, value); break;
       case 'registrationToken': next.registrationToken = secret(src, value); break;
+      case 'viewerTokens': next.viewerTokens = secrets(src, value); break;
       case 'bodyLimitBytes': next.bodyLimitBytes = integer(src, value, 1024, 1024 * 1024 * 1024); break;
       case 'queryMaxRawValues': next.queryMaxRawValues = integer(src, value, 1, 100_000_000); break;
       case 'offlineFactor': next.offlineFactor = number(src, value, 1, 100); break;
@@ -183,11 +225,16 @@ function apply(config: ServerConfig, layer: Partial<Record<keyof ServerConfig, u
       case 'idleCollectMs': next.idleCollectMs = integer(src, value, 0, 3_600_000); break;
       case 'webhookUrls': next.webhookUrls = urls(src, value); break;
       case 'slackWebhookUrls': next.slackWebhookUrls = urls(src, value); break;
+      case 'notifyAllowedTargets': next.notifyAllowedTargets = allowEntries(src, value); break;
       case 'notifyGroupWaitMs': next.notifyGroupWaitMs = integer(src, value, 0, 600_000); break;
       case 'notifyRepeatIntervalMs': next.notifyRepeatIntervalMs = integer(src, value, 1000, 7 * 86_400_000); break;
       case 'notifyMaxAttempts': next.notifyMaxAttempts = integer(src, value, 1, 20); break;
       case 'notifyRetryBaseMs': next.notifyRetryBaseMs = integer(src, value, 10, 600_000); break;
       case 'dashboardDir': next.dashboardDir = text(src, value); break;
+      case 'rateLimitAgentPerSecond': next.rateLimitAgentPerSecond = number(src, value, 0, 1_000_000); break;
+      case 'rateLimitRegistrationPerSecond': next.rateLimitRegistrationPerSecond = number(src, value, 0, 1_000_000); break;
+      case 'streamMaxClientsPerToken': next.streamMaxClientsPerToken = integer(src, value, 1, 100_000); break;
+      case 'streamClientMaxBehindBytes': next.streamClientMaxBehindBytes = integer(src, value, 1024, 1024 * 1024 * 1024); break;
       case 'logLevel': {
         const level = text(src, value);
         if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new ConfigError(`${src} must be one of ${LOG_LEVELS.join(', ')}`);
@@ -210,6 +257,7 @@ export const ENV_NAMES: Record<keyof ServerConfig, string> = {
   influxUrl: 'AGENTMON_INFLUX_URL',
   adminToken: 'AGENTMON_ADMIN_TOKEN',
   registrationToken: 'AGENTMON_REGISTRATION_TOKEN',
+  viewerTokens: 'AGENTMON_VIEWER_TOKENS',
   bodyLimitBytes: 'AGENTMON_BODY_LIMIT_BYTES',
   queryMaxRawValues: 'AGENTMON_QUERY_MAX_RAW_VALUES',
   logLevel: 'AGENTMON_LOG_LEVEL',
@@ -219,11 +267,16 @@ export const ENV_NAMES: Record<keyof ServerConfig, string> = {
   idleCollectMs: 'AGENTMON_IDLE_COLLECT_MS',
   webhookUrls: 'AGENTMON_WEBHOOK_URLS',
   slackWebhookUrls: 'AGENTMON_SLACK_WEBHOOK_URLS',
+  notifyAllowedTargets: 'AGENTMON_NOTIFY_ALLOWED_TARGETS',
   notifyGroupWaitMs: 'AGENTMON_NOTIFY_GROUP_WAIT_MS',
   notifyRepeatIntervalMs: 'AGENTMON_NOTIFY_REPEAT_INTERVAL_MS',
   notifyMaxAttempts: 'AGENTMON_NOTIFY_MAX_ATTEMPTS',
   notifyRetryBaseMs: 'AGENTMON_NOTIFY_RETRY_BASE_MS',
   dashboardDir: 'AGENTMON_DASHBOARD_DIR',
+  rateLimitAgentPerSecond: 'AGENTMON_RATE_LIMIT_AGENT_PER_SECOND',
+  rateLimitRegistrationPerSecond: 'AGENTMON_RATE_LIMIT_REGISTRATION_PER_SECOND',
+  streamMaxClientsPerToken: 'AGENTMON_STREAM_MAX_CLIENTS_PER_TOKEN',
+  streamClientMaxBehindBytes: 'AGENTMON_STREAM_CLIENT_MAX_BEHIND_BYTES',
 };
 
 /**

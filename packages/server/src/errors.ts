@@ -6,6 +6,7 @@ import type { ErrorObject } from 'ajv';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorBody, ErrorDetail } from '@agentmon/schema';
 import { isStoreUnavailable, StoreBusyError } from './storage/ports.js';
+import { diskFault } from './storage/data-dir.js';
 
 /** An error with a stable code, an HTTP status and the bad fields. */
 export class AppError extends Error {
@@ -92,10 +93,33 @@ const FASTIFY_CODES: Record<string, { code: string; status: number; message?: st
 
 /** Seconds a client is told to wait when a store is unavailable (a restart takes a few). */
 const STORE_RETRY_AFTER_S = 5;
+/** Seconds a client is told to wait when the disk is full or the data dir unusable (a person must act). */
+const DISK_RETRY_AFTER_S = 30;
+
+/** 503 STORE_UNAVAILABLE: a store cannot be used now; nothing of the request was written or acknowledged. */
+export const storeUnavailable = (what: string, retryAfterS = DISK_RETRY_AFTER_S) =>
+  new AppError('STORE_UNAVAILABLE', 503, `a store is unavailable: ${what}; nothing of this request was acknowledged, retry after ${retryAfterS} s`, [], {
+    'retry-after': String(retryAfterS),
+  });
+
+/** The answer to a store's failure that says its disk is full (507) or takes no writes (503); null for others. */
+export function diskRefusal(err: Error, request: FastifyRequest): AppError | null {
+  const disk = diskFault(err);
+  if (disk === null) return null;
+  if (disk === 'full') {
+    request.log.error({ err }, "refused: the data dir's disk is full");
+    return new AppError('STORAGE_FULL', 507, `the data dir's disk is full (${err.message}); nothing of this request was acknowledged, retry after ${DISK_RETRY_AFTER_S} s`, [], {
+      'retry-after': String(DISK_RETRY_AFTER_S),
+    });
+  }
+  request.log.error({ err }, 'refused: the data dir takes no writes');
+  return storeUnavailable(`the data dir takes no writes (${err.message})`);
+}
 
 /** Installs the one error handler and the 404 handler. */
 export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError | AppError | StoreBusyError, request: FastifyRequest, reply: FastifyReply) => {
+  app.setErrorHandler((raw: FastifyError | AppError | StoreBusyError, request: FastifyRequest, reply: FastifyReply) => {
+    const err = diskRefusal(raw, request) ?? raw;
     if (err instanceof AppError) {
       for (const [name, value] of Object.entries(err.headers)) void reply.header(name, value);
       return reply.status(err.statusCode).send(body(err.code, err.message, err.details));

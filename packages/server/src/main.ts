@@ -2,7 +2,8 @@
  * Starting and stopping a server: config -> stores -> app -> listen; close in reverse. The CLI's
  * `serve` calls startServer; SIGTERM/SIGINT close it cleanly.
  */
-import type { ServerConfig } from './config.js';
+import { ConfigError, type ServerConfig } from './config.js';
+import { assertWritableDir, DataDirError } from './storage/data-dir.js';
 import { buildApp, type App } from './app.js';
 import { resolveAdminToken } from './auth.js';
 import { openStores, type Stores } from './storage/index.js';
@@ -24,7 +25,11 @@ export interface RunningServer {
 
 /** Opens the stores (applying migrations), builds the app and listens. */
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
-  const admin = resolveAdminToken(config.adminToken, config.dataDir);
+  const admin = refusingUnwritable(config.dataDir, () => {
+    // The embedded stores write there; otherwise only a generated admin token does.
+    if (!config.databaseUrl) assertWritableDir(config.dataDir);
+    return resolveAdminToken(config.adminToken, config.dataDir);
+  });
   // The series engine logs through the app once it exists; what it says while opening (a replay,
   // an import) goes to stderr.
   let app: App | null = null;
@@ -34,7 +39,14 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   };
   const stores = await openStores({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, influxUrl: config.influxUrl, log });
   try {
-    app = await buildApp(config, { metadata: stores.metadata, series: stores.series, adminToken: admin.token, storageKind: stores.kind, broadcaster: stores.broadcaster });
+    app = await buildApp(config, {
+      metadata: stores.metadata,
+      series: stores.series,
+      adminToken: admin.token,
+      storageKind: stores.kind,
+      broadcaster: stores.broadcaster,
+      dataDir: stores.dataDir,
+    });
     await app.listen({ host: config.host, port: config.port });
     app.sweeper.start();
   } catch (err) {
@@ -65,4 +77,18 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       return closing;
     },
   };
+}
+
+/** Runs `fn`; a data dir it cannot write becomes a ConfigError (the CLI prints it and exits 2). */
+function refusingUnwritable<T>(dataDir: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof DataDirError) throw new ConfigError(`${err.message}; point --data-dir (AGENTMON_DATA_DIR) at a folder agentmon can write`);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
+      throw new ConfigError(`the data dir ${dataDir} cannot be used (${code}: ${(err as Error).message}); point --data-dir (AGENTMON_DATA_DIR) at a folder agentmon can write`);
+    }
+    throw err;
+  }
 }

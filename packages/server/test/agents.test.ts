@@ -94,6 +94,29 @@ eachBackend('agents API', (backend) => {
     assert.equal(info.host, 'other-host');
   });
 
+  it('the registration token creates agents and re-registers one under its own identity, but takes none over by id', async () => {
+    const victim = await post(agentBody({ id: 'reg-victim', name: 'victim', host: 'victim-host' }), REGISTRATION);
+    assert.equal(victim.statusCode, 201, victim.body);
+    const key = victim.json().api_key as string;
+    const takeover = await post(agentBody({ id: 'reg-victim', name: 'attacker', host: 'attacker-host' }), REGISTRATION);
+    assert.equal(takeover.statusCode, 409, takeover.body);
+    assert.equal(takeover.json().error, 'AGENT_EXISTS');
+    assert.deepEqual(takeover.json().details.map((d: { path: string }) => d.path), ['/body/id']);
+    // Nothing changed: the agent keeps its identity and its key still works.
+    const info = (await t.app.inject({ method: 'GET', url: '/api/v1/agents/reg-victim', headers: bearer(ADMIN) })).json();
+    assert.equal(info.name, 'victim');
+    assert.equal((await t.app.inject({ method: 'POST', url: '/api/v1/agents/reg-victim/heartbeat', headers: bearer(key) })).statusCode, 204);
+    // The same agent restarting (same name+environment+host, with or without its id) registers again.
+    const restarted = await post(agentBody({ id: 'reg-victim', name: 'victim', host: 'victim-host' }), REGISTRATION);
+    assert.equal(restarted.statusCode, 200, restarted.body);
+    const byIdentity = await post(agentBody({ name: 'victim', host: 'victim-host' }), REGISTRATION);
+    assert.equal(byIdentity.statusCode, 200, byIdentity.body);
+    assert.equal(byIdentity.json().agent_id, 'reg-victim');
+    // The admin token still may move an agent to another identity.
+    const byAdmin = await post(agentBody({ id: 'reg-victim', name: 'renamed-by-admin', host: 'victim-host' }));
+    assert.equal(byAdmin.statusCode, 200, byAdmin.body);
+  });
+
   it('a given id that clashes with another agent of the same name+environment+host is a 409', async () => {
     await post(agentBody({ name: 'reg-4' }));
     const res = await post(agentBody({ name: 'reg-4', id: 'some-other-id' }));

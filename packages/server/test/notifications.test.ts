@@ -52,7 +52,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Runs `fn` with a fresh app (so stored targets of one test never reach another) and closes it. */
 async function withApp(backend: 'sqlite' | 'postgres', overrides: Partial<ServerConfig>, fn: (t: TestApp) => Promise<void>): Promise<void> {
-  const t = await testApp(backend, overrides);
+  // The receivers listen on loopback, which notification targets may reach only when allowed.
+  const t = await testApp(backend, { notifyAllowedTargets: ['127.0.0.1'], ...overrides });
   try {
     await fn(t);
   } finally {
@@ -103,6 +104,7 @@ function notifierFor(t: TestApp, options: Partial<ConstructorParameters<typeof N
     maxAttempts: 3,
     repeatIntervalMs: 60_000,
     log: quietLog().log,
+    allowedTargets: ['127.0.0.1'],
     ...options,
   });
 }

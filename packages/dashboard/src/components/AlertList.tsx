@@ -29,7 +29,7 @@ export function AlertList({ alerts, showAgent = true, onChange, now, fresh }: Al
 }
 
 function AlertRow({ alert: a, showAgent, onChange, now, fresh }: { alert: AlertDetail; showAgent: boolean; onChange: (a: AlertDetail) => void; now: number; fresh: boolean }) {
-  const { client, toast, agentName } = useApp();
+  const { client, toast, agentName, canEdit } = useApp();
   const [busy, setBusy] = useState<'resolve' | 'ack' | null>(null);
   const info = metricInfo(a.metric_name);
   const name = showAgent ? agentName(a.agent_id) : undefined;
@@ -77,7 +77,7 @@ function AlertRow({ alert: a, showAgent, onChange, now, fresh }: { alert: AlertD
           {a.acknowledged_at ? <span title={a.ack_comment ?? ''}>acknowledged by {a.acknowledged_by ?? 'someone'}</span> : null}
         </div>
       </div>
-      {a.is_active ? (
+      {a.is_active && canEdit ? (
         <div class="actions">
           {!a.acknowledged_at ? (
             <button class="btn small" disabled={busy !== null} onClick={() => act('ack')} title="Stop repeated notifications; the alert stays active">

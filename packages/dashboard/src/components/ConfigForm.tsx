@@ -138,7 +138,7 @@ function byField(details: ErrorDetail[]): { fields: Record<string, string[]>; ot
 
 /** The form. */
 export function ConfigForm({ agentId, config, onSaved }: { agentId: string; config: MonitoringConfig; onSaved: (c: MonitoringConfig) => void }) {
-  const { client, toast } = useApp();
+  const { client, toast, canEdit } = useApp();
   const [form, setForm] = useState<FormState>(() => toForm(config));
   const [errors, setErrors] = useState<{ fields: Record<string, string[]>; other: string[]; message: string } | null>(null);
   const [busy, setBusy] = useState(false);
@@ -262,23 +262,26 @@ export function ConfigForm({ agentId, config, onSaved }: { agentId: string; conf
         errors={err('critical_thresholds')}
         onChange={(pairs) => setForm((f) => ({ ...f, maps: { ...f.maps, critical_thresholds: pairs } }))}
       />
-      <div class="form-actions">
-        <button class="btn primary" type="submit" disabled={!dirty || busy} data-testid="config-save">
-          {busy ? 'Saving…' : 'Save changes'}
-        </button>
-        <button
-          class="btn"
-          type="button"
-          disabled={!dirty || busy}
-          onClick={() => {
-            setForm(toForm(config));
-            setErrors(null);
-          }}
-        >
-          Discard
-        </button>
-        {dirty ? <span class="muted">{Object.keys(update).length} unsaved change{Object.keys(update).length > 1 ? 's' : ''}</span> : null}
-      </div>
+      {canEdit ? null : <p class="muted" data-testid="config-read-only">Read-only: a viewer token cannot change the configuration.</p>}
+      {canEdit ? (
+        <div class="form-actions">
+          <button class="btn primary" type="submit" disabled={!dirty || busy} data-testid="config-save">
+            {busy ? 'Saving…' : 'Save changes'}
+          </button>
+          <button
+            class="btn"
+            type="button"
+            disabled={!dirty || busy}
+            onClick={() => {
+              setForm(toForm(config));
+              setErrors(null);
+            }}
+          >
+            Discard
+          </button>
+          {dirty ? <span class="muted">{Object.keys(update).length} unsaved change{Object.keys(update).length > 1 ? 's' : ''}</span> : null}
+        </div>
+      ) : null}
     </form>
   );
 }

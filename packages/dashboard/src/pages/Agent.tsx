@@ -94,7 +94,7 @@ const RANGE_OPTIONS = (Object.keys(RANGES) as RangeKey[]).map((k) => ({ value: k
 
 /** The agent page. */
 export function AgentPage({ id, query }: { id: string; query: URLSearchParams }) {
-  const { client, config, toast } = useApp();
+  const { client, config, toast, canEdit } = useApp();
   const now = useNow(15_000);
   const kinds = chartKinds(config);
   const rangeParam = query.get('range');
@@ -224,9 +224,11 @@ export function AgentPage({ id, query }: { id: string; query: URLSearchParams })
             {a.status_reason && status !== 'online' ? `${humanize(a.status_reason.replace(/[:_]/g, ' '))} · ` : ''}last seen {formatRelative(tick?.timestamp ?? a.last_seen, now)}
           </p>
         </div>
-        <button class="btn" onClick={toggleMaintenance}>
-          {a.status === 'maintenance' ? 'End maintenance' : 'Start maintenance'}
-        </button>
+        {canEdit ? (
+          <button class="btn" onClick={toggleMaintenance}>
+            {a.status === 'maintenance' ? 'End maintenance' : 'Start maintenance'}
+          </button>
+        ) : null}
       </div>
 
       <ValuesAge valuesAt={valuesAt} stale={stale} status={status} now={now} />

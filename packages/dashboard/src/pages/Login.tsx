@@ -28,7 +28,7 @@ export function Login({ onLogin, notice }: { onLogin: (token: string, remember: 
         status === 401
           ? 'This token is not valid for this server.'
           : status === 403
-            ? 'This token may not read the dashboard: use the admin token, not an agent key.'
+            ? 'This token may not read the dashboard: use the admin token or a viewer token, not an agent key.'
             : status === 0
               ? 'Cannot reach the agentmon server.'
               : (err as Error).message,

@@ -11,7 +11,7 @@ const KINDS = ['line', 'area', 'bar', 'gauge'] as const;
 
 /** The settings page. */
 export function SettingsPage() {
-  const { client, config, setConfig, toast } = useApp();
+  const { client, config, setConfig, toast, canEdit } = useApp();
   const [form, setForm] = useState({
     refresh: String(config.refresh_interval_seconds),
     range: String(config.default_time_range_hours),
@@ -123,11 +123,14 @@ export function SettingsPage() {
                 ))}
                 {errors.chart_types ? <span class="err">{errors.chart_types}</span> : null}
               </fieldset>
-              <div class="form-actions">
-                <button class="btn primary" type="submit" disabled={busy}>
-                  {busy ? 'Saving…' : 'Save settings'}
-                </button>
-              </div>
+              {canEdit ? null : <p class="muted" data-testid="settings-read-only">Read-only: a viewer token cannot change the settings.</p>}
+              {canEdit ? (
+                <div class="form-actions">
+                  <button class="btn primary" type="submit" disabled={busy} data-testid="settings-save">
+                    {busy ? 'Saving…' : 'Save settings'}
+                  </button>
+                </div>
+              ) : null}
             </form>
           </div>
         </section>

@@ -1,29 +1,46 @@
-// The live bus keeps its last messages in a ring: a client resuming with Last-Event-ID gets exactly
-// the kept messages after its id, in order, however often the ring wrapped.
+// The live bus keeps its last messages in a ring that readers walk with their own cursor: a reader
+// resuming with Last-Event-ID gets exactly the kept messages after its id, in order, however often
+// the ring wrapped, and learns when the messages it needs are gone.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LiveBus, type LiveMessage } from './bus.js';
 
-describe('live bus replay', () => {
-  it('replays the kept messages after an id, in order, after the ring wrapped', () => {
+/** Every message after `id`, read the way a stream client reads them. */
+function readAfter(bus: LiveBus, id: number): LiveMessage[] | 'gone' {
+  const got: LiveMessage[] = [];
+  for (let cursor = id; ; ) {
+    const n = bus.next(cursor);
+    if (n.kind === 'gone') return 'gone';
+    if (n.kind === 'none') return got;
+    got.push(n.message);
+    cursor = n.message.id;
+  }
+}
+
+describe('live bus ring', () => {
+  it('gives the kept messages after an id, in order, after the ring wrapped; older ones are gone', () => {
     const bus = new LiveBus(5);
     for (let i = 1; i <= 13; i++) bus.publish('metrics', { i });
-    const replayed: LiveMessage[] = [];
-    bus.subscribe((m) => replayed.push(m), 10)();
-    assert.deepEqual(replayed.map((m) => m.id), [11, 12, 13]);
-    const all: LiveMessage[] = [];
-    bus.subscribe((m) => all.push(m), 0)();
-    assert.deepEqual(all.map((m) => [m.id, (m.data as { i: number }).i]), [[9, 9], [10, 10], [11, 11], [12, 12], [13, 13]], 'only the last five are kept');
+    const after10 = readAfter(bus, 10);
+    assert.notEqual(after10, 'gone');
+    assert.deepEqual((after10 as LiveMessage[]).map((m) => m.id), [11, 12, 13]);
+    assert.deepEqual((readAfter(bus, 8) as LiveMessage[]).map((m) => [m.id, (m.data as { i: number }).i]), [[9, 9], [10, 10], [11, 11], [12, 12], [13, 13]]);
+    assert.equal(readAfter(bus, 7), 'gone', 'message 8 left the ring');
+    assert.equal(readAfter(bus, 14), 'gone', 'an id this bus never gave (a restart) has no history here');
   });
 
-  it('replays everything after an id before the ring is full, and live messages after', () => {
+  it('wakes subscribers for each message until they leave, and counts the bytes a reader is behind', () => {
     const bus = new LiveBus(100);
-    for (let i = 1; i <= 3; i++) bus.publish('status', { i });
-    const got: number[] = [];
-    const stop = bus.subscribe((m) => got.push(m.id), 1);
-    bus.publish('status', { i: 4 });
+    let woken = 0;
+    const stop = bus.subscribe(() => woken++);
+    bus.publish('status', { i: 1 });
+    bus.publish('status', { i: 2 });
     stop();
-    bus.publish('status', { i: 5 });
-    assert.deepEqual(got, [2, 3, 4]);
+    bus.publish('status', { i: 3 });
+    assert.equal(woken, 2);
+    const frames = (readAfter(bus, 0) as LiveMessage[]).map((m) => m.frame.toString('utf8'));
+    assert.deepEqual(frames, [1, 2, 3].map((i) => `id: ${i}\nevent: status\ndata: {"i":${i}}\n\n`));
+    assert.equal(bus.bytesAfter(1), Buffer.byteLength(frames[1] as string) + Buffer.byteLength(frames[2] as string));
+    assert.equal(bus.bytesAfter(3), 0);
   });
 });

@@ -21,6 +21,9 @@ import { newEvent } from '../engine/events.js';
 import type { MetadataStore, NotificationTarget } from '../storage/ports.js';
 import { slackMessage, slackTestMessage } from './slack.js';
 import { webhookMessage, webhookTestMessage, type MessageContext, type NotificationKind, type NotifiedAlert } from './webhook.js';
+import { guardedPost, SEND_TIMEOUT_MS, TargetPolicy, TargetRefused } from './egress.js';
+
+export { SEND_TIMEOUT_MS } from './egress.js';
 
 /** Where a message goes, wherever the target was defined. */
 export interface DeliveryTarget {
@@ -45,6 +48,8 @@ export interface DeliveryResult {
   ok: boolean;
   status: number | null;
   error?: string;
+  /** The target policy refused the address: trying again cannot help. */
+  refused?: boolean;
 }
 
 /** What the notifier needs; every setting but the store has a default. */
@@ -58,30 +63,16 @@ export interface NotifierOptions {
   /** Targets from the server config (webhookUrls, slackWebhookUrls); listed as `config-1`, `config-2`, ... */
   staticTargets?: readonly { kind: NotificationTarget['kind']; url: string }[];
   log?: NotifierLog;
+  /** Addresses, CIDR ranges and host names targets may point at though not public (notifyAllowedTargets). */
+  allowedTargets?: readonly string[];
+  /** Default: a POST under the target policy (egress.ts); tests pass their own. */
   send?: SendFn;
   /** How long close() waits for pending deliveries before abandoning them. */
   closeTimeoutMs?: number;
 }
 
-/** Per-attempt HTTP timeout of the default sender. */
-export const SEND_TIMEOUT_MS = 10_000;
-
 /** Largest group: a bigger burst is split, so one message stays a size receivers accept. */
 export const MAX_GROUP_ALERTS = 500;
-
-/** The default sender: global fetch, POST JSON, 10 s timeout. */
-export const postJson: SendFn = async (url, body, signal) => {
-  const timeout = AbortSignal.timeout(SEND_TIMEOUT_MS);
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'user-agent': 'agentmon-notifier' },
-    body: JSON.stringify(body),
-    signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-  });
-  // The answer's body is of no interest; cancelling it frees the connection for the next message.
-  await response.body?.cancel().catch(() => undefined);
-  return { status: response.status };
-};
 
 /** The host of a target URL: what logs and events may show of it. */
 export function targetHost(url: string): string {
@@ -151,6 +142,7 @@ export class Notifier {
   private readonly retryBaseMs: number;
   private readonly log: NotifierLog;
   private readonly send: SendFn;
+  private readonly policy: TargetPolicy;
   private readonly closeTimeoutMs: number;
 
   private open: Group | null = null;
@@ -175,9 +167,11 @@ export class Notifier {
     retryBaseMs = DEFAULT_CONFIG.notifyRetryBaseMs,
     staticTargets = [],
     log = SILENT,
-    send = postJson,
+    allowedTargets = [],
+    send,
     closeTimeoutMs = 2000,
   }: NotifierOptions) {
+    this.policy = new TargetPolicy(allowedTargets);
     this.metadata = metadata;
     this.clock = clock;
     this.groupWaitMs = groupWaitMs;
@@ -185,7 +179,7 @@ export class Notifier {
     this.maxAttempts = Math.max(1, maxAttempts);
     this.retryBaseMs = retryBaseMs;
     this.log = log;
-    this.send = send;
+    this.send = send ?? guardedPost(this.policy);
     this.closeTimeoutMs = closeTimeoutMs;
     this.configTargets = staticTargets.map((t, i) => ({
       id: `config-${i + 1}`,
@@ -235,6 +229,14 @@ export class Notifier {
       this.log.error({ err }, 'cannot look for alerts to notify again');
       return 0;
     }
+  }
+
+  /**
+   * Throws TargetRefused when `url` points at (or resolves to) an address that is neither public nor
+   * in notifyAllowedTargets: targets are checked when made, and again at every delivery.
+   */
+  async assertTarget(url: string): Promise<void> {
+    await this.policy.assertUrl(url);
   }
 
   /** Sends one test message to `target` now: no grouping, one attempt. Never throws. */
@@ -348,7 +350,7 @@ export class Notifier {
         if (attempts > 1) this.log.info({ ...about, attempts }, 'notification delivered after retries');
         return true;
       }
-      if (!isRetryable(last.status) || this.closed) break;
+      if (!isRetryable(last.status) || last.refused || this.closed) break;
       if (attempts < this.maxAttempts) await this.sleep(this.backoffMs(attempts));
     }
     if (this.closed) {
@@ -380,8 +382,10 @@ export class Notifier {
   private async attempt(url: string, body: unknown): Promise<DeliveryResult> {
     try {
       const { status } = await this.send(url, body, this.abort.signal);
+      if (status >= 300 && status < 400) return { ok: false, status, error: `HTTP ${status}: a redirect, which is not followed (point the target at the final URL)` };
       return status < 400 ? { ok: true, status } : { ok: false, status, error: `HTTP ${status}` };
     } catch (err) {
+      if (err instanceof TargetRefused) return { ok: false, status: null, error: `refused: ${err.message}`, refused: true };
       return { ok: false, status: null, error: describeError(err, url) };
     }
   }

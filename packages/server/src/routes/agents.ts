@@ -50,6 +50,22 @@ export function agentDetail(agent: AgentRecord): AgentDetail {
 export const agentRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = async (app, { ctx }) => {
   const { metadata, series, clock } = ctx;
 
+  /**
+   * The registration token registers agents, and an agent restarting registers again under its
+   * name+environment+host; it may not take an existing agent over by id (re-registering revokes
+   * the agent's key): a given id of an agent with another identity is refused. The admin token may.
+   */
+  async function refuseTakeover(agent: AgentInfoType): Promise<void> {
+    const existing = await metadata.getAgent(agent.id);
+    if (!existing || (existing.name === agent.name && existing.environment === agent.environment && existing.host === agent.host)) return;
+    throw new AppError(
+      'AGENT_EXISTS',
+      409,
+      `agent ${JSON.stringify(agent.id)} is already registered as another name+environment+host; the registration token may not take it over (its api_key would be revoked): register without an id, or use the admin token`,
+      [{ path: '/body/id', message: 'belongs to an existing agent with another name+environment+host' }],
+    );
+  }
+
   app.post(
     '/agents',
     {
@@ -84,6 +100,7 @@ export const agentRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
         status: body.status === 'maintenance' ? 'maintenance' : 'unknown',
         metadata: body.metadata ?? {},
       };
+      if (idGiven && request.principal?.kind === 'registration') await refuseTakeover(agent);
       let apiKey = '';
       const registered = newEvent('agent_registered', `agent ${agent.name} registered`, {
         agent_id: agent.id,

@@ -5,6 +5,7 @@ import { HealthDetail, Readiness } from '@agentmon/schema';
 import type { RouteContext } from '../app.js';
 import { agentNotFound } from '../errors.js';
 import { readSnapshot } from '../engine/ingest.js';
+import type { DataDirWatch } from '../storage/data-dir.js';
 import { AgentIdParams, errorResponses } from './route-schemas.js';
 
 /** How many of an agent's latest alerts HealthResponse.recent_alerts shows. */
@@ -50,8 +51,11 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = as
   );
 };
 
-/** Registers /healthz (the process is up) and /readyz (the stores answer). */
-export const probeRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = async (app, { ctx }) => {
+/**
+ * Registers /healthz (the process is up) and /readyz (the stores answer and, for the embedded
+ * stores, the data dir is there, the same, and takes writes).
+ */
+export const probeRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext; dataDir: DataDirWatch | null }> = async (app, { ctx, dataDir }) => {
   app.get(
     '/healthz',
     {
@@ -66,7 +70,7 @@ export const probeRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
       config: { access: 'public' },
       schema: {
         tags: ['probes'],
-        summary: 'Readiness: both stores answer',
+        summary: 'Readiness: both stores answer, and the data dir (embedded stores) is present and takes a write',
         security: [],
         response: {
           200: Readiness,
@@ -75,12 +79,12 @@ export const probeRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
       },
     },
     async (request, reply) => {
-      const check = async (name: string, ping: () => Promise<void>) => {
+      const check = async (name: string, ping: () => Promise<void> | void) => {
         try {
           await ping();
           return 'ok';
         } catch (err) {
-          request.log.error({ err, store: name }, 'store is not answering');
+          request.log.error({ err, store: name }, `${name} is not ready`);
           return `error: ${(err as Error).message}`;
         }
       };
@@ -88,8 +92,9 @@ export const probeRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
         metadata: await check('metadata', () => ctx.metadata.ping()),
         series: await check('series', () => ctx.series.ping()),
       };
-      const ready = stores.metadata === 'ok' && stores.series === 'ok';
-      return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', stores });
+      const dir = dataDir ? { data_dir: await check('data dir', () => dataDir.assertWritable()) } : {};
+      const ready = stores.metadata === 'ok' && stores.series === 'ok' && (dir.data_dir ?? 'ok') === 'ok';
+      return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', stores, ...dir });
     },
   );
 };

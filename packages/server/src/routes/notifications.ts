@@ -10,6 +10,7 @@ import type { RouteContext } from '../app.js';
 import { AppError, badRequest, notFound } from '../errors.js';
 import { uuidv7 } from '../engine/ids.js';
 import type { Notifier } from '../notify/notifier.js';
+import { TargetRefused } from '../notify/egress.js';
 import type { NotificationTarget } from '../storage/ports.js';
 import { errorResponses } from './route-schemas.js';
 
@@ -58,6 +59,12 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext; 
       if (protocol !== 'http:' && protocol !== 'https:') {
         throw badRequest('invalid notification target', [{ path: '/body/url', message: 'must use http or https' }]);
       }
+      try {
+        await notifier.assertTarget(url);
+      } catch (err) {
+        if (!(err instanceof TargetRefused)) throw err;
+        throw badRequest('invalid notification target', [{ path: '/body/url', message: err.message }]);
+      }
       const target: NotificationTarget = {
         id: uuidv7(clock()),
         name,
@@ -74,6 +81,8 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext; 
   app.get(
     '/notifications',
     {
+      // Target URLs carry their receivers' secrets: not for viewer tokens.
+      config: { secret: true },
       schema: {
         tags: ['notifications'],
         summary: 'Notification targets: those from the server config, then those made through the API',

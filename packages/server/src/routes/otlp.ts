@@ -7,7 +7,7 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorDetail } from '@agentmon/schema';
 import type { RouteContext } from '../app.js';
-import { AppError } from '../errors.js';
+import { AppError, diskRefusal } from '../errors.js';
 import { StoreBusyError } from '../storage/ports.js';
 import { OtlpDecodeError, readMetricsRequest, readTraceRequest } from '../otlp/decode.js';
 import type { OtlpCaller, OtlpReceiver } from '../otlp/receiver.js';
@@ -51,7 +51,12 @@ function refusalOf(err: FastifyError | AppError | StoreBusyError | OtlpDecodeErr
     };
   }
   if (err instanceof AppError) {
-    const rpc = err.statusCode === 401 ? RPC_CODE.unauthenticated : err.statusCode === 403 ? RPC_CODE.permissionDenied : RPC_CODE.invalidArgument;
+    const rpc =
+      err.statusCode === 401 ? RPC_CODE.unauthenticated
+      : err.statusCode === 403 ? RPC_CODE.permissionDenied
+      : err.statusCode === 429 || err.statusCode === 507 ? RPC_CODE.resourceExhausted
+      : err.statusCode === 503 ? RPC_CODE.unavailable
+      : RPC_CODE.invalidArgument;
     return { status: err.statusCode, code: err.code, rpc, message: err.message, details: err.details, headers: err.headers };
   }
   if (err instanceof StoreBusyError) {
@@ -94,7 +99,7 @@ export const otlpRoutes: FastifyPluginAsync<OtlpRouteOptions> = async (app, { ct
   );
 
   app.setErrorHandler((err: FastifyError | AppError | StoreBusyError | OtlpDecodeError, request: FastifyRequest, reply: FastifyReply) => {
-    const r = refusalOf(err, request);
+    const r = refusalOf(diskRefusal(err, request) ?? err, request);
     for (const [name, value] of Object.entries(r.headers)) void reply.header(name, value);
     if (encodingOf(request) === 'protobuf') return reply.status(r.status).type(MEDIA_TYPE.protobuf).send(encodeStatus(r.rpc, r.message));
     return reply.status(r.status).type(MEDIA_TYPE.json).send(JSON.stringify({ error: r.code, code: r.rpc, message: r.message, details: r.details }));

@@ -11,6 +11,7 @@ export const errorResponses = {
   401: ErrorBody,
   403: ErrorBody,
   404: ErrorBody,
+  429: { ...ErrorBody, description: 'RATE_LIMITED: the token made more requests than its rate limit allows; retry after Retry-After seconds' },
   503: { ...ErrorBody, description: 'A store is unavailable (STORE_UNAVAILABLE: its server is down or restarting) or behind (STORE_BUSY); retry after Retry-After seconds' },
 } as const;
 

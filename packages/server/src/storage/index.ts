@@ -16,6 +16,7 @@ import { InfluxSeriesStore } from './influx/series.js';
 import { SeriesEngine, type EngineLog } from './engine/engine.js';
 import { importSqliteSeries } from './engine/import-sqlite.js';
 import { CachedMetadataStore } from './metadata-cache.js';
+import { assertWritableDir, DataDirWatch } from './data-dir.js';
 
 export type { Broadcaster, MetadataStore, SeriesStore } from './ports.js';
 
@@ -33,6 +34,8 @@ export interface Stores {
   broadcaster: Broadcaster | null;
   /** Migration versions applied while opening. */
   migrated: { metadata: number[]; series: number[] };
+  /** The data dir the embedded stores write into, watched for readiness; null when nothing is kept there. */
+  dataDir: DataDirWatch | null;
   close(): Promise<void>;
 }
 
@@ -69,6 +72,7 @@ export async function openStores(options: StorageOptions): Promise<Stores> {
         series,
         broadcaster: new PostgresBroadcaster(pool, { connectionString: options.databaseUrl, ...(options.schema ? { schema: options.schema } : {}) }),
         migrated,
+        dataDir: null,
         async close() {
           await metadata.close();
           await series.close();
@@ -80,6 +84,8 @@ export async function openStores(options: StorageOptions): Promise<Stores> {
       throw err;
     }
   }
+  // Refused here, with the reason, rather than as SQLite's "unable to open database file".
+  assertWritableDir(options.dataDir);
   // One process owns the SQLite file: the ingest path's view of agents can live in memory.
   const sqlite = new SqliteMetadataStore({
     path: join(options.dataDir, 'agentmon.db'),
@@ -106,6 +112,7 @@ export async function openStores(options: StorageOptions): Promise<Stores> {
       series,
       broadcaster: null,
       migrated,
+      dataDir: new DataDirWatch(options.dataDir, influx ? ['agentmon.db'] : ['agentmon.db', 'series']),
       async close() {
         await metadata.close();
         await series.close();

@@ -416,6 +416,16 @@ export interface BroadcastMessage {
 export interface Broadcaster {
   /** Sends to every listening instance, this one included. */
   publish(message: BroadcastMessage): Promise<void>;
-  /** Starts listening; the returned function stops. */
-  listen(handler: (message: BroadcastMessage) => void, onError: (err: Error) => void): Promise<() => Promise<void>>;
+  /**
+   * Starts listening; the returned function stops. A lost listening connection is made again by
+   * the broadcaster itself: `error` hears each failure, `reconnected` each time listening resumed
+   * (messages sent while it was away never arrive).
+   */
+  listen(handler: (message: BroadcastMessage) => void, hooks: BroadcastHooks): Promise<() => Promise<void>>;
+}
+
+/** What a listening broadcaster reports. */
+export interface BroadcastHooks {
+  error(err: Error): void;
+  reconnected(): void;
 }
