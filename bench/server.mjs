@@ -30,6 +30,8 @@ async function main(spec) {
     influxUrl: spec.influxUrl,
     logLevel: 'silent',
     port: 0,
+    // The alert phase's webhook receiver listens on loopback, which targets may not by default.
+    notifyAllowedTargets: ['127.0.0.1'],
   };
   // No sweeper: the figures are the request paths' own cost. The notifier runs as in `serve`
   // (buildApp makes it from the config, default group wait): until the alert phase adds a webhook
