@@ -164,10 +164,10 @@ function Shell({ token, logout }: { token: string; logout: (why?: string) => voi
     [pumpNames],
   );
 
-  // The nav's count of active alerts.
+  // The nav's count: active alerts nobody has acknowledged yet (the ones that still need someone).
   const refreshAlertCount = useCallback(() => {
     client
-      .alerts({ active: true, page_size: 1 })
+      .alerts({ active: true, acknowledged: false, page_size: 1 })
       .then((p) => setActiveAlerts(p.total))
       .catch(() => undefined);
   }, [client]);
@@ -222,6 +222,7 @@ function Shell({ token, logout }: { token: string; logout: (why?: string) => voi
     toast,
     logout: () => logout(),
     agentName,
+    alertsChanged: refreshAlertCount,
   };
   const [section] = route.parts;
   return (
@@ -238,7 +239,7 @@ function Shell({ token, logout }: { token: string; logout: (why?: string) => voi
           <a href={href('/alerts')} class={section === 'alerts' ? 'active' : ''}>
             Alerts
             {activeAlerts ? (
-              <span class="count" data-testid="nav-alert-count" aria-label={`${activeAlerts} active`}>
+              <span class="count" data-testid="nav-alert-count" aria-label={`${activeAlerts} unacknowledged`} title={`${activeAlerts} active alerts nobody has acknowledged`}>
                 {activeAlerts > 99 ? '99+' : activeAlerts}
               </span>
             ) : null}

@@ -140,4 +140,117 @@ else describe('what the operator sees, in a browser', () => {
       assert.deepEqual(bench?.pageErrors, []);
     }),
   );
+
+  /** The active alerts as the API has them: id, agent, severity, when fired, acknowledged. */
+  const activeAlerts = async () =>
+    (await call<{ items: { id: string; agent_id: string; severity: string; created_at: string; metric_name: string | null; acknowledged_by: string | null; ack_comment: string | null }[] }>(
+      'GET',
+      '/alerts?active=true&page_size=100',
+    )).items;
+  const rank = (severity: string) => ['critical', 'warning', 'info'].indexOf(severity);
+  const listedIds = () => page.$$eval('[data-testid=alert-row][data-active=true]', (lis) => lis.map((li) => li.getAttribute('data-alert-id') ?? ''));
+
+  it(
+    'lists alerts most severe first, newest first within a severity, each with how long it fires',
+    { timeout: 60_000 },
+    step('alert-order', async () => {
+      const api = await activeAlerts();
+      assert.ok(api.length >= 3, `alerts fired: ${api.length}`);
+      const expected = [...api].sort((a, b) => rank(a.severity) - rank(b.severity) || b.created_at.localeCompare(a.created_at)).map((a) => a.id);
+      const newestFirst = [...api].sort((a, b) => b.created_at.localeCompare(a.created_at)).map((a) => a.id);
+      assert.notDeepEqual(expected, newestFirst, 'the fleet makes the two orders differ');
+      await page.goto(`${server.url}/#/alerts`);
+      await until('rows', async () => (await listedIds()).length === api.length);
+      assert.deepEqual(await listedIds(), expected);
+      const lasting = await page.$$eval('[data-testid=alert-row][data-active=true] [data-testid=alert-lasting]', (els) => els.map((e) => e.textContent ?? ''));
+      assert.equal(lasting.length, api.length);
+      for (const l of lasting) assert.match(l, /^firing for \d/);
+      await shot('02-alerts-by-severity');
+      // "Newest" is one click away.
+      await page.click('[aria-label=Order] button:text-is("Newest")');
+      await until('newest first', async () => (await listedIds()).join() === newestFirst.join());
+      await page.click('[aria-label=Order] button:text-is("Most severe")');
+      await until('most severe again', async () => (await listedIds()).join() === expected.join());
+    }),
+  );
+
+  it(
+    'groups alerts by agent and by rule',
+    { timeout: 60_000 },
+    step('alert-groups', async () => {
+      const api = await activeAlerts();
+      await page.goto(`${server.url}/#/alerts`);
+      await page.waitForSelector('[data-testid=alert-row]');
+      await page.selectOption('select[aria-label="Group by"]', 'rule');
+      await page.waitForSelector('[data-testid=alert-list][data-grouped=rule]');
+      const byRule = await page.$$eval('[data-testid=alert-group]', (gs) =>
+        gs.map((g) => ({ key: g.getAttribute('data-key'), ids: [...g.querySelectorAll('[data-testid=alert-row]')].map((r) => r.getAttribute('data-alert-id')) })),
+      );
+      const cpu = byRule.find((g) => g.key === 'cpu_usage_percent');
+      assert.ok(cpu, 'a CPU group');
+      assert.deepEqual(new Set(cpu.ids), new Set(api.filter((a) => a.metric_name === 'cpu_usage_percent').map((a) => a.id)));
+      assert.equal(cpu.ids.length, 2, 'two agents over their CPU threshold');
+      await shot('03-alerts-by-rule');
+
+      await page.selectOption('select[aria-label="Group by"]', 'agent');
+      await page.waitForSelector('[data-testid=alert-list][data-grouped=agent]');
+      const byAgent = await page.$$eval('[data-testid=alert-group]', (gs) =>
+        gs.map((g) => ({ key: g.getAttribute('data-key'), ids: [...g.querySelectorAll('[data-testid=alert-row]')].map((r) => r.getAttribute('data-alert-id')), head: g.querySelector('h3')?.textContent ?? '' })),
+      );
+      assert.equal(byAgent.length, new Set(api.map((a) => a.agent_id)).size);
+      for (const g of byAgent) {
+        assert.deepEqual(new Set(g.ids), new Set(api.filter((a) => a.agent_id === g.key).map((a) => a.id)));
+      }
+      await until('agent names in the headings', async () =>
+        (await page.$$eval('[data-testid=alert-group] h3', (hs) => hs.map((h) => h.textContent ?? ''))).some((h) => h.includes('billing-worker')),
+      );
+      await page.selectOption('select[aria-label="Group by"]', '');
+    }),
+  );
+
+  it(
+    'acknowledges as the primary action, asking who and why, remembering the name; the nav counts what nobody acknowledged',
+    { timeout: 60_000 },
+    step('acknowledge', async () => {
+      await page.goto(`${server.url}/#/alerts`);
+      await page.evaluate(() => localStorage.removeItem('agentmon.ack_by'));
+      await page.reload();
+      await page.waitForSelector('[data-testid=alert-row]');
+      const unacked = () => page.textContent('[data-testid=nav-alert-count]').then((t) => Number(t));
+      const before = (await activeAlerts()).filter((a) => a.acknowledged_by === null).length;
+      await until('nav count', async () => (await unacked()) === before);
+
+      const hot = agent('billing-worker@production');
+      const target = (await activeAlerts()).find((a) => a.agent_id === hot.id);
+      assert.ok(target);
+      const row = page.locator(`[data-testid=alert-row][data-alert-id="${target.id}"]`);
+      assert.match((await row.locator('[data-testid=ack-alert]').getAttribute('class')) ?? '', /primary/, 'Acknowledge is the primary button');
+      assert.doesNotMatch((await row.locator('[data-testid=resolve-alert]').getAttribute('class')) ?? '', /primary/);
+      await row.locator('[data-testid=ack-alert]').click();
+      const form = row.locator('[data-testid=ack-form]');
+      await form.waitFor();
+      assert.equal(await form.locator('[aria-label="Acknowledged by"]').inputValue(), '');
+      assert.equal(await form.locator('[data-testid=ack-submit]').isDisabled(), true, 'no acknowledgement without a name');
+      await form.locator('[aria-label="Acknowledged by"]').fill('ana');
+      await form.locator('[aria-label=Comment]').fill('scaling the workers up');
+      await shot('04-alert-ack-form');
+      await form.locator('[data-testid=ack-submit]').click();
+      await row.locator('[data-testid=alert-acked]').waitFor();
+      assert.match((await row.locator('[data-testid=alert-acked]').textContent()) ?? '', /acknowledged by ana .*scaling the workers up/);
+      const stored = (await activeAlerts()).find((a) => a.id === target.id);
+      assert.equal(stored?.acknowledged_by, 'ana');
+      assert.equal(stored?.ack_comment, 'scaling the workers up');
+      await until('nav count drops by one', async () => (await unacked()) === before - 1);
+      assert.match((await page.getAttribute('[data-testid=nav-alert-count]', 'aria-label')) ?? '', /unacknowledged/);
+
+      // The name is remembered for the next alert, after a reload too.
+      await page.reload();
+      const next = page.locator('[data-testid=alert-row][data-active=true]', { has: page.locator('[data-testid=ack-alert]') }).first();
+      await next.locator('[data-testid=ack-alert]').click();
+      assert.equal(await next.locator('[aria-label="Acknowledged by"]').inputValue(), 'ana');
+      await next.locator('button:text-is("Cancel")').click();
+      await shot('05-alerts-acknowledged');
+      assert.deepEqual(bench?.pageErrors, []);
+    }),
+  );
 });

@@ -149,11 +149,22 @@ export const MetricsQueryString = Type.Object({
 /** Query string of `GET /metrics/query`. */
 export type MetricsQueryString = Static<typeof MetricsQueryString>;
 
+/** Orders of `GET /alerts`. */
+export const ALERT_SORT_KEYS = ['-created_at', 'severity'] as const;
+/** An order of `GET /alerts`. */
+export type AlertSortKey = (typeof ALERT_SORT_KEYS)[number];
+
 /** Query string of `GET /alerts`. */
 export const AlertListQuery = Type.Object({
   active: Type.Optional(Type.Boolean()),
+  acknowledged: Type.Optional(Type.Boolean({ description: 'true: only acknowledged alerts; false: only those nobody acknowledged' })),
   severity: Type.Optional(StringEnum(ALERT_SEVERITIES)),
   agent_id: Type.Optional(Type.String()),
+  sort: Type.Optional(
+    StringEnum(ALERT_SORT_KEYS, {
+      description: '-created_at (default): newest first; severity: active first, then critical, warning, info, newest first within each',
+    }),
+  ),
   since: Type.Optional(DateTime()),
   until: Type.Optional(DateTime()),
   page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),

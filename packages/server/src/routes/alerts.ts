@@ -17,7 +17,7 @@ export const alertRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
     {
       schema: {
         tags: ['alerts'],
-        summary: 'Alerts, newest first; filters active, severity, agent_id, since, until (on created_at); paged',
+        summary: 'Alerts, newest first (or sort=severity); filters active, acknowledged, severity, agent_id, since, until (on created_at); paged',
         querystring: AlertListQuery,
         response: { 200: Page(AlertDetail), ...errorResponses },
       },
@@ -29,6 +29,8 @@ export const alertRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
       const { items, total } = await metadata.listAlerts({
         ...(q.agent_id ? { agent_id: q.agent_id } : {}),
         ...(q.active !== undefined ? { active: q.active } : {}),
+        ...(q.acknowledged !== undefined ? { acknowledged: q.acknowledged } : {}),
+        ...(q.sort ? { sort: q.sort } : {}),
         ...(q.severity ? { severity: q.severity } : {}),
         ...(q.since ? { since: toUtcIso(q.since) } : {}),
         ...(q.until ? { until: toUtcIso(q.until) } : {}),

@@ -13,6 +13,7 @@ import type {
   AgentType,
   Alert,
   AlertSeverity,
+  AlertSortKey,
   EventSeverity,
   EventType,
   GroupByMode,
@@ -180,6 +181,10 @@ export interface NotificationTarget {
 export interface AlertFilter {
   agent_id?: string;
   active?: boolean;
+  /** true: acknowledged ones only; false: unacknowledged ones only. */
+  acknowledged?: boolean;
+  /** Newest first (default), or active first, then by severity, newest first within each. */
+  sort?: AlertSortKey;
   severity?: AlertSeverity;
   /** ISO bounds on created_at: since inclusive, until exclusive. */
   since?: string;
