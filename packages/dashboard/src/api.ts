@@ -6,6 +6,7 @@
 import type {
   AgentDetail,
   AgentListQuery,
+  AgentResolved,
   AgentSummary,
   AgentUpdate,
   AlertDetail,
@@ -162,6 +163,11 @@ export class ApiClient {
   /** GET /agents/:id. */
   agent(id: string, signal?: AbortSignal): Promise<AgentDetail> {
     return this.request('GET', `/agents/${encodeURIComponent(id)}`, { signal });
+  }
+
+  /** GET /agents/resolve: the one agent an id, id prefix or name names (404 none, 409 several). */
+  resolveAgent(q: string, signal?: AbortSignal): Promise<AgentResolved> {
+    return this.request('GET', '/agents/resolve', { query: { q }, signal });
   }
 
   /** PATCH /agents/:id. */

@@ -253,4 +253,58 @@ else describe('what the operator sees, in a browser', () => {
       assert.deepEqual(bench?.pageErrors, []);
     }),
   );
+
+  it(
+    'picks the agent of the alert and event filters from a list by name, or takes an id prefix',
+    { timeout: 60_000 },
+    step('agent-picker', async () => {
+      const hot = agent('billing-worker@production');
+      await page.goto(`${server.url}/#/alerts?state=all`);
+      await page.waitForSelector('[data-testid=alert-row]');
+      await page.fill('[aria-label=Agent]', 'billing');
+      const option = page.locator(`[data-testid=agent-option][data-agent-id="${hot.id}"]`);
+      await option.waitFor();
+      await until('only the agent whose name matches', async () => (await page.locator('[data-testid=agent-option]').count()) === 1);
+      await shot('06-alerts-agent-picker');
+      await option.click();
+      await page.waitForSelector(`[data-testid=agent-picked][data-agent-id="${hot.id}"]`);
+      assert.match(page.url(), new RegExp(`agent_id=${hot.id}`));
+      await until('only its alerts', async () => {
+        const shown = await listedIds();
+        const its = (await activeAlerts()).filter((a) => a.agent_id === hot.id).map((a) => a.id);
+        return shown.length > 0 && shown.every((id) => its.includes(id));
+      });
+      assert.match((await page.textContent('[data-testid=agent-picked]')) ?? '', /billing-worker/);
+
+      // Events: one name in two environments lists both, each with its environment; pick staging.
+      const staging = agent('twin@staging');
+      await page.goto(`${server.url}/#/events`);
+      await page.waitForSelector('[data-testid=event-row]');
+      await page.fill('[aria-label=Agent]', 'twin');
+      await until('both twins listed', async () => (await page.locator('[data-testid=agent-option]').count()) === 2);
+      const envs = await page.$$eval('[data-testid=agent-option]', (bs) => bs.map((b) => b.textContent ?? ''));
+      assert.ok(envs.some((t) => t.includes('staging')) && envs.some((t) => t.includes('production')), envs.join(' | '));
+      // Enter on an ambiguous name says so instead of picking one.
+      await page.press('[aria-label=Agent]', 'Enter');
+      await page.waitForSelector('[data-testid=agent-picker-problem]');
+      assert.match((await page.textContent('[data-testid=agent-picker-problem]')) ?? '', /Several agents match/);
+      await page.click(`[data-testid=agent-option][data-agent-id="${staging.id}"]`);
+      await page.waitForSelector(`[data-testid=agent-picked][data-agent-id="${staging.id}"]`);
+      await until('only its events', async () => {
+        const rows = await page.$$eval('[data-testid=event-row]', (rs) => rs.map((r) => r.textContent ?? ''));
+        return rows.length > 0 && rows.every((r) => r.includes('twin'));
+      });
+      const stored = await call<{ items: { agent_id: string }[] }>('GET', `/events?agent_id=${staging.id}`);
+      assert.equal(await page.locator('[data-testid=event-row]').count(), stored.items.length);
+
+      // An id prefix and Enter picks the agent it begins.
+      await page.click('[data-testid=agent-picked] button');
+      const warm = agent('search-worker@production');
+      await page.fill('[aria-label=Agent]', warm.id.slice(0, 8));
+      await page.press('[aria-label=Agent]', 'Enter');
+      await page.waitForSelector(`[data-testid=agent-picked][data-agent-id="${warm.id}"]`);
+      await shot('07-events-agent-picked');
+      assert.deepEqual(bench?.pageErrors, []);
+    }),
+  );
 });

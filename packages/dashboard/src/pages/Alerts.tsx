@@ -7,6 +7,7 @@ import type { AlertDetail, AlertListQuery, AlertSeverity, AlertSortKey } from '@
 import { useApp } from '../context.js';
 import { useAsync, useNow, useRefresh, useThrottled } from '../hooks.js';
 import { setQuery } from '../router.js';
+import { AgentPicker } from '../components/AgentPicker.js';
 import { AlertList, type AlertGrouping } from '../components/AlertList.js';
 import { Pager, Segmented } from '../components/controls.js';
 import { Empty, ErrorState, Loading } from '../components/states.js';
@@ -45,7 +46,7 @@ const ORDER_SORT: Record<Order, AlertSortKey> = { severity: 'severity', newest: 
 
 /** The alerts page. */
 export function AlertsPage({ query }: { query: URLSearchParams }) {
-  const { client, agentName } = useApp();
+  const { client } = useApp();
   const now = useNow(15_000);
   const state = (query.get('state') as StateFilter | null) ?? 'active';
   const severity = query.get('severity') ?? '';
@@ -118,13 +119,7 @@ export function AlertsPage({ query }: { query: URLSearchParams }) {
               <option value={o.value}>{o.label}</option>
             ))}
           </select>
-          <input
-            aria-label="Agent id"
-            placeholder="Agent id"
-            value={agentId}
-            onChange={(e) => setQuery({ agent_id: e.currentTarget.value.trim(), page: undefined })}
-          />
-          {agentId ? <span class="muted">{agentName(agentId) ?? ''}</span> : null}
+          <AgentPicker value={agentId} onChange={(id) => setQuery({ agent_id: id, page: undefined })} />
           {filtered ? (
             <button class="btn small" onClick={() => setQuery({ severity: undefined, agent_id: undefined, since: undefined, page: undefined })}>
               Clear filters

@@ -76,6 +76,10 @@ export interface AgentFilter {
   tag?: string;
   /** Case-insensitive substring of the name. */
   q?: string;
+  /** Exactly this name (case-sensitive). */
+  name?: string;
+  /** Ids starting with this text, ignoring case. */
+  idPrefix?: string;
   sort?: AgentSortKey;
   descending?: boolean;
   /** Zero-based offset and page length. */

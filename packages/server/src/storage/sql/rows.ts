@@ -129,6 +129,8 @@ export function agentConditions(filter: AgentFilter, bind: Bind, sql: AgentFilte
   if (filter.environment !== undefined) where.push(`a.environment = ${bind(filter.environment)}`);
   if (filter.tag !== undefined) where.push(sql.hasTag(bind(filter.tag)));
   if (filter.q !== undefined && filter.q !== '') where.push(sql.nameLike(bind(`%${escapeLike(filter.q)}%`)));
+  if (filter.name !== undefined) where.push(`a.name = ${bind(filter.name)}`);
+  if (filter.idPrefix !== undefined) where.push(`LOWER(a.id) LIKE ${bind(`${escapeLike(filter.idPrefix.toLowerCase())}%`)} ESCAPE '\\'`);
   return where;
 }
 
