@@ -21,6 +21,9 @@ import type {
   MetricsResponse,
   MonitoringConfig,
   MonitoringConfigUpdate,
+  NotificationTargetCreate,
+  NotificationTargetView,
+  NotificationTestResult,
   StreamToken,
   SystemEvent,
   SystemMetrics,
@@ -140,9 +143,9 @@ export class ApiClient {
     return body as T;
   }
 
-  /** GET /dashboard. */
-  dashboard(signal?: AbortSignal): Promise<DashboardView> {
-    return this.request('GET', '/dashboard', { signal });
+  /** GET /dashboard; the fleet trends cover `trendHours` (default: the DashboardConfig's range). */
+  dashboard(signal?: AbortSignal, trendHours?: number): Promise<DashboardView> {
+    return this.request('GET', '/dashboard', { signal, ...(trendHours ? { query: { trend_hours: trendHours } } : {}) });
   }
 
   /** GET /dashboard/config. */
@@ -216,6 +219,26 @@ export class ApiClient {
   /** GET /events. */
   events(query: EventListQuery, signal?: AbortSignal): Promise<{ items: SystemEvent[] }> {
     return this.request('GET', '/events', { query: query as Query, signal });
+  }
+
+  /** GET /notifications: the targets alerts are sent to (made here, and from the server config). */
+  notifications(signal?: AbortSignal): Promise<{ items: NotificationTargetView[] }> {
+    return this.request('GET', '/notifications', { signal });
+  }
+
+  /** POST /notifications. */
+  addNotification(target: NotificationTargetCreate): Promise<NotificationTargetView> {
+    return this.request('POST', '/notifications', { body: target });
+  }
+
+  /** POST /notifications/:id/test: one test message, and how the target answered. */
+  testNotification(id: string): Promise<NotificationTestResult> {
+    return this.request('POST', `/notifications/${encodeURIComponent(id)}/test`);
+  }
+
+  /** DELETE /notifications/:id. */
+  deleteNotification(id: string): Promise<void> {
+    return this.request('DELETE', `/notifications/${encodeURIComponent(id)}`);
   }
 
   /** POST /events/stream-token. */

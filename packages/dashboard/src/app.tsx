@@ -15,6 +15,7 @@ import { Overview } from './pages/Overview.js';
 import { AgentPage } from './pages/Agent.js';
 import { AlertsPage } from './pages/Alerts.js';
 import { EventsPage } from './pages/Events.js';
+import { NotificationsPage } from './pages/Notifications.js';
 import { SettingsPage } from './pages/Settings.js';
 
 const TOKEN_KEY = 'agentmon.token';
@@ -314,6 +315,7 @@ function Page({ parts, query }: { parts: string[]; query: URLSearchParams }) {
   if (section === 'agents') return <Overview query={query} />;
   if (section === 'alerts') return <AlertsPage query={query} />;
   if (section === 'events') return <EventsPage query={query} />;
+  if (section === 'settings' && id === 'notifications') return <NotificationsPage />;
   if (section === 'settings') return <SettingsPage />;
   return (
     <div class="state">

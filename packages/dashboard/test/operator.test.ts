@@ -8,6 +8,8 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { RunningServer } from '@agentmon/server';
@@ -305,6 +307,101 @@ else describe('what the operator sees, in a browser', () => {
       await page.waitForSelector(`[data-testid=agent-picked][data-agent-id="${warm.id}"]`);
       await shot('07-events-agent-picked');
       assert.deepEqual(bench?.pageErrors, []);
+    }),
+  );
+
+  it(
+    'draws the Overview fleet trends over the range picked, as the agent page does',
+    { timeout: 60_000 },
+    step('overview-range', async () => {
+      await page.goto(`${server.url}/#/`);
+      await page.waitForSelector('[data-testid=trend-charts]');
+      assert.match((await page.textContent('[data-testid=trend-span]')) ?? '', /last 24h/, 'the configured default');
+      for (const [label, hours] of [
+        ['1h', 1],
+        ['7d', 168],
+      ] as const) {
+        const asked = page.waitForRequest((r) => r.url().includes(`/api/v1/dashboard?trend_hours=${hours}`));
+        await page.click(`[aria-label="Trend range"] button:text-is("${label}")`);
+        await asked;
+        assert.match(page.url(), new RegExp(`range=${label}`));
+        await until('label follows', async () => (await page.textContent('[data-testid=trend-span]'))?.includes(`last ${label}`));
+      }
+      // Kept in the URL: a reload keeps the range.
+      const again = page.waitForRequest((r) => r.url().includes('/api/v1/dashboard?trend_hours=168'));
+      await page.reload();
+      await again;
+      await page.waitForSelector('[data-testid=trend-charts]');
+      await shot('08-overview-7d');
+    }),
+  );
+
+  it(
+    'lists, adds, tests and deletes notification targets in Settings',
+    { timeout: 60_000 },
+    step('notifications', async () => {
+      // A receiver the test controls, and a port where nothing listens.
+      const received: string[] = [];
+      const receiver = createServer((req, res) => {
+        let body = '';
+        req.on('data', (c: Buffer) => (body += c.toString()));
+        req.on('end', () => {
+          received.push(body);
+          res.writeHead(204).end();
+        });
+      });
+      await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+      const port = (receiver.address() as AddressInfo).port;
+      try {
+        await page.goto(`${server.url}/#/settings`);
+        await page.click('[data-testid=tab-notifications]');
+        await page.waitForSelector('[data-testid=notification-form]');
+        assert.equal(await page.locator('[data-testid=notification-target]').count(), 0);
+
+        // A bad URL: the server's message next to the field, nothing added.
+        await page.fill('#nt-name', 'broken');
+        await page.fill('#nt-url', 'ftp://example.com/hook');
+        await page.click('[data-testid=notification-add]');
+        await page.waitForSelector('[data-testid=notification-error-url]');
+        assert.match((await page.textContent('[data-testid=notification-error-url]')) ?? '', /http or https/);
+        assert.equal((await call<{ items: unknown[] }>('GET', '/notifications')).items.length, 0);
+
+        await page.fill('#nt-name', 'on-call');
+        await page.fill('#nt-url', `http://127.0.0.1:${port}/hooks/agentmon`);
+        await page.click('[data-testid=notification-add]');
+        await page.locator('[data-testid=notification-target]', { hasText: 'on-call' }).waitFor();
+        await page.fill('#nt-name', 'team-slack');
+        await page.selectOption('#nt-kind', 'slack');
+        await page.fill('#nt-url', `http://127.0.0.1:1/nothing-listens`);
+        await page.click('[data-testid=notification-add]');
+        await page.locator('[data-testid=notification-target]', { hasText: 'team-slack' }).waitFor();
+        const stored = (await call<{ items: { id: string; name: string; kind: string }[] }>('GET', '/notifications')).items;
+        assert.deepEqual(stored.map((x) => `${x.name}:${x.kind}`).sort(), ['on-call:webhook', 'team-slack:slack']);
+
+        // Test: the receiver gets a test message and the page says it answered; the dead one fails.
+        const good = page.locator('[data-testid=notification-target]', { hasText: 'on-call' });
+        await good.locator('[data-testid=notification-test]').click();
+        await good.locator('[data-testid=notification-test-result][data-ok=true]').waitFor();
+        assert.match((await good.locator('[data-testid=notification-test-result]').textContent()) ?? '', /answered 204/);
+        assert.equal(received.length, 1);
+        assert.equal((JSON.parse(received[0] as string) as { test: boolean }).test, true);
+        const bad = page.locator('[data-testid=notification-target]', { hasText: 'team-slack' });
+        await bad.locator('[data-testid=notification-test]').click();
+        await bad.locator('[data-testid=notification-test-result][data-ok=false]').waitFor({ timeout: 30_000 });
+        await shot('09-settings-notifications');
+
+        // Delete asks first; Keep keeps it.
+        await bad.locator('[data-testid=notification-delete]').click();
+        await page.click('button:text-is("Keep")');
+        assert.equal((await call<{ items: unknown[] }>('GET', '/notifications')).items.length, 2);
+        await bad.locator('[data-testid=notification-delete]').click();
+        await bad.locator('[data-testid=notification-delete-confirm]').click();
+        await until('deleted', async () => (await page.locator('[data-testid=notification-target]').count()) === 1);
+        assert.deepEqual((await call<{ items: { name: string }[] }>('GET', '/notifications')).items.map((x) => x.name), ['on-call']);
+        assert.deepEqual(bench?.pageErrors, []);
+      } finally {
+        receiver.close();
+      }
     }),
   );
 });

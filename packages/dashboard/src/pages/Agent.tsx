@@ -23,6 +23,7 @@ import { chartKinds, metricInfo, type ChartKinds } from '../metrics.js';
 import { href, setQuery } from '../router.js';
 import {
   RANGES,
+  RANGE_OPTIONS,
   bucketSeconds,
   defaultRange,
   grid,
@@ -89,8 +90,6 @@ interface ChartData {
 }
 
 type Latest = Partial<Record<(typeof LATEST_METRICS)[number] | 'health_score', number | null>> & { status?: string; timestamp?: string };
-
-const RANGE_OPTIONS = (Object.keys(RANGES) as RangeKey[]).map((k) => ({ value: k, label: k }));
 
 /** The agent page. */
 export function AgentPage({ id, query }: { id: string; query: URLSearchParams }) {
