@@ -131,7 +131,7 @@ describe('agentmon client commands against a real server', () => {
     assert.equal(json.config.cpu_threshold, 80);
     const missing = await run('agents', 'show', 'no-such-agent', ...conn());
     assert.equal(missing.code, 3);
-    assert.match(missing.err, /agent "no-such-agent" is not registered \(404 AGENT_NOT_FOUND\)/);
+    assert.match(missing.err, /no agent has the id, id prefix or name "no-such-agent" \(404 AGENT_NOT_FOUND\)/);
   });
 
   it('alerts list, ack and resolve; 3 for an unknown alert', async () => {
@@ -196,6 +196,41 @@ describe('agentmon client commands against a real server', () => {
       child.kill('SIGINT');
     }
     assert.equal(await exited, 0, err);
+  });
+
+  it('takes an agent by name or id prefix wherever it takes one; an ambiguous name exits 2 listing the candidates', async () => {
+    const byName = await run('agents', 'show', 'support-bot', ...conn());
+    assert.equal(byName.code, 0, byName.err);
+    assert.match(byName.out, new RegExp(`^id\\s+${bot.id}$`, 'm'));
+    const byPrefix = await run('agents', 'show', hot.id.slice(0, 8), ...conn());
+    assert.equal(byPrefix.code, 0, byPrefix.err);
+    assert.match(byPrefix.out, /^name\s+hot-api$/m);
+    const alerts = await run('alerts', 'list', '--all', '--agent', 'hot-api', '--json', ...conn());
+    assert.equal(alerts.code, 0, alerts.err);
+    const page = JSON.parse(alerts.out) as { items: { agent_id: string }[] };
+    assert.ok(page.items.length > 0 && page.items.every((a) => a.agent_id === hot.id));
+    const events = await run('events', 'tail', '--no-follow', '--agent', 'support-bot', '--json', ...conn());
+    assert.equal(events.code, 0, events.err);
+    const lines = events.out.trim().split('\n').map((l) => JSON.parse(l) as { agent_id: string });
+    assert.ok(lines.length > 0 && lines.every((e) => e.agent_id === bot.id));
+
+    // One name in two environments: ambiguous until the environment says which.
+    const twins = [];
+    for (const environment of ['staging', 'dev']) {
+      const r = await admin.registerAgent({ name: 'twin-cli', type: 'custom', version: '1', deployment_type: 'local', host: `h-${environment}`, environment });
+      twins.push(r.agent_id);
+    }
+    try {
+      const ambiguous = await run('agents', 'show', 'twin-cli', ...conn());
+      assert.equal(ambiguous.code, 2);
+      assert.match(ambiguous.err, /409 AGENT_AMBIGUOUS/);
+      for (const id of twins) assert.ok(ambiguous.err.includes(id), `candidate ${id} listed:\n${ambiguous.err}`);
+      const picked = await run('agents', 'show', 'twin-cli', '--environment', 'dev', ...conn());
+      assert.equal(picked.code, 0, picked.err);
+      assert.match(picked.out, new RegExp(`^id\\s+${twins[1]}$`, 'm'));
+    } finally {
+      for (const id of twins) await admin.deleteAgent(id, { purge: true });
+    }
   });
 
   it('agents deregister: says what it did; the agent is gone afterwards', async () => {

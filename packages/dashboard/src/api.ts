@@ -6,6 +6,7 @@
 import type {
   AgentDetail,
   AgentListQuery,
+  AgentResolved,
   AgentSummary,
   AgentUpdate,
   AlertDetail,
@@ -20,6 +21,9 @@ import type {
   MetricsResponse,
   MonitoringConfig,
   MonitoringConfigUpdate,
+  NotificationTargetCreate,
+  NotificationTargetView,
+  NotificationTestResult,
   StreamToken,
   SystemEvent,
   SystemMetrics,
@@ -140,9 +144,9 @@ export class ApiClient {
     return body as T;
   }
 
-  /** GET /dashboard. */
-  dashboard(signal?: AbortSignal): Promise<DashboardView> {
-    return this.request('GET', '/dashboard', { signal });
+  /** GET /dashboard; the fleet trends cover `trendHours` (default: the DashboardConfig's range). */
+  dashboard(signal?: AbortSignal, trendHours?: number): Promise<DashboardView> {
+    return this.request('GET', '/dashboard', { signal, ...(trendHours ? { query: { trend_hours: trendHours } } : {}) });
   }
 
   /** GET /dashboard/config. */
@@ -163,6 +167,11 @@ export class ApiClient {
   /** GET /agents/:id. */
   agent(id: string, signal?: AbortSignal): Promise<AgentDetail> {
     return this.request('GET', `/agents/${encodeURIComponent(id)}`, { signal });
+  }
+
+  /** GET /agents/resolve: the one agent an id, id prefix or name names (404 none, 409 several). */
+  resolveAgent(q: string, signal?: AbortSignal): Promise<AgentResolved> {
+    return this.request('GET', '/agents/resolve', { query: { q }, signal });
   }
 
   /** PATCH /agents/:id. */
@@ -216,6 +225,26 @@ export class ApiClient {
   /** GET /whoami: admin, or viewer (read-only). */
   whoami(): Promise<WhoAmI> {
     return this.request('GET', '/whoami');
+  }
+
+  /** GET /notifications: the targets alerts are sent to (made here, and from the server config). */
+  notifications(signal?: AbortSignal): Promise<{ items: NotificationTargetView[] }> {
+    return this.request('GET', '/notifications', { signal });
+  }
+
+  /** POST /notifications. */
+  addNotification(target: NotificationTargetCreate): Promise<NotificationTargetView> {
+    return this.request('POST', '/notifications', { body: target });
+  }
+
+  /** POST /notifications/:id/test: one test message, and how the target answered. */
+  testNotification(id: string): Promise<NotificationTestResult> {
+    return this.request('POST', `/notifications/${encodeURIComponent(id)}/test`);
+  }
+
+  /** DELETE /notifications/:id. */
+  deleteNotification(id: string): Promise<void> {
+    return this.request('DELETE', `/notifications/${encodeURIComponent(id)}`);
   }
 
   /** POST /events/stream-token. */

@@ -15,6 +15,7 @@ import { Overview } from './pages/Overview.js';
 import { AgentPage } from './pages/Agent.js';
 import { AlertsPage } from './pages/Alerts.js';
 import { EventsPage } from './pages/Events.js';
+import { NotificationsPage } from './pages/Notifications.js';
 import { SettingsPage } from './pages/Settings.js';
 
 const TOKEN_KEY = 'agentmon.token';
@@ -173,10 +174,10 @@ function Shell({ token, logout }: { token: string; logout: (why?: string) => voi
     [pumpNames],
   );
 
-  // The nav's count of active alerts.
+  // The nav's count: active alerts nobody has acknowledged yet (the ones that still need someone).
   const refreshAlertCount = useCallback(() => {
     client
-      .alerts({ active: true, page_size: 1 })
+      .alerts({ active: true, acknowledged: false, page_size: 1 })
       .then((p) => setActiveAlerts(p.total))
       .catch(() => undefined);
   }, [client]);
@@ -232,6 +233,7 @@ function Shell({ token, logout }: { token: string; logout: (why?: string) => voi
     logout: () => logout(),
     canEdit,
     agentName,
+    alertsChanged: refreshAlertCount,
   };
   const [section] = route.parts;
   return (
@@ -248,7 +250,7 @@ function Shell({ token, logout }: { token: string; logout: (why?: string) => voi
           <a href={href('/alerts')} class={section === 'alerts' ? 'active' : ''}>
             Alerts
             {activeAlerts ? (
-              <span class="count" data-testid="nav-alert-count" aria-label={`${activeAlerts} active`}>
+              <span class="count" data-testid="nav-alert-count" aria-label={`${activeAlerts} unacknowledged`} title={`${activeAlerts} active alerts nobody has acknowledged`}>
                 {activeAlerts > 99 ? '99+' : activeAlerts}
               </span>
             ) : null}
@@ -328,6 +330,7 @@ function Page({ parts, query }: { parts: string[]; query: URLSearchParams }) {
   if (section === 'agents') return <Overview query={query} />;
   if (section === 'alerts') return <AlertsPage query={query} />;
   if (section === 'events') return <EventsPage query={query} />;
+  if (section === 'settings' && id === 'notifications') return <NotificationsPage />;
   if (section === 'settings') return <SettingsPage />;
   return (
     <div class="state">

@@ -31,6 +31,8 @@ export interface AppState {
   canEdit: boolean;
   /** An agent's name by id (fetched once and kept); undefined while unknown. */
   agentName: (id: string) => string | undefined;
+  /** Tells the shell an alert changed here (acknowledged, resolved), so the nav's count follows at once. */
+  alertsChanged: () => void;
 }
 
 /** The app-wide state's context. */

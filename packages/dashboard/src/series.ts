@@ -9,6 +9,8 @@ import type { MetricsRow } from './api.js';
 export const RANGES = { '1h': 3600, '6h': 6 * 3600, '24h': 24 * 3600, '7d': 7 * 86_400 } as const;
 /** A time range key. */
 export type RangeKey = keyof typeof RANGES;
+/** The ranges as the options of a segmented switch. */
+export const RANGE_OPTIONS = (Object.keys(RANGES) as RangeKey[]).map((k) => ({ value: k, label: k }));
 
 /** The range closest to DashboardConfig.default_time_range_hours. */
 export function defaultRange(hours: number): RangeKey {

@@ -6,85 +6,30 @@
  * Needs /usr/bin/chromium (AGENTMON_CHROMIUM to point elsewhere); without it the suite is skipped.
  * Builds the dashboard first when dist/ is missing or older than src/.
  */
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 import { loadConfig, startServer, type RunningServer } from '@agentmon/server';
+import { dist, shots, skip, startBench, stepper, until } from './browser-kit.js';
 import { api, payload, seedFleet, type Fleet, type SeededAgent } from './fleet.js';
 
-const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
-const root = join(pkg, '..', '..');
-const dist = join(pkg, 'dist');
-const shots = join(root, 'test-artifacts', 'screenshots');
-const CHROMIUM = process.env.AGENTMON_CHROMIUM ?? '/usr/bin/chromium';
 const ADMIN = 'browser-test-admin-token-0123456789';
 const VIEWER = 'browser-test-viewer-token-0123456789';
-const LAUNCH_ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-const skip = existsSync(CHROMIUM) ? false : `no chromium at ${CHROMIUM} (apt-get install chromium, or set AGENTMON_CHROMIUM)`;
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    const st = statSync(path);
-    newest = Math.max(newest, st.isDirectory() ? newestMtime(path) : st.mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds dist/ unless it is newer than every source file. */
-function ensureBuilt(): void {
-  const index = join(dist, 'index.html');
-  const sources = Math.max(newestMtime(join(pkg, 'src')), statSync(join(pkg, 'index.html')).mtimeMs, statSync(join(pkg, 'vite.config.ts')).mtimeMs);
-  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
-  const r = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: pkg, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);
-}
-
-/** Waits until `fn` returns a truthy value (polling), or fails with `what`. */
-async function until<T>(what: string, fn: () => Promise<T> | T, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 // Node 20 does not count a skipped describe: without chromium, report one skipped test instead, so a
 // CI run that must run everything (AGENTMON_REQUIRE_ALL=1) notices.
 if (skip) describe('dashboard in a browser', () => it('runs in chromium', { skip }, () => undefined));
 else describe('dashboard in a browser', () => {
   let server: RunningServer;
-  let dataDir: string;
   let fleet: Fleet;
   let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
   let call: ReturnType<typeof api>;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
+  let closeBench: (() => Promise<void>) | undefined;
 
   const agent = (name: string): SeededAgent => {
     const a = fleet.byName.get(name);
@@ -100,36 +45,18 @@ else describe('dashboard in a browser', () => {
     change(body);
     await api(server.url, a.apiKey)('POST', `/agents/${a.id}/metrics`, body);
   };
-  /** Runs a test body; on failure keeps a screenshot of what the browser showed. */
-  const step = (name: string, fn: (t: TestContext) => Promise<void>) => async (t: TestContext) => {
-    try {
-      await fn(t);
-    } catch (err) {
-      await shot(`FAILED-${name}`).catch(() => undefined);
-      throw err;
-    }
-  };
+  const step = stepper((name) => shot(name));
 
   before(async () => {
-    ensureBuilt();
-    mkdirSync(shots, { recursive: true });
-    dataDir = mkdtempSync(join(tmpdir(), 'agentmon-browser-'));
-    server = await startServer(
-      loadConfig({}, { host: '127.0.0.1', port: 0, dataDir, logLevel: 'silent', adminToken: ADMIN, viewerTokens: [VIEWER], dashboardDir: dist, sweepIntervalMs: 1000 }),
-    );
+    const bench = await startBench(ADMIN, 'agentmon-browser-', { viewerTokens: [VIEWER] });
+    ({ server, browser, page, pageErrors } = bench);
+    closeBench = bench.close;
     call = api(server.url, ADMIN);
     fleet = await seedFleet(server.url, ADMIN, { hours: 6, stepSeconds: 60 });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
-    context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
-    context.setDefaultTimeout(15_000);
-    page = await context.newPage();
-    page.on('pageerror', (err) => pageErrors.push(err.message));
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await closeBench?.();
   });
 
   it(

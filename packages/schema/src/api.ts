@@ -67,6 +67,27 @@ export const AgentPage = Page(AgentSummary);
 /** A page of agent summaries. */
 export type AgentPage = Static<typeof AgentPage>;
 
+/** Query string of `GET /agents/resolve`: what a person typed for an agent. */
+export const AgentResolveQuery = Type.Object({
+  q: Type.String({ minLength: 1, maxLength: 255, description: 'An agent id, an unambiguous prefix of one, or a name' }),
+  environment: Type.Optional(Type.String({ minLength: 1, maxLength: 50, description: 'Only agents of this environment (a name is unique within one)' })),
+});
+/** Query string of `GET /agents/resolve`. */
+export type AgentResolveQuery = Static<typeof AgentResolveQuery>;
+
+/** How a typed agent reference matched. */
+export const AGENT_REF_MATCHES = ['id', 'name', 'id_prefix'] as const;
+/** How a typed agent reference matched. */
+export type AgentRefMatch = (typeof AGENT_REF_MATCHES)[number];
+
+/** `GET /agents/resolve`: the one agent a reference names, and how it matched. */
+export const AgentResolved = Type.Object({
+  agent: AgentSummary,
+  matched_by: StringEnum(AGENT_REF_MATCHES),
+});
+/** `GET /agents/resolve`. */
+export type AgentResolved = Static<typeof AgentResolved>;
+
 /** Body of `PATCH /agents/:id`: the fields a person may change. */
 export const AgentUpdate = Type.Object(
   {
@@ -127,6 +148,7 @@ export type HealthReceipt = Static<typeof HealthReceipt>;
 export const EventListQuery = Type.Object({
   type: Type.Optional(StringEnum(EVENT_TYPES)),
   agent_id: Type.Optional(Type.String()),
+  agent: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'An agent by id, unambiguous id prefix or name (as GET /agents/resolve); 404 when none, 409 when several match' })),
   severity: Type.Optional(StringEnum(EVENT_SEVERITIES)),
   since: Type.Optional(DateTime({ description: 'Only events at or after this time' })),
   until: Type.Optional(DateTime({ description: 'Only events before this time' })),
@@ -149,11 +171,23 @@ export const MetricsQueryString = Type.Object({
 /** Query string of `GET /metrics/query`. */
 export type MetricsQueryString = Static<typeof MetricsQueryString>;
 
+/** Orders of `GET /alerts`. */
+export const ALERT_SORT_KEYS = ['-created_at', 'severity'] as const;
+/** An order of `GET /alerts`. */
+export type AlertSortKey = (typeof ALERT_SORT_KEYS)[number];
+
 /** Query string of `GET /alerts`. */
 export const AlertListQuery = Type.Object({
   active: Type.Optional(Type.Boolean()),
+  acknowledged: Type.Optional(Type.Boolean({ description: 'true: only acknowledged alerts; false: only those nobody acknowledged' })),
   severity: Type.Optional(StringEnum(ALERT_SEVERITIES)),
   agent_id: Type.Optional(Type.String()),
+  agent: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'An agent by id, unambiguous id prefix or name (as GET /agents/resolve); 404 when none, 409 when several match' })),
+  sort: Type.Optional(
+    StringEnum(ALERT_SORT_KEYS, {
+      description: '-created_at (default): newest first; severity: active first, then critical, warning, info, newest first within each',
+    }),
+  ),
   since: Type.Optional(DateTime()),
   until: Type.Optional(DateTime()),
   page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),

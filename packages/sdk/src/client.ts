@@ -8,6 +8,7 @@ import type {
   AgentListQuery,
   AgentMetrics,
   AgentPage,
+  AgentResolved,
   AgentUpdate,
   AlertAck,
   AlertDetail,
@@ -133,6 +134,14 @@ export class AgentmonClient {
   /** `GET /agents/:id`. */
   getAgent(id: string): Promise<AgentDetail> {
     return this.call('GET', `/agents/${enc(id)}`);
+  }
+
+  /**
+   * `GET /agents/resolve`: the one agent an id, unambiguous id prefix or name names (within
+   * `environment` when given); 404 when none does, 409 listing the candidates when several do.
+   */
+  resolveAgent(q: string, environment?: string): Promise<AgentResolved> {
+    return this.call('GET', '/agents/resolve', { query: { q, ...(environment ? { environment } : {}) } });
   }
 
   /** `PATCH /agents/:id`: tags, description, metadata, ...; `{status: 'maintenance'}` and back. */

@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { AGENT_SORT_KEYS, AGENT_STATUSES, AGENT_TYPES, MAX_PAGE_SIZE, type AgentListQuery, type AgentSortKey } from '@agentmon/schema';
 import { AgentmonError } from '@agentmon/sdk';
+import { AGENT_REF_HELP, agentIdOf } from '../agent-ref.js';
 import { connect, connectionOptions, type ConnectionFlags } from '../connection.js';
 import { ago, json, keyValues, num, percent, table, type Output } from '../output.js';
 
@@ -25,7 +26,11 @@ interface ListFlags extends ConnectionFlags {
   pageSize?: number;
 }
 
-interface DeregisterFlags extends ConnectionFlags {
+interface AgentFlags extends ConnectionFlags {
+  environment?: string;
+}
+
+interface DeregisterFlags extends AgentFlags {
   purge?: boolean;
 }
 
@@ -76,9 +81,16 @@ export function agentsCommand(io: Output): Command {
     }
   });
 
-  connectionOptions(agents.command('show').description("an agent's details, health score, checks, alerts and config").argument('<id>', 'agent id')).action(
-    async (id: string, flags: ConnectionFlags) => {
+  connectionOptions(
+    agents
+      .command('show')
+      .description("an agent's details, health score, checks, alerts and config")
+      .argument('<agent>', AGENT_REF_HELP)
+      .option('-e, --environment <env>', 'the environment of a name two environments share'),
+  ).action(
+    async (ref: string, flags: AgentFlags) => {
       const { client } = connect(flags);
+      const id = await agentIdOf(client, ref, flags.environment);
       const agent = await client.getAgent(id);
       const [health, config] = await Promise.all([client.getHealth(id), client.getConfig(id)]);
       if (flags.json) return io.out(json({ agent, health, config }));
@@ -127,10 +139,12 @@ export function agentsCommand(io: Output): Command {
     agents
       .command('deregister')
       .description('deregister an agent (its metrics stay until retention unless --purge)')
-      .argument('<id>', 'agent id')
+      .argument('<agent>', AGENT_REF_HELP)
+      .option('-e, --environment <env>', 'the environment of a name two environments share')
       .option('--purge', 'delete its metrics too'),
-  ).action(async (id: string, flags: DeregisterFlags) => {
+  ).action(async (ref: string, flags: DeregisterFlags) => {
     const { client } = connect(flags);
+    const id = await agentIdOf(client, ref, flags.environment);
     const agent = await client.getAgent(id);
     try {
       await client.deleteAgent(id, { purge: flags.purge ?? false });

@@ -6,6 +6,7 @@ import type { AgentmonClient } from '@agentmon/sdk';
 import { connect, connectionOptions, type ConnectionFlags } from '../connection.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { ago, json, num, table, type Output } from '../output.js';
+import { AGENT_REF_HELP, agentIdOf } from '../agent-ref.js';
 import { integerOption } from './agents.js';
 
 interface ListFlags extends ConnectionFlags {
@@ -63,7 +64,7 @@ export function alertsCommand(io: Output): Command {
       .description('active alerts, newest first (--all for resolved ones too)')
       .option('--all', 'resolved alerts too')
       .addOption(new Option('--severity <severity>', 'only this severity').choices(ALERT_SEVERITIES))
-      .option('--agent <id>', "only this agent's alerts")
+      .option('--agent <agent>', `only this agent's alerts (${AGENT_REF_HELP})`)
       .option('--since <time>', 'created at or after: ISO 8601, or a duration back from now (30m, 2h, 7d)')
       .option('--page <n>', 'page number', integerOption(1, 1_000_000), 1)
       .option('--page-size <n>', `alerts per page (at most ${MAX_PAGE_SIZE})`, integerOption(1, MAX_PAGE_SIZE), 50),
@@ -73,7 +74,7 @@ export function alertsCommand(io: Output): Command {
     const page = await client.listAlerts({
       ...(flags.all ? {} : { active: true }),
       ...(flags.severity ? { severity: flags.severity } : {}),
-      ...(flags.agent ? { agent_id: flags.agent } : {}),
+      ...(flags.agent ? { agent_id: await agentIdOf(client, flags.agent) } : {}),
       ...(since ? { since } : {}),
       page: flags.page ?? 1,
       page_size: flags.pageSize ?? 50,

@@ -5,6 +5,7 @@ import { isAgentmonError } from '@agentmon/sdk';
 import { connect, connectionOptions, type ConnectionFlags } from '../connection.js';
 import type { Output } from '../output.js';
 import { agentNames, sinceOption } from './alerts.js';
+import { AGENT_REF_HELP, agentIdOf } from '../agent-ref.js';
 import { integerOption } from './agents.js';
 
 interface TailFlags extends ConnectionFlags {
@@ -39,7 +40,7 @@ export function eventsCommand(io: Output): Command {
       .option('-n, --limit <n>', 'how many of the latest events to print first', integerOption(1, 1000), 20)
       .addOption(new Option('--type <type>', 'only this event type').choices(EVENT_TYPES))
       .addOption(new Option('--severity <severity>', 'only this severity').choices(EVENT_SEVERITIES))
-      .option('--agent <id>', "only this agent's events")
+      .option('--agent <agent>', `only this agent's events (${AGENT_REF_HELP})`)
       .option('--since <time>', 'start from this time: ISO 8601, or a duration back from now (30m, 2h)')
       .option('--no-follow', 'print the latest events and exit')
       .option('--interval <ms>', 'how often to ask for new events, ms', integerOption(100, 600_000), 2000),
@@ -47,7 +48,8 @@ export function eventsCommand(io: Output): Command {
     const { client, url } = connect(flags);
     const filter = {
       ...(flags.type ? { type: flags.type } : {}),
-      ...(flags.agent ? { agent_id: flags.agent } : {}),
+      // Resolved once: every poll then asks by id.
+      ...(flags.agent ? { agent_id: await agentIdOf(client, flags.agent) } : {}),
       ...(flags.severity ? { severity: flags.severity } : {}),
     };
     let names = flags.json ? new Map<string, string>() : await agentNames(client);

@@ -23,6 +23,7 @@ import { chartKinds, metricInfo, type ChartKinds } from '../metrics.js';
 import { href, setQuery } from '../router.js';
 import {
   RANGES,
+  RANGE_OPTIONS,
   bucketSeconds,
   defaultRange,
   grid,
@@ -89,8 +90,6 @@ interface ChartData {
 }
 
 type Latest = Partial<Record<(typeof LATEST_METRICS)[number] | 'health_score', number | null>> & { status?: string; timestamp?: string };
-
-const RANGE_OPTIONS = (Object.keys(RANGES) as RangeKey[]).map((k) => ({ value: k, label: k }));
 
 /** The agent page. */
 export function AgentPage({ id, query }: { id: string; query: URLSearchParams }) {
@@ -236,7 +235,14 @@ export function AgentPage({ id, query }: { id: string; query: URLSearchParams })
 
       <div class="grid two-col section">
         <InfoCard a={a} />
-        <HealthCard health={health.data} error={health.error} now={now} />
+        <HealthCard
+          health={health.data}
+          error={health.error}
+          now={now}
+          stale={stale}
+          valuesAt={valuesAt}
+          checkEvery={cfg.data?.health_check_interval_seconds ?? reportEvery}
+        />
       </div>
 
       <div class="section" data-testid="agent-charts">
@@ -495,7 +501,22 @@ function InfoCard({ a }: { a: AgentDetail }) {
   );
 }
 
-function HealthCard({ health, error, now }: { health: HealthDetail | undefined; error: Error | undefined; now: number }) {
+/**
+ * The score's parts and the health checks. When the agent's values are stale (offline or late), the
+ * parts are its last report's and a check's ✓ is what it said then: both are greyed with their age,
+ * never green. A check also goes stale on its own when it is older than three check intervals.
+ */
+function HealthCard(props: {
+  health: HealthDetail | undefined;
+  error: Error | undefined;
+  now: number;
+  stale: boolean;
+  valuesAt: string | null;
+  /** health_check_interval_seconds: a check older than three of them is stale. */
+  checkEvery: number;
+}) {
+  const { health, error, now, stale } = props;
+  const checkStale = (timestamp: string) => stale || now - Date.parse(timestamp) > STALE_INTERVALS * props.checkEvery * 1000;
   return (
     <section class="card" data-testid="agent-health">
       <header>
@@ -506,7 +527,12 @@ function HealthCard({ health, error, now }: { health: HealthDetail | undefined; 
       {!health && !error ? <Loading /> : null}
       {health ? (
         <>
-          <div class="card-body kv-bars components">
+          {stale && health.health_components.length > 0 ? (
+            <p class="stale-note" data-testid="components-stale">
+              Parts of the last report{props.valuesAt ? `, last seen ${formatRelative(props.valuesAt, now)}` : ''}: not current.
+            </p>
+          ) : null}
+          <div class={`card-body kv-bars components${stale ? ' stale' : ''}`} data-testid="score-components" data-stale={String(stale)}>
             {health.health_components.length === 0 ? <span class="muted">No score yet: the agent has not reported.</span> : null}
             {health.health_components.map((c) =>
               c.name === 'cap' ? (
@@ -517,10 +543,11 @@ function HealthCard({ health, error, now }: { health: HealthDetail | undefined; 
                   <b>≤ {formatScore(c.value)}</b>
                 </div>
               ) : (
-                <div class="row" title={c.detail}>
+                <div class="row" title={c.detail} data-testid="score-component" data-name={c.name}>
                   <span>{humanize(c.name)}</span>
                   <span class="track">
-                    <span class={`fill fill-${scoreTone(c.value)}`} style={{ width: `${Math.round(c.value * 100)}%`, display: 'block' }} />
+                    {/* An old report's term in green would read as healthy now. */}
+                    <span class={`fill fill-${stale ? 'idle' : scoreTone(c.value)}`} data-tone={stale ? 'idle' : scoreTone(c.value)} style={{ width: `${Math.round(c.value * 100)}%`, display: 'block' }} />
                   </span>
                   <b title={`weight ${c.weight}`}>
                     {formatScore(c.value)} <span class="muted" style={{ fontWeight: 400 }}>×{c.weight}</span>
@@ -534,20 +561,26 @@ function HealthCard({ health, error, now }: { health: HealthDetail | undefined; 
             <Empty title="No health checks reported" />
           ) : (
             <ul class="checks" data-testid="health-checks">
-              {health.checks.map((c) => (
-                <li data-testid="health-check" data-passing={String(c.status)}>
-                  <span class={`ico ${c.status ? 'text-ok' : 'text-bad'}`} aria-label={c.status ? 'passing' : 'failing'}>
-                    {c.status ? '✓' : '✕'}
-                  </span>
-                  <span>
-                    <b>{c.name}</b>
-                  </span>
-                  <span class="muted num" style={{ fontSize: 12 }} title={formatDateTime(c.timestamp)}>
-                    {formatMs(c.execution_time_ms)} · {formatRelative(c.timestamp, now)}
-                  </span>
-                  {c.message ? <span class="msg">{c.message}</span> : null}
-                </li>
-              ))}
+              {health.checks.map((c) => {
+                const old = checkStale(c.timestamp);
+                const tone = old ? 'text-idle' : c.status ? 'text-ok' : 'text-bad';
+                const said = c.status ? 'passing' : 'failing';
+                return (
+                  <li data-testid="health-check" data-passing={String(c.status)} data-stale={String(old)} class={old ? 'stale' : ''}>
+                    <span class={`ico ${tone}`} aria-label={old ? `${said} when last seen` : said}>
+                      {old ? '?' : c.status ? '✓' : '✕'}
+                    </span>
+                    <span>
+                      <b>{c.name}</b>
+                      {old ? <span class="muted"> · {said} when last seen</span> : null}
+                    </span>
+                    <span class="muted num" style={{ fontSize: 12 }} title={formatDateTime(c.timestamp)}>
+                      {formatMs(c.execution_time_ms)} · {old ? `last seen ${formatRelative(c.timestamp, now)}` : formatRelative(c.timestamp, now)}
+                    </span>
+                    {c.message ? <span class="msg">{c.message}</span> : null}
+                  </li>
+                );
+              })}
             </ul>
           )}
         </>

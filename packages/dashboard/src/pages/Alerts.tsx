@@ -1,10 +1,14 @@
-/** Every alert, filtered by state, severity, agent and time; paged; resolve and acknowledge. */
+/**
+ * Every alert, filtered by state, severity, agent and time; most severe first (or newest first);
+ * grouped by agent or rule if asked; paged; acknowledge and resolve.
+ */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { AlertDetail, AlertListQuery, AlertSeverity } from '@agentmon/schema';
+import type { AlertDetail, AlertListQuery, AlertSeverity, AlertSortKey } from '@agentmon/schema';
 import { useApp } from '../context.js';
 import { useAsync, useNow, useRefresh, useThrottled } from '../hooks.js';
 import { setQuery } from '../router.js';
-import { AlertList } from '../components/AlertList.js';
+import { AgentPicker } from '../components/AgentPicker.js';
+import { AlertList, type AlertGrouping } from '../components/AlertList.js';
 import { Pager, Segmented } from '../components/controls.js';
 import { Empty, ErrorState, Loading } from '../components/states.js';
 
@@ -33,20 +37,32 @@ const STATE_OPTIONS: { value: StateFilter; label: string }[] = [
   { value: 'all', label: 'All' },
 ];
 
+type Order = 'severity' | 'newest';
+const ORDER_OPTIONS: { value: Order; label: string }[] = [
+  { value: 'severity', label: 'Most severe' },
+  { value: 'newest', label: 'Newest' },
+];
+const ORDER_SORT: Record<Order, AlertSortKey> = { severity: 'severity', newest: '-created_at' };
+
 /** The alerts page. */
 export function AlertsPage({ query }: { query: URLSearchParams }) {
-  const { client, agentName } = useApp();
+  const { client } = useApp();
   const now = useNow(15_000);
   const state = (query.get('state') as StateFilter | null) ?? 'active';
   const severity = query.get('severity') ?? '';
   const agentId = query.get('agent_id') ?? '';
   const since = query.get('since') ?? '';
   const page = Math.max(1, Number(query.get('page') ?? 1) || 1);
+  // Most severe first unless asked otherwise: the order people triage in.
+  const order: Order = query.get('order') === 'newest' ? 'newest' : 'severity';
+  const groupParam = query.get('group');
+  const groupBy: AlertGrouping = groupParam === 'agent' || groupParam === 'rule' ? groupParam : null;
   const pageSize = 50;
   const params: AlertListQuery = {
     ...(state !== 'all' ? { active: state === 'active' } : {}),
     ...(severity ? { severity: severity as AlertSeverity } : {}),
     ...(agentId ? { agent_id: agentId } : {}),
+    sort: ORDER_SORT[order],
     page,
     page_size: pageSize,
   };
@@ -92,18 +108,18 @@ export function AlertsPage({ query }: { query: URLSearchParams }) {
               <option value={s}>{s[0]?.toUpperCase() + s.slice(1)}</option>
             ))}
           </select>
+          <Segmented label="Order" value={order} options={ORDER_OPTIONS} onChange={(v) => setQuery({ order: v === 'severity' ? undefined : v, page: undefined })} />
+          <select aria-label="Group by" value={groupBy ?? ''} onChange={(e) => setQuery({ group: e.currentTarget.value || undefined })}>
+            <option value="">No grouping</option>
+            <option value="agent">Group by agent</option>
+            <option value="rule">Group by rule</option>
+          </select>
           <select aria-label="Time" value={since} onChange={(e) => setQuery({ since: e.currentTarget.value, page: undefined })}>
             {SINCE_OPTIONS.map((o) => (
               <option value={o.value}>{o.label}</option>
             ))}
           </select>
-          <input
-            aria-label="Agent id"
-            placeholder="Agent id"
-            value={agentId}
-            onChange={(e) => setQuery({ agent_id: e.currentTarget.value.trim(), page: undefined })}
-          />
-          {agentId ? <span class="muted">{agentName(agentId) ?? ''}</span> : null}
+          <AgentPicker value={agentId} onChange={(id) => setQuery({ agent_id: id, page: undefined })} />
           {filtered ? (
             <button class="btn small" onClick={() => setQuery({ severity: undefined, agent_id: undefined, since: undefined, page: undefined })}>
               Clear filters
@@ -121,7 +137,7 @@ export function AlertsPage({ query }: { query: URLSearchParams }) {
         ) : null}
         {list.data && list.data.items.length > 0 ? (
           <>
-            <AlertList alerts={list.data.items} onChange={onChange} now={now} fresh={fresh} />
+            <AlertList alerts={list.data.items} onChange={onChange} now={now} fresh={fresh} groupBy={groupBy} />
             <Pager page={list.data.page} pageSize={list.data.page_size} total={list.data.total} onPage={(p) => setQuery({ page: p === 1 ? undefined : p })} />
           </>
         ) : null}

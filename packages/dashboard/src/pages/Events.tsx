@@ -5,6 +5,7 @@ import { useApp } from '../context.js';
 import { humanize } from '../format.js';
 import { useAsync, useNow, useRefresh } from '../hooks.js';
 import { setQuery } from '../router.js';
+import { AgentPicker } from '../components/AgentPicker.js';
 import { EventList } from '../components/EventList.js';
 import { Empty, ErrorState, Loading } from '../components/states.js';
 import { SINCE_OPTIONS, sinceIso } from './Alerts.js';
@@ -26,7 +27,7 @@ function matches(e: SystemEvent, f: { type: string; severity: string; agentId: s
 
 /** The events page. */
 export function EventsPage({ query }: { query: URLSearchParams }) {
-  const { client, agentName } = useApp();
+  const { client } = useApp();
   const now = useNow(15_000);
   const type = query.get('type') ?? '';
   const severity = query.get('severity') ?? '';
@@ -83,8 +84,7 @@ export function EventsPage({ query }: { query: URLSearchParams }) {
               <option value={o.value}>{o.label}</option>
             ))}
           </select>
-          <input aria-label="Agent id" placeholder="Agent id" value={agentId} onChange={(e) => setQuery({ agent_id: e.currentTarget.value.trim() })} />
-          {agentId ? <span class="muted">{agentName(agentId) ?? ''}</span> : null}
+          <AgentPicker value={agentId} onChange={(id) => setQuery({ agent_id: id })} />
           <select aria-label="How many" value={String(limit)} onChange={(e) => setQuery({ limit: e.currentTarget.value === '100' ? undefined : e.currentTarget.value })}>
             {LIMITS.map((l) => (
               <option value={String(l)}>Latest {l}</option>

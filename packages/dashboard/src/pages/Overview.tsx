@@ -10,8 +10,10 @@ import { formatBytes, formatDuration, formatNumber, formatRatio, humanize } from
 import { useAsync, useNow, useRefresh, useThrottled } from '../hooks.js';
 import { chartKinds, metricInfo } from '../metrics.js';
 import { href, setQuery } from '../router.js';
+import { RANGES, RANGE_OPTIONS, defaultRange, type RangeKey } from '../series.js';
 import { AgentsTable, STATUSES } from '../components/AgentsTable.js';
 import { AlertList } from '../components/AlertList.js';
+import { Segmented } from '../components/controls.js';
 import { Empty, ErrorState, Loading } from '../components/states.js';
 import { Chart } from '../components/Chart.js';
 import { SetupCard } from '../components/SetupCard.js';
@@ -29,7 +31,11 @@ const TRENDS: { metric: TrendMetric; color: string }[] = [
 export function Overview({ query }: { query: URLSearchParams }) {
   const { client, config } = useApp();
   const now = useNow(15_000);
-  const dash = useAsync((signal) => client.dashboard(signal), []);
+  // The trends' range, as on the agent page (1 h, 6 h, 24 h, 7 d), kept in the URL.
+  const rangeParam = query.get('range');
+  const range: RangeKey = rangeParam && rangeParam in RANGES ? (rangeParam as RangeKey) : defaultRange(config.default_time_range_hours);
+  const trendHours = RANGES[range] / 3600;
+  const dash = useAsync((signal) => client.dashboard(signal, trendHours), [trendHours]);
   const [fresh, setFresh] = useState<Set<string>>(new Set());
   const seen = useRef<Set<string> | null>(null);
   const reloadSoon = useThrottled(dash.reload, 2000);
@@ -100,7 +106,12 @@ export function Overview({ query }: { query: URLSearchParams }) {
           <div class="section">
             <div class="section-head">
               <h2>Fleet trends</h2>
-              <span class="muted">Average over all agents, last {config.default_time_range_hours} h</span>
+              <div class="range-bar">
+                <span class="muted hide-sm" data-testid="trend-span">
+                  Average over all agents, last {range}
+                </span>
+                <Segmented label="Trend range" value={range} options={RANGE_OPTIONS} onChange={(r) => setQuery({ range: r })} />
+              </div>
             </div>
             <div class="grid charts" data-testid="trend-charts">
               {TRENDS.map(({ metric, color }) => {

@@ -5,9 +5,27 @@ import { ApiError } from '../api.js';
 import { useApp } from '../context.js';
 import { formatBytes, formatDuration, formatNumber } from '../format.js';
 import { useAsync } from '../hooks.js';
+import { href } from '../router.js';
 import { ErrorState, Loading } from '../components/states.js';
 
 const KINDS = ['line', 'area', 'bar', 'gauge'] as const;
+
+/** The tabs over the settings pages. */
+export function SettingsTabs({ active }: { active: 'dashboard' | 'notifications' }) {
+  // Notification targets hold secrets (webhook URLs): a viewer token may not read them.
+  const { canEdit } = useApp();
+  if (!canEdit) return null;
+  return (
+    <nav class="tabs" aria-label="Settings">
+      <a href={href('/settings')} class={active === 'dashboard' ? 'active' : ''} aria-current={active === 'dashboard' ? 'page' : undefined}>
+        Dashboard
+      </a>
+      <a href={href('/settings/notifications')} class={active === 'notifications' ? 'active' : ''} aria-current={active === 'notifications' ? 'page' : undefined} data-testid="tab-notifications">
+        Notifications
+      </a>
+    </nav>
+  );
+}
 
 /** The settings page. */
 export function SettingsPage() {
@@ -77,6 +95,7 @@ export function SettingsPage() {
           <p>How the dashboard refreshes and draws, for everyone using this server.</p>
         </div>
       </div>
+      <SettingsTabs active="dashboard" />
       <div class="grid split top">
         <section class="card">
           <header>

@@ -7,6 +7,8 @@ import {
   AgentInfo,
   AgentListQuery,
   AgentPage,
+  AgentResolveQuery,
+  AgentResolved,
   AgentUpdate,
   RegisterResponse,
   defaultMonitoringConfig,
@@ -19,6 +21,7 @@ import { hashToken, newAgentKey } from '../auth.js';
 import { AppError, agentNotFound, badRequest } from '../errors.js';
 import { newEvent, readSnapshot } from '../engine/ingest.js';
 import type { AgentPatch, AgentRecord } from '../storage/ports.js';
+import { resolveAgentRef } from './agent-ref.js';
 import { AgentIdParams, errorResponses } from './route-schemas.js';
 
 /** The endpoints an agent reports to, given back at registration. */
@@ -170,6 +173,21 @@ export const agentRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
       });
       return { items, total, page, page_size: pageSize };
     },
+  );
+
+  app.get(
+    '/agents/resolve',
+    {
+      schema: {
+        tags: ['agents'],
+        summary: 'The one agent a typed reference names: an id, an unambiguous id prefix, or a name (unique within an environment)',
+        description:
+          'Tries an exact id, then an exact name (within `environment` when given), then an id prefix. 404 AGENT_NOT_FOUND when nothing matches; 409 AGENT_AMBIGUOUS when several do, one detail per candidate (at most 20).',
+        querystring: AgentResolveQuery,
+        response: { 200: AgentResolved, ...errorResponses, 409: errorResponses[400] },
+      },
+    },
+    async (request) => resolveAgentRef(metadata, request.query.q, '/querystring/q', request.query.environment),
   );
 
   app.get(

@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AlertAck, AlertDetail, AlertListQuery, Page, toUtcIso } from '@agentmon/schema';
 import type { RouteContext } from '../app.js';
 import { notFound } from '../errors.js';
+import { resolveAgentRef } from './agent-ref.js';
 import { errorResponses } from './route-schemas.js';
 
 const AlertIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 255, description: 'Alert id' }) });
@@ -17,18 +18,23 @@ export const alertRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
     {
       schema: {
         tags: ['alerts'],
-        summary: 'Alerts, newest first; filters active, severity, agent_id, since, until (on created_at); paged',
+        summary: 'Alerts, newest first (or sort=severity); filters active, acknowledged, severity, agent_id or agent (id, prefix or name), since, until (on created_at); paged',
         querystring: AlertListQuery,
-        response: { 200: Page(AlertDetail), ...errorResponses },
+        response: { 200: Page(AlertDetail), ...errorResponses, 409: errorResponses[400] },
       },
     },
     async (request) => {
       const q = request.query;
+      // `agent` (an id, prefix or name) narrows to one agent, as agent_id does; both must agree.
+      const agentId = q.agent ? (await resolveAgentRef(metadata, q.agent, '/querystring/agent')).agent.id : q.agent_id;
       const page = q.page ?? 1;
       const pageSize = q.page_size ?? 50;
+      if (q.agent && q.agent_id && agentId !== q.agent_id) return { items: [], total: 0, page, page_size: pageSize };
       const { items, total } = await metadata.listAlerts({
-        ...(q.agent_id ? { agent_id: q.agent_id } : {}),
+        ...(agentId ? { agent_id: agentId } : {}),
         ...(q.active !== undefined ? { active: q.active } : {}),
+        ...(q.acknowledged !== undefined ? { acknowledged: q.acknowledged } : {}),
+        ...(q.sort ? { sort: q.sort } : {}),
         ...(q.severity ? { severity: q.severity } : {}),
         ...(q.since ? { since: toUtcIso(q.since) } : {}),
         ...(q.until ? { until: toUtcIso(q.until) } : {}),

@@ -41,7 +41,8 @@ export const dashboardRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext; liv
 ) => {
   const { metadata, series, clock, monitor } = ctx;
   const startedAt = clock();
-  let trendsCache: { key: string; at: number; value: Record<string, TrendPoint[]> } | null = null;
+  // One entry per range asked for (at most 168: trend_hours is 1 to 168), so viewers on different ranges share.
+  const trendsCache = new Map<number, { end: number; at: number; value: Record<string, TrendPoint[]> }>();
   let statsCache: { at: number; value: { points: number; bytes: number | null } } | null = null;
 
   async function config(): Promise<DashboardConfigType> {
@@ -52,8 +53,8 @@ export const dashboardRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext; liv
     const step = trendStepSeconds(hours) * 1000;
     const end = Math.floor(now / step) * step + step - 1;
     const start = end + 1 - hours * 3_600_000;
-    const key = `${hours}:${end}`;
-    if (trendsCache && trendsCache.key === key && now - trendsCache.at < CACHE_MS) return trendsCache.value;
+    const cached = trendsCache.get(hours);
+    if (cached && cached.end === end && now - cached.at < CACHE_MS) return cached.value;
     const rows = await series.query({
       agentIds: null,
       startMs: start,
@@ -67,7 +68,7 @@ export const dashboardRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext; liv
     for (const metric of TREND_METRICS) {
       value[metric] = rows.map((r) => ({ timestamp: new Date(r.ts).toISOString(), value: r.values[metric] ?? null }));
     }
-    trendsCache = { key, at: now, value };
+    trendsCache.set(hours, { end, at: now, value });
     return value;
   }
 
@@ -83,18 +84,23 @@ export const dashboardRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext; liv
       schema: {
         tags: ['dashboard'],
         summary: 'DashboardData: summary, agents (worst first), system metrics, active alerts, fleet trends',
+        description: 'performance_trends cover the last `trend_hours` (default: the DashboardConfig default_time_range_hours).',
+        querystring: Type.Object({
+          trend_hours: Type.Optional(Type.Integer({ minimum: 1, maximum: 168, description: 'Hours the fleet trends cover (1 to 168)' })),
+        }),
         response: { 200: DashboardData, ...errorResponses },
       },
     },
-    async () => {
+    async (request) => {
       const now = clock();
       const cfg = await config();
+      const trendHours = request.query.trend_hours ?? cfg.default_time_range_hours;
       const [counts, contexts, page, active, performance, stats] = await Promise.all([
         metadata.countAgents(),
         metadata.listIngestContexts(),
         metadata.listAgents({ sort: 'health_score', descending: false, offset: 0, limit: cfg.max_agents_per_page }),
         metadata.getActiveAlerts(null),
-        trends(cfg.default_time_range_hours, now),
+        trends(trendHours, now),
         storeStats(now),
       ]);
       const fleet = { tasks_completed: 0, tasks_failed: 0, throughput_per_second: 0, tokens_per_second: 0 };
@@ -172,7 +178,7 @@ export const dashboardRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext; liv
     async (request) => {
       const next: DashboardConfigType = { ...defaultDashboardConfig(), ...request.body };
       await metadata.putSetting(CONFIG_KEY, next);
-      trendsCache = null;
+      trendsCache.clear();
       return next;
     },
   );

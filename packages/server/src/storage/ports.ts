@@ -13,6 +13,7 @@ import type {
   AgentType,
   Alert,
   AlertSeverity,
+  AlertSortKey,
   EventSeverity,
   EventType,
   GroupByMode,
@@ -75,6 +76,10 @@ export interface AgentFilter {
   tag?: string;
   /** Case-insensitive substring of the name. */
   q?: string;
+  /** Exactly this name (case-sensitive). */
+  name?: string;
+  /** Ids starting with this text, ignoring case. */
+  idPrefix?: string;
   sort?: AgentSortKey;
   descending?: boolean;
   /** Zero-based offset and page length. */
@@ -180,6 +185,10 @@ export interface NotificationTarget {
 export interface AlertFilter {
   agent_id?: string;
   active?: boolean;
+  /** true: acknowledged ones only; false: unacknowledged ones only. */
+  acknowledged?: boolean;
+  /** Newest first (default), or active first, then by severity, newest first within each. */
+  sort?: AlertSortKey;
   severity?: AlertSeverity;
   /** ISO bounds on created_at: since inclusive, until exclusive. */
   since?: string;

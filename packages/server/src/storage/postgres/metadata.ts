@@ -32,6 +32,7 @@ import {
   ALERT_COLUMN_NAMES,
   ALERT_COLUMNS,
   alertConditions,
+  alertOrder,
   alertValues,
   type AlertColumn,
   CONFIG_COLUMN_NAMES,
@@ -554,7 +555,7 @@ export class PostgresMetadataStore implements MetadataStore {
     const page = `LIMIT ${bind(filter.limit)} OFFSET ${bind(filter.offset)}`;
 
     const [items, count] = await Promise.all([
-      rows<AlertRow<PostgresColumns>>(this.pool, `${SELECT_ALERT} ${clause} ORDER BY created_at DESC, id DESC ${page}`, params),
+      rows<AlertRow<PostgresColumns>>(this.pool, `${SELECT_ALERT} ${clause} ORDER BY ${alertOrder(filter)} ${page}`, params),
       rows<{ n: number }>(this.pool, `SELECT COUNT(*)::int AS n FROM alerts ${clause}`, filterParams),
     ]);
     return { items: items.map(read.alert), total: count[0]?.n ?? 0 };

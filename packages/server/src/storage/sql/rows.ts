@@ -4,7 +4,7 @@
  * column values. Driver-free: what differs per driver (a timestamp is a Date or ISO TEXT, a boolean
  * a boolean or 0/1, JSON parsed or text) comes in as a RowDecoder and a flag encoding.
  */
-import { AGENT_STATUS_ORDER, toUtcIso } from '@agentmon/schema';
+import { AGENT_STATUS_ORDER, ALERT_SEVERITIES, toUtcIso } from '@agentmon/schema';
 import type {
   AgentSortKey,
   AgentStatus,
@@ -129,6 +129,8 @@ export function agentConditions(filter: AgentFilter, bind: Bind, sql: AgentFilte
   if (filter.environment !== undefined) where.push(`a.environment = ${bind(filter.environment)}`);
   if (filter.tag !== undefined) where.push(sql.hasTag(bind(filter.tag)));
   if (filter.q !== undefined && filter.q !== '') where.push(sql.nameLike(bind(`%${escapeLike(filter.q)}%`)));
+  if (filter.name !== undefined) where.push(`a.name = ${bind(filter.name)}`);
+  if (filter.idPrefix !== undefined) where.push(`LOWER(a.id) LIKE ${bind(`${escapeLike(filter.idPrefix.toLowerCase())}%`)} ESCAPE '\\'`);
   return where;
 }
 
@@ -143,10 +145,19 @@ export function alertConditions(filter: AlertFilter, bind: Bind, flag: (value: b
   const where: string[] = [];
   if (filter.agent_id !== undefined) where.push(`agent_id = ${bind(filter.agent_id)}`);
   if (filter.active !== undefined) where.push(`is_active = ${bind(flag(filter.active))}`);
+  if (filter.acknowledged !== undefined) where.push(`acknowledged_at IS ${filter.acknowledged ? 'NOT NULL' : 'NULL'}`);
   if (filter.severity !== undefined) where.push(`severity = ${bind(filter.severity)}`);
   if (filter.since !== undefined) where.push(`created_at >= ${bind(toUtcIso(filter.since))}`);
   if (filter.until !== undefined) where.push(`created_at < ${bind(toUtcIso(filter.until))}`);
   return where;
+}
+
+/** ORDER BY of an alerts filter: severity puts active alerts first, then the most severe, newest first within each. */
+export function alertOrder(filter: AlertFilter): string {
+  const newest = 'created_at DESC, id DESC';
+  if (filter.sort !== 'severity') return newest;
+  const rank = `CASE severity ${ALERT_SEVERITIES.map((s, i) => `WHEN '${s}' THEN ${i}`).join(' ')} ELSE ${ALERT_SEVERITIES.length} END`;
+  return `is_active DESC, ${rank}, ${newest}`;
 }
 
 /** The conditions of an events filter, binding their values in order. */

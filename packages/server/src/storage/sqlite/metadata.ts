@@ -32,6 +32,7 @@ import {
   ALERT_COLUMN_NAMES,
   ALERT_COLUMNS,
   alertConditions,
+  alertOrder,
   alertValues,
   CONFIG_COLUMN_NAMES,
   CONFIG_COLUMNS,
@@ -474,7 +475,7 @@ export class SqliteMetadataStore implements MetadataStore {
     const params: unknown[] = [];
     const clause = whereClause(alertConditions(filter, bindTo(params), zeroOne));
     return this.db.transaction(() => {
-      const rows = this.statement(`${SELECT_ALERT} ${clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`).all(
+      const rows = this.statement(`${SELECT_ALERT} ${clause} ORDER BY ${alertOrder(filter)} LIMIT ? OFFSET ?`).all(
         ...params,
         filter.limit,
         filter.offset,
