@@ -79,7 +79,8 @@ else describe('what the operator sees, in a browser', () => {
   };
 
   before(async () => {
-    bench = await startBench(ADMIN, 'agentmon-operator-');
+    // The notifications step's receiver listens on loopback, which targets may not be by default.
+    bench = await startBench(ADMIN, 'agentmon-operator-', { notifyAllowedTargets: ['127.0.0.1'] });
     ({ server, page } = bench);
     await bench.context.addInitScript((t) => localStorage.setItem('agentmon.token', t), ADMIN);
     call = api(server.url, ADMIN);
