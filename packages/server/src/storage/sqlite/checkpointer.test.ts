@@ -53,7 +53,8 @@ test('a checkpoint thread that cannot work hands checkpoints back to the connect
   t.after(() => db.close());
   const errors: string[] = [];
   // A file the thread cannot open: it fails at start.
-  const checkpointer = startCheckpointer(db, join(tmpdir(), 'agentmon-no-such-dir', 'missing.db'), { onError: (m) => errors.push(m) });
+  const missing = join(tmpdir(), 'agentmon-no-such-dir', 'missing.db');
+  const checkpointer = startCheckpointer(db, missing, { walLimitBytes: -1, intervalMs: 20, onError: (m) => errors.push(m) });
   await until(() => errors.length > 0, 'the failure report');
   assert.match(errors[0] as string, /SQLite checkpoints moved back to the server's thread/);
   assert.equal(checkpointer.offThread, false);

@@ -1,19 +1,18 @@
 /**
- * Keeps a SQLite file's write-ahead log small without checkpointing on the server's thread: a
- * worker thread (checkpoint-worker.ts) checkpoints when the log passes `walLimitBytes`, and the
- * server's connection stops checkpointing by itself. Should the worker fail, the server's
- * connection takes checkpoints back (SQLite's own, every 256 pages) and the failure is reported:
- * the log never grows without bound.
+ * Keeps a SQLite file's write-ahead log small without checkpointing on the server's thread. The
+ * server's connection stops checkpointing by itself; a timer looks at the log's size and, once it
+ * passes `walLimitBytes`, asks a worker thread (checkpoint-worker.ts, started on first need) for a
+ * checkpoint. Should the thread fail, the server's connection takes checkpoints back (SQLite's
+ * own, every 256 pages) and the failure is reported: the log never grows without bound.
  */
 import type Database from 'better-sqlite3';
+import { statSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../worker-thread.js';
 
 /** What the worker is started with. */
 export interface CheckpointWorkerData {
   path: string;
-  walLimitBytes: number;
-  intervalMs: number;
 }
 
 /** The server connection's own checkpoint interval, in pages, when it checkpoints by itself. */
@@ -21,40 +20,65 @@ export const INLINE_CHECKPOINT_PAGES = 256;
 
 /** A running checkpointer; `close()` stops its thread (the connection's close then checkpoints the rest). */
 export interface Checkpointer {
-  /** Checkpoints the worker has run. */
+  /** Checkpoints the thread has run. */
   readonly checkpoints: number;
-  /** True while checkpoints happen on the worker, false once they went back to the server's connection. */
+  /** True while checkpoints happen on the thread, false once they went back to the server's connection. */
   readonly offThread: boolean;
   close(): Promise<void>;
 }
 
 export interface CheckpointerOptions {
+  /** Log size that calls for a checkpoint (default 1 MiB). */
   walLimitBytes?: number;
+  /** How often the log's size is looked at, ms (default 250). */
   intervalMs?: number;
-  /** Where a failure of the worker is reported. */
+  /** Where a failure of the thread is reported. */
   onError?: (message: string) => void;
 }
 
-/** Moves `db`'s checkpoints (a WAL-mode file database) to a worker thread. */
+/** Moves `db`'s checkpoints (a WAL-mode file database at `path`) to a worker thread. */
 export function startCheckpointer(db: Database.Database, path: string, options: CheckpointerOptions = {}): Checkpointer {
-  const data: CheckpointWorkerData = { path, walLimitBytes: options.walLimitBytes ?? 1024 * 1024, intervalMs: options.intervalMs ?? 250 };
-  const state = { checkpoints: 0, offThread: true, closing: false };
-  const worker: Worker = startWorker(import.meta.url, 'checkpoint-worker', { workerData: data });
+  const walLimitBytes = options.walLimitBytes ?? 1024 * 1024;
+  const state = { checkpoints: 0, offThread: true, closing: false, inFlight: false };
+  let worker: Worker | null = null;
   db.pragma('wal_autocheckpoint = 0');
+
   const fallBack = (why: string): void => {
     if (!state.offThread || state.closing) return;
     state.offThread = false;
+    clearInterval(timer);
     if (db.open) db.pragma(`wal_autocheckpoint = ${INLINE_CHECKPOINT_PAGES}`);
     options.onError?.(`SQLite checkpoints moved back to the server's thread: ${why}`);
-    void worker.terminate();
+    void worker?.terminate();
   };
-  worker.on('message', (m: { ok: true } | { ok: false; error: string }) => {
-    if (m.ok) state.checkpoints += 1;
-    else fallBack(`a checkpoint failed: ${m.error}`);
-  });
-  worker.on('error', (err) => fallBack(err.message));
-  worker.on('exit', (code) => fallBack(`the checkpoint thread exited (code ${code})`));
-  worker.unref();
+  const ensureWorker = (): Worker => {
+    if (worker) return worker;
+    const w = startWorker(import.meta.url, 'checkpoint-worker', { workerData: { path } satisfies CheckpointWorkerData });
+    w.on('message', (m: { ok: true; skipped?: true } | { ok: false; error: string }) => {
+      state.inFlight = false;
+      if (!m.ok) fallBack(`a checkpoint failed: ${m.error}`);
+      else if (!m.skipped) state.checkpoints += 1;
+    });
+    w.on('error', (err) => fallBack(err.message));
+    w.on('exit', (code) => fallBack(`the checkpoint thread exited (code ${code})`));
+    w.unref();
+    worker = w;
+    return w;
+  };
+  const walBytes = (): number => {
+    try {
+      return statSync(`${path}-wal`).size;
+    } catch {
+      return 0;
+    }
+  };
+  const timer = setInterval(() => {
+    if (state.inFlight || walBytes() <= walLimitBytes) return;
+    state.inFlight = true;
+    ensureWorker().postMessage({ checkpoint: true });
+  }, options.intervalMs ?? 250);
+  timer.unref();
+
   return {
     get checkpoints() {
       return state.checkpoints;
@@ -65,12 +89,14 @@ export function startCheckpointer(db: Database.Database, path: string, options: 
     async close() {
       if (state.closing) return;
       state.closing = true;
-      if (!state.offThread) return;
+      clearInterval(timer);
+      const w = worker;
+      if (!w || !state.offThread) return;
       // Held while it stops: an unreferenced thread's exit would not keep the process waiting for it.
-      worker.ref();
+      w.ref();
       await new Promise<void>((resolve) => {
-        worker.once('exit', () => resolve());
-        worker.postMessage({ stop: true });
+        w.once('exit', () => resolve());
+        w.postMessage({ stop: true });
       });
     },
   };
