@@ -7,7 +7,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AgentmonClient } from '../src/index.js';
@@ -51,6 +52,7 @@ describe("README: monitor your first agent in two minutes", () => {
   let t: TestServer;
   let admin: AgentmonClient;
   const work = join(root, 'test-artifacts', `readme-agents-${process.pid}`);
+  const fresh: string[] = [];
   before(async () => {
     t = await startTestServer();
     admin = new AgentmonClient({ url: t.url, token: ADMIN });
@@ -59,6 +61,7 @@ describe("README: monitor your first agent in two minutes", () => {
   after(async () => {
     await t?.dispose();
     rmSync(work, { recursive: true, force: true });
+    for (const dir of fresh) rmSync(dir, { recursive: true, force: true });
   });
 
   /** Checks what the agent named `name` reported: identity, health check, tasks with their tokens. */
@@ -97,14 +100,19 @@ describe("README: monitor your first agent in two minutes", () => {
     return health.checks.some((c) => c.name === 'model_api');
   }
 
-  it('the TypeScript agent (agent.ts, run with tsx) reports tasks, tokens and its health check', async () => {
-    const dir = join(work, 'ts');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'agent.ts'), codeBlock('agent.ts', 'ts'));
+  it('the TypeScript agent (agent.mts, run with tsx in a fresh folder) reports tasks, tokens and its health check', async () => {
+    // A fresh folder outside this repository (whose package.json says "type": "module"), holding
+    // what `npm install /path/to/agentmon/packages/sdk` leaves: a link to the SDK's folder.
+    const dir = mkdtempSync(join(tmpdir(), 'agentmon-readme-ts-'));
+    fresh.push(dir);
+    mkdirSync(join(dir, 'node_modules', '@agentmon'), { recursive: true });
+    symlinkSync(join(root, 'packages', 'sdk'), join(dir, 'node_modules', '@agentmon', 'sdk'), 'dir');
+    writeFileSync(join(dir, 'agent.mts'), codeBlock('agent.mts', 'ts'));
     let readyAt = 0;
     const { code, output } = await runUntil(
       process.execPath,
-      ['--conditions=source', '--import', 'tsx', 'agent.ts'],
+      // tsx from this repository (the README installs it beside the agent); the SDK from its sources.
+      ['--conditions=source', '--import', import.meta.resolve('tsx'), 'agent.mts'],
       dir,
       { AGENTMON_URL: t.url, AGENTMON_TOKEN: ADMIN },
       async () => {
@@ -113,7 +121,7 @@ describe("README: monitor your first agent in two minutes", () => {
       },
       'the TypeScript agent to report',
     );
-    assert.equal(code, 0, `agent.ts exited ${code}:\n${output}`);
+    assert.equal(code, 0, `agent.mts exited ${code}:\n${output}`);
     await reported('my-first-agent');
   });
 
