@@ -290,6 +290,23 @@ describe('agentmon client commands against a real server', () => {
     assert.equal((await admin.listAgents({ tag: 'demo' })).total, 6);
   });
 
+  it("demo --serve refuses the running server's data dir and port, and says what to do", async () => {
+    const port = new URL(url).port;
+    const sameDir = await spawnCli(['demo', '--serve', '--data-dir', dataDir, '--port', String(await freePort()), '--duration', '1']);
+    assert.notEqual(sameDir.status, 0);
+    assert.match(sameDir.stderr, /in use by another agentmon process .*A demo started with --serve needs a data dir of its own: --data-dir \S+ --port \d+/s);
+    const other = mkdtempSync(join(tmpdir(), 'agentmon-cli-demo-'));
+    try {
+      const samePort = await spawnCli(['demo', '--serve', '--data-dir', other, '--port', port, '--duration', '1']);
+      assert.notEqual(samePort.status, 0);
+      assert.match(samePort.stderr, new RegExp(`port ${port} on 127\\.0\\.0\\.1 is taken.*without --serve.*another --port and --data-dir`, 's'));
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+    const help = await run('demo', '--help');
+    assert.match(help.out, /--agents <n>\s+how many agents \(1 to 500/);
+  });
+
   it('exit codes: 4 for a refused token, 1 for an unreachable server, 2 for bad usage or no token', async () => {
     const refused = await run('agents', 'list', '--url', url, '--token', 'not-the-token-at-all');
     assert.equal(refused.code, 4);

@@ -5,7 +5,7 @@
  */
 import type { TestContext } from 'node:test';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,24 +35,10 @@ export const LAUNCH_ARGS = [
 /** Why the browser suites are skipped, or false when chromium is there. */
 export const skip = existsSync(CHROMIUM) ? false : `no chromium at ${CHROMIUM} (apt-get install chromium, or set AGENTMON_CHROMIUM)`;
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    const st = statSync(path);
-    newest = Math.max(newest, st.isDirectory() ? newestMtime(path) : st.mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds dist/ unless it is newer than every source file. */
+/** Builds dist/ unless it is newer than everything it is built from (the script `npm start` runs). */
 export function ensureBuilt(): void {
-  const index = join(dist, 'index.html');
-  const sources = Math.max(newestMtime(join(pkg, 'src')), statSync(join(pkg, 'index.html')).mtimeMs, statSync(join(pkg, 'vite.config.ts')).mtimeMs);
-  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
-  const r = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: pkg, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);
+  const r = spawnSync(process.execPath, [join(root, 'scripts', 'build-dashboard.mjs')], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`the dashboard build failed:\n${r.stdout}\n${r.stderr}`);
 }
 
 /** Waits until `fn` returns a truthy value (polling), or fails with `what`. */

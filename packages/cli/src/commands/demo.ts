@@ -28,10 +28,36 @@ function positiveNumber(value: string): number {
 }
 
 /** The `demo` command. */
+/** Most simulated agents: each is a full SDK reporter on this one event loop. */
+const MAX_DEMO_AGENTS = 500;
+
+/**
+ * Starts the demo's own server, turning the two ways it collides with a server already running
+ * into what to do about them: a taken port, and a data dir another process holds.
+ */
+async function startDemoServer(config: Parameters<typeof import('@agentmon/server').startServer>[0]) {
+  const { startServer } = await import('@agentmon/server');
+  try {
+    return await startServer(config);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') {
+      throw new Error(
+        `port ${config.port} on ${config.host} is taken, by an agentmon server perhaps: run the demo against it without --serve ` +
+          `(--url, --token), or give the demo's server another --port and --data-dir`,
+      );
+    }
+    if (/in use by another agentmon process/.test(e.message ?? '')) {
+      throw new Error(`${e.message}. A demo started with --serve needs a data dir of its own: --data-dir ./demo-data --port 8081, or run it without --serve against the running server`);
+    }
+    throw err;
+  }
+}
+
 export function demoCommand(io: Output): Command {
   const cmd = new Command('demo')
     .description('run a fleet of simulated agents (every type and deployment, load curves, incidents) so every screen has something to show')
-    .option('--agents <n>', 'how many agents', integerOption(1, 500), 24)
+    .option('--agents <n>', `how many agents (1 to ${MAX_DEMO_AGENTS}: each runs the SDK in this process; for a bigger fleet see npm run bench)`, integerOption(1, MAX_DEMO_AGENTS), 24)
     .option('--speed <factor>', 'simulated time per real time, for the daily load curves', positiveNumber, 60)
     .option('--interval <seconds>', 'metrics interval of each agent (health checks: at least 5 s)', integerOption(1, 3600), 5)
     .option('--serve', 'start an agentmon server in this process too (--host, --port, --data-dir, --database-url, --influx-url)')
@@ -54,8 +80,7 @@ export function demoCommand(io: Output): Command {
         // A demo's console is for the fleet's story; the server speaks up for warnings only, unless asked.
         ...(flags.logLevel || process.env.AGENTMON_LOG_LEVEL ? {} : { logLevel: 'warn' }),
       });
-      const { startServer } = await import('@agentmon/server');
-      server = await startServer(config);
+      server = await startDemoServer(config);
       url = server.url;
       token = server.adminToken;
       io.out(
