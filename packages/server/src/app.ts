@@ -18,6 +18,7 @@ import addFormats from 'ajv-formats';
 import { isDateTime } from '@agentmon/schema';
 import type { ServerConfig } from './config.js';
 import { installAuth } from './auth.js';
+import { requestForLog } from './log-redact.js';
 import { installRateLimits } from './rate-limit.js';
 import { installErrorHandling, storeUnavailable } from './errors.js';
 import type { DataDirWatch } from './storage/data-dir.js';
@@ -115,10 +116,18 @@ function validator(options: AjvOptions): Ajv {
   return ajv;
 }
 
+/** The logger: config's level unless given, secrets redacted from headers and cut out of URLs either way. */
+function loggerOptions(config: ServerConfig, given: FastifyServerOptions['logger']): FastifyServerOptions['logger'] {
+  const safe = { redact: { paths: REDACT, censor: '[redacted]' }, serializers: { req: requestForLog } };
+  if (given === undefined) return { level: config.logLevel, ...safe };
+  if (typeof given !== 'object' || given === null) return given;
+  return { ...given, ...safe, serializers: { ...safe.serializers, ...(given.serializers ?? {}) } };
+}
+
 /** Builds the app; call `ready()` or `inject()` on it, or `listen()` in main.ts. */
 export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App> {
   const app = Fastify({
-    logger: deps.logger ?? { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } },
+    logger: loggerOptions(config, deps.logger),
     bodyLimit: config.bodyLimitBytes,
     // Query strings may repeat a key or use commas; routes split lists themselves.
     routerOptions: { ignoreTrailingSlash: true },
