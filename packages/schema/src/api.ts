@@ -29,6 +29,8 @@ export type ErrorBody = Static<typeof ErrorBody>;
 
 /** Largest page a list route serves. */
 export const MAX_PAGE_SIZE = 200;
+/** Highest page number a list takes (beyond it the offset would not fit the stores' integers). */
+export const MAX_PAGE = 1_000_000_000;
 
 /** A page of items. */
 export const Page = <T extends TSchema>(item: T) =>
@@ -56,7 +58,7 @@ export const AgentListQuery = Type.Object({
       description: 'Sort key; a leading - sorts descending (default name). status sorts worst first: error, offline, warning, unknown, maintenance, online',
     }),
   ),
-  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 1 })),
   page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 })),
 });
 /** Query string of `GET /agents`. */
@@ -190,7 +192,7 @@ export const AlertListQuery = Type.Object({
   ),
   since: Type.Optional(DateTime()),
   until: Type.Optional(DateTime()),
-  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 1 })),
   page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 })),
 });
 /** Query string of `GET /alerts`. */

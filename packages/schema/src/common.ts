@@ -35,6 +35,8 @@ export function parseDateTime(value: string): Date | undefined {
     if (offsetHours > 23 || offsetMins > 59) return undefined;
     t -= sign * (offsetHours * 60 + offsetMins) * 60_000;
   }
+  // Year 0000 (and what an offset pushes before year 1) is not a date every store can keep.
+  if (new Date(t).getUTCFullYear() < 1) return undefined;
   return new Date(t);
 }
 

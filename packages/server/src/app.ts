@@ -20,7 +20,8 @@ import type { ServerConfig } from './config.js';
 import { installAuth } from './auth.js';
 import { requestForLog } from './log-redact.js';
 import { installRateLimits } from './rate-limit.js';
-import { installErrorHandling, storeUnavailable } from './errors.js';
+import { badRequest, clientError, installErrorHandling, routerError, storeUnavailable } from './errors.js';
+import { checkJsonBody, checkUrlParts } from './input-guard.js';
 import type { DataDirWatch } from './storage/data-dir.js';
 import type { Broadcaster, MetadataStore, SeriesStore } from './storage/ports.js';
 import { agentRoutes } from './routes/agents.js';
@@ -129,8 +130,11 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
   const app = Fastify({
     logger: loggerOptions(config, deps.logger),
     bodyLimit: config.bodyLimitBytes,
-    // Query strings may repeat a key or use commas; routes split lists themselves.
-    routerOptions: { ignoreTrailingSlash: true },
+    // Query strings may repeat a key or use commas; routes split lists themselves. A path parameter
+    // takes any id registration takes (255 characters, up to three times that percent-encoded; the router's default stops at 100, a 414).
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
+    frameworkErrors: routerError,
+    clientErrorHandler: clientError,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   // Bodies are JSON and validated strictly (a "5" is not a number); query strings and path
@@ -145,7 +149,18 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
   const jsonParser = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, text, done) => {
     if (typeof text === 'string' && text.trim() === '') return done(null, undefined);
-    jsonParser(request, text as string, done);
+    jsonParser(request, text as string, (err, body) => {
+      if (err) return done(err);
+      const problem = checkJsonBody(body, text as string);
+      if (problem) return done(badRequest(`invalid request body: ${problem.path} ${problem.message}`, [problem]));
+      done(null, body);
+    });
+  });
+  // A NUL in the path or the query (`%00`) is refused before any route or store sees it.
+  app.addHook('preValidation', async (request) => {
+    if (!request.url.includes('%00') && !request.url.includes('\u0000')) return;
+    const problem = checkUrlParts(request.params, request.query);
+    if (problem) throw badRequest(`invalid request ${problem.path.split('/')[1]}: ${problem.path} ${problem.message}`, [problem]);
   });
 
   installErrorHandling(app as unknown as FastifyInstance);

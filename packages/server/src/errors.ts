@@ -116,6 +116,40 @@ export function diskRefusal(err: Error, request: FastifyRequest): AppError | nul
   return storeUnavailable(`the data dir takes no writes (${err.message})`);
 }
 
+/**
+ * Errors of the router, before any route runs (a path that is not valid percent-encoding, `%ff`):
+ * the documented shape, not Fastify's own.
+ */
+export function routerError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const path = request.url.split('?')[0] ?? '';
+  const message = err.code === 'FST_ERR_BAD_URL' ? `the path ${JSON.stringify(path.slice(0, 200))} is not valid percent-encoded UTF-8` : err.message;
+  void reply.status(err.statusCode && err.statusCode < 500 ? err.statusCode : 400).send(body('BAD_URL', message, [{ path: '/url', message }]));
+}
+
+/** What Node's HTTP parser refuses, before Fastify sees a request: status, code and message. */
+const PARSER_ERRORS: Record<string, [number, string, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'HEADERS_TOO_LARGE', 'the request headers are larger than the server takes (16 KB)'],
+  HPE_URI_TOO_LONG: [414, 'URI_TOO_LONG', 'the request URL is longer than the server takes'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'REQUEST_TIMEOUT', 'the request did not arrive in time'],
+};
+
+/**
+ * Answers a request Node's HTTP parser refused (headers over 16 KB, bad chunked encoding, a broken
+ * request line) in the documented shape, then closes the connection: the parser cannot go on.
+ */
+export function clientError(err: Error & { code?: string }, socket: import('node:net').Socket): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, code, message] = PARSER_ERRORS[err.code ?? ''] ?? [400, 'BAD_REQUEST', `the request is not valid HTTP/1.1 (${err.code ?? err.message})`];
+  const text = JSON.stringify(body(code, message, [{ path: '/request', message }]));
+  const reason = { 400: 'Bad Request', 408: 'Request Timeout', 414: 'URI Too Long', 431: 'Request Header Fields Too Large' }[status] ?? 'Bad Request';
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+  );
+}
+
 /** Installs the one error handler and the 404 handler. */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((raw: FastifyError | AppError | StoreBusyError, request: FastifyRequest, reply: FastifyReply) => {

@@ -23,7 +23,8 @@ const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604
 /** Most buckets one series may span; a finer interval over a longer range is refused. */
 export const MAX_BUCKETS = 10_000;
 
-
+/** Widest bucket (ten years): wider ones would push bucket arithmetic past exact integers. */
+export const MAX_INTERVAL_MS = 3650 * 86_400_000;
 
 /** Milliseconds of an interval like `10s`, `5m`, `1h`, `1d`; null when it is not one. */
 export function parseInterval(text: string): number | null {
@@ -69,6 +70,7 @@ export function prepareMetricsQuery(q: MetricsQuery, part: 'body' | 'query', max
   if (q.interval !== null && q.interval !== undefined && q.interval !== '') {
     intervalMs = parseInterval(q.interval);
     if (intervalMs === null) details.push({ path: at('interval'), message: 'must be a duration like 10s, 1m, 5m, 1h or 1d' });
+    else if (intervalMs > MAX_INTERVAL_MS) details.push({ path: at('interval'), message: 'must be at most 3650d (ten years)' });
     else if (start && end && (end.getTime() - start.getTime()) / intervalMs > MAX_BUCKETS) {
       details.push({ path: at('interval'), message: `too fine for the range: at most ${MAX_BUCKETS} buckets per series` });
     }
