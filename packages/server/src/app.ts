@@ -225,7 +225,7 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
     metadata: deps.metadata,
     series: deps.series,
     clock,
-    settings: { offlineFactor: config.offlineFactor },
+    settings: { offlineFactor: config.offlineFactor, maxFutureMs: config.ingestMaxFutureMs },
     listener: {
       alerts: (transitions) => app.alertListeners.forEach((l) => l(transitions)),
       events: (events) => events.forEach((e) => live.publish('system_event', e)),

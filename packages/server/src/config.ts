@@ -34,6 +34,8 @@ export interface ServerConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** An agent is OFFLINE after this many times max(metrics, health-check) interval without data. */
   offlineFactor: number;
+  /** How far ahead of the server's clock a payload's timestamp may be, ms; later ones are refused (400). */
+  ingestMaxFutureMs: number;
   /** How often the sweeper looks for silent agents and expired data, ms. */
   sweepIntervalMs: number;
   /** How often retention deletes expired metrics, events and resolved alerts, ms. */
@@ -83,6 +85,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   queryMaxRawValues: 500_000,
   logLevel: 'info',
   offlineFactor: 3,
+  ingestMaxFutureMs: 300_000,
   sweepIntervalMs: 5000,
   retentionIntervalMs: 60_000,
   idleCollectMs: 3000,
@@ -220,6 +223,7 @@ function apply(config: ServerConfig, layer: Partial<Record<keyof ServerConfig, u
       case 'bodyLimitBytes': next.bodyLimitBytes = integer(src, value, 1024, 1024 * 1024 * 1024); break;
       case 'queryMaxRawValues': next.queryMaxRawValues = integer(src, value, 1, 100_000_000); break;
       case 'offlineFactor': next.offlineFactor = number(src, value, 1, 100); break;
+      case 'ingestMaxFutureMs': next.ingestMaxFutureMs = integer(src, value, 0, 86_400_000); break;
       case 'sweepIntervalMs': next.sweepIntervalMs = integer(src, value, 100, 3_600_000); break;
       case 'retentionIntervalMs': next.retentionIntervalMs = integer(src, value, 1000, 86_400_000); break;
       case 'idleCollectMs': next.idleCollectMs = integer(src, value, 0, 3_600_000); break;
@@ -262,6 +266,7 @@ export const ENV_NAMES: Record<keyof ServerConfig, string> = {
   queryMaxRawValues: 'AGENTMON_QUERY_MAX_RAW_VALUES',
   logLevel: 'AGENTMON_LOG_LEVEL',
   offlineFactor: 'AGENTMON_OFFLINE_FACTOR',
+  ingestMaxFutureMs: 'AGENTMON_INGEST_MAX_FUTURE_MS',
   sweepIntervalMs: 'AGENTMON_SWEEP_INTERVAL_MS',
   retentionIntervalMs: 'AGENTMON_RETENTION_INTERVAL_MS',
   idleCollectMs: 'AGENTMON_IDLE_COLLECT_MS',

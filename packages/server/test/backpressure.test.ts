@@ -90,7 +90,8 @@ describe('backpressure', () => {
     const series = new SeriesEngine({ dir: join(dir, 'series'), background: false, headMaxRows: 4, headLimitRows: 8, sealer });
     await metadata.migrate();
     await series.migrate();
-    const app = await buildApp({ ...DEFAULT_CONFIG, dataDir: dir, logLevel: 'silent' }, { metadata, series, adminToken: ADMIN, logger: false });
+    // The clock of the payloads (T0), so their times are current for the server.
+    const app = await buildApp({ ...DEFAULT_CONFIG, dataDir: dir, logLevel: 'silent' }, { metadata, series, adminToken: ADMIN, logger: false, clock: () => T0 + 60_000 });
     try {
       const reg = await app.inject({ method: 'POST', url: '/api/v1/agents', headers: bearer(ADMIN), payload: { name: 'busy', type: 'chatbot', version: '1', deployment_type: 'local', host: 'h', environment: 'prod' } });
       const id = (reg.json() as { agent_id: string }).agent_id;

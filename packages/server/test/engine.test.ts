@@ -221,14 +221,15 @@ eachBackend('monitoring engine through HTTP', (backend) => {
 
   it('retention deletes metrics older than metrics_retention_days on a sweep', async () => {
     const { id } = await register(t, { name: 'old-data' });
-    const old = new Date(t.clock.now - 31 * 86_400_000).toISOString();
+    // Both within the 30 days when sent (older ones are refused); two days later the first is not.
+    const old = new Date(t.clock.now - 29 * 86_400_000).toISOString();
     const recent = new Date(t.clock.now - 86_400_000).toISOString();
     await send(id, cpuAt(id, 10, { timestamp: old }));
     await send(id, cpuAt(id, 20, { timestamp: recent }));
     const count = async () =>
       (await get(`/api/v1/metrics/query?agent_ids=${id}&start_time=2000-01-01T00:00:00Z&end_time=2100-01-01T00:00:00Z&metric_names=cpu_usage_percent`)).total_points;
     assert.equal(await count(), 2);
-    t.clock.now += t.config.retentionIntervalMs;
+    t.clock.now += 2 * 86_400_000 + t.config.retentionIntervalMs;
     const report = await t.app.sweeper.tick();
     assert.ok(report.retention, 'retention runs once its interval has passed');
     assert.equal(report.retention.metrics, 1);

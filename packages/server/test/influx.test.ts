@@ -58,6 +58,8 @@ if (INFLUX_SKIP) {
     });
 
     it('ingests over HTTP, answers 1-minute averages merged over agents, and purges an agent', async () => {
+      // An hour of two hours ago ("YYYY-MM-DDTHH:"): payloads must be recent for the server to take them.
+      const H = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 2 * 3_600_000).toISOString().slice(0, 14);
       const a = (await api('POST', '/api/v1/agents', agentBody({ name: 'influx-a' }))).json as { agent_id: string };
       const b = (await api('POST', '/api/v1/agents', agentBody({ name: 'influx-b' }))).json as { agent_id: string };
       const at = (id: string, ts: string, cpu: number, queue: number) =>
@@ -67,26 +69,26 @@ if (INFLUX_SKIP) {
           custom_metrics: { queue, label: 'text is kept, not a series' },
         });
       const posted = await api('POST', '/api/v1/metrics', [
-        at(a.agent_id, '2026-03-01T10:00:10Z', 10, 1),
-        at(a.agent_id, '2026-03-01T10:00:50Z', 20, 2),
-        at(b.agent_id, '2026-03-01T10:00:30Z', 60, 3),
-        at(a.agent_id, '2026-03-01T10:02:00Z', 40, 4),
-        at(b.agent_id, '2026-03-01T10:02:59.999Z', 80, 5),
+        at(a.agent_id, `${H}00:10Z`, 10, 1),
+        at(a.agent_id, `${H}00:50Z`, 20, 2),
+        at(b.agent_id, `${H}00:30Z`, 60, 3),
+        at(a.agent_id, `${H}02:00Z`, 40, 4),
+        at(b.agent_id, `${H}02:59.999Z`, 80, 5),
       ]);
       assert.equal(posted.status, 202, JSON.stringify(posted.json));
       assert.equal(await influxCount(a.agent_id), 3);
 
-      const range = 'start_time=2026-03-01T10:00:00Z&end_time=2026-03-01T10:05:00Z';
+      const range = `start_time=${H}00:00Z&end_time=${H}05:00Z`;
       const avg = await api('GET', `/api/v1/metrics/query?${range}&metric_names=cpu_usage_percent,custom.queue&interval=1m&aggregation=avg&group_by=none`);
       assert.equal(avg.status, 200, JSON.stringify(avg.json));
       assert.deepEqual((avg.json as { data: unknown[] }).data, [
-        { timestamp: '2026-03-01T10:00:00.000Z', cpu_usage_percent: 30, 'custom.queue': 2 },
-        { timestamp: '2026-03-01T10:02:00.000Z', cpu_usage_percent: 60, 'custom.queue': 4.5 },
+        { timestamp: `${H}00:00.000Z`, cpu_usage_percent: 30, 'custom.queue': 2 },
+        { timestamp: `${H}02:00.000Z`, cpu_usage_percent: 60, 'custom.queue': 4.5 },
       ]);
       const raw = await api('GET', `/api/v1/metrics/query?agent_ids=${b.agent_id}&${range}&metric_names=cpu_usage_percent`);
       assert.deepEqual((raw.json as { data: unknown[] }).data, [
-        { agent_id: b.agent_id, timestamp: '2026-03-01T10:00:30.000Z', cpu_usage_percent: 60 },
-        { agent_id: b.agent_id, timestamp: '2026-03-01T10:02:59.999Z', cpu_usage_percent: 80 },
+        { agent_id: b.agent_id, timestamp: `${H}00:30.000Z`, cpu_usage_percent: 60 },
+        { agent_id: b.agent_id, timestamp: `${H}02:59.999Z`, cpu_usage_percent: 80 },
       ]);
 
       assert.equal((await api('DELETE', `/api/v1/agents/${a.agent_id}?purge=true`)).status, 204);

@@ -91,6 +91,29 @@ export function payloadTimeMs(payload: AgentMetrics, receivedAtMs: number): numb
   return payload.timestamp ? (parseDateTimeMs(payload.timestamp) ?? receivedAtMs) : receivedAtMs;
 }
 
+/**
+ * Why a payload's time is outside what the server takes, or null. Ahead of the clock by more than
+ * `futureMs`: an agent's state follows its newest payload, so one stamped a year ahead would make
+ * every real payload after it "older" and stop its evaluation. Older than the agent's metrics
+ * retention: it would fire alerts and be deleted by the next retention pass.
+ */
+export function timeWindowProblem(tsMs: number, nowMs: number, futureMs: number, retentionDays: number): string | null {
+  if (tsMs > nowMs + futureMs) {
+    return `is ${formatAhead(tsMs - nowMs)} ahead of the server's clock (${new Date(nowMs).toISOString()}); at most ${formatAhead(futureMs)} ahead is taken`;
+  }
+  if (tsMs < nowMs - retentionDays * 86_400_000) {
+    return `is older than the agent's metrics retention (${retentionDays} days): it would be deleted at once`;
+  }
+  return null;
+}
+
+function formatAhead(ms: number): string {
+  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
+  if (ms < 7_200_000) return `${Math.round(ms / 60_000)} min`;
+  if (ms < 172_800_000) return `${Math.round(ms / 3_600_000)} h`;
+  return `${Math.round(ms / 86_400_000)} days`;
+}
+
 /** Flattens numeric custom metrics to series keys: `{llm: {calls: 3}}` gives `llm.calls`. Non-numbers are skipped. */
 export function numericCustomMetrics(custom: Record<string, unknown>, prefix = '', out: Record<string, number> = {}): Record<string, number> {
   for (const key of Object.keys(custom)) {
@@ -224,6 +247,8 @@ export type Observation =
 /** Settings the state machine reads. */
 export interface EngineSettings {
   offlineFactor: number;
+  /** How far ahead of the server's clock a payload's timestamp may be, ms (default 5 min). */
+  maxFutureMs?: number;
 }
 
 /** The agent's state after a step, and everything the step raised. */

@@ -22,6 +22,7 @@ import {
   advanceAgent,
   fleetValues,
   payloadTimeMs,
+  timeWindowProblem,
   toSeriesPoint,
   type AgentStep,
   type EngineSettings,
@@ -71,12 +72,19 @@ export interface MonitorDeps {
 /** A problem with some payloads of a request, by JSON pointer. */
 export class IngestRefused extends Error {
   constructor(
-    readonly reason: 'unknown_agent',
+    readonly reason: 'unknown_agent' | 'out_of_window',
     readonly details: ErrorDetail[],
   ) {
-    super(`${details.length} payload(s) name an unregistered agent`);
+    super(
+      reason === 'unknown_agent'
+        ? `${details.length} payload(s) name an unregistered agent`
+        : `${details.length} payload(s) stamped outside the time the server takes: ${details.map((d) => d.path).join(', ')}`,
+    );
   }
 }
+
+/** Default of EngineSettings.maxFutureMs: clocks drift, but not by minutes. */
+export const DEFAULT_MAX_FUTURE_MS = 300_000;
 
 /** The collection settings of a config (what an agent needs to know to report). */
 export function collectionSettings(config: MonitoringConfig): CollectionSettings {
@@ -122,6 +130,14 @@ export class Monitor {
 
     const now = this.deps.clock();
     const times = payloads.map((p) => payloadTimeMs(p, now));
+    const futureMs = this.deps.settings.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS;
+    const outside: ErrorDetail[] = [];
+    payloads.forEach((p, i) => {
+      const retention = (known.get(p.agent_id) as IngestContext).config.metrics_retention_days;
+      const why = timeWindowProblem(times[i] as number, now, futureMs, retention);
+      if (why) outside.push({ path: `${pathOf(i)}/timestamp`, message: why });
+    });
+    if (outside.length > 0) throw new IngestRefused('out_of_window', outside);
     const observations = new Map<string, Observation[]>();
     payloads.forEach((p, i) => {
       const list = observations.get(p.agent_id) ?? [];

@@ -49,7 +49,10 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = as
     try {
       return await monitor.ingestMetrics(payloads, known, pathOf);
     } catch (err) {
-      if (err instanceof IngestRefused) throw new AppError('AGENT_NOT_FOUND', 404, err.message, err.details);
+      if (err instanceof IngestRefused) {
+        if (err.reason === 'out_of_window') throw badRequest(err.message, err.details);
+        throw new AppError('AGENT_NOT_FOUND', 404, err.message, err.details);
+      }
       throw err;
     }
   }
