@@ -121,6 +121,21 @@ export const AIMetrics = Type.Object(
 /** AI/ML specific metrics. */
 export type AIMetrics = Static<typeof AIMetrics>;
 
+/**
+ * Bounds of a payload's lists, so one agent key cannot flood the server: each alert string becomes
+ * an active alert, an event and a line in every webhook message, each failing check an alert too.
+ */
+export const PAYLOAD_LIMITS = {
+  /** Alert strings per payload, and characters per string. */
+  alerts: 100,
+  alertText: 1000,
+  /** Health checks per payload (as many as POST /health takes), and characters per check name. */
+  healthChecks: 200,
+  checkName: 200,
+  /** Custom metrics per payload (top-level keys). */
+  customMetrics: 200,
+} as const;
+
 /** Complete metrics payload from an agent. */
 export const AgentMetrics = Type.Object(
   {
@@ -129,9 +144,15 @@ export const AgentMetrics = Type.Object(
     resource_metrics: ResourceMetrics,
     performance_metrics: PerformanceMetrics,
     ai_metrics: opt(Nullable(AIMetrics)),
-    custom_metrics: opt(AnyMap({ default: {} })),
-    health_checks: opt(Type.Record(Type.String(), Type.Boolean(), { default: {} })),
-    alerts: opt(Type.Array(Type.String(), { default: [] })),
+    custom_metrics: opt(Type.Record(Type.String(), Type.Unknown(), { default: {}, maxProperties: PAYLOAD_LIMITS.customMetrics })),
+    health_checks: opt(
+      Type.Record(Type.String(), Type.Boolean(), {
+        default: {},
+        maxProperties: PAYLOAD_LIMITS.healthChecks,
+        propertyNames: { maxLength: PAYLOAD_LIMITS.checkName },
+      }),
+    ),
+    alerts: opt(Type.Array(Type.String({ maxLength: PAYLOAD_LIMITS.alertText }), { default: [], maxItems: PAYLOAD_LIMITS.alerts })),
   },
   { description: 'Complete metrics payload from an agent' },
 );

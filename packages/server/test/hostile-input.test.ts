@@ -50,6 +50,11 @@ function cases(agentId: string): Case[] {
     { name: 'a lone surrogate in an agent name', method: 'POST', url: '/api/v1/agents', raw: JSON.stringify(agentBody({ name: 'PLACEHOLDER' })).replace('PLACEHOLDER', '\\ud800'), field: '/body/name' },
     { name: 'a lone surrogate in a custom string', method: 'POST', url: `/api/v1/agents/${agentId}/metrics`, raw: JSON.stringify(metricsBody(agentId, { custom_metrics: { note: 'PLACEHOLDER' } })).replace('PLACEHOLDER', '\\udfff'), field: '/body/custom_metrics*' },
     { name: 'a path that is not valid percent-encoding', method: 'GET', url: '/api/v1/agents/%ff', field: '/url' },
+    // Floods one agent key could send: each alert string an active alert, each failing check too.
+    { name: '5,000 alert strings', method: 'POST', url: `/api/v1/agents/${agentId}/metrics`, body: metricsBody(agentId, { alerts: Array.from({ length: 5000 }, (_, i) => `alert ${i}`) }), field: '/body/alerts' },
+    { name: 'a 1 MB alert string', method: 'POST', url: `/api/v1/agents/${agentId}/metrics`, body: metricsBody(agentId, { alerts: ['x'.repeat(1_000_000)] }), field: '/body/alerts/0' },
+    { name: '5,000 health checks', method: 'POST', url: `/api/v1/agents/${agentId}/metrics`, body: metricsBody(agentId, { health_checks: Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`check-${i}`, false])) }), field: '/body/health_checks' },
+    { name: '5,000 custom metrics', method: 'POST', url: `/api/v1/agents/${agentId}/metrics`, body: metricsBody(agentId, { custom_metrics: Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`m${i}`, i])) }), field: '/body/custom_metrics' },
   ];
 }
 
