@@ -135,11 +135,23 @@ export const EventListQuery = Type.Object({
 /** Query string of `GET /events`. */
 export type EventListQuery = Static<typeof EventListQuery>;
 
-/** Query string of `GET /metrics/query`: MetricsQuery with lists comma-separated. */
+/**
+ * A time in a query string: an ISO 8601 date-time, epoch milliseconds, or relative to the server's
+ * clock (`now`, `now-1h`), so Grafana's `${__from}` and a shell's "last hour" need no conversion.
+ * The server checks the form (a schema pattern could not say which part is wrong).
+ */
+const QueryTime = (description: string) =>
+  Type.String({
+    minLength: 1,
+    maxLength: 64,
+    description: `${description}: ISO 8601 (2026-01-31T12:00:00Z), epoch milliseconds (1769860800000), or now, now-<duration>, now+<duration> (now-1h; units ms, s, m, h, d, w)`,
+  });
+
+/** Query string of `GET /metrics/query`: MetricsQuery with lists comma-separated, times in more forms. */
 export const MetricsQueryString = Type.Object({
   agent_ids: Type.Optional(Type.String({ description: 'Comma-separated agent ids' })),
-  start_time: DateTime(),
-  end_time: DateTime(),
+  start_time: QueryTime('Start of the range'),
+  end_time: QueryTime('End of the range'),
   metric_names: Type.Optional(Type.String({ description: 'Comma-separated metric names' })),
   aggregation: Type.Optional(Type.String()),
   interval: Type.Optional(Type.String()),

@@ -19,6 +19,7 @@ import { isDateTime } from '@agentmon/schema';
 import type { ServerConfig } from './config.js';
 import { installAuth } from './auth.js';
 import { installErrorHandling } from './errors.js';
+import { installQueryParamCheck } from './query-params.js';
 import type { Broadcaster, MetadataStore, SeriesStore } from './storage/ports.js';
 import { agentRoutes } from './routes/agents.js';
 import { ingestRoutes } from './routes/ingest.js';
@@ -134,6 +135,7 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
   });
 
   installErrorHandling(app as unknown as FastifyInstance);
+  installQueryParamCheck(app as unknown as FastifyInstance);
   installAuth(app as unknown as FastifyInstance, {
     adminToken: deps.adminToken,
     registrationToken: config.registrationToken,
