@@ -238,8 +238,8 @@ export const AlertAck = Type.Object(
 /** Body of `POST /alerts/:id/ack`. */
 export type AlertAck = Static<typeof AlertAck>;
 
-/** Kinds of notification target: generic JSON webhook, or a Slack incoming-webhook payload. */
-export const NOTIFICATION_TARGET_KINDS = ['webhook', 'slack'] as const;
+/** Kinds of notification target: generic JSON webhook, a Slack incoming-webhook payload, or Alertmanager's API v2. */
+export const NOTIFICATION_TARGET_KINDS = ['webhook', 'slack', 'alertmanager'] as const;
 /** A notification target's kind. */
 export type NotificationTargetKind = (typeof NOTIFICATION_TARGET_KINDS)[number];
 
@@ -247,8 +247,14 @@ export type NotificationTargetKind = (typeof NOTIFICATION_TARGET_KINDS)[number];
 export const NotificationTargetCreate = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200, description: 'What people call this target' }),
-    kind: StringEnum(NOTIFICATION_TARGET_KINDS, { description: 'webhook: generic JSON; slack: Slack incoming-webhook payload' }),
-    url: Type.String({ minLength: 1, maxLength: 2048, description: 'http(s) URL the messages are POSTed to' }),
+    kind: StringEnum(NOTIFICATION_TARGET_KINDS, {
+      description: 'webhook: generic JSON; slack: Slack incoming-webhook payload; alertmanager: Alertmanager API v2 alerts (POST /api/v2/alerts)',
+    }),
+    url: Type.String({
+      minLength: 1,
+      maxLength: 2048,
+      description: 'http(s) URL the messages are POSTed to; for alertmanager its alerts endpoint, e.g. http://alertmanager:9093/api/v2/alerts',
+    }),
     enabled: Type.Optional(Type.Boolean({ default: true })),
   },
   { additionalProperties: false, description: 'A new notification target' },

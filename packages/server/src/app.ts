@@ -139,6 +139,7 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
   installAuth(app as unknown as FastifyInstance, {
     adminToken: deps.adminToken,
     registrationToken: config.registrationToken,
+    scrapeToken: config.scrapeToken,
     metadata: deps.metadata,
     clock: deps.clock ?? Date.now,
   });
@@ -201,6 +202,7 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
       staticTargets: [
         ...config.webhookUrls.map((url) => ({ kind: 'webhook' as const, url })),
         ...config.slackWebhookUrls.map((url) => ({ kind: 'slack' as const, url })),
+        ...config.alertmanagerUrls.map((url) => ({ kind: 'alertmanager' as const, url })),
       ],
       log: app.log,
     });
@@ -226,7 +228,7 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
   });
   const ctx: RouteContext = { config, metadata: deps.metadata, series: deps.series, clock, monitor, live };
   await app.register(probeRoutes, { ctx });
-  await app.register(prometheusRoutes, { ctx });
+  await app.register(prometheusRoutes, { ctx, version: VERSION });
   const otlp = new OtlpReceiver({
     metadata: deps.metadata,
     monitor,

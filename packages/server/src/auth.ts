@@ -13,6 +13,7 @@ import type { IngestContext, MetadataStore } from './storage/ports.js';
 export type Principal =
   | { kind: 'admin' }
   | { kind: 'registration' }
+  | { kind: 'scrape' }
   | { kind: 'agent'; agentId: string; context: IngestContext }
   | { kind: 'stream' };
 
@@ -20,9 +21,10 @@ export type Principal =
  * What a route lets in: admin only; admin or registration token; admin or the agent named by
  * `:id`; admin or a stream token (the live stream, for EventSource which cannot send headers);
  * any of the admin token, the registration token or an agent's key (OTLP exports, which find or
- * register their agent themselves).
+ * register their agent themselves); admin or the scrape token (the Prometheus exposition, so
+ * Prometheus need not hold the admin token).
  */
-export type Access = 'admin' | 'register' | 'agent' | 'stream' | 'telemetry' | 'public';
+export type Access = 'admin' | 'register' | 'agent' | 'stream' | 'telemetry' | 'scrape' | 'public';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -118,6 +120,8 @@ const forbidden = (message: string) => new AppError('FORBIDDEN', 403, message, [
 export interface AuthOptions {
   adminToken: string;
   registrationToken: string | null;
+  /** Read-only token for GET /metrics. */
+  scrapeToken: string | null;
   metadata: MetadataStore;
   clock: () => number;
 }
@@ -129,6 +133,7 @@ export interface AuthOptions {
 export function installAuth(app: FastifyInstance, options: AuthOptions): void {
   const adminHash = hashToken(options.adminToken);
   const registrationHash = options.registrationToken ? hashToken(options.registrationToken) : null;
+  const scrapeHash = options.scrapeToken ? hashToken(options.scrapeToken) : null;
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request: FastifyRequest) => {
     // /api/v1 routes are admin-only unless they say otherwise; the docs, probes and web app are public.
@@ -150,6 +155,7 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
     const principal = request.principal;
     if (principal.kind === 'admin') return;
     if (access === 'register' && principal.kind === 'registration') return;
+    if (access === 'scrape' && principal.kind === 'scrape') return;
     if (access === 'telemetry' && (principal.kind === 'registration' || principal.kind === 'agent')) return;
     if (access === 'agent' && principal.kind === 'agent') {
       const id = (request.params as { id?: string } | undefined)?.id;
@@ -160,13 +166,16 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
     throw forbidden(
       principal.kind === 'agent'
         ? "an agent's api_key only works for its own metrics, heartbeat and health routes"
-        : 'the registration token only works for POST /api/v1/agents',
+        : principal.kind === 'scrape'
+          ? 'the scrape token only works for GET /metrics'
+          : 'the registration token only works for POST /api/v1/agents',
     );
   });
 
   async function identify(token: string): Promise<Principal | null> {
     if (tokenMatches(token, adminHash)) return { kind: 'admin' };
     if (registrationHash && tokenMatches(token, registrationHash)) return { kind: 'registration' };
+    if (scrapeHash && tokenMatches(token, scrapeHash)) return { kind: 'scrape' };
     const agentId = agentIdOfKey(token);
     if (agentId === null) return null;
     const context = (await options.metadata.getIngestContexts([agentId])).get(agentId);

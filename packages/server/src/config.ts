@@ -24,6 +24,8 @@ export interface ServerConfig {
   adminToken: string | null;
   /** Optional token that may only register agents (for fleets' deploy scripts). */
   registrationToken: string | null;
+  /** Optional read-only token for Prometheus: it may only scrape GET /metrics. */
+  scrapeToken: string | null;
   /** Largest request body, bytes. */
   bodyLimitBytes: number;
   /** Most values a raw metrics answer (no interval) may hold; a larger one is refused with a 400. */
@@ -39,6 +41,8 @@ export interface ServerConfig {
   webhookUrls: string[];
   /** Slack incoming-webhook URLs every alert goes to. */
   slackWebhookUrls: string[];
+  /** Alertmanager alerts endpoints (`http://host:9093/api/v2/alerts`) every alert goes to. */
+  alertmanagerUrls: string[];
   /** How long a notification waits to gather other alerts of the same burst into one message, ms. */
   notifyGroupWaitMs: number;
   /** How often an alert that stays active and unacknowledged is sent again, ms. */
@@ -60,6 +64,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   influxUrl: null,
   adminToken: null,
   registrationToken: null,
+  scrapeToken: null,
   bodyLimitBytes: 10 * 1024 * 1024,
   queryMaxRawValues: 500_000,
   logLevel: 'info',
@@ -68,6 +73,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   retentionIntervalMs: 60_000,
   webhookUrls: [],
   slackWebhookUrls: [],
+  alertmanagerUrls: [],
   notifyGroupWaitMs: 2000,
   notifyRepeatIntervalMs: 4 * 3600_000,
   notifyMaxAttempts: 5,
@@ -151,6 +157,25 @@ function urls(source: string, value: unknown): string[] {
     });
 }
 
+/** Alertmanager's API v2 alerts path, which every Alertmanager URL must name. */
+export const ALERTMANAGER_PATH = '/api/v2/alerts';
+
+/** True when `url`'s path is Alertmanager's alerts endpoint (a bare base URL would get 404s). */
+export function isAlertmanagerUrl(url: string): boolean {
+  try {
+    return new URL(url).pathname.replace(/\/+$/, '').endsWith(ALERTMANAGER_PATH);
+  } catch {
+    return false;
+  }
+}
+
+function alertmanagerUrls(source: string, value: unknown): string[] {
+  const list = urls(source, value);
+  const bad = list.find((u) => !isAlertmanagerUrl(u));
+  if (bad !== undefined) throw new ConfigError(`${source}: ${JSON.stringify(bad)} must end with ${ALERTMANAGER_PATH}, e.g. http://alertmanager:9093${ALERTMANAGER_PATH}`);
+  return list;
+}
+
 function secret(source: string, value: unknown): string | null {
   if (value === null || value === '') return null;
   const token = text(source, value);
@@ -172,6 +197,7 @@ function apply(config: ServerConfig, layer: Partial<Record<keyof ServerConfig, u
       case 'influxUrl': next.influxUrl = influxUrl(src, value); break;
       case 'adminToken': next.adminToken = secret(src, value); break;
       case 'registrationToken': next.registrationToken = secret(src, value); break;
+      case 'scrapeToken': next.scrapeToken = secret(src, value); break;
       case 'bodyLimitBytes': next.bodyLimitBytes = integer(src, value, 1024, 1024 * 1024 * 1024); break;
       case 'queryMaxRawValues': next.queryMaxRawValues = integer(src, value, 1, 100_000_000); break;
       case 'offlineFactor': next.offlineFactor = number(src, value, 1, 100); break;
@@ -179,6 +205,7 @@ function apply(config: ServerConfig, layer: Partial<Record<keyof ServerConfig, u
       case 'retentionIntervalMs': next.retentionIntervalMs = integer(src, value, 1000, 86_400_000); break;
       case 'webhookUrls': next.webhookUrls = urls(src, value); break;
       case 'slackWebhookUrls': next.slackWebhookUrls = urls(src, value); break;
+      case 'alertmanagerUrls': next.alertmanagerUrls = alertmanagerUrls(src, value); break;
       case 'notifyGroupWaitMs': next.notifyGroupWaitMs = integer(src, value, 0, 600_000); break;
       case 'notifyRepeatIntervalMs': next.notifyRepeatIntervalMs = integer(src, value, 1000, 7 * 86_400_000); break;
       case 'notifyMaxAttempts': next.notifyMaxAttempts = integer(src, value, 1, 20); break;
@@ -206,6 +233,7 @@ export const ENV_NAMES: Record<keyof ServerConfig, string> = {
   influxUrl: 'AGENTMON_INFLUX_URL',
   adminToken: 'AGENTMON_ADMIN_TOKEN',
   registrationToken: 'AGENTMON_REGISTRATION_TOKEN',
+  scrapeToken: 'AGENTMON_SCRAPE_TOKEN',
   bodyLimitBytes: 'AGENTMON_BODY_LIMIT_BYTES',
   queryMaxRawValues: 'AGENTMON_QUERY_MAX_RAW_VALUES',
   logLevel: 'AGENTMON_LOG_LEVEL',
@@ -214,6 +242,7 @@ export const ENV_NAMES: Record<keyof ServerConfig, string> = {
   retentionIntervalMs: 'AGENTMON_RETENTION_INTERVAL_MS',
   webhookUrls: 'AGENTMON_WEBHOOK_URLS',
   slackWebhookUrls: 'AGENTMON_SLACK_WEBHOOK_URLS',
+  alertmanagerUrls: 'AGENTMON_ALERTMANAGER_URLS',
   notifyGroupWaitMs: 'AGENTMON_NOTIFY_GROUP_WAIT_MS',
   notifyRepeatIntervalMs: 'AGENTMON_NOTIFY_REPEAT_INTERVAL_MS',
   notifyMaxAttempts: 'AGENTMON_NOTIFY_MAX_ATTEMPTS',
