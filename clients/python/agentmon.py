@@ -34,6 +34,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -792,7 +793,13 @@ class AgentMonitor:
     * ``batch_size``: payloads per request (at most 1000).
     * ``initial_backoff_seconds`` / ``max_backoff_seconds``: retry delays (doubling, with jitter).
     * ``request_timeout``: seconds per HTTP request; ``health_check_timeout``: seconds per check.
-    * ``flush_on_exit``: stop (and flush, up to 5 s) when the interpreter exits.
+    * ``flush_on_exit``: stop (and flush, up to 5 s) when the interpreter exits: at the end of the
+      script, on Ctrl-C (KeyboardInterrupt), and on SIGTERM (what ``kill``, systemd, Docker and
+      Kubernetes send), which otherwise ends a Python process without running any exit code. While
+      the monitor runs, ``start()`` (called from the main thread) installs a SIGTERM handler that
+      exits through ``SystemExit(143)`` when SIGTERM had its default action; a handler of your own
+      is kept and called after the flush; an ignored SIGTERM stays ignored. ``stop()`` puts the
+      previous handler back.
     """
 
     def __init__(
@@ -855,6 +862,9 @@ class AgentMonitor:
         self.health_check_timeout = float(health_check_timeout)
         self._override = dict(interval_override or {})
         self._flush_on_exit = flush_on_exit
+        # The SIGTERM handler in place before start() installed ours (see _install_sigterm).
+        self._previous_sigterm: Any = None
+        self._sigterm_installed = False
 
         self._lock = threading.RLock()  # counters, buffer, settings
         self._send_lock = threading.Lock()  # one sender at a time
@@ -951,6 +961,7 @@ class AgentMonitor:
             self._state = "running"
             if self._flush_on_exit:
                 atexit.register(self._at_exit)
+                self._install_sigterm()
         except Exception as err:  # noqa: BLE001
             self._error("start failed", err)
         return self
@@ -966,6 +977,7 @@ class AgentMonitor:
                     atexit.unregister(self._at_exit)
                 except Exception:  # noqa: BLE001
                     pass
+                self._restore_sigterm()
             thread = self._thread
             if thread is None or not thread.is_alive():
                 done = self.flush(timeout)
@@ -1000,6 +1012,42 @@ class AgentMonitor:
 
     def _at_exit(self) -> None:
         self.stop(timeout=5.0)
+
+    def _install_sigterm(self) -> None:
+        """Makes SIGTERM end the process through the interpreter's exit, so the buffer is flushed.
+
+        Python only lets the main thread set handlers; from another thread nothing changes (the
+        flush then runs at a normal exit and on Ctrl-C only).
+        """
+        if self._sigterm_installed or threading.current_thread() is not threading.main_thread():
+            return
+        previous = signal.getsignal(signal.SIGTERM)
+        if previous == signal.SIG_IGN:
+            return
+        self._previous_sigterm = previous
+        signal.signal(signal.SIGTERM, self._on_sigterm)
+        self._sigterm_installed = True
+
+    def _restore_sigterm(self) -> None:
+        if not self._sigterm_installed or threading.current_thread() is not threading.main_thread():
+            return
+        try:
+            if signal.getsignal(signal.SIGTERM) == self._on_sigterm:
+                signal.signal(signal.SIGTERM, self._previous_sigterm if self._previous_sigterm is not None else signal.SIG_DFL)
+        except Exception as err:  # noqa: BLE001
+            self._error("restoring the SIGTERM handler failed", err)
+        self._sigterm_installed = False
+
+    def _on_sigterm(self, signum: int, frame: Any) -> None:
+        previous = self._previous_sigterm
+        if callable(previous):
+            # Someone else's handler decides what SIGTERM does; ours only flushes first.
+            self.stop(timeout=5.0)
+            previous(signum, frame)
+            return
+        # Default action: exit as the signal would (128 + 15), through SystemExit so that finally
+        # blocks and atexit run, and with them stop() and its flush.
+        raise SystemExit(128 + signum)
 
     # ---------------------------------------------------------------- performance
 

@@ -24,7 +24,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent.parent.parent  # clients/python/tests -> repository root
@@ -726,6 +726,83 @@ class ServerTests(unittest.TestCase):
 
 
 # ------------------------------------------------------------- a server that goes away and back
+
+
+REPORTER = """
+import signal, sys, time
+sys.path.insert(0, sys.argv[1])
+import agentmon
+
+url, token, name, own_handler = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5] == "own"
+if own_handler:
+    def own(signum, frame):
+        print("own handler", flush=True)
+        sys.exit(3)
+    signal.signal(signal.SIGTERM, own)
+m = agentmon.AgentMonitor(url, token, name, "llm_agent", "1.0.0", "test", host="sigterm-host",
+                          interval_override={"metrics_interval_seconds": 3600, "health_check_interval_seconds": 3600})
+m.start()
+deadline = time.monotonic() + 20
+while m.stats()["sent"] < 1 and time.monotonic() < deadline:  # the first payload is out
+    time.sleep(0.05)
+m.record_task(100.0)
+m.set_metric("sigterm_marker", 7)  # only in the payload stop() takes
+print("ready", m.agent_id, flush=True)
+while True:
+    time.sleep(1)
+"""
+
+
+class SigtermTests(unittest.TestCase):
+    """A reporter process ended by SIGTERM still delivers what it had buffered."""
+
+    def setUp(self) -> None:
+        self.tmp = tempfile.mkdtemp(prefix="agentmon-py-sigterm-")
+        self.server = Server(os.path.join(self.tmp, "data")).start()
+        self.script = os.path.join(self.tmp, "reporter.py")
+        with open(self.script, "w") as f:
+            f.write(REPORTER)
+
+    def tearDown(self) -> None:
+        self.server.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def run_reporter(self, mode: str) -> Tuple[str, int, str]:
+        """Starts the reporter, SIGTERMs it once its first payload is out; its agent id, exit code and output."""
+        name = "py-sigterm-" + uuid.uuid4().hex[:8]
+        proc = subprocess.Popen(
+            [sys.executable, self.script, str(HERE.parent), self.server.url, ADMIN_TOKEN, name, mode],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        self.assertTrue(line.startswith("ready "), line + proc.stdout.read() if not line.startswith("ready ") else line)
+        agent_id = line.split()[1]
+        proc.send_signal(signal.SIGTERM)
+        try:
+            code = proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+        rest = proc.stdout.read()
+        proc.stdout.close()
+        return agent_id, code, rest
+
+    def assert_flushed(self, agent_id: str) -> None:
+        rows = query_rows(self.server.url, agent_id, ["tasks_completed", "custom.sigterm_marker"])
+        self.assertEqual([r["custom.sigterm_marker"] for r in rows], [None, 7])
+        self.assertEqual([r["tasks_completed"] for r in rows], [0, 1])
+
+    def test_sigterm_flushes_the_buffer_and_exits_143(self) -> None:
+        agent_id, code, _ = self.run_reporter("default")
+        self.assertEqual(code, 128 + signal.SIGTERM)
+        self.assert_flushed(agent_id)
+
+    def test_sigterm_with_the_hosts_own_handler_flushes_then_calls_it(self) -> None:
+        agent_id, code, output = self.run_reporter("own")
+        self.assertEqual(code, 3)
+        self.assertIn("own handler", output)
+        self.assert_flushed(agent_id)
 
 
 class RestartTests(unittest.TestCase):

@@ -159,11 +159,23 @@ export const EventListQuery = Type.Object({
 /** Query string of `GET /events`. */
 export type EventListQuery = Static<typeof EventListQuery>;
 
-/** Query string of `GET /metrics/query`: MetricsQuery with lists comma-separated. */
+/**
+ * A time in a query string: an ISO 8601 date-time, epoch milliseconds, or relative to the server's
+ * clock (`now`, `now-1h`), so Grafana's `${__from}` and a shell's "last hour" need no conversion.
+ * The server checks the form (a schema pattern could not say which part is wrong).
+ */
+const QueryTime = (description: string) =>
+  Type.String({
+    minLength: 1,
+    maxLength: 64,
+    description: `${description}: ISO 8601 (2026-01-31T12:00:00Z), epoch milliseconds (1769860800000), or now, now-<duration>, now+<duration> (now-1h; units ms, s, m, h, d, w)`,
+  });
+
+/** Query string of `GET /metrics/query`: MetricsQuery with lists comma-separated, times in more forms. */
 export const MetricsQueryString = Type.Object({
   agent_ids: Type.Optional(Type.String({ description: 'Comma-separated agent ids' })),
-  start_time: DateTime(),
-  end_time: DateTime(),
+  start_time: QueryTime('Start of the range'),
+  end_time: QueryTime('End of the range'),
   metric_names: Type.Optional(Type.String({ description: 'Comma-separated metric names' })),
   aggregation: Type.Optional(Type.String()),
   interval: Type.Optional(Type.String()),
@@ -262,8 +274,8 @@ export const AlertAck = Type.Object(
 /** Body of `POST /alerts/:id/ack`. */
 export type AlertAck = Static<typeof AlertAck>;
 
-/** Kinds of notification target: generic JSON webhook, or a Slack incoming-webhook payload. */
-export const NOTIFICATION_TARGET_KINDS = ['webhook', 'slack'] as const;
+/** Kinds of notification target: generic JSON webhook, a Slack incoming-webhook payload, or Alertmanager's API v2. */
+export const NOTIFICATION_TARGET_KINDS = ['webhook', 'slack', 'alertmanager'] as const;
 /** A notification target's kind. */
 export type NotificationTargetKind = (typeof NOTIFICATION_TARGET_KINDS)[number];
 
@@ -271,8 +283,14 @@ export type NotificationTargetKind = (typeof NOTIFICATION_TARGET_KINDS)[number];
 export const NotificationTargetCreate = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200, description: 'What people call this target' }),
-    kind: StringEnum(NOTIFICATION_TARGET_KINDS, { description: 'webhook: generic JSON; slack: Slack incoming-webhook payload' }),
-    url: Type.String({ minLength: 1, maxLength: 2048, description: 'http(s) URL the messages are POSTed to' }),
+    kind: StringEnum(NOTIFICATION_TARGET_KINDS, {
+      description: 'webhook: generic JSON; slack: Slack incoming-webhook payload; alertmanager: Alertmanager API v2 alerts (POST /api/v2/alerts)',
+    }),
+    url: Type.String({
+      minLength: 1,
+      maxLength: 2048,
+      description: 'http(s) URL the messages are POSTed to; for alertmanager its alerts endpoint, e.g. http://alertmanager:9093/api/v2/alerts',
+    }),
     enabled: Type.Optional(Type.Boolean({ default: true })),
   },
   { additionalProperties: false, description: 'A new notification target' },

@@ -264,9 +264,9 @@ export class AgentmonClient {
 
   // ------------------------------------------------------------------ dashboard and probes
 
-  /** `GET /dashboard`. Its open dictionaries are typed loosely, as the schema's DashboardData. */
-  getDashboard(query: Record<string, string | number | boolean | undefined> = {}): Promise<DashboardData> {
-    return this.call('GET', '/dashboard', { query });
+  /** `GET /dashboard` (it takes no query parameters). Its open dictionaries are typed loosely, as the schema's DashboardData. */
+  getDashboard(): Promise<DashboardData> {
+    return this.call('GET', '/dashboard');
   }
 
   /** `GET /dashboard/config`. */

@@ -23,6 +23,7 @@ import { installRateLimits } from './rate-limit.js';
 import { badRequest, clientError, installErrorHandling, routerError, storeUnavailable } from './errors.js';
 import { checkJsonBody, checkUrlParts } from './input-guard.js';
 import type { DataDirWatch } from './storage/data-dir.js';
+import { installQueryParamCheck } from './query-params.js';
 import type { Broadcaster, MetadataStore, SeriesStore } from './storage/ports.js';
 import { agentRoutes } from './routes/agents.js';
 import { ingestRoutes } from './routes/ingest.js';
@@ -164,10 +165,12 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
   });
 
   installErrorHandling(app as unknown as FastifyInstance);
+  installQueryParamCheck(app as unknown as FastifyInstance);
   installAuth(app as unknown as FastifyInstance, {
     adminToken: deps.adminToken,
     registrationToken: config.registrationToken,
     viewerTokens: config.viewerTokens,
+    scrapeToken: config.scrapeToken,
     metadata: deps.metadata,
     clock: deps.clock ?? Date.now,
   });
@@ -250,6 +253,7 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
       staticTargets: [
         ...config.webhookUrls.map((url) => ({ kind: 'webhook' as const, url })),
         ...config.slackWebhookUrls.map((url) => ({ kind: 'slack' as const, url })),
+        ...config.alertmanagerUrls.map((url) => ({ kind: 'alertmanager' as const, url })),
       ],
       log: app.log,
     });
@@ -280,7 +284,7 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
   app.addHook('onClose', async () => memory.stop());
   const ctx: RouteContext = { config, metadata: deps.metadata, series: deps.series, clock, monitor, live };
   await app.register(probeRoutes, { ctx, dataDir });
-  await app.register(prometheusRoutes, { ctx });
+  await app.register(prometheusRoutes, { ctx, version: VERSION });
   const otlp = new OtlpReceiver({
     metadata: deps.metadata,
     monitor,

@@ -13,6 +13,7 @@ import type { IngestContext, MetadataStore } from './storage/ports.js';
 export type Principal =
   | { kind: 'admin' }
   | { kind: 'registration' }
+  | { kind: 'scrape' }
   | { kind: 'agent'; agentId: string; context: IngestContext }
   | { kind: 'stream' }
   /** A read-only viewer token; `id` tells viewer tokens apart (a prefix of its hash, never the token). */
@@ -23,9 +24,10 @@ export type Principal =
  * `:id`; admin or a stream token (the live stream, for EventSource which cannot send headers);
  * any of the admin token, the registration token or an agent's key (OTLP exports, which find or
  * register their agent themselves); admin or a viewer token (`read`: what a viewer may do besides
- * reading). Viewer tokens may also GET every admin, agent and stream route not marked `secret`.
+ * reading); admin or the scrape token (`scrape`: the Prometheus exposition, so Prometheus need not
+ * hold the admin token). Viewer tokens may also GET every admin, agent and stream route not marked `secret`.
  */
-export type Access = 'admin' | 'register' | 'agent' | 'stream' | 'telemetry' | 'read' | 'public';
+export type Access = 'admin' | 'register' | 'agent' | 'stream' | 'telemetry' | 'read' | 'scrape' | 'public';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -125,6 +127,8 @@ export interface AuthOptions {
   registrationToken: string | null;
   /** Read-only tokens: GET routes (but secret ones) and the live stream. */
   viewerTokens?: readonly string[];
+  /** Read-only token for GET /metrics. */
+  scrapeToken: string | null;
   metadata: MetadataStore;
   clock: () => number;
 }
@@ -137,6 +141,7 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
   const adminHash = hashToken(options.adminToken);
   const registrationHash = options.registrationToken ? hashToken(options.registrationToken) : null;
   const viewerHashes = (options.viewerTokens ?? []).map(hashToken);
+  const scrapeHash = options.scrapeToken ? hashToken(options.scrapeToken) : null;
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request: FastifyRequest) => {
     // /api/v1 routes are admin-only unless they say otherwise; the docs, probes and web app are public.
@@ -167,6 +172,7 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
       );
     }
     if (access === 'register' && principal.kind === 'registration') return;
+    if (access === 'scrape' && principal.kind === 'scrape') return;
     if (access === 'telemetry' && (principal.kind === 'registration' || principal.kind === 'agent')) return;
     if (access === 'agent' && principal.kind === 'agent') {
       const id = (request.params as { id?: string } | undefined)?.id;
@@ -177,7 +183,9 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
     throw forbidden(
       principal.kind === 'agent'
         ? "an agent's api_key only works for its own metrics, heartbeat and health routes"
-        : 'the registration token only works for POST /api/v1/agents',
+        : principal.kind === 'scrape'
+          ? 'the scrape token only works for GET /metrics'
+          : 'the registration token only works for POST /api/v1/agents',
     );
   });
 
@@ -185,6 +193,7 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
     if (tokenMatches(token, adminHash)) return { kind: 'admin' };
     if (registrationHash && tokenMatches(token, registrationHash)) return { kind: 'registration' };
     for (const hash of viewerHashes) if (tokenMatches(token, hash)) return { kind: 'viewer', id: hash.slice(0, 12) };
+    if (scrapeHash && tokenMatches(token, scrapeHash)) return { kind: 'scrape' };
     const agentId = agentIdOfKey(token);
     if (agentId === null) return null;
     const context = (await options.metadata.getIngestContexts([agentId])).get(agentId);

@@ -27,6 +27,8 @@ export interface ServerConfig {
   registrationToken: string | null;
   /** Read-only tokens, for people who only look: GET routes (not notification targets) and the live stream. */
   viewerTokens: string[];
+  /** Optional read-only token for Prometheus: it may only scrape GET /metrics. */
+  scrapeToken: string | null;
   /** Largest request body, bytes. */
   bodyLimitBytes: number;
   /** Most values a raw metrics answer (no interval) may hold; a larger one is refused with a 400. */
@@ -51,6 +53,8 @@ export interface ServerConfig {
    * public (loopback, private, link-local); everything else must resolve to public addresses only.
    */
   notifyAllowedTargets: string[];
+  /** Alertmanager alerts endpoints (`http://host:9093/api/v2/alerts`) every alert goes to. */
+  alertmanagerUrls: string[];
   /** How long a notification waits to gather other alerts of the same burst into one message, ms. */
   notifyGroupWaitMs: number;
   /** How often an alert that stays active and unacknowledged is sent again, ms. */
@@ -81,6 +85,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   adminToken: null,
   registrationToken: null,
   viewerTokens: [],
+  scrapeToken: null,
   bodyLimitBytes: 10 * 1024 * 1024,
   queryMaxRawValues: 500_000,
   logLevel: 'info',
@@ -92,6 +97,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   webhookUrls: [],
   slackWebhookUrls: [],
   notifyAllowedTargets: [],
+  alertmanagerUrls: [],
   notifyGroupWaitMs: 2000,
   notifyRepeatIntervalMs: 4 * 3600_000,
   notifyMaxAttempts: 5,
@@ -192,6 +198,25 @@ function allowEntries(source: string, value: unknown): string[] {
     });
 }
 
+/** Alertmanager's API v2 alerts path, which every Alertmanager URL must name. */
+export const ALERTMANAGER_PATH = '/api/v2/alerts';
+
+/** True when `url`'s path is Alertmanager's alerts endpoint (a bare base URL would get 404s). */
+export function isAlertmanagerUrl(url: string): boolean {
+  try {
+    return new URL(url).pathname.replace(/\/+$/, '').endsWith(ALERTMANAGER_PATH);
+  } catch {
+    return false;
+  }
+}
+
+function alertmanagerUrls(source: string, value: unknown): string[] {
+  const list = urls(source, value);
+  const bad = list.find((u) => !isAlertmanagerUrl(u));
+  if (bad !== undefined) throw new ConfigError(`${source}: ${JSON.stringify(bad)} must end with ${ALERTMANAGER_PATH}, e.g. http://alertmanager:9093${ALERTMANAGER_PATH}`);
+  return list;
+}
+
 function secret(source: string, value: unknown): string | null {
   if (value === null || value === '') return null;
   const token = text(source, value);
@@ -220,6 +245,7 @@ function apply(config: ServerConfig, layer: Partial<Record<keyof ServerConfig, u
       case 'adminToken': next.adminToken = secret(src, value); break;
       case 'registrationToken': next.registrationToken = secret(src, value); break;
       case 'viewerTokens': next.viewerTokens = secrets(src, value); break;
+      case 'scrapeToken': next.scrapeToken = secret(src, value); break;
       case 'bodyLimitBytes': next.bodyLimitBytes = integer(src, value, 1024, 1024 * 1024 * 1024); break;
       case 'queryMaxRawValues': next.queryMaxRawValues = integer(src, value, 1, 100_000_000); break;
       case 'offlineFactor': next.offlineFactor = number(src, value, 1, 100); break;
@@ -230,6 +256,7 @@ function apply(config: ServerConfig, layer: Partial<Record<keyof ServerConfig, u
       case 'webhookUrls': next.webhookUrls = urls(src, value); break;
       case 'slackWebhookUrls': next.slackWebhookUrls = urls(src, value); break;
       case 'notifyAllowedTargets': next.notifyAllowedTargets = allowEntries(src, value); break;
+      case 'alertmanagerUrls': next.alertmanagerUrls = alertmanagerUrls(src, value); break;
       case 'notifyGroupWaitMs': next.notifyGroupWaitMs = integer(src, value, 0, 600_000); break;
       case 'notifyRepeatIntervalMs': next.notifyRepeatIntervalMs = integer(src, value, 1000, 7 * 86_400_000); break;
       case 'notifyMaxAttempts': next.notifyMaxAttempts = integer(src, value, 1, 20); break;
@@ -262,6 +289,7 @@ export const ENV_NAMES: Record<keyof ServerConfig, string> = {
   adminToken: 'AGENTMON_ADMIN_TOKEN',
   registrationToken: 'AGENTMON_REGISTRATION_TOKEN',
   viewerTokens: 'AGENTMON_VIEWER_TOKENS',
+  scrapeToken: 'AGENTMON_SCRAPE_TOKEN',
   bodyLimitBytes: 'AGENTMON_BODY_LIMIT_BYTES',
   queryMaxRawValues: 'AGENTMON_QUERY_MAX_RAW_VALUES',
   logLevel: 'AGENTMON_LOG_LEVEL',
@@ -273,6 +301,7 @@ export const ENV_NAMES: Record<keyof ServerConfig, string> = {
   webhookUrls: 'AGENTMON_WEBHOOK_URLS',
   slackWebhookUrls: 'AGENTMON_SLACK_WEBHOOK_URLS',
   notifyAllowedTargets: 'AGENTMON_NOTIFY_ALLOWED_TARGETS',
+  alertmanagerUrls: 'AGENTMON_ALERTMANAGER_URLS',
   notifyGroupWaitMs: 'AGENTMON_NOTIFY_GROUP_WAIT_MS',
   notifyRepeatIntervalMs: 'AGENTMON_NOTIFY_REPEAT_INTERVAL_MS',
   notifyMaxAttempts: 'AGENTMON_NOTIFY_MAX_ATTEMPTS',

@@ -161,6 +161,56 @@ eachBackend('metrics query API', (backend) => {
     assert.deepEqual(body.json().details.map((d: { path: string }) => d.path).sort(), ['/body/agent_ids', '/body/aggregation', '/body/end_time']);
   });
 
+  it('start_time and end_time also take epoch milliseconds and times relative to the server clock', async () => {
+    // The test clock reads 2026-03-01T12:00:00Z: now-2h is 10:00 and now-90m is 10:30, the ISO range above.
+    const iso = await get(`agent_ids=${a}&${range}&metric_names=cpu_usage_percent&interval=5m`);
+    const epoch = await get(`agent_ids=${a}&start_time=${Date.parse('2026-03-01T10:00:00Z')}&end_time=${Date.parse('2026-03-01T10:30:00Z')}&metric_names=cpu_usage_percent&interval=5m`);
+    const relative = await get(`agent_ids=${a}&start_time=now-2h&end_time=now-90m&metric_names=cpu_usage_percent&interval=5m`);
+    assert.equal(iso.total_points, 3);
+    for (const q of [epoch, relative]) {
+      assert.deepEqual(q.data, iso.data);
+      assert.deepEqual(q.time_range, { start: '2026-03-01T10:00:00.000Z', end: '2026-03-01T10:30:00.000Z' });
+      assert.equal(q.query.start_time, '2026-03-01T10:00:00.000Z');
+    }
+    // `now` follows the server's clock: an hour later, now-2h no longer reaches back to 10:00-10:10.
+    const whole = await get(`agent_ids=${a}&start_time=now-2h&end_time=now&metric_names=cpu_usage_percent`);
+    assert.equal(whole.total_points, 4);
+    assert.equal(whole.time_range.end, '2026-03-01T12:00:00.000Z');
+    t.clock.now += 3_600_000;
+    try {
+      const later = await get(`agent_ids=${a}&start_time=now-2h&end_time=now&metric_names=cpu_usage_percent`);
+      assert.equal(later.time_range.start, '2026-03-01T11:00:00.000Z');
+      assert.equal(later.total_points, 0);
+    } finally {
+      t.clock.now -= 3_600_000;
+    }
+  });
+
+  it('a time in none of the accepted forms is a 400 naming the field and the forms', async () => {
+    for (const [qs, path] of [
+      ['start_time=now-1x&end_time=now', '/query/start_time'],
+      ['start_time=now-2h&end_time=yesterday', '/query/end_time'],
+      ['start_time=1.5e12&end_time=now', '/query/start_time'],
+      ['start_time=now-&end_time=now', '/query/start_time'],
+      ['start_time=99999999999999999&end_time=now', '/query/start_time'],
+    ] as const) {
+      const res = await t.app.inject({ method: 'GET', url: `/api/v1/metrics/query?${qs}`, headers: bearer(ADMIN) });
+      assert.equal(res.statusCode, 400, `${qs}: ${res.body}`);
+      const detail = res.json().details.find((d: { path: string }) => d.path === path);
+      assert.ok(detail, `${qs}: ${res.body}`);
+      assert.match(detail.message, /epoch milliseconds/);
+    }
+  });
+
+  it('an unknown query parameter is a 400 naming it, not a silently unfiltered answer', async () => {
+    const res = await t.app.inject({ method: 'GET', url: `/api/v1/metrics/query?${range}&environment=production&agent=x`, headers: bearer(ADMIN) });
+    assert.equal(res.statusCode, 400, res.body);
+    assert.equal(res.json().error, 'VALIDATION_FAILED');
+    assert.deepEqual(res.json().details.map((d: { path: string }) => d.path), ['/query/environment', '/query/agent']);
+    assert.match(res.json().message, /environment, agent/);
+    assert.match(res.json().details[0].message, /it takes agent_ids, start_time, end_time/);
+  });
+
   it('refuses a raw answer over queryMaxRawValues with a 400 naming interval, and answers one within it', async () => {
     // 6 payloads in range; 2 metrics each: 12 values. A limit of 11 refuses, 12 answers.
     const qs = `${range}&metric_names=cpu_usage_percent,tokens_per_second`;

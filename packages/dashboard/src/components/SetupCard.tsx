@@ -8,7 +8,7 @@ function steps(origin: string): { title: string; code: string }[] {
   return [
     {
       title: 'Try the demo fleet against this server',
-      code: `npx agentmon demo --url ${origin} --token <admin token>`,
+      code: `npx @agentmon/cli demo --url ${origin} --token <admin token>`,
     },
     {
       title: 'Register an agent and send one payload with curl',

@@ -8,7 +8,6 @@ import {
   GROUP_BY_MODES,
   SERIES_METRIC_NAMES,
   isQueryableMetricName,
-  parseDateTime,
   type Aggregation,
   type ErrorDetail,
   type FillMode,
@@ -17,22 +16,13 @@ import {
 } from '@agentmon/schema';
 import type { SeriesQuery, SeriesRow } from '../storage/ports.js';
 import { numberText } from './text.js';
-
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+import { parseInterval, parseTimeExpression, TIME_EXPRESSION_FORMS } from './time-expression.js';
 
 /** Most buckets one series may span; a finer interval over a longer range is refused. */
 export const MAX_BUCKETS = 10_000;
 
 /** Widest bucket (ten years): wider ones would push bucket arithmetic past exact integers. */
 export const MAX_INTERVAL_MS = 3650 * 86_400_000;
-
-/** Milliseconds of an interval like `10s`, `5m`, `1h`, `1d`; null when it is not one. */
-export function parseInterval(text: string): number | null {
-  const m = /^([1-9][0-9]{0,8})(ms|s|m|h|d|w)$/.exec(text.trim());
-  if (!m) return null;
-  const ms = Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
-  return ms >= 1 ? ms : null;
-}
 
 /** A query ready for the store, and the normalised MetricsQuery echoed in the response. */
 export interface PreparedQuery {
@@ -41,18 +31,32 @@ export interface PreparedQuery {
   echo: Required<MetricsQuery>;
 }
 
+/** Options of prepareMetricsQuery. */
+export interface PrepareOptions {
+  /** Most values a raw answer may hold (default: no limit). */
+  maxRawValues?: number;
+  /** The server's clock, for relative times (`now-1h`); default Date.now(). */
+  nowMs?: number;
+}
+
 /**
  * Checks a MetricsQuery the schema let through against the rules it cannot state, and normalises it. A raw query (no interval, no aggregation) gets `maxRows`
  * so that its answer holds at most `maxRawValues` values: a raw answer over a long range or a
- * large fleet would stall the server for everyone while it is built.
+ * large fleet would stall the server for everyone while it is built. Times may be ISO 8601, epoch
+ * milliseconds or relative to `nowMs`; the echo gives them back as ISO 8601.
  */
-export function prepareMetricsQuery(q: MetricsQuery, part: 'body' | 'query', maxRawValues = Number.POSITIVE_INFINITY): { ok: true; value: PreparedQuery } | { ok: false; details: ErrorDetail[] } {
+export function prepareMetricsQuery(q: MetricsQuery, part: 'body' | 'query', options: PrepareOptions = {}): { ok: true; value: PreparedQuery } | { ok: false; details: ErrorDetail[] } {
+  const { maxRawValues = Number.POSITIVE_INFINITY, nowMs = Date.now() } = options;
   const details: ErrorDetail[] = [];
   const at = (field: string) => `/${part}/${field}`;
-  const start = parseDateTime(q.start_time);
-  const end = parseDateTime(q.end_time);
-  if (!start) details.push({ path: at('start_time'), message: 'must be an ISO 8601 date-time' });
-  if (!end) details.push({ path: at('end_time'), message: 'must be an ISO 8601 date-time' });
+  const time = (text: string) => {
+    const ms = parseTimeExpression(text, nowMs);
+    return ms === undefined ? undefined : new Date(ms);
+  };
+  const start = time(q.start_time);
+  const end = time(q.end_time);
+  if (!start) details.push({ path: at('start_time'), message: `must be ${TIME_EXPRESSION_FORMS}` });
+  if (!end) details.push({ path: at('end_time'), message: `must be ${TIME_EXPRESSION_FORMS}` });
   if (start && end && end.getTime() < start.getTime()) details.push({ path: at('end_time'), message: 'must not be before start_time' });
 
   const names = q.metric_names && q.metric_names.length > 0 ? [...new Set(q.metric_names.map((n) => n.trim()))] : [...SERIES_METRIC_NAMES];

@@ -28,6 +28,7 @@ import {
   type EngineSettings,
   type Observation,
 } from './ingest.js';
+import { AgentCounters } from './agent-counters.js';
 
 /** Where the monitor reports what happened, so notifications and live views follow. */
 export interface MonitorListener {
@@ -100,20 +101,24 @@ export function collectionSettings(config: MonitoringConfig): CollectionSettings
 /** Drives agents through the engine with the stores. */
 export class Monitor {
   private received = 0;
+  /** Series values stored since start. */
+  private values = 0;
+  /** What each agent's stored payloads accumulate, for the Prometheus counters. */
+  readonly counters = new AgentCounters();
   /** Payloads accepted per second over the last minute (ring indexed by epoch second). */
   private readonly perSecond = new Map<number, number>();
 
   constructor(private readonly deps: MonitorDeps) {}
 
-  /** Payloads accepted since start, and the rate over the last minute. */
-  ingestStats(): { received: number; ratePerSecond: number } {
+  /** Payloads and series values accepted since start, and the payload rate over the last minute. */
+  ingestStats(): { received: number; values: number; ratePerSecond: number } {
     const nowSec = Math.floor(this.deps.clock() / 1000);
     let sum = 0;
     for (const [sec, n] of this.perSecond) {
       if (nowSec - sec >= 60) this.perSecond.delete(sec);
       else sum += n;
     }
-    return { received: this.received, ratePerSecond: Math.round((sum / 60) * 100) / 100 };
+    return { received: this.received, values: this.values, ratePerSecond: Math.round((sum / 60) * 100) / 100 };
   }
 
   /** Stores payloads and moves their agents. Throws IngestRefused (nothing written) when an agent is unknown. */
@@ -152,15 +157,18 @@ export class Monitor {
     await this.deps.series.insert(points);
     await this.commit([...steps.values()]);
     this.received += points.length;
+    this.counters.add(points);
     const sec = Math.floor(now / 1000);
     this.perSecond.set(sec, (this.perSecond.get(sec) ?? 0) + points.length);
     this.tick(payloads, times, steps);
+    const values = points.reduce(
+      (n, p) => n + Object.values(p.values).filter((v) => v !== null && v !== undefined).length + Object.keys(p.custom).length,
+      0,
+    );
+    this.values += values;
     return {
       accepted: points.length,
-      series_points: points.reduce(
-        (n, p) => n + Object.values(p.values).filter((v) => v !== null && v !== undefined).length + Object.keys(p.custom).length,
-        0,
-      ),
+      series_points: values,
       agents: observations.size,
       // One agent reporting for itself learns its collection settings, so it follows changes.
       ...(observations.size === 1 ? { config: collectionSettings((known.get(payloads[0]?.agent_id ?? '') as IngestContext).config) } : {}),

@@ -20,6 +20,7 @@ import type { AlertTransition } from '../engine/alerts.js';
 import { newEvent } from '../engine/events.js';
 import type { MetadataStore, NotificationTarget } from '../storage/ports.js';
 import { slackMessage, slackTestMessage } from './slack.js';
+import { alertmanagerMessage, alertmanagerTestMessage } from './alertmanager.js';
 import { webhookMessage, webhookTestMessage, type MessageContext, type NotificationKind, type NotifiedAlert } from './webhook.js';
 import { guardedPost, SEND_TIMEOUT_MS, TargetPolicy, TargetRefused } from './egress.js';
 
@@ -60,7 +61,7 @@ export interface NotifierOptions {
   repeatIntervalMs?: number;
   maxAttempts?: number;
   retryBaseMs?: number;
-  /** Targets from the server config (webhookUrls, slackWebhookUrls); listed as `config-1`, `config-2`, ... */
+  /** Targets from the server config (webhookUrls, slackWebhookUrls, alertmanagerUrls); listed as `config-1`, `config-2`, ... */
   staticTargets?: readonly { kind: NotificationTarget['kind']; url: string }[];
   log?: NotifierLog;
   /** Addresses, CIDR ranges and host names targets may point at though not public (notifyAllowedTargets). */
@@ -243,7 +244,8 @@ export class Notifier {
   async sendTest(target: Pick<DeliveryTarget, 'kind' | 'url'>): Promise<DeliveryResult> {
     try {
       const context: MessageContext = { groupKey: `test-${randomUUID()}`, sentAt: new Date(this.clock()).toISOString() };
-      return await this.attempt(target.url, target.kind === 'slack' ? slackTestMessage(context) : webhookTestMessage(context));
+      const tests = { webhook: () => webhookTestMessage(context), slack: () => slackTestMessage(context), alertmanager: alertmanagerTestMessage };
+      return await this.attempt(target.url, tests[target.kind]());
     } catch (err) {
       return { ok: false, status: null, error: describeError(err, target.url) };
     }
@@ -332,7 +334,11 @@ export class Notifier {
     const targets = await this.activeTargets();
     if (targets.length === 0) return;
     const context: MessageContext = { groupKey: group.key, sentAt: new Date(this.clock()).toISOString() };
-    const bodies = { webhook: webhookMessage(items, context), slack: slackMessage(items, context) };
+    const bodies = {
+      webhook: webhookMessage(items, context),
+      slack: slackMessage(items, context),
+      alertmanager: alertmanagerMessage(items, context, this.repeatIntervalMs),
+    };
     const fingerprints = items.map((i) => i.alert.fingerprint);
     const delivered = await Promise.all(targets.map((t) => this.deliverTo(t, bodies[t.kind], fingerprints)));
     if (delivered.some((ok) => ok)) await this.markNotified(items);

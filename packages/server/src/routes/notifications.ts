@@ -1,6 +1,6 @@
 /**
  * /notifications: where alert notifications go. Targets made here are stored; targets from the
- * server config (webhookUrls, slackWebhookUrls) are listed too, read-only, with their URL masked
+ * server config (webhookUrls, slackWebhookUrls, alertmanagerUrls) are listed too, read-only, with their URL masked
  * because the config is where their secret lives.
  */
 import { Type } from 'typebox';
@@ -8,6 +8,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ErrorBody, NotificationTargetCreate, NotificationTargetView, NotificationTestResult } from '@agentmon/schema';
 import type { RouteContext } from '../app.js';
 import { AppError, badRequest, notFound } from '../errors.js';
+import { ALERTMANAGER_PATH, isAlertmanagerUrl } from '../config.js';
 import { uuidv7 } from '../engine/ids.js';
 import type { Notifier } from '../notify/notifier.js';
 import { TargetRefused } from '../notify/egress.js';
@@ -41,7 +42,7 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext; 
     {
       schema: {
         tags: ['notifications'],
-        summary: 'Add a notification target (webhook or Slack)',
+        summary: 'Add a notification target (webhook, Slack or Alertmanager)',
         body: NotificationTargetCreate,
         response: { 201: NotificationTargetView, ...errorResponses },
       },
@@ -58,6 +59,11 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext; 
       }
       if (protocol !== 'http:' && protocol !== 'https:') {
         throw badRequest('invalid notification target', [{ path: '/body/url', message: 'must use http or https' }]);
+      }
+      if (kind === 'alertmanager' && !isAlertmanagerUrl(url)) {
+        throw badRequest('invalid notification target', [
+          { path: '/body/url', message: `must be Alertmanager's alerts endpoint, ending with ${ALERTMANAGER_PATH} (e.g. http://alertmanager:9093${ALERTMANAGER_PATH})` },
+        ]);
       }
       try {
         await notifier.assertTarget(url);

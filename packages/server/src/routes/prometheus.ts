@@ -1,78 +1,106 @@
 /**
- * GET /metrics: the fleet in Prometheus' text exposition format, so an existing Prometheus can
- * scrape agentmon (with the admin token as its bearer token).
+ * GET /metrics: the fleet and agentmon itself in Prometheus' text exposition format, so an
+ * existing Prometheus can scrape agentmon (with the read-only scrape token, or the admin token).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { AGENT_STATUSES, ALERT_SEVERITIES } from '@agentmon/schema';
 import { Type } from 'typebox';
 import type { RouteContext } from '../app.js';
-import { readSnapshot } from '../engine/ingest.js';
+import { lastDataAtMs, readSnapshot } from '../engine/ingest.js';
+import { offlineAfterMs } from '../engine/status.js';
+import { parseIsoMs } from '../engine/time.js';
+import type { AgentListRow, IngestContext } from '../storage/ports.js';
+import { EXPOSITION_CONTENT_TYPE, Exposition } from '../prometheus/exposition.js';
+import { LATEST_GAUGES, writeFleetMetrics, type FleetAgent } from '../prometheus/fleet.js';
+import { writeProcessMetrics } from '../prometheus/process-metrics.js';
+import { errorResponses } from './route-schemas.js';
 
-/** A label value escaped as the exposition format asks. */
-function label(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-}
-
-/** Latest per-agent values exported, with their help text. */
-const GAUGES: [string, string][] = [
-  ['cpu_usage_percent', 'CPU usage of the agent, percent'],
-  ['memory_usage_percent', 'Memory usage of the agent, percent'],
-  ['error_rate', 'Error rate of the agent, 0..1'],
-  ['average_response_time_ms', 'Average response time, milliseconds'],
-  ['throughput_per_second', 'Tasks per second'],
-  ['tokens_per_second', 'Tokens processed per second'],
-];
+/** Agents read per page of the agent list. */
+const PAGE = 5000;
 
 /** Registers GET /metrics. */
-export const prometheusRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = async (app, { ctx }) => {
+export const prometheusRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext; version: string }> = async (app, { ctx, version }) => {
+  /** Every registered agent's list row (type, version, host: what agent_info carries). */
+  async function allRows(): Promise<Map<string, AgentListRow>> {
+    const rows = new Map<string, AgentListRow>();
+    for (let offset = 0; ; offset += PAGE) {
+      const page = await ctx.metadata.listAgents({ offset, limit: PAGE, sort: 'registered_at' });
+      for (const r of page.items) rows.set(r.id, r);
+      if (page.items.length < PAGE) return rows;
+    }
+  }
+
+  /**
+   * The latest value of each exported series of the agents whose latest payload is current: not
+   * offline, and received within the agent's offline window. One query for all of them, over the
+   * span of their latest payloads' times.
+   */
+  async function latestValues(contexts: readonly IngestContext[], nowMs: number): Promise<Map<string, Record<string, number | null>>> {
+    const current: { id: string; tsMs: number }[] = [];
+    for (const c of contexts) {
+      if (c.status === 'offline' || c.state.last_metrics_at === null) continue;
+      if (nowMs - parseIsoMs(c.state.last_metrics_at) > offlineAfterMs(c.config, ctx.config.offlineFactor)) continue;
+      const ts = readSnapshot(c.state).metrics_ts;
+      if (ts !== null) current.push({ id: c.id, tsMs: parseIsoMs(ts) });
+    }
+    const out = new Map<string, Record<string, number | null>>();
+    if (current.length === 0) return out;
+    const rows = await ctx.series.query({
+      agentIds: current.map((c) => c.id),
+      startMs: Math.min(...current.map((c) => c.tsMs)),
+      endMs: Math.max(...current.map((c) => c.tsMs)),
+      metrics: LATEST_GAUGES.map((g) => g.metric),
+      aggregation: 'last',
+      intervalMs: null,
+      groupBy: 'agent',
+    });
+    for (const r of rows) if (r.agent_id !== null) out.set(r.agent_id, r.values);
+    return out;
+  }
+
   app.get(
     '/metrics',
     {
-      config: { access: 'admin' },
+      config: { access: 'scrape' },
       schema: {
         tags: ['probes'],
-        summary: 'Prometheus exposition of the fleet (admin token as bearer token)',
-        response: { 200: Type.String({ description: 'text/plain; version=0.0.4' }) },
+        summary: 'Prometheus exposition of the fleet and of agentmon itself (scrape token or admin token as bearer token)',
+        response: { 200: Type.String({ description: EXPOSITION_CONTENT_TYPE }), ...errorResponses },
       },
     },
     async (_request, reply) => {
-      const [contexts, active] = await Promise.all([ctx.metadata.listIngestContexts(), ctx.metadata.getActiveAlerts(null)]);
-      const lines: string[] = [];
-      const family = (name: string, help: string) => lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
-      const ids = (c: (typeof contexts)[number]) => `agent_id="${label(c.id)}",name="${label(c.name)}",environment="${label(c.environment)}"`;
-
-      family('agentmon_agent_up', '1 when the agent is reporting (not offline or unknown)');
-      for (const c of contexts) lines.push(`agentmon_agent_up{${ids(c)}} ${c.status === 'offline' || c.status === 'unknown' ? 0 : 1}`);
-      family('agentmon_agent_status', 'The agent status, one series per status (1 for the current one)');
-      for (const c of contexts) for (const s of AGENT_STATUSES) lines.push(`agentmon_agent_status{${ids(c)},status="${s}"} ${c.status === s ? 1 : 0}`);
-      family('agentmon_agent_health_score', 'Health score of the agent, 0..1');
-      for (const c of contexts) lines.push(`agentmon_agent_health_score{${ids(c)}} ${c.state.health_score}`);
-      // An offline agent's latest values are history, not its present: exported as current they
-      // would draw a flat line on every graph and satisfy every alert rule. Its up, status and score
-      // series stay, and say that it is offline.
-      const reporting = contexts.filter((c) => c.status !== 'offline');
-      for (const [metric, help] of GAUGES) {
-        family(`agentmon_agent_${metric}`, help);
-        for (const c of reporting) {
-          const v = readSnapshot(c.state).latest[metric];
-          if (typeof v === 'number') lines.push(`agentmon_agent_${metric}{${ids(c)}} ${v}`);
-        }
+      const nowMs = ctx.clock();
+      const [contexts, rows, active] = await Promise.all([ctx.metadata.listIngestContexts(), allRows(), ctx.metadata.getActiveAlerts(null)]);
+      const latest = await latestValues(contexts, nowMs);
+      const agents: FleetAgent[] = [];
+      for (const c of contexts) {
+        const row = rows.get(c.id);
+        // Registered between the two reads: it shows from the next scrape.
+        if (row === undefined) continue;
+        agents.push({
+          row,
+          status: c.status,
+          healthScore: c.state.health_score,
+          lastDataMs: lastDataAtMs(c.state),
+          latest: latest.get(c.id) ?? null,
+          totals: ctx.monitor.counters.of(c.id),
+        });
       }
-      family('agentmon_active_alerts', 'Active alerts by severity');
-      for (const s of ALERT_SEVERITIES) lines.push(`agentmon_active_alerts{severity="${s}"} ${active.filter((a) => a.severity === s).length}`);
+      ctx.monitor.counters.retain(new Set(contexts.map((c) => c.id)));
+
+      const out = new Exposition();
+      writeFleetMetrics(out, agents, active);
       const ingest = ctx.monitor.ingestStats();
-      lines.push('# HELP agentmon_payloads_received_total Metrics payloads accepted by this instance', '# TYPE agentmon_payloads_received_total counter');
-      lines.push(`agentmon_payloads_received_total ${ingest.received}`);
+      out.family('agentmon_payloads_received_total', 'counter', 'Metrics payloads accepted by this instance since it started')(ingest.received);
+      out.family('agentmon_series_values_received_total', 'counter', 'Series values (built-in and custom metrics) accepted by this instance since it started')(ingest.values);
       const backlog = ctx.series.backlog?.();
       if (backlog) {
-        family('agentmon_series_head_payloads', 'Payloads in the series engine\'s head (memory and log), not yet in a block');
-        lines.push(`agentmon_series_head_payloads ${backlog.headPayloads}`);
-        family('agentmon_series_blocks', 'Blocks of the series engine on disk');
-        lines.push(`agentmon_series_blocks ${backlog.blocks}`);
-        family('agentmon_series_unmerged_blocks', 'Blocks a merge has yet to compress and give rollup tiers');
-        lines.push(`agentmon_series_unmerged_blocks ${backlog.unmergedBlocks}`);
+        out.family('agentmon_series_head_payloads', 'gauge', 'Payloads in the series engine\'s head (memory and log), not yet in a block')(backlog.headPayloads);
+        out.family('agentmon_series_blocks', 'gauge', 'Blocks of the series engine on disk')(backlog.blocks);
+        out.family('agentmon_series_unmerged_blocks', 'gauge', 'Blocks a merge has yet to compress and give rollup tiers')(backlog.unmergedBlocks);
       }
-      return reply.type('text/plain; version=0.0.4; charset=utf-8').send(`${lines.join('\n')}\n`);
+      out.family('agentmon_build_info', 'gauge', 'agentmon\'s version (value 1)')(1, { version, nodejs_version: process.version });
+      writeProcessMetrics(out);
+      return reply.type(EXPOSITION_CONTENT_TYPE).send(out.text());
     },
   );
 };

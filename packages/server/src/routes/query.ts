@@ -26,7 +26,7 @@ export const queryRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
 
   /** The MetricsResponse as JSON text (written row by row: answers run to thousands of rows). */
   async function run(q: MetricsQueryType, part: 'body' | 'query'): Promise<string> {
-    const prepared = prepareMetricsQuery(q, part, ctx.config.queryMaxRawValues);
+    const prepared = prepareMetricsQuery(q, part, { maxRawValues: ctx.config.queryMaxRawValues, nowMs: ctx.clock() });
     if (!prepared.ok) throw badRequest(`invalid metrics query: ${prepared.details.map((d) => d.path).join(', ')}`, prepared.details);
     const series = prepared.value.series;
     try {

@@ -98,7 +98,7 @@ describe('SQLite metadata schema', () => {
       } finally {
         db.close();
       }
-      assert.deepEqual(await store.migrate(), [2]);
+      assert.deepEqual(await store.migrate(), [2, 3]);
       const old = await store.getAlert('old-1');
       assert.equal(old?.fingerprint, 'legacy:old-1');
       assert.equal(old?.updated_at, '2026-01-01T00:00:00.000Z');

@@ -178,4 +178,12 @@ CREATE TABLE notification_targets (
 ALTER TABLE agent_state SET (fillfactor = 50);
 `,
   },
+  {
+    version: 4,
+    name: 'alertmanager notification targets',
+    up: `
+ALTER TABLE notification_targets DROP CONSTRAINT notification_targets_kind_check;
+ALTER TABLE notification_targets ADD CONSTRAINT notification_targets_kind_check CHECK (kind IN ('webhook', 'slack', 'alertmanager'));
+`,
+  },
 ];

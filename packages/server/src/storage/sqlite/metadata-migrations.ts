@@ -186,4 +186,23 @@ CREATE TABLE notification_targets (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'alertmanager notification targets',
+    up: `
+-- SQLite cannot change a CHECK in place: the table is rebuilt with the new kind allowed.
+CREATE TABLE notification_targets_v3 (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('webhook', 'slack', 'alertmanager')),
+    url TEXT NOT NULL,
+    enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+    created_at TEXT NOT NULL DEFAULT ${NOW}
+);
+INSERT INTO notification_targets_v3 (id, name, kind, url, enabled, created_at)
+SELECT id, name, kind, url, enabled, created_at FROM notification_targets;
+DROP TABLE notification_targets;
+ALTER TABLE notification_targets_v3 RENAME TO notification_targets;
+`,
+  },
 ];

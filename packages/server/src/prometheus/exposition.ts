@@ -1,0 +1,58 @@
+/**
+ * Prometheus' text exposition format (version 0.0.4), written family by family: each family's HELP
+ * and TYPE once, then its samples, so a scrape of thousands of agents is one pass over strings.
+ * Names follow Prometheus' conventions (base units, `_total` on counters); `promtool check metrics`
+ * checks the result in the tests.
+ */
+
+/** The types agentmon exposes. */
+export type MetricType = 'gauge' | 'counter';
+
+/** Label names and values of one sample. */
+export type Labels = Readonly<Record<string, string>>;
+
+/** The content type of the format. */
+export const EXPOSITION_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+const escapeLabel = (value: string) => value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+const escapeHelp = (text: string) => text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+
+/** A sample value as the format writes it (Go's float syntax: NaN, +Inf, -Inf). */
+export function sampleValue(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Number.POSITIVE_INFINITY) return '+Inf';
+  if (value === Number.NEGATIVE_INFINITY) return '-Inf';
+  return String(value);
+}
+
+/** `{a="x",b="y"}`, or nothing for no labels. */
+export function labelText(labels: Labels | undefined): string {
+  if (labels === undefined) return '';
+  const parts: string[] = [];
+  for (const name in labels) if (Object.hasOwn(labels, name)) parts.push(`${name}="${escapeLabel(labels[name] as string)}"`);
+  return parts.length === 0 ? '' : `{${parts.join(',')}}`;
+}
+
+/** Collects families and gives the exposition text. */
+export class Exposition {
+  private readonly lines: string[] = [];
+  private readonly names = new Set<string>();
+
+  /**
+   * Starts a family and returns the function that adds its samples. A name given twice is a bug
+   * (the format allows one HELP/TYPE block per family), so it throws.
+   */
+  family(name: string, type: MetricType, help: string): (value: number, labels?: Labels) => void {
+    if (this.names.has(name)) throw new Error(`metric family ${name} written twice`);
+    this.names.add(name);
+    this.lines.push(`# HELP ${name} ${escapeHelp(help)}`, `# TYPE ${name} ${type}`);
+    return (value, labels) => {
+      this.lines.push(`${name}${labelText(labels)} ${sampleValue(value)}`);
+    };
+  }
+
+  /** The exposition text, ending with a newline as the format requires. */
+  text(): string {
+    return this.lines.length === 0 ? '' : `${this.lines.join('\n')}\n`;
+  }
+}
