@@ -84,7 +84,7 @@ it('AGENTMON_ALERTMANAGER_URLS must name the alerts endpoint', () => {
 eachBackend('Alertmanager notification targets', (backend) => {
   it('an alert fires into Alertmanager with labels and endsAt two repeat intervals ahead, and resolves with endsAt at its resolution', async () => {
     const am = await fakeAlertmanager();
-    const t = await testApp(backend, { notifyGroupWaitMs: 20, notifyRepeatIntervalMs: 3_600_000 });
+    const t = await testApp(backend, { notifyGroupWaitMs: 20, notifyRepeatIntervalMs: 3_600_000, notifyAllowedTargets: ['127.0.0.1'] });
     try {
       const url = `${am.base}/api/v2/alerts`;
       const created = await t.app.inject({ method: 'POST', url: '/api/v1/notifications', headers: bearer(ADMIN), payload: { name: 'am', kind: 'alertmanager', url } });
@@ -133,7 +133,7 @@ eachBackend('Alertmanager notification targets', (backend) => {
 
   it('an escalation ends the warning alert and fires the critical one in the same message', async () => {
     const am = await fakeAlertmanager();
-    const t = await testApp(backend, { notifyGroupWaitMs: 20 });
+    const t = await testApp(backend, { notifyGroupWaitMs: 20, notifyAllowedTargets: ['127.0.0.1'] });
     try {
       await t.app.inject({ method: 'POST', url: '/api/v1/notifications', headers: bearer(ADMIN), payload: { name: 'am', kind: 'alertmanager', url: `${am.base}/api/v2/alerts` } });
       const agent = await register(t, { name: 'am-escalates' });
