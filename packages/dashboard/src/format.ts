@@ -119,7 +119,7 @@ export function humanize(s: string): string {
 }
 
 /** A unit a chart or a value uses. */
-export type Unit = 'percent' | 'ratio' | 'ms' | 'bytes' | 'rate' | 'count' | 'score' | 'usd';
+export type Unit = 'percent' | 'ratio' | 'ms' | 'bytes' | 'byterate' | 'rate' | 'count' | 'score' | 'usd';
 
 /** An amount in US dollars: cents for small sums, whole dollars past 1,000. */
 export function formatUsd(v: number | null | undefined): string {
@@ -138,6 +138,8 @@ export function formatUnit(v: number | null | undefined, unit: Unit): string {
       return formatMs(v);
     case 'bytes':
       return formatBytes(v);
+    case 'byterate':
+      return ok(v) ? `${formatBytes(v)}/s` : DASH;
     case 'rate':
       return formatRate(v);
     case 'score':

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { bucketSeconds, defaultRange, grid, intervalText, perInterval, toGrid } from './series.js';
+import { bucketSeconds, defaultRange, gapRuns, grid, intervalText, medianStep, perInterval, toGrid } from './series.js';
 
 describe('series', () => {
   it('picks buckets no finer than the agent reports', () => {
@@ -28,6 +28,25 @@ describe('series', () => {
     assert.deepEqual(cpu.slice(3, 10), [null, null, null, null, null, null, null], 'a long silence: a gap');
     assert.equal(cpu[10], 3);
     assert.equal(cpu[15], null);
+  });
+
+  it('joins a history sparser than the grid into a line, and still leaves a long silence as a gap', () => {
+    // One value every 2 buckets (history at 60 s on a 30 s grid), then 8 empty buckets, then more.
+    const xs = grid(0, 29 * 30, 30);
+    const at = (t: number, v: number) => ({ timestamp: new Date(t * 1000).toISOString(), cpu: v });
+    const rows = [at(0, 1), at(60, 2), at(120, 3), at(180, 4), at(450, 5), at(510, 6)];
+    const cpu = toGrid(rows, ['cpu'], xs, 30, 1).values.cpu as (number | null | undefined)[];
+    assert.equal(medianStep(cpu), 2);
+    assert.equal(cpu[1], undefined, 'between two reports of the history: joined');
+    assert.equal(cpu[3], undefined);
+    assert.deepEqual(cpu.slice(7, 15), [null, null, null, null, null, null, null, null], 'more than three steps of silence: a gap');
+    assert.equal(cpu[16], undefined);
+    // Gap runs: the silence between data, and the trailing one (no data since); not before the first value.
+    assert.deepEqual(gapRuns([cpu], cpu.length), [
+      [7, 14],
+      [18, 29],
+    ]);
+    assert.deepEqual(gapRuns([[null, null, 1, 2]], 4), [], 'before the first value is not a gap');
   });
 
   it('counts tasks per interval from sums, or from the rise of running totals', () => {

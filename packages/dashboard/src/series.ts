@@ -60,6 +60,9 @@ export function grid(start: number, end: number, bucket: number): number[] {
 /**
  * Places each row's values on the grid. Runs of up to `joinMax` empty buckets between two values
  * become undefined (the line joins across them); longer runs stay null (a visible gap: no data).
+ * With `joinMax` > 0 a series whose points come sparser than the grid (history reported less often
+ * than the agent reports now, a zoom finer than the data) joins across up to three of its own
+ * steps, so it draws as a line rather than as isolated dots or nothing.
  */
 export function toGrid(rows: MetricsRow[], names: readonly string[], xs: number[], bucket: number, joinMax: number): GridSeries {
   const index = new Map<number, number>();
@@ -76,8 +79,43 @@ export function toGrid(rows: MetricsRow[], names: readonly string[], xs: number[
       if (typeof v === 'number' && Number.isFinite(v)) (values[n] as (number | null | undefined)[])[i] = v;
     }
   }
-  for (const n of names) joinShortGaps(values[n] as (number | null | undefined)[], joinMax);
+  for (const n of names) {
+    const vs = values[n] as (number | null | undefined)[];
+    joinShortGaps(vs, joinMax > 0 ? Math.max(joinMax, 3 * medianStep(vs) - 1) : 0);
+  }
   return { x: xs, values };
+}
+
+/** The median distance, in buckets, between consecutive values of a series (1 when it has fewer than two). */
+export function medianStep(vs: readonly (number | null | undefined)[]): number {
+  const steps: number[] = [];
+  let last = -1;
+  for (let i = 0; i < vs.length; i++) {
+    if (typeof vs[i] !== 'number') continue;
+    if (last >= 0) steps.push(i - last);
+    last = i;
+  }
+  if (steps.length === 0) return 1;
+  steps.sort((a, b) => a - b);
+  return steps[Math.floor(steps.length / 2)] as number;
+}
+
+/** Runs of buckets with no value in any series (null: a silence, not a joined miss), as [first, last] index pairs. */
+export function gapRuns(series: readonly (readonly (number | null | undefined)[])[], length: number): [number, number][] {
+  const runs: [number, number][] = [];
+  let start = -1;
+  let seen = false;
+  for (let i = 0; i <= length; i++) {
+    const silent = i < length && series.every((vs) => vs[i] === null);
+    const any = i < length && series.some((vs) => typeof vs[i] === 'number');
+    if (silent && seen && start < 0) start = i;
+    if (!silent && start >= 0) {
+      runs.push([start, i - 1]);
+      start = -1;
+    }
+    if (any) seen = true;
+  }
+  return runs;
 }
 
 function joinShortGaps(vs: (number | null | undefined)[], joinMax: number): void {

@@ -106,3 +106,24 @@ export function stepper(shot: (name: string) => Promise<void>) {
     }
   };
 }
+
+/** How many pixels of a chart's canvas are drawn in the colour the CSS variable `cssVar` holds (−1 without a canvas). */
+export function colourPixels(page: Page, chartTestId: string, cssVar: string): Promise<number> {
+  return page.evaluate(
+    ([id, name]) => {
+      const css = getComputedStyle(document.documentElement).getPropertyValue(name as string).trim();
+      const n = Number.parseInt(css.slice(1), 16);
+      const [r, g, b] = [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+      const canvas = document.querySelector(`[data-testid=${id}] canvas`) as HTMLCanvasElement | null;
+      const ctx = canvas?.getContext('2d');
+      if (!canvas || !ctx) return -1;
+      const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+      let hits = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i + 3]! > 200 && Math.abs(data[i]! - r) < 30 && Math.abs(data[i + 1]! - g) < 30 && Math.abs(data[i + 2]! - b) < 30) hits++;
+      }
+      return hits;
+    },
+    [chartTestId, cssVar],
+  );
+}

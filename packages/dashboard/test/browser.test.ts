@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { loadConfig, startServer, type RunningServer } from '@agentmon/server';
-import { dist, shots, skip, startBench, stepper, until } from './browser-kit.js';
+import { colourPixels, dist, shots, skip, startBench, stepper, until } from './browser-kit.js';
 import { api, payload, seedFleet, type Fleet, type SeededAgent } from './fleet.js';
 
 const ADMIN = 'browser-test-admin-token-0123456789';
@@ -150,21 +150,7 @@ else describe('dashboard in a browser', () => {
       assert.equal(await page.getAttribute('[data-testid=chart-tasks]', 'data-kind'), 'bar');
 
       // The canvases really carry the series: count pixels in the CPU line's colour.
-      const drawn = await page.evaluate(() => {
-        const css = getComputedStyle(document.documentElement).getPropertyValue('--c1').trim();
-        const n = Number.parseInt(css.slice(1), 16);
-        const [r, g, b] = [(n >> 16) & 255, (n >> 8) & 255, n & 255];
-        const canvas = document.querySelector('[data-testid=chart-resources] canvas') as HTMLCanvasElement | null;
-        if (!canvas) return -1;
-        const ctx = canvas.getContext('2d');
-        if (!ctx) return -1;
-        const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
-        let hits = 0;
-        for (let i = 0; i < data.length; i += 4) {
-          if (data[i + 3]! > 200 && Math.abs(data[i]! - r) < 30 && Math.abs(data[i + 1]! - g) < 30 && Math.abs(data[i + 2]! - b) < 30) hits++;
-        }
-        return hits;
-      });
+      const drawn = await colourPixels(page, 'chart-resources', '--c1');
       assert.ok(drawn > 200, `CPU line pixels: ${drawn}`);
 
       // Gauges and health checks.

@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { RunningServer } from '@agentmon/server';
-import { shots, skip, startBench, stepper, until, type Bench } from './browser-kit.js';
+import { colourPixels, shots, skip, startBench, stepper, until, type Bench } from './browser-kit.js';
 import { api, payload } from './fleet.js';
 
 const ADMIN = 'operator-test-admin-token-0123456789';
@@ -403,6 +403,71 @@ else describe('what the operator sees, in a browser', () => {
       } finally {
         receiver.close();
       }
+    }),
+  );
+
+  it(
+    'charts tell the truth: a figure equals its chart\'s latest point, silences are marked, a lone value is drawn, network is a rate',
+    { timeout: 90_000 },
+    step('charts', async () => {
+      const a = await register('chart-agent', 'production');
+      const lone = await register('lone-agent', 'production');
+      // The agent now reports every 10 s (30 s buckets over 1 h); its history came every 60 s: a
+      // sparser history must still draw as a line.
+      await call('PATCH', `/agents/${a.id}/config`, { metrics_interval_seconds: 10 });
+      const now = Date.now();
+      const body = (t: number, rt: number) => {
+        const b = payload({ id: a.id, type: 'custom', role: 'healthy' }, 0, t, 1, false, () => 0.5);
+        b.performance_metrics.average_response_time_ms = rt;
+        b.resource_metrics.network_io_rx_bytes = 50_000;
+        b.resource_metrics.network_io_tx_bytes = 20_000;
+        return { ...b, ai_metrics: { tokens_per_second: 630 } };
+      };
+      const history: unknown[] = [];
+      // 55 to 35 minutes ago, then a 25-minute silence, then 10 minutes ago to a minute ago.
+      for (let m = 55; m >= 35; m--) history.push(body(now - m * 60_000, 400));
+      for (let m = 10; m >= 2; m--) history.push(body(now - m * 60_000, 400));
+      await call('POST', '/metrics', history);
+      // The latest 30 s bucket holds two reports, 1 s and 3 s: its point (and the figure) is 2 s, not the last 3 s.
+      const bucketStart = Math.floor(now / 30_000) * 30_000 - 30_000;
+      await call('POST', '/metrics', [body(bucketStart + 5_000, 1000), body(bucketStart + 15_000, 3000)]);
+      await api(server.url, lone.apiKey)('POST', `/agents/${lone.id}/metrics`, payload({ id: lone.id, type: 'custom', role: 'healthy' }, 0, Date.now(), 1, false, () => 0.5));
+
+      await page.goto(`${server.url}/#/agents/${a.id}?range=1h`);
+      await until('charts drawn', async () => Number(await page.getAttribute('[data-testid=chart-response-time]', 'data-points')) > 20, 20_000);
+      const legend = async (id: string) => (await page.textContent(`[data-testid=${id}] .legend b`))?.trim() ?? '';
+      const figure = async (id: string) => (await page.textContent(`[data-testid=${id}] .value`))?.trim() ?? '';
+      await until('figure from the chart', async () => (await figure('figure-response-time')) === (await legend('chart-response-time')));
+      assert.match(await figure('figure-response-time'), /^2(\.0+)?\s?s$|^2,000\s?ms$/, `the bucket's average: ${await figure('figure-response-time')}`);
+      assert.match((await page.textContent('[data-testid=figure-response-time] .foot')) ?? '', /avg of the last 30 s/);
+      assert.equal(await figure('figure-tokens'), await legend('chart-tokens'));
+      assert.doesNotMatch((await page.textContent('[data-testid=figure-tokens] .foot')) ?? '', /no AI metrics/, 'tokens are AI metrics');
+      // Network I/O is a rate: 50,000 bytes per 10 s report is 5,000 bytes a second.
+      assert.match(await legend('chart-network'), /\/s$/);
+      assert.match(await legend('chart-network'), /^4\.9 KB\/s$|^5(\.0)? ?KB\/s$|^4\.88 KB\/s$/);
+      assert.match((await page.textContent('[data-testid=chart-network] .sub')) ?? '', /per second/i);
+      // The silence is marked on the charts; the sparse history is a line, not isolated dots.
+      assert.ok(Number(await page.getAttribute('[data-testid=chart-resources]', 'data-gaps')) >= 1, 'a marked gap');
+      assert.ok((await colourPixels(page, 'chart-resources', '--c1')) > 150, 'the CPU history draws as a line');
+      await page.locator('[data-testid=chart-resources]').scrollIntoViewIfNeeded();
+      await shot('10-agent-charts-gap', page, true);
+
+      // One report: one dot, in a time axis of the range asked for (not years).
+      await page.goto(`${server.url}/#/agents/${lone.id}?range=1h`);
+      await until('lone point', async () => Number(await page.getAttribute('[data-testid=chart-resources]', 'data-points')) > 0);
+      await page.waitForTimeout(300);
+      assert.ok((await colourPixels(page, 'chart-resources', '--c1')) > 4, 'the lone CPU value is drawn');
+      const span = Number(await page.getAttribute('[data-testid=chart-resources]', 'data-x-max')) - Number(await page.getAttribute('[data-testid=chart-resources]', 'data-x-min'));
+      assert.ok(Math.abs(span - 3600) < 120, `the axis spans the hour: ${span} s`);
+      await shot('11-agent-lone-point');
+
+      // The Overview's trends span the range picked, whatever the data.
+      await page.goto(`${server.url}/#/?range=1h`);
+      await until('trend scale', async () => (await page.getAttribute('[data-testid=trend-cpu_usage_percent]', 'data-x-max')) !== null);
+      const trendSpan =
+        Number(await page.getAttribute('[data-testid=trend-cpu_usage_percent]', 'data-x-max')) - Number(await page.getAttribute('[data-testid=trend-cpu_usage_percent]', 'data-x-min'));
+      assert.ok(Math.abs(trendSpan - 3600) < 120, `trend axis spans ${trendSpan} s`);
+      assert.deepEqual(bench?.pageErrors, []);
     }),
   );
 });

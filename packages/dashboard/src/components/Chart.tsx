@@ -1,13 +1,16 @@
 /**
  * A time-series chart on uPlot: lines, areas or bars; dashed threshold lines; a tooltip and a
  * legend with each series' latest value; drag to zoom (reported to the page, which refetches a
- * finer range), double-click to zoom out; cursors synced across the charts of a page. New data
- * goes through setData (no rebuild); the chart is rebuilt only when its shape or the theme changes.
+ * finer range), double-click to zoom out; cursors synced across the charts of a page. Silences
+ * (buckets where no series has data) are shaded and labelled "no data", so a gap never reads as a
+ * drop; a value alone between silences is drawn as a dot. New data goes through setData (no
+ * rebuild); the chart is rebuilt only when its shape or the theme changes.
  */
 import { useEffect, useMemo, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import { formatUnit, formatBytes, formatMs, formatNumber, type Unit } from '../format.js';
 import { useApp } from '../context.js';
+import { gapRuns } from '../series.js';
 
 /** One line (or bar) of a chart. */
 export interface ChartSeries {
@@ -70,6 +73,8 @@ function axisLabel(v: number, unit: Unit): string {
       return formatMs(v).replace(' ', '');
     case 'bytes':
       return formatBytes(v).replace(' ', '');
+    case 'byterate':
+      return `${formatBytes(v).replace(' ', '')}/s`;
     case 'score':
       return formatNumber(v * 100);
     case 'usd':
@@ -101,6 +106,21 @@ function lastValue(values: (number | null | undefined)[]): number | null {
   return null;
 }
 
+/** Indices of values with no value on either side: a line draws nothing for them, so they get a dot. */
+function isolated(vs: readonly (number | null | undefined)[]): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < vs.length; i++) {
+    if (typeof vs[i] !== 'number') continue;
+    const before = i > 0 ? vs[i - 1] : null;
+    const after = i < vs.length - 1 ? vs[i + 1] : null;
+    if (typeof before !== 'number' && before !== undefined && typeof after !== 'number' && after !== undefined) out.push(i);
+  }
+  return out;
+}
+
+/** Half the span shown around a chart's only instant (seconds): without it, the time axis spans years. */
+const LONE_POINT_SPAN = 1800;
+
 function yRange(unit: Unit, lo: number | null, hi: number | null, thresholds: ChartThreshold[]): [number, number] {
   if (lo === null || hi === null || !Number.isFinite(lo) || !Number.isFinite(hi)) {
     return unit === 'percent' ? [0, 100] : unit === 'ratio' || unit === 'score' ? [0, 1] : [0, 1];
@@ -129,6 +149,7 @@ export function Chart(props: ChartProps) {
 
   const points = useMemo(() => props.series.reduce((n, s) => n + s.values.filter((v) => typeof v === 'number').length, 0), [props.series]);
   const empty = points === 0;
+  const gaps = useMemo(() => gapRuns(props.series.map((s) => s.values), props.x.length).length, [props.series, props.x]);
   const shape = JSON.stringify([empty, theme, props.kind, props.unit, props.height, props.series.map((s) => [s.label, s.color]), props.thresholds, !!props.syncKey]);
 
   // Build (or rebuild) the plot when its shape changes.
@@ -154,7 +175,14 @@ export function Chart(props: ChartProps) {
           width: bars ? 1 : 1.75,
           fill: bars ? alpha(c, 0.75) : p.kind === 'area' ? alpha(c, 0.14) : undefined,
           paths: bars ? uPlot.paths.bars!({ size: p.series.length > 1 ? [0.36, 40] : [0.7, 48], align: p.series.length > 1 ? (i === 0 ? -1 : 1) : 0 }) : undefined,
-          points: bars ? { show: false } : { size: 4, width: 1 },
+          points: bars
+            ? { show: false }
+            : {
+                size: 6,
+                width: 1,
+                fill: c,
+                filter: (u: uPlot, si: number, show: boolean) => (show ? null : isolated((u.data[si] ?? []) as (number | null | undefined)[])),
+              },
           value: (_u, v) => formatUnit(v, p.unit),
         };
       }),
@@ -176,7 +204,8 @@ export function Chart(props: ChartProps) {
           time: true,
           range: (_u, min, max) => {
             const r = live.current.xRange;
-            return r ? [r[0], r[1]] : [min, max];
+            if (r) return [r[0], r[1]];
+            return max - min < 60 ? [min - LONE_POINT_SPAN, max + LONE_POINT_SPAN] : [min, max];
           },
         },
         y: {
@@ -207,6 +236,44 @@ export function Chart(props: ChartProps) {
         },
       ],
       hooks: {
+        drawClear: [
+          (u) => {
+            // Under the series: shade each silence and say what it is.
+            const xs = u.data[0];
+            const runs = gapRuns(u.data.slice(1) as (number | null | undefined)[][], xs.length);
+            if (runs.length === 0) return;
+            const ctx = u.ctx;
+            const step = xs.length > 1 ? (xs[1] as number) - (xs[0] as number) : 0;
+            const top = u.bbox.top;
+            const bottom = u.bbox.top + u.bbox.height;
+            ctx.save();
+            ctx.fillStyle = alpha(cssVar('--idle'), 0.12);
+            ctx.font = `${10 * devicePixelRatio}px ${getComputedStyle(document.body).fontFamily}`;
+            ctx.textAlign = 'center';
+            for (const [a, b] of runs) {
+              const x0 = Math.max(u.bbox.left, u.valToPos(xs[a] as number, 'x', true));
+              const x1 = Math.min(u.bbox.left + u.bbox.width, u.valToPos((xs[b] as number) + step, 'x', true));
+              if (x1 - x0 < 1) continue;
+              ctx.fillRect(x0, top, x1 - x0, bottom - top);
+              if (x1 - x0 > 46 * devicePixelRatio) {
+                ctx.fillStyle = cssVar('--idle');
+                ctx.fillText('no data', (x0 + x1) / 2, top + 12 * devicePixelRatio);
+                ctx.fillStyle = alpha(cssVar('--idle'), 0.12);
+              }
+            }
+            ctx.restore();
+          },
+        ],
+        setScale: [
+          (u, key) => {
+            // What the time axis spans, for tests and for people reading the DOM.
+            if (key !== 'x') return;
+            const card = el.closest('section');
+            if (!card) return;
+            card.dataset.xMin = String(Math.round(u.scales.x?.min ?? 0));
+            card.dataset.xMax = String(Math.round(u.scales.x?.max ?? 0));
+          },
+        ],
         draw: [
           (u) => {
             const ths = live.current.thresholds ?? [];
@@ -305,7 +372,7 @@ export function Chart(props: ChartProps) {
   }, [props.x, props.series, props.xRange?.[0], props.xRange?.[1]]);
 
   return (
-    <section class={`card chart-card${props.wide ? ' wide' : ''}`} data-testid={props.testId} data-points={points} data-kind={props.kind}>
+    <section class={`card chart-card${props.wide ? ' wide' : ''}`} data-testid={props.testId} data-points={points} data-gaps={gaps} data-kind={props.kind}>
       <header>
         <div class="chart-title">
           <h2>{props.title}</h2>

@@ -231,7 +231,18 @@ export function AgentPage({ id, query }: { id: string; query: URLSearchParams })
       </div>
 
       <ValuesAge valuesAt={valuesAt} stale={stale} status={status} now={now} />
-      <Gauges a={a} status={status} stale={stale} health={health.data} latest={latest.data} tick={tick} cfg={cfg.data} score={score} flat={!kinds.gauge} />
+      <Gauges
+        a={a}
+        status={status}
+        stale={stale}
+        health={health.data}
+        latest={latest.data}
+        tick={tick}
+        cfg={cfg.data}
+        score={score}
+        flat={!kinds.gauge}
+        charted={!zoom && charts.data ? { values: charts.data.series.values, per: intervalLabel(charts.data.bucket) } : null}
+      />
 
       <div class="grid two-col section">
         <InfoCard a={a} />
@@ -388,14 +399,23 @@ function Gauges(props: {
   cfg: MonitoringConfig | undefined;
   score: number;
   flat: boolean;
+  /**
+   * The charts' series (unzoomed): the figures show their latest points, so a figure and the
+   * legend of its chart always agree; null while they load or when zoomed into the past.
+   */
+  charted: { values: GridSeries['values']; per: string } | null;
 }) {
-  const { latest, tick, cfg, score, flat } = props;
+  const { latest, tick, cfg, score, flat, charted } = props;
   const cpu = tick?.cpu_usage_percent ?? latest?.cpu_usage_percent ?? null;
   const mem = tick?.memory_usage_percent ?? latest?.memory_usage_percent ?? null;
-  const rt = tick?.average_response_time_ms ?? latest?.average_response_time_ms ?? null;
-  const er = tick?.error_rate ?? latest?.error_rate ?? null;
-  const tps = tick?.tokens_per_second ?? latest?.tokens_per_second ?? null;
-  const thr = tick?.throughput_per_second ?? latest?.throughput_per_second ?? null;
+  /** A figure: its chart's latest point when charted, else the latest report's value. */
+  const figure = (name: 'average_response_time_ms' | 'error_rate' | 'tokens_per_second' | 'throughput_per_second') =>
+    charted ? latestPoint(charted.values[name]) : (tick?.[name] ?? latest?.[name] ?? null);
+  const rt = figure('average_response_time_ms');
+  const er = figure('error_rate');
+  const tps = figure('tokens_per_second');
+  const thr = figure('throughput_per_second');
+  const what = charted ? `avg of the last ${charted.per}` : 'latest report';
   const pressure = (v: number | null, t: number | undefined) =>
     v === null || props.stale ? 'idle' : t === undefined ? 'ok' : v >= t ? 'bad' : v >= 0.75 * t ? 'warn' : 'ok';
   const noData = props.status === 'unknown';
@@ -438,13 +458,35 @@ function Gauges(props: {
           sub={latest?.memory_usage_bytes != null ? `${formatBytes(latest.memory_usage_bytes)} used` : cfg ? `threshold ${formatPercent(cfg.memory_threshold)}` : undefined}
         />
         <div class="card figures" data-testid="latest-figures">
-          <Figure label="Response time" value={formatMs(rt)} foot={cfg ? `threshold ${formatMs(cfg.response_time_threshold_ms)}` : ''} bad={!props.stale && rt !== null && !!cfg && rt >= cfg.response_time_threshold_ms} />
-          <Figure label="Error rate" value={formatRatio(er)} foot={cfg ? `threshold ${formatRatio(cfg.error_rate_threshold)}` : ''} bad={!props.stale && er !== null && !!cfg && er >= cfg.error_rate_threshold} />
-          <Figure label="Throughput" value={thr === null ? '—' : `${formatNumber(thr)}/s`} foot={latest?.tasks_pending != null ? `${formatNumber(latest.tasks_pending)} tasks pending` : 'tasks per second'} />
           <Figure
+            testId="figure-response-time"
+            label="Response time"
+            value={formatMs(rt)}
+            foot={`${what}${cfg ? ` · threshold ${formatMs(cfg.response_time_threshold_ms)}` : ''}`}
+            bad={!props.stale && rt !== null && !!cfg && rt >= cfg.response_time_threshold_ms}
+          />
+          <Figure
+            testId="figure-error-rate"
+            label="Error rate"
+            value={formatRatio(er)}
+            foot={`${what}${cfg ? ` · threshold ${formatRatio(cfg.error_rate_threshold)}` : ''}`}
+            bad={!props.stale && er !== null && !!cfg && er >= cfg.error_rate_threshold}
+          />
+          <Figure
+            testId="figure-throughput"
+            label="Throughput"
+            value={thr === null ? '—' : `${formatNumber(thr)}/s`}
+            foot={`tasks/s, ${what}${latest?.tasks_pending != null ? ` · ${formatNumber(latest.tasks_pending)} pending` : ''}`}
+          />
+          <Figure
+            testId="figure-tokens"
             label="Tokens"
             value={tps === null ? '—' : `${formatNumber(tps)}/s`}
-            foot={latest?.model_inference_time_ms != null ? `inference ${formatMs(latest.model_inference_time_ms)}` : 'no AI metrics'}
+            foot={
+              tps === null && latest?.model_inference_time_ms == null
+                ? 'no AI metrics'
+                : `${what}${latest?.model_inference_time_ms != null ? ` · inference ${formatMs(latest.model_inference_time_ms)}` : ''}`
+            }
           />
         </div>
       </div>
@@ -452,9 +494,9 @@ function Gauges(props: {
   );
 }
 
-function Figure({ label, value, foot, bad = false }: { label: string; value: string; foot: string; bad?: boolean }) {
+function Figure({ label, value, foot, bad = false, testId }: { label: string; value: string; foot: string; bad?: boolean; testId?: string }) {
   return (
-    <div class={`stat${bad ? ' tone-bad' : ''}`}>
+    <div class={`stat${bad ? ' tone-bad' : ''}`} data-testid={testId}>
       <div class="label">{label}</div>
       <div class="value">{value}</div>
       <div class="foot">{foot}</div>
@@ -589,6 +631,20 @@ function HealthCard(props: {
   );
 }
 
+/** Bytes per report as bytes per second: agents report what moved since their previous report. */
+function perSecond(values: (number | null | undefined)[], everySeconds: number): (number | null | undefined)[] {
+  return values.map((x) => (typeof x === 'number' ? x / everySeconds : x));
+}
+
+/** The latest value of a chart's series (the last bucket with data), or null. */
+function latestPoint(values: (number | null | undefined)[] | undefined): number | null {
+  for (let i = (values?.length ?? 0) - 1; i >= 0; i--) {
+    const x = values?.[i];
+    if (typeof x === 'number') return x;
+  }
+  return null;
+}
+
 function ChartGrid(props: {
   data: ChartData | undefined;
   loading: boolean;
@@ -602,6 +658,7 @@ function ChartGrid(props: {
   const v = (name: string) => data?.series.values[name] ?? [];
   const x = data?.series.x ?? [];
   const per = data ? intervalLabel(data.bucket) : '';
+  const every = cfg?.metrics_interval_seconds ?? 60;
   const common: Pick<ChartProps, 'x' | 'xRange' | 'onZoom' | 'onResetZoom' | 'syncKey' | 'kind' | 'loading'> = {
     x,
     xRange: props.range,
@@ -644,11 +701,11 @@ function ChartGrid(props: {
       add('Resources', {
         testId: 'chart-network',
         title: 'Network I/O',
-        subtitle: `Bytes per report, average per ${per}`,
-        unit: 'bytes',
+        subtitle: `Bytes per second (each report's bytes ÷ its ${every} s interval), average per ${per}`,
+        unit: 'byterate',
         series: [
-          { label: 'In', color: '--c4', values: v('network_io_rx_bytes') },
-          { label: 'Out', color: '--c3', values: v('network_io_tx_bytes') },
+          { label: 'In', color: '--c4', values: perSecond(v('network_io_rx_bytes'), every) },
+          { label: 'Out', color: '--c3', values: perSecond(v('network_io_tx_bytes'), every) },
         ],
       });
     }
@@ -690,7 +747,7 @@ function ChartGrid(props: {
     add('Performance', {
       testId: 'chart-health',
       title: 'Health score',
-      subtitle: 'Scored by agentmon at each report',
+      subtitle: `Scored by agentmon at each report, average per ${per}`,
       unit: 'score',
       series: [{ label: 'Health', color: '--c4', values: v('health_score') }],
     });

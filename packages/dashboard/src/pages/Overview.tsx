@@ -126,6 +126,7 @@ export function Overview({ query }: { query: URLSearchParams }) {
                     kind={kinds.series}
                     height={150}
                     x={points.map((p) => Date.parse(p.timestamp) / 1000)}
+                    xRange={[Date.parse(d.timestamp) / 1000 - trendHours * 3600, Date.parse(d.timestamp) / 1000]}
                     series={[{ label: 'Fleet average', color, values: points.map((p) => p.value) }]}
                     syncKey="trends"
                   />
