@@ -39,6 +39,7 @@ import { whoamiRoutes } from './routes/whoami.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { webRoutes } from './routes/web.js';
 import { prometheusRoutes } from './routes/prometheus.js';
+import { HttpMetrics } from './prometheus/http-metrics.js';
 import { otlpRoutes } from './routes/otlp.js';
 import { failedSpanRoutes } from './routes/failed-spans.js';
 import { OtlpReceiver } from './otlp/receiver.js';
@@ -166,6 +167,8 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
 
   installErrorHandling(app as unknown as FastifyInstance);
   installQueryParamCheck(app as unknown as FastifyInstance);
+  const httpMetrics = new HttpMetrics();
+  httpMetrics.install(app as unknown as FastifyInstance);
   installAuth(app as unknown as FastifyInstance, {
     adminToken: deps.adminToken,
     registrationToken: config.registrationToken,
@@ -284,7 +287,7 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
   app.addHook('onClose', async () => memory.stop());
   const ctx: RouteContext = { config, metadata: deps.metadata, series: deps.series, clock, monitor, live };
   await app.register(probeRoutes, { ctx, dataDir });
-  await app.register(prometheusRoutes, { ctx, version: VERSION });
+  await app.register(prometheusRoutes, { ctx, version: VERSION, http: httpMetrics });
   const otlp = new OtlpReceiver({
     metadata: deps.metadata,
     monitor,

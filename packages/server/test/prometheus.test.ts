@@ -36,6 +36,10 @@ eachBackend('Prometheus exposition', (backend) => {
       const body = metricsBody(id, { timestamp: new Date(t.clock.now - (1 - i) * 1000).toISOString() });
       assert.equal((await t.app.inject({ method: 'POST', url: `/api/v1/agents/${id}/metrics`, headers: bearer(ADMIN), payload: body })).statusCode, 202);
     }
+    // A refused payload and a request no route matches, for agentmon's own HTTP figures.
+    const refused = metricsBody(id, { resource_metrics: { cpu_usage_percent: 250, memory_usage_bytes: 1, memory_usage_percent: 1, disk_usage_bytes: 1 } });
+    assert.equal((await t.app.inject({ method: 'POST', url: `/api/v1/agents/${id}/metrics`, headers: bearer(ADMIN), payload: refused })).statusCode, 400);
+    assert.equal((await t.app.inject({ method: 'GET', url: '/no/such/route' })).statusCode, 404);
     const res = await t.app.inject({ method: 'GET', url: '/metrics', headers: bearer(SCRAPE) });
     assert.equal(res.statusCode, 200);
     assert.match(res.headers['content-type'] as string, /^text\/plain; version=0\.0\.4/);
@@ -72,6 +76,14 @@ eachBackend('Prometheus exposition', (backend) => {
     assert.equal(sample(body, 'agentmon_agents{status="online"}'), 1);
     assert.equal(sample(body, 'agentmon_payloads_received_total'), 2);
     assert.ok((sample(body, 'agentmon_series_values_received_total') ?? 0) > 2);
+    // agentmon's own HTTP traffic, by route template and status.
+    const ingest = 'method="POST",route="/api/v1/agents/:id/metrics"';
+    assert.equal(sample(body, `agentmon_http_requests_total{${ingest},status="202"}`), 2);
+    assert.equal(sample(body, `agentmon_http_requests_total{${ingest},status="400"}`), 1);
+    assert.equal(sample(body, 'agentmon_http_requests_total{method="GET",route="unmatched",status="404"}'), 1);
+    assert.equal(sample(body, `agentmon_http_request_duration_seconds_count{${ingest}}`), 3);
+    assert.equal(sample(body, `agentmon_http_request_duration_seconds_bucket{${ingest},le="+Inf"}`), 3);
+    assert.match(body, /^# TYPE agentmon_http_request_duration_seconds histogram$/m);
     // agentmon's own process.
     assert.ok((sample(body, 'process_resident_memory_bytes') ?? 0) > 1_000_000, 'resident memory');
     assert.ok((sample(body, 'process_cpu_seconds_total') ?? 0) > 0, 'cpu seconds');

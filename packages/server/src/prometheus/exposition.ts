@@ -6,7 +6,7 @@
  */
 
 /** The types agentmon exposes. */
-export type MetricType = 'gauge' | 'counter';
+export type MetricType = 'gauge' | 'counter' | 'histogram';
 
 /** Label names and values of one sample. */
 export type Labels = Readonly<Record<string, string>>;
@@ -42,13 +42,35 @@ export class Exposition {
    * Starts a family and returns the function that adds its samples. A name given twice is a bug
    * (the format allows one HELP/TYPE block per family), so it throws.
    */
-  family(name: string, type: MetricType, help: string): (value: number, labels?: Labels) => void {
-    if (this.names.has(name)) throw new Error(`metric family ${name} written twice`);
-    this.names.add(name);
-    this.lines.push(`# HELP ${name} ${escapeHelp(help)}`, `# TYPE ${name} ${type}`);
+  family(name: string, type: Exclude<MetricType, 'histogram'>, help: string): (value: number, labels?: Labels) => void {
+    this.header(name, type, help);
     return (value, labels) => {
       this.lines.push(`${name}${labelText(labels)} ${sampleValue(value)}`);
     };
+  }
+
+  /**
+   * Starts a histogram family and returns the function that adds one histogram: cumulative counts
+   * per upper bound (`le`), then `+Inf`, `_sum` and `_count`.
+   */
+  histogram(
+    name: string,
+    help: string,
+    bounds: readonly number[],
+  ): (cumulativeCounts: readonly number[], sum: number, count: number, labels?: Labels) => void {
+    this.header(name, 'histogram', help);
+    return (counts, sum, count, labels) => {
+      const base = labels ?? {};
+      bounds.forEach((le, i) => this.lines.push(`${name}_bucket${labelText({ ...base, le: sampleValue(le) })} ${sampleValue(counts[i] ?? 0)}`));
+      this.lines.push(`${name}_bucket${labelText({ ...base, le: '+Inf' })} ${sampleValue(count)}`);
+      this.lines.push(`${name}_sum${labelText(base)} ${sampleValue(sum)}`, `${name}_count${labelText(base)} ${sampleValue(count)}`);
+    };
+  }
+
+  private header(name: string, type: MetricType, help: string): void {
+    if (this.names.has(name)) throw new Error(`metric family ${name} written twice`);
+    this.names.add(name);
+    this.lines.push(`# HELP ${name} ${escapeHelp(help)}`, `# TYPE ${name} ${type}`);
   }
 
   /** The exposition text, ending with a newline as the format requires. */
