@@ -9,3 +9,4 @@ export * from './api.js';
 export * from './metrics.js';
 export * from './defaults.js';
 export * from './live.js';
+export * from './usage.js';

@@ -191,6 +191,7 @@ const DEPARTURES = {
   extraFields: {
     MetricsQuery: { group_by: false, fill: false },
     RegisterResponse: { api_key: true },
+    AgentMetrics: { model_usage: false },
     MonitoringConfig: { critical_thresholds: false, alert_pending_seconds: false, alert_keep_firing_seconds: false, alert_recovery_ratio: false },
   } as Record<string, Record<string, boolean>>,
   /** Defaults of the extra fields (the alert tuning agentmon adds to MonitoringConfig). */

@@ -16,6 +16,7 @@ import {
   FILL_MODES,
   GROUP_BY_MODES,
 } from './enums.js';
+import { ModelUsageList } from './usage.js';
 
 const opt = Type.Optional;
 
@@ -153,6 +154,7 @@ export const AgentMetrics = Type.Object(
       }),
     ),
     alerts: opt(Type.Array(Type.String({ maxLength: PAYLOAD_LIMITS.alertText }), { default: [], maxItems: PAYLOAD_LIMITS.alerts })),
+    model_usage: opt(ModelUsageList),
   },
   { description: 'Complete metrics payload from an agent' },
 );

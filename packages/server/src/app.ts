@@ -51,6 +51,8 @@ import { MemoryReducer } from './memory-reducer.js';
 import type { AlertTransition } from './engine/alerts.js';
 import { Notifier } from './notify/notifier.js';
 import { notificationRoutes } from './routes/notifications.js';
+import { usageRoutes } from './routes/usage.js';
+import { PriceService } from './usage/price-service.js';
 
 /** Something that wants to hear about fired, escalated and resolved alerts. */
 export type AlertListenerFn = (transitions: readonly AlertTransition[]) => void;
@@ -227,7 +229,19 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
     });
   }
   app.alertListeners.push((transitions) => transitions.forEach((t) => live.publish('alert', t)));
+  const prices = new PriceService({
+    metadata: deps.metadata,
+    filePrices: config.prices,
+    clock,
+    onError: (err) => app.log.error({ err }, 'prices set through the API could not be re-read; the table in use stays'),
+  });
+  app.addHook('onReady', async () => {
+    await prices.load();
+    prices.start();
+  });
+  app.addHook('onClose', async () => prices.stop());
   const monitor = new Monitor({
+    prices: () => prices.current(),
     metadata: deps.metadata,
     series: deps.series,
     clock,
@@ -306,6 +320,7 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
       await api.register(alertRoutes, { ctx });
       await api.register(failedSpanRoutes, { ctx, failedSpans: otlp.failedSpans });
       await api.register(notificationRoutes, { ctx, notifier });
+      await api.register(usageRoutes, { ctx, prices });
       await api.register(streamRoutes, { ctx, live, adminToken: deps.adminToken });
       await api.register(whoamiRoutes);
       await api.register(dashboardRoutes, { ctx, live, version: VERSION, kind: deps.storageKind ?? 'sqlite' });

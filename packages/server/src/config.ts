@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Value } from 'typebox/value';
+import { ModelPrice } from '@agentmon/schema';
 import { allowEntryError } from './notify/egress.js';
 
 /** Everything the server can be told. */
@@ -73,6 +75,11 @@ export interface ServerConfig {
   streamMaxClientsPerToken: number;
   /** Bytes a live-stream client may fall behind (its socket not taking them) before it is disconnected. */
   streamClientMaxBehindBytes: number;
+  /**
+   * Model prices over the ones agentmon ships (PUT /api/v1/prices wins over both): in the config
+   * file a list, in AGENTMON_PRICES_FILE the path of a JSON file holding the list.
+   */
+  prices: ModelPrice[];
 }
 
 /** Defaults: a newcomer's `npm start`. */
@@ -107,6 +114,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   rateLimitRegistrationPerSecond: 0,
   streamMaxClientsPerToken: 20,
   streamClientMaxBehindBytes: 4 * 1024 * 1024,
+  prices: [],
 };
 
 /** A configuration value that cannot be used; names its source so the person can fix it. */
@@ -230,6 +238,26 @@ function secrets(source: string, value: unknown): string[] {
   return list.filter((t) => !(typeof t === 'string' && t.trim() === '')).map((t, i) => secret(`${source} (token ${i + 1})`, t) as string);
 }
 
+/** A price list, given as a list or as the path of a JSON file holding one; each entry checked. */
+function prices(source: string, value: unknown): ModelPrice[] {
+  let list = value;
+  let where = source;
+  if (typeof value === 'string') {
+    where = `${source} (${value})`;
+    try {
+      list = JSON.parse(readFileSync(resolve(value), 'utf8'));
+    } catch (err) {
+      throw new ConfigError(`${where}: ${(err as Error).message}`);
+    }
+  }
+  if (!Array.isArray(list)) throw new ConfigError(`${where} must hold a JSON list of {model, input_usd_per_million, output_usd_per_million, as_of}`);
+  list.forEach((entry, i) => {
+    const first = Value.Errors(ModelPrice, entry)[0];
+    if (first) throw new ConfigError(`${where}[${i}]${first.instancePath.replace(/\//g, '.')}: ${first.message}`);
+  });
+  return list as ModelPrice[];
+}
+
 /** Applies one layer of settings (file, env or flags), each key checked and named in errors. */
 function apply(config: ServerConfig, layer: Partial<Record<keyof ServerConfig, unknown>>, origin: (key: string) => string): ServerConfig {
   const next = { ...config };
@@ -266,6 +294,7 @@ function apply(config: ServerConfig, layer: Partial<Record<keyof ServerConfig, u
       case 'rateLimitRegistrationPerSecond': next.rateLimitRegistrationPerSecond = number(src, value, 0, 1_000_000); break;
       case 'streamMaxClientsPerToken': next.streamMaxClientsPerToken = integer(src, value, 1, 100_000); break;
       case 'streamClientMaxBehindBytes': next.streamClientMaxBehindBytes = integer(src, value, 1024, 1024 * 1024 * 1024); break;
+      case 'prices': next.prices = prices(src, value); break;
       case 'logLevel': {
         const level = text(src, value);
         if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new ConfigError(`${src} must be one of ${LOG_LEVELS.join(', ')}`);
@@ -311,6 +340,7 @@ export const ENV_NAMES: Record<keyof ServerConfig, string> = {
   rateLimitRegistrationPerSecond: 'AGENTMON_RATE_LIMIT_REGISTRATION_PER_SECOND',
   streamMaxClientsPerToken: 'AGENTMON_STREAM_MAX_CLIENTS_PER_TOKEN',
   streamClientMaxBehindBytes: 'AGENTMON_STREAM_CLIENT_MAX_BEHIND_BYTES',
+  prices: 'AGENTMON_PRICES_FILE',
 };
 
 /**

@@ -97,8 +97,11 @@ eachBackend('OTLP receiver', (backend) => {
       'memory_usage_bytes',
       'custom.gen_ai.input_tokens',
       'custom.gen_ai.output_tokens',
-      'custom.gen_ai.model.gpt-4o.tokens',
+      'custom.gen_ai.cost_usd',
+      'custom.gen_ai.model.gpt-4o.input_tokens',
+      'custom.gen_ai.model.gpt-4o.output_tokens',
       'custom.gen_ai.model.gpt-4o.calls',
+      'custom.gen_ai.model.gpt-4o.cost_usd',
       'custom.gen_ai.provider.openai.calls',
     ]);
     assert.equal(first.length, 1);
@@ -113,10 +116,19 @@ eachBackend('OTLP receiver', (backend) => {
       memory_usage_bytes: 1_000_000,
       'custom.gen_ai.input_tokens': 300,
       'custom.gen_ai.output_tokens': 120,
-      'custom.gen_ai.model.gpt-4o.tokens': 420,
+      // gpt-4o at the shipped price, $2.50 in and $10 out per million tokens.
+      'custom.gen_ai.cost_usd': (300 * 2.5 + 120 * 10) / 1e6,
+      'custom.gen_ai.model.gpt-4o.input_tokens': 300,
+      'custom.gen_ai.model.gpt-4o.output_tokens': 120,
       'custom.gen_ai.model.gpt-4o.calls': 3,
+      'custom.gen_ai.model.gpt-4o.cost_usd': (300 * 2.5 + 120 * 10) / 1e6,
       'custom.gen_ai.provider.openai.calls': 3,
     });
+    const usage1 = await api(`/usage?${range()}&agent=${agentId}`);
+    assert.deepEqual(
+      usage1.rows.map((r: { model: string; input_tokens: number; output_tokens: number; calls: number; priced: boolean }) => [r.model, r.input_tokens, r.output_tokens, r.calls, r.priced]),
+      [['gpt-4o', 300, 120, 3, true]],
+    );
 
     // The exporter is cumulative: the next export holds all four calls, and agentmon keeps the one new.
     usage.record(100, { ...attrs, 'gen_ai.token.type': 'input' });
@@ -203,7 +215,9 @@ eachBackend('OTLP receiver', (backend) => {
       'api_call_latency_ms',
       'custom.gen_ai.tool.search.calls',
       'custom.gen_ai.tool.search.errors',
-      'custom.gen_ai.model.claude-3.5.tokens',
+      'custom.gen_ai.model.claude-3.5.input_tokens',
+      'custom.gen_ai.model.claude-3.5.output_tokens',
+      'custom.gen_ai.model.claude-3.5.calls',
       'custom.gen_ai.spans.chat.calls',
     ]);
     assert.deepEqual(rows.map((r) => ({ ...r, agent_id: undefined, timestamp: undefined })), [
@@ -221,11 +235,17 @@ eachBackend('OTLP receiver', (backend) => {
         api_call_latency_ms: 600,
         'custom.gen_ai.tool.search.calls': 2,
         'custom.gen_ai.tool.search.errors': 1,
-        'custom.gen_ai.model.claude-3.5.tokens': 280,
+        'custom.gen_ai.model.claude-3.5.input_tokens': 200,
+        'custom.gen_ai.model.claude-3.5.output_tokens': 80,
+        'custom.gen_ai.model.claude-3.5.calls': 2,
         'custom.gen_ai.spans.chat.calls': 2,
       },
     ]);
     assert.equal(rows[0]?.timestamp, new Date(t0 + 5000).toISOString(), 'stamped with the end of the latest span');
+    // claude-3.5 is no model the price table knows: its tokens count, its cost is 0 and the report says why.
+    const spend = await api(`/usage?${range()}&agent=${agentId}`);
+    assert.deepEqual(spend.unpriced_models, ['claude-3.5']);
+    assert.deepEqual([spend.rows[0].model, spend.rows[0].input_tokens, spend.rows[0].cost_usd, spend.rows[0].priced], ['claude-3.5', 200, 0, false]);
 
     const failed = await api(`/agents/${agentId}/failed-spans`);
     assert.deepEqual(

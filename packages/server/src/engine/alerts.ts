@@ -362,6 +362,8 @@ export const HEALTH_CHECK_PREFIX = 'health_check:';
 export const AGENT_ALERT_PREFIX = 'agent_alert:';
 /** metric_name of the alert raised when an agent goes silent. */
 export const NO_DATA = 'no_data';
+/** metric_name prefix of spend budget alerts (`budget:<id>`, engine/budgets.ts). */
+export const BUDGET_ALERT_PREFIX = 'budget:';
 
 /** What a condition alert says when it fires. */
 export interface ConditionAlert {

@@ -31,6 +31,7 @@ import {
   type ThresholdPass,
 } from './alerts.js';
 import { newEvent } from './events.js';
+import { rememberModels } from './usage.js';
 import { assessHealth, capScore, type HealthComponent, type HealthInputs } from './health.js';
 import { deriveStatus, offlineAfterMs, statusCap } from './status.js';
 import { clockIso, isoFromMs, parseDateTimeMs, parseIsoMs } from './time.js';
@@ -53,6 +54,8 @@ export interface AgentSnapshot {
   latest: Record<string, number | null>;
   /** Keys of the numeric custom metrics (flattened, sorted) of the latest payload that had any: what the dashboard charts. */
   custom_names: string[];
+  /** Series keys of the models the agent has reported usage of, most recent first (engine/usage.ts). */
+  models: readonly string[];
 }
 
 /** Reads a stored snapshot, tolerating one written by an older version. */
@@ -68,6 +71,7 @@ export function readSnapshot(state: AgentState): AgentSnapshot {
     rules: s.rules ?? {},
     latest: s.latest ?? {},
     custom_names: s.custom_names ?? [],
+    models: s.models ?? [],
   };
 }
 
@@ -187,6 +191,7 @@ const SNAPSHOT_SHAPE: Record<keyof AgentSnapshot, unknown> = {
   rules: null,
   latest: null,
   custom_names: null,
+  models: null,
 };
 const METRICS_SHAPE: Record<keyof NonNullable<AgentSnapshot['metrics']>, unknown> = {
   cpu_usage_percent: null,
@@ -223,17 +228,26 @@ export function fleetValues(payload: AgentMetrics): Record<string, number | null
 }
 
 /** The series point a payload becomes. */
-export function toSeriesPoint(payload: AgentMetrics, ctx: IngestContext, tsMs: number, healthScore: number | null): SeriesPoint {
+export function toSeriesPoint(
+  payload: AgentMetrics,
+  ctx: IngestContext,
+  tsMs: number,
+  healthScore: number | null,
+  usage: Record<string, number> | null = null,
+): SeriesPoint {
   const custom = payload.custom_metrics ?? {};
   const values = payloadValues(payload);
   values.health_score = healthScore;
+  const customValues = numericCustomMetrics(custom);
+  // Usage series are derived from model_usage: they replace a custom metric sent under the same key.
+  if (usage !== null) Object.assign(customValues, usage);
   return {
     agent_id: ctx.id,
     ts: tsMs,
     environment: ctx.environment,
     deployment_type: ctx.deployment_type,
     values,
-    custom: numericCustomMetrics(custom),
+    custom: customValues,
     extra: { custom_metrics: custom, health_checks: payload.health_checks ?? {}, alerts: payload.alerts ?? [] },
   };
 }
@@ -336,6 +350,7 @@ function checkAlertName(name: string): string {
 /** The active alerts of an agent without any: shared, never changed. */
 const NO_ACTIVE: ReadonlyMap<string, AlertRecord> = new Map();
 const NO_ALERTS: readonly AlertRecord[] = [];
+const NO_MODELS: readonly string[] = [];
 
 /** The payload group each built-in rule reads its value from. */
 const BUILT_IN_GROUPS = BUILT_IN_RULES.map((r) =>
@@ -458,9 +473,11 @@ export function advanceAgent(
 
   let latest: { payload: AgentMetrics; tsMs: number } | null = null;
   let latestTs = '';
+  let models = prev.models ?? NO_MODELS;
   for (const obs of observations) {
     if (obs.kind === 'metrics') {
       state.last_metrics_at = now;
+      if (obs.payload.model_usage !== undefined) models = rememberModels(models, obs.payload.model_usage);
       const ts = isoFromMs(obs.tsMs);
       if (prevMetricsTs === null || ts >= prevMetricsTs) {
         if (latest === null || obs.tsMs >= latest.tsMs) {
@@ -590,6 +607,7 @@ export function advanceAgent(
   snapshot.rules = rules;
   snapshot.latest = latestValues;
   snapshot.custom_names = custom;
+  snapshot.models = models;
   state.health_score = assessment.score;
   state.snapshot = snapshot as unknown as Record<string, unknown>;
 

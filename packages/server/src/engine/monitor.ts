@@ -7,6 +7,7 @@ import {
   toUtcIso,
   type AgentMetrics,
   type AgentStatus,
+  type Budget,
   type CollectionSettings,
   type MonitoringConfig,
   type ErrorDetail,
@@ -29,6 +30,9 @@ import {
   type Observation,
 } from './ingest.js';
 import { AgentCounters } from './agent-counters.js';
+import { BUDGETS_SETTING, budgetAlertChanges, budgetStandings, environments, periodSpend, type BudgetStanding } from './budgets.js';
+import { PriceBook, defaultPrices } from './prices.js';
+import { usageSeries } from './usage.js';
 
 /** Where the monitor reports what happened, so notifications and live views follow. */
 export interface MonitorListener {
@@ -68,6 +72,8 @@ export interface MonitorDeps {
   clock: () => number;
   settings: EngineSettings;
   listener?: MonitorListener;
+  /** The price table of the moment (default: the prices agentmon ships). */
+  prices?: () => PriceBook;
 }
 
 /** A problem with some payloads of a request, by JSON pointer. */
@@ -108,7 +114,14 @@ export class Monitor {
   /** Payloads accepted per second over the last minute (ring indexed by epoch second). */
   private readonly perSecond = new Map<number, number>();
 
+  private readonly shippedPrices = new PriceBook([defaultPrices()]);
+
   constructor(private readonly deps: MonitorDeps) {}
+
+  /** The price table in use. */
+  prices(): PriceBook {
+    return this.deps.prices?.() ?? this.shippedPrices;
+  }
 
   /** Payloads and series values accepted since start, and the payload rate over the last minute. */
   ingestStats(): { received: number; values: number; ratePerSecond: number } {
@@ -150,8 +163,9 @@ export class Monitor {
       observations.set(p.agent_id, list);
     });
     const steps = await this.advance(known, observations, now);
+    const prices = this.prices();
     const points: SeriesPoint[] = payloads.map((p, i) =>
-      toSeriesPoint(p, known.get(p.agent_id) as IngestContext, times[i] as number, steps.get(p.agent_id)?.score ?? null),
+      toSeriesPoint(p, known.get(p.agent_id) as IngestContext, times[i] as number, steps.get(p.agent_id)?.score ?? null, usageSeries(p.model_usage, prices)),
     );
     // Series first: if they cannot be stored, no state moves. The state write after it is small.
     await this.deps.series.insert(points);
@@ -221,6 +235,33 @@ export class Monitor {
     // Alert updates that only refresh a value are not sweep business; sweeps fire and resolve.
     if (changed.length > 0) await this.commit(changed);
     return { agents: contexts.length, changed: changed.length };
+  }
+
+  /**
+   * Where every spend budget stands now, and its alerts brought in line (fired, escalated,
+   * refreshed, resolved); the sweeper calls it. Returns the standings.
+   */
+  async evaluateBudgets(): Promise<BudgetStanding[]> {
+    const budgets = await this.budgetStandings();
+    const now = this.deps.clock();
+    const active = await this.deps.metadata.getActiveAlerts(null);
+    const contexts = await this.deps.metadata.listIngestContexts();
+    const names = new Map(contexts.map((c) => [c.id, c.name]));
+    const changes = budgetAlertChanges(budgets, active, (id) => names.get(id) ?? id, now);
+    if (changes.insert.length + changes.update.length > 0) {
+      await this.deps.metadata.applyStates([], changes.events, { insert: changes.insert, update: changes.update });
+      if (changes.transitions.length > 0) this.deps.listener?.alerts?.(changes.transitions);
+    }
+    return budgets;
+  }
+
+  /** Where every spend budget stands now (read only). */
+  async budgetStandings(): Promise<BudgetStanding[]> {
+    const budgets = (await this.deps.metadata.getSetting<Budget[]>(BUDGETS_SETTING)) ?? [];
+    if (budgets.length === 0) return [];
+    const now = this.deps.clock();
+    const contexts = await this.deps.metadata.listIngestContexts();
+    return budgetStandings(budgets, await periodSpend(this.deps.series, budgets, now), environments(contexts), now);
   }
 
   /** Re-derives an agent's status now (after maintenance starts or ends, or its config changes). */

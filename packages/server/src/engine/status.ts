@@ -13,7 +13,7 @@
  */
 import type { AgentStatus, MonitoringConfig } from '@agentmon/schema';
 import type { AlertRecord } from '../storage/ports.js';
-import { AGENT_ALERT_PREFIX, HEALTH_CHECK_PREFIX, NO_DATA } from './alerts.js';
+import { AGENT_ALERT_PREFIX, BUDGET_ALERT_PREFIX, HEALTH_CHECK_PREFIX, NO_DATA } from './alerts.js';
 import { expectedIntervalMs } from './health.js';
 
 /** Below this score an agent with no alert is in error. */
@@ -41,6 +41,7 @@ export function alertReason(alert: Pick<AlertRecord, 'metric_name'>): string {
   if (name === NO_DATA) return 'no_heartbeat';
   if (name.startsWith(HEALTH_CHECK_PREFIX)) return name;
   if (name.startsWith(AGENT_ALERT_PREFIX)) return 'agent_alert';
+  if (name.startsWith(BUDGET_ALERT_PREFIX)) return 'budget';
   return `threshold:${name}`;
 }
 
@@ -79,7 +80,8 @@ export function deriveStatus(input: {
   // The first of the worst in the list's order, as a stable sort would put first; no copy.
   let worst: StatusAlert | undefined;
   for (const a of input.activeAlerts) {
-    if (a.metric_name === NO_DATA) continue;
+    // Silence is the offline rule's, and a spend budget says nothing about the agent's health.
+    if (a.metric_name === NO_DATA || a.metric_name?.startsWith(BUDGET_ALERT_PREFIX)) continue;
     if (worst === undefined || worseFirst(a, worst) < 0) worst = a;
   }
   if (worst?.severity === 'critical') return { status: 'error', reason: alertReason(worst) };

@@ -1,6 +1,7 @@
 /**
  * The one scheduler: every sweep interval it moves all agents to now (silence, score decay),
- * re-sends unacknowledged alerts that are due, and now and then runs retention. Across instances
+ * re-sends unacknowledged alerts that are due, every minute weighs spend against the budgets, and
+ * now and then runs retention. Across instances
  * only the holder of the `sweeper` lock sweeps. A failure is logged and recorded as a
  * SYSTEM_ERROR event; the next tick tries again.
  */
@@ -21,6 +22,8 @@ export interface SweepReport {
   sweep: { agents: number; changed: number } | null;
   repeated: number | null;
   retention: RetentionReport | null;
+  /** Spend budgets evaluated (null: not due this tick). */
+  budgets: number | null;
 }
 
 /** Options of the sweeper. */
@@ -34,6 +37,8 @@ export interface SweeperOptions {
   retentionIntervalMs: number;
   /** Re-sends due notifications; returns how many alerts were queued. */
   repeat?: () => Promise<number>;
+  /** How often spend budgets are evaluated, ms (default 60 s: a month's spend is one query per period). */
+  budgetIntervalMs?: number;
 }
 
 /** Runs the periodic work. */
@@ -41,6 +46,7 @@ export class Sweeper {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<SweepReport> | null = null;
   private lastRetentionMs = -Infinity;
+  private lastBudgetsMs = -Infinity;
   /** Whether the log has been told that maintenance runs (once is enough). */
   private maintenanceTold = false;
 
@@ -72,7 +78,7 @@ export class Sweeper {
 
   private async run(): Promise<SweepReport> {
     const { metadata, log } = this.options;
-    const report: SweepReport = { skipped: false, sweep: null, repeated: null, retention: null };
+    const report: SweepReport = { skipped: false, sweep: null, repeated: null, retention: null, budgets: null };
     let release: (() => Promise<void>) | null = null;
     try {
       release = await metadata.tryLock('sweeper');
@@ -80,6 +86,10 @@ export class Sweeper {
       report.sweep = await this.step('sweep', () => this.options.monitor.sweep());
       if (this.options.repeat) report.repeated = await this.step('notification repeat', this.options.repeat);
       const now = this.options.clock();
+      if (now - this.lastBudgetsMs >= (this.options.budgetIntervalMs ?? 60_000)) {
+        this.lastBudgetsMs = now;
+        report.budgets = (await this.step('spend budgets', () => this.options.monitor.evaluateBudgets()))?.length ?? null;
+      }
       if (now - this.lastRetentionMs >= this.options.retentionIntervalMs) {
         this.lastRetentionMs = now;
         report.retention = await this.step('retention', () =>

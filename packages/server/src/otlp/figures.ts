@@ -2,7 +2,7 @@
  * What one export says about one agent, gathered field by field before it becomes an AgentMetrics
  * payload (payload.ts), and the bounded set of custom metric keys each agent may have.
  */
-import type { AIMetrics, PerformanceMetrics, ResourceMetrics } from '@agentmon/schema';
+import { USAGE_LIMITS, type AIMetrics, type ModelUsage, type PerformanceMetrics, type ResourceMetrics } from '@agentmon/schema';
 
 type NumericKeys<T> = { [K in keyof T]-?: NonNullable<T[K]> extends number ? K : never }[keyof T];
 
@@ -12,6 +12,8 @@ export interface AgentFigures {
   performance: Partial<Record<NumericKeys<PerformanceMetrics>, number>>;
   ai: Partial<Record<NumericKeys<AIMetrics>, number>>;
   custom: Record<string, number>;
+  /** Tokens and calls by model (the payload's model_usage; cost is priced at ingest). */
+  usage: Map<string, ModelUsage>;
   /** Latest time of the data, ms; null when nothing had a time. */
   timeMs: number | null;
   /** True when GenAI data (gen_ai.* metrics or spans) was present. */
@@ -20,12 +22,36 @@ export interface AgentFigures {
 
 /** Empty figures. */
 export function noFigures(): AgentFigures {
-  return { resource: {}, performance: {}, ai: {}, custom: {}, timeMs: null, genAi: false };
+  return { resource: {}, performance: {}, ai: {}, custom: {}, usage: new Map(), timeMs: null, genAi: false };
+}
+
+/** Model a GenAI data point or span names none: its usage still counts, under this name. */
+export const UNKNOWN_MODEL = 'unknown';
+
+/** Adds tokens or calls to a model's usage. */
+export function addUsage(f: AgentFigures, model: string | null, add: { input?: number; output?: number; calls?: number; provider?: string | null }): void {
+  const name = (model ?? UNKNOWN_MODEL).slice(0, USAGE_LIMITS.model);
+  let u = f.usage.get(name);
+  if (!u) {
+    u = { model: name, input_tokens: 0, output_tokens: 0 };
+    f.usage.set(name, u);
+  }
+  if (add.provider && u.provider === undefined) u.provider = add.provider.slice(0, USAGE_LIMITS.provider);
+  u.input_tokens = (u.input_tokens ?? 0) + Math.round(add.input ?? 0);
+  u.output_tokens = (u.output_tokens ?? 0) + Math.round(add.output ?? 0);
+  if (add.calls !== undefined) u.calls = (u.calls ?? 0) + add.calls;
+}
+
+/** The payload's model_usage: the models with most tokens first, as many as a payload takes. */
+export function usageList(f: AgentFigures): ModelUsage[] {
+  return [...f.usage.values()]
+    .sort((a, b) => (b.input_tokens ?? 0) + (b.output_tokens ?? 0) - ((a.input_tokens ?? 0) + (a.output_tokens ?? 0)) || (b.calls ?? 0) - (a.calls ?? 0))
+    .slice(0, USAGE_LIMITS.models);
 }
 
 /** True when the figures hold any value. */
 export function hasFigures(f: AgentFigures): boolean {
-  return [f.resource, f.performance, f.ai, f.custom].some((group) => Object.keys(group).length > 0);
+  return f.usage.size > 0 || [f.resource, f.performance, f.ai, f.custom].some((group) => Object.keys(group).length > 0);
 }
 
 /** Most distinct custom metric keys one agent may have through OTLP (documented in the README). */

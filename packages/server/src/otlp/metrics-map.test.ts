@@ -89,7 +89,9 @@ it("GenAI: tokens by type and model, calls, latency in ms, errors from error.typ
   );
   assert.deepEqual(t.figures.ai, { tokens_processed: 420, tokens_per_second: 7, api_calls_made: 4, api_call_latency_ms: 1000, model_inference_time_ms: 1000 });
   assert.deepEqual(t.figures.performance, { error_rate: 0.25, success_rate: 0.75 });
-  assert.equal(t.figures.custom['gen_ai.model.gpt-4o.tokens'], 420);
+  // Tokens by type and calls by model are the payload's model_usage, not custom metrics.
+  assert.deepEqual([...t.figures.usage.values()], [{ model: 'gpt-4o', provider: 'openai', input_tokens: 300, output_tokens: 120, calls: 4 }]);
+  assert.equal(t.figures.custom['gen_ai.model.gpt-4o.tokens'], undefined);
   assert.equal(t.figures.custom['gen_ai.provider.openai.calls'], 4);
   assert.equal(t.figures.custom['gen_ai.errors'], 1);
   assert.ok(Math.abs((t.figures.custom['gen_ai.time_to_first_token_ms'] ?? 0) - 150) < 1e-9);

@@ -6,7 +6,7 @@
  */
 import { attr, attributesKey } from './attributes.js';
 import type { CumulativeDeltas } from './deltas.js';
-import { customKey, noFigures, type AgentFigures, type CustomKeyBudget } from './figures.js';
+import { UNKNOWN_MODEL, addUsage, customKey, noFigures, type AgentFigures, type CustomKeyBudget } from './figures.js';
 import type { Attributes, Metric } from './model.js';
 
 /** A gauge's (or up-down counter's) latest value for one attribute set. */
@@ -92,6 +92,7 @@ const memoryState = (a: Attributes) => attr(a, 'system.memory.state', 'state');
 const cpuMode = (a: Attributes) => attr(a, 'cpu.mode', 'system.cpu.state', 'state');
 const tokenType = (a: Attributes) => attr(a, 'gen_ai.token.type');
 const modelOf = (a: Attributes) => attr(a, 'gen_ai.request.model', 'gen_ai.response.model');
+const modelOrUnknown = (a: Attributes) => modelOf(a) ?? UNKNOWN_MODEL;
 const providerOf = (a: Attributes) => attr(a, 'gen_ai.provider.name', 'gen_ai.system');
 
 /** The metrics the seed's fields come from; every other name becomes a custom metric. */
@@ -171,11 +172,16 @@ function genAiFigures(f: AgentFigures, get: Lookup, custom: CustomSetter): void 
   if (tokens && tokens.steps.length > 0) {
     const total = stepSum(tokens.steps);
     f.ai.tokens_processed = Math.round(total);
-    custom('gen_ai.input_tokens', stepSum(tokens.steps, (s) => tokenType(s.attributes) === 'input'));
-    custom('gen_ai.output_tokens', stepSum(tokens.steps, (s) => tokenType(s.attributes) === 'output'));
     const interval = longestInterval(tokens.steps);
     if (interval > 0) f.ai.tokens_per_second = total / (interval / 1000);
-    for (const [model, steps] of groupSteps(tokens.steps, modelOf)) custom(customKey('gen_ai.model', model, 'tokens'), stepSum(steps));
+    // Input and output tokens by model become the payload's model_usage (priced at ingest).
+    for (const [model, steps] of groupSteps(tokens.steps, modelOrUnknown)) {
+      addUsage(f, model, {
+        input: stepSum(steps, (s) => tokenType(s.attributes) === 'input'),
+        output: stepSum(steps, (s) => tokenType(s.attributes) === 'output'),
+        provider: providerOf(steps[0]?.attributes ?? {}),
+      });
+    }
   }
 
   const calls = get('gen_ai.client.operation.duration');
@@ -191,7 +197,7 @@ function genAiFigures(f: AgentFigures, get: Lookup, custom: CustomSetter): void 
       f.performance.error_rate = errors / count;
       f.performance.success_rate = 1 - errors / count;
     }
-    for (const [model, steps] of groupSteps(calls.steps, modelOf)) custom(customKey('gen_ai.model', model, 'calls'), stepCount(steps));
+    for (const [model, steps] of groupSteps(calls.steps, modelOrUnknown)) addUsage(f, model, { calls: stepCount(steps), provider: providerOf(steps[0]?.attributes ?? {}) });
     for (const [provider, steps] of groupSteps(calls.steps, providerOf)) custom(customKey('gen_ai.provider', provider, 'calls'), stepCount(steps));
   }
 

@@ -7,7 +7,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { AgentMetrics, isDateTime, type AgentMetrics as AgentMetricsType } from '@agentmon/schema';
-import type { AgentFigures } from './figures.js';
+import { usageList, type AgentFigures } from './figures.js';
 
 /** How long an agent's resource figures stand in for an export that has none. */
 export const RESOURCE_CARRY_MS = 5 * 60_000;
@@ -60,6 +60,7 @@ export function toPayload(agentId: string, figures: AgentFigures, resource: Agen
     performance_metrics: { ...figures.performance },
     ...(Object.keys(figures.ai).length > 0 ? { ai_metrics: { ...figures.ai } } : {}),
     custom_metrics: { ...figures.custom },
+    ...(figures.usage.size > 0 ? { model_usage: usageList(figures) } : {}),
   };
   if (!validate(payload)) {
     const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`).join('; ');

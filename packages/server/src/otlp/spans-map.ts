@@ -4,7 +4,7 @@
  * without `gen_ai.operation.name` are not GenAI work and give nothing.
  */
 import { attr, numberAttr } from './attributes.js';
-import { customKey, noFigures, type AgentFigures } from './figures.js';
+import { UNKNOWN_MODEL, addUsage, customKey, noFigures, type AgentFigures } from './figures.js';
 import type { Span } from './model.js';
 
 /** Operations that call a model. */
@@ -88,15 +88,18 @@ export function translateSpans(spans: readonly Span[], options: SpansOptions): S
   const tokens = inference.reduce((n, s) => n + tokensOf(s), 0);
   f.ai.tokens_processed = Math.round(tokens);
   if (windowSeconds > 0) f.ai.tokens_per_second = tokens / windowSeconds;
-  f.custom['gen_ai.input_tokens'] = inference.reduce((n, s) => n + (numberAttr(s.attributes, 'gen_ai.usage.input_tokens') ?? 0), 0);
-  f.custom['gen_ai.output_tokens'] = inference.reduce((n, s) => n + (numberAttr(s.attributes, 'gen_ai.usage.output_tokens') ?? 0), 0);
   f.ai.api_calls_made = inference.length;
   const latency = mean(inference.map(durationMs)) as number;
   f.ai.api_call_latency_ms = latency;
   f.ai.model_inference_time_ms = latency;
-  for (const [model, list] of groupBy(inference, (s) => attr(s.attributes, 'gen_ai.request.model', 'gen_ai.response.model'))) {
-    f.custom[customKey('gen_ai.model', model, 'calls')] = list.length;
-    f.custom[customKey('gen_ai.model', model, 'tokens')] = list.reduce((n, s) => n + tokensOf(s), 0);
+  // Input and output tokens and calls by model become the payload's model_usage (priced at ingest).
+  for (const [model, list] of groupBy(inference, (s) => attr(s.attributes, 'gen_ai.request.model', 'gen_ai.response.model') ?? UNKNOWN_MODEL)) {
+    addUsage(f, model, {
+      input: list.reduce((n, s) => n + (numberAttr(s.attributes, 'gen_ai.usage.input_tokens') ?? 0), 0),
+      output: list.reduce((n, s) => n + (numberAttr(s.attributes, 'gen_ai.usage.output_tokens') ?? 0), 0),
+      calls: list.length,
+      provider: attr(list[0]?.attributes ?? {}, 'gen_ai.provider.name', 'gen_ai.system'),
+    });
   }
   for (const [provider, list] of groupBy(inference, (s) => attr(s.attributes, 'gen_ai.provider.name', 'gen_ai.system'))) {
     f.custom[customKey('gen_ai.provider', provider, 'calls')] = list.length;
