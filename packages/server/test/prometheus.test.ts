@@ -98,8 +98,14 @@ eachBackend('Prometheus exposition', (backend) => {
 
   it('promtool check metrics finds nothing to say about the live exposition', { skip: PROMTOOL ? false : 'promtool is not installed (Debian package prometheus)' }, async () => {
     const { id } = await register(t, { name: 'lint-me', environment: 'prod' });
-    await t.app.inject({ method: 'POST', url: `/api/v1/agents/${id}/metrics`, headers: bearer(ADMIN), payload: metricsBody(id, { custom_metrics: { x: 1 } }) });
+    const usage = [{ model: 'gpt-4o', input_tokens: 1_000_000, output_tokens: 100_000 }];
+    await t.app.inject({ method: 'POST', url: `/api/v1/agents/${id}/metrics`, headers: bearer(ADMIN), payload: metricsBody(id, { custom_metrics: { x: 1 }, model_usage: usage }) });
+    await t.app.inject({ method: 'POST', url: `/api/v1/agents/${id}/metrics`, headers: bearer(ADMIN), payload: metricsBody(id, { model_usage: usage }) });
     const body = await scrape();
+    // Tokens and spend by model are counters: two payloads of 1 M in, 100 k out at $2.50 / $10 per million.
+    assert.equal(sample(body, `agentmon_agent_model_tokens_total{agent_id="${id}",model="gpt-4o",type="input"}`), 2_000_000);
+    assert.equal(sample(body, `agentmon_agent_model_tokens_total{agent_id="${id}",model="gpt-4o",type="output"}`), 200_000);
+    assert.equal(sample(body, `agentmon_agent_model_cost_usd_total{agent_id="${id}",model="gpt-4o"}`), 7);
     const run = spawnSync(PROMTOOL as string, ['check', 'metrics'], { input: body, encoding: 'utf8' });
     assert.equal(`${run.stdout}${run.stderr}`.trim(), '', 'promtool output');
     assert.equal(run.status, 0);

@@ -5,7 +5,9 @@
  * counter reset, which PromQL's rate() and increase() expect. Several instances each count what they
  * took, and `sum without (instance)` adds them up.
  */
+import { USAGE_TOTAL_KEYS, parseModelUsageKey } from '@agentmon/schema';
 import type { SeriesPoint } from '../storage/ports.js';
+import { MODELS_MAX } from './usage.js';
 
 /** The payload fields that are per-interval amounts, each summed into one counter. */
 export const COUNTED_METRICS = [
@@ -22,8 +24,15 @@ export const COUNTED_METRICS = [
 /** One of COUNTED_METRICS. */
 export type CountedMetric = (typeof COUNTED_METRICS)[number];
 
-/** An agent's totals: each counted metric, and the payloads taken. */
-export type AgentTotals = Record<CountedMetric, number> & { payloads: number };
+/** What an agent's payloads said one model consumed. */
+export interface ModelTotals {
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+}
+
+/** An agent's totals: each counted metric, the payloads taken, and tokens and cost by model. */
+export type AgentTotals = Record<CountedMetric, number> & { payloads: number; models: Map<string, ModelTotals> };
 
 const zero = (): AgentTotals => ({
   tasks_completed: 0,
@@ -35,6 +44,7 @@ const zero = (): AgentTotals => ({
   network_io_rx_bytes: 0,
   network_io_tx_bytes: 0,
   payloads: 0,
+  models: new Map(),
 });
 
 /** Per-agent totals of the payloads this process stored. */
@@ -55,6 +65,8 @@ export class AgentCounters {
         // Only amounts: a negative figure is not an amount and would make the counter go down.
         if (typeof v === 'number' && Number.isFinite(v) && v > 0) t[name] += v;
       }
+      // Usage series exist only with model_usage, which always sets the agent's cost total.
+      if (point.custom[USAGE_TOTAL_KEYS.cost_usd] !== undefined) addModels(t, point.custom);
     }
   }
 
@@ -66,5 +78,22 @@ export class AgentCounters {
   /** Drops the totals of agents no longer registered, so the map holds no more than the fleet. */
   retain(agentIds: ReadonlySet<string>): void {
     for (const id of this.totals.keys()) if (!agentIds.has(id)) this.totals.delete(id);
+  }
+}
+
+/** Adds a point's per-model usage series to the agent's model totals (at most MODELS_MAX models). */
+function addModels(t: AgentTotals, custom: Record<string, number>): void {
+  for (const key in custom) {
+    const parsed = parseModelUsageKey(key);
+    if (parsed === null || parsed.field === 'calls') continue;
+    const v = custom[key] as number;
+    if (!(Number.isFinite(v) && v > 0)) continue;
+    let m = t.models.get(parsed.model);
+    if (m === undefined) {
+      if (t.models.size >= MODELS_MAX) continue;
+      m = { input_tokens: 0, output_tokens: 0, cost_usd: 0 };
+      t.models.set(parsed.model, m);
+    }
+    m[parsed.field] += v;
   }
 }

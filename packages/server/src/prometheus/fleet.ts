@@ -111,6 +111,24 @@ export function writeFleetMetrics(out: Exposition, agents: readonly FleetAgent[]
     for (const a of agents) for (const part of c.parts) sample(a.totals[part.metric], { agent_id: a.row.id, ...part.labels });
   }
 
+  const tokens = out.family(
+    'agentmon_agent_model_tokens_total',
+    'counter',
+    'Tokens the agent reported by model and type (input, output), counted by this agentmon instance since it started',
+  );
+  const cost = out.family(
+    'agentmon_agent_model_cost_usd_total',
+    'counter',
+    'What the agent spent on each model in US dollars (priced at ingest), counted by this agentmon instance since it started',
+  );
+  for (const a of agents) {
+    for (const [model, m] of a.totals.models) {
+      tokens(m.input_tokens, { agent_id: a.row.id, model, type: 'input' });
+      tokens(m.output_tokens, { agent_id: a.row.id, model, type: 'output' });
+      cost(m.cost_usd, { agent_id: a.row.id, model });
+    }
+  }
+
   const byStatus = out.family('agentmon_agents', 'gauge', 'Registered agents by status');
   for (const s of AGENT_STATUSES) byStatus(agents.filter((a) => a.status === s).length, { status: s });
   const alerts = out.family('agentmon_active_alerts', 'gauge', 'Active alerts by severity');
