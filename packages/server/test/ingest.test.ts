@@ -120,6 +120,29 @@ eachBackend('ingest API', (backend) => {
     assert.equal(unknown.json().error, 'AGENT_NOT_FOUND');
   });
 
+  it('concurrent batches naming the same agents step each agent one after the other: one status change and one breach event each, not one per request', async () => {
+    const agents = [await register(t, { name: 'relay-a' }), await register(t, { name: 'relay-b' })];
+    const batch = (i: number) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/metrics',
+        headers: bearer(ADMIN),
+        payload: agents.map((a) => {
+          const body = metricsBody(a.id, { timestamp: new Date(t.clock.now - 30_000 + i * 1000).toISOString() });
+          (body.resource_metrics as Record<string, unknown>).cpu_usage_percent = 95;
+          return body;
+        }),
+      });
+    const answers = await Promise.all([0, 1, 2, 3].map(batch));
+    assert.deepEqual(answers.map((r) => r.statusCode), [202, 202, 202, 202]);
+    for (const a of agents) {
+      const events = ((await t.app.inject({ method: 'GET', url: `/api/v1/events?agent_id=${a.id}`, headers: bearer(ADMIN) })).json() as { items: { type: string }[] }).items;
+      const kinds = events.map((e) => e.type).filter((k) => k !== 'agent_registered').sort();
+      // Each request read the state the previous one wrote: unknown -> error once, the breach once.
+      assert.deepEqual(kinds, ['agent_status_changed', 'metric_threshold_exceeded'], JSON.stringify(events));
+    }
+  });
+
   it('batch: all or nothing, errors name the index and the field', async () => {
     const a = await register(t, { name: 'batch-a' });
     const b = await register(t, { name: 'batch-b' });

@@ -30,6 +30,7 @@ import {
   type Observation,
 } from './ingest.js';
 import { AgentCounters } from './agent-counters.js';
+import { KeyedQueue } from './keyed-queue.js';
 import { BUDGETS_SETTING, budgetAlertChanges, budgetStandings, environments, periodSpend, type BudgetStanding } from './budgets.js';
 import { PriceBook, defaultPrices } from './prices.js';
 import { usageSeries } from './usage.js';
@@ -115,6 +116,8 @@ export class Monitor {
   private readonly perSecond = new Map<number, number>();
 
   private readonly shippedPrices = new PriceBook([defaultPrices()]);
+  /** Steps of one agent run one at a time, each from the state the previous one wrote. */
+  private readonly agents = new KeyedQueue();
 
   constructor(private readonly deps: MonitorDeps) {}
 
@@ -145,7 +148,25 @@ export class Monitor {
       if (!known.has(p.agent_id)) unknown.push({ path: `${pathOf(i)}/agent_id`, message: `agent ${JSON.stringify(p.agent_id)} is not registered` });
     });
     if (unknown.length > 0) throw new IngestRefused('unknown_agent', unknown);
+    const ids = [...new Set(payloads.map((p) => p.agent_id))];
+    return this.agents.run(ids, async () => {
+      // The state as the previous step of these agents left it (what the caller read may be older).
+      const fresh = await this.deps.metadata.getIngestContexts(ids);
+      const gone: ErrorDetail[] = [];
+      payloads.forEach((p, i) => {
+        if (!fresh.has(p.agent_id)) gone.push({ path: `${pathOf(i)}/agent_id`, message: `agent ${JSON.stringify(p.agent_id)} is not registered` });
+      });
+      if (gone.length > 0) throw new IngestRefused('unknown_agent', gone);
+      return this.ingestNow(payloads, fresh, pathOf);
+    });
+  }
 
+  /** ingestMetrics once the agents are this request's. */
+  private async ingestNow(
+    payloads: readonly AgentMetrics[],
+    known: ReadonlyMap<string, IngestContext>,
+    pathOf: (i: number) => string,
+  ): Promise<IngestReceipt> {
     const now = this.deps.clock();
     const times = payloads.map((p) => payloadTimeMs(p, now));
     const futureMs = this.deps.settings.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS;
@@ -190,15 +211,27 @@ export class Monitor {
   }
 
   /** Records a heartbeat. */
-  async heartbeat(ctx: IngestContext): Promise<AgentStep> {
-    const steps = await this.advance(new Map([[ctx.id, ctx]]), new Map([[ctx.id, [{ kind: 'heartbeat' }]]]), this.deps.clock());
-    const step = steps.get(ctx.id) as AgentStep;
-    await this.commit([step]);
-    return step;
+  async heartbeat(given: IngestContext): Promise<AgentStep> {
+    return this.agents.run([given.id], async () => {
+      const ctx = await this.latest(given);
+      const steps = await this.advance(new Map([[ctx.id, ctx]]), new Map([[ctx.id, [{ kind: 'heartbeat' }]]]), this.deps.clock());
+      const step = steps.get(ctx.id) as AgentStep;
+      await this.commit([step]);
+      return step;
+    });
+  }
+
+  /** The agent's state as its latest step left it (`given` when it has since been deregistered). */
+  private async latest(given: IngestContext): Promise<IngestContext> {
+    return (await this.deps.metadata.getIngestContexts([given.id])).get(given.id) ?? given;
   }
 
   /** Records a health report. */
-  async reportHealth(ctx: IngestContext, checks: readonly HealthCheckInput[]): Promise<AgentStep> {
+  async reportHealth(given: IngestContext, checks: readonly HealthCheckInput[]): Promise<AgentStep> {
+    return this.agents.run([given.id], async () => this.reportHealthNow(await this.latest(given), checks));
+  }
+
+  private async reportHealthNow(ctx: IngestContext, checks: readonly HealthCheckInput[]): Promise<AgentStep> {
     const now = this.deps.clock();
     const normalised: HealthCheck[] = checks.map((c) => ({
       name: c.name,
@@ -219,6 +252,12 @@ export class Monitor {
    * raises no_data) and scores decay. Only agents whose state changed are written.
    */
   async sweep(): Promise<{ agents: number; changed: number }> {
+    const ids = (await this.deps.metadata.listIngestContexts()).map((c) => c.id);
+    // The whole fleet at once: the sweep waits for steps under way and the next ones wait for it.
+    return this.agents.run(ids, () => this.sweepNow());
+  }
+
+  private async sweepNow(): Promise<{ agents: number; changed: number }> {
     const now = this.deps.clock();
     const contexts = await this.deps.metadata.listIngestContexts();
     const all = new Map(contexts.map((c) => [c.id, c]));
@@ -266,6 +305,10 @@ export class Monitor {
 
   /** Re-derives an agent's status now (after maintenance starts or ends, or its config changes). */
   async reevaluate(agentId: string): Promise<void> {
+    await this.agents.run([agentId], () => this.reevaluateNow(agentId));
+  }
+
+  private async reevaluateNow(agentId: string): Promise<void> {
     const ctx = (await this.deps.metadata.getIngestContexts([agentId])).get(agentId);
     if (!ctx) return;
     const steps = await this.advance(new Map([[agentId, ctx]]), new Map([[agentId, []]]), this.deps.clock());
@@ -277,6 +320,10 @@ export class Monitor {
    * status is derived again from the data. Returns false for an unknown agent.
    */
   async setMaintenance(agentId: string, on: boolean): Promise<boolean> {
+    return this.agents.run([agentId], () => this.setMaintenanceNow(agentId, on));
+  }
+
+  private async setMaintenanceNow(agentId: string, on: boolean): Promise<boolean> {
     const ctx = (await this.deps.metadata.getIngestContexts([agentId])).get(agentId);
     if (!ctx) return false;
     const nowMs = this.deps.clock();
