@@ -6,6 +6,8 @@
  */
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { BudgetStatus, UsageReport } from '@agentmon/schema';
 import { ADMIN, bearer, eachBackend, metricsBody, register, testApp, type TestApp } from './harness.js';
 
@@ -178,5 +180,43 @@ eachBackend('LLM usage and spend', (backend) => {
 
     assert.equal((await t.app.inject({ method: 'DELETE', url: `/api/v1/budgets/${monthly.id}`, headers: bearer(ADMIN) })).statusCode, 204);
     assert.equal((await t.app.inject({ method: 'DELETE', url: `/api/v1/budgets/${monthly.id}`, headers: bearer(ADMIN) })).statusCode, 404);
+  });
+});
+
+eachBackend('spend budget notifications', (backend) => {
+  it('a budget past its limit is sent to the notification targets like any alert', async () => {
+    const bodies: string[] = [];
+    const server = createServer((req, res) => {
+      let text = '';
+      req.on('data', (c: Buffer) => (text += c.toString('utf8')));
+      req.on('end', () => {
+        bodies.push(text);
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    const t = await testApp(backend, { webhookUrls: [url], notifyAllowedTargets: ['127.0.0.1'], notifyGroupWaitMs: 10 });
+    try {
+      const a = await register(t, { name: 'big-spender' });
+      const sent = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/agents/${a.id}/metrics`,
+        headers: bearer(a.key),
+        payload: { ...metricsBody(a.id), model_usage: [{ model: 'gpt-4o', input_tokens: 4_000_000 }] },
+      });
+      assert.equal(sent.statusCode, 202, sent.body);
+      const made = await t.app.inject({ method: 'POST', url: '/api/v1/budgets', headers: bearer(ADMIN), payload: { name: 'tight', period: 'month', limit_usd: 5, agent_id: a.id } });
+      assert.equal(made.statusCode, 201, made.body);
+      const deadline = Date.now() + 5000;
+      while (!bodies.some((b) => b.includes('Spend budget tight exceeded')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      const message = bodies.find((b) => b.includes('Spend budget tight exceeded'));
+      assert.ok(message, `no budget notification among ${bodies.length} message(s)`);
+      // 4 M input tokens of gpt-4o at $2.50 per million.
+      assert.match(message, /big-spender spent \$10\.00 of \$5\.00 this month/);
+    } finally {
+      await t.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
