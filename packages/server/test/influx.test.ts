@@ -99,6 +99,23 @@ if (INFLUX_SKIP) {
       assert.deepEqual(await server.stores.series.agentIds(), [b.agent_id]);
     });
 
+    it('keeps model usage and its cost as series: the usage report sums them from InfluxDB', async () => {
+      const c = (await api('POST', '/api/v1/agents', agentBody({ name: 'influx-spender' }))).json as { agent_id: string };
+      const usage = [
+        { model: 'gpt-4o', input_tokens: 1_000_000, output_tokens: 100_000, calls: 2 },
+        // A name with a slash and a colon: field keys InfluxDB must escape.
+        { model: 'meta-llama/Llama-3-70b:free', input_tokens: 10, output_tokens: 5, cost_usd: 0.01 },
+      ];
+      const posted = await api('POST', '/api/v1/metrics', [metricsBody(c.agent_id, { model_usage: usage }), metricsBody(c.agent_id, { model_usage: usage })]);
+      assert.equal(posted.status, 202, JSON.stringify(posted.json));
+      const report = (await api('GET', `/api/v1/usage?start_time=now-1h&agent=${c.agent_id}`)).json as { rows: { model: string; input_tokens: number; calls: number; cost_usd: number }[]; totals: { cost_usd: number } };
+      assert.deepEqual(report.rows.map((r) => [r.model, r.input_tokens, r.calls, r.cost_usd]), [
+        ['gpt-4o', 2_000_000, 4, 7],
+        ['meta-llama/Llama-3-70b:free', 20, 0, 0.02],
+      ]);
+      assert.equal(report.totals.cost_usd, 7.02);
+    });
+
     it('answers 5xx when InfluxDB refuses a write, with InfluxDB\'s reason in the error', async () => {
       const c = (await api('POST', '/api/v1/agents', agentBody({ name: 'influx-c' }))).json as { agent_id: string };
       await influx.dropDatabase(database);
