@@ -18,13 +18,13 @@ export type LiveKind = StreamEventKind | 'resync';
 
 /** One stream message. */
 export interface LiveMessage {
-  id: number;
-  kind: LiveKind;
-  data: unknown;
+  readonly id: number;
+  readonly kind: LiveKind;
+  readonly data: unknown;
   /** The SSE frame (`id:`, `event:`, `data:`), built once for every subscriber. */
-  frame: Buffer;
+  readonly frame: Buffer;
   /** Bytes of the frames delivered before this one (so a reader knows how far behind it is). */
-  offset: number;
+  readonly offset: number;
 }
 
 /** Where a reader's next message is, given the id of the last one it has. */
@@ -41,6 +41,37 @@ export type LiveSubscriber = () => void;
 /** Builds a message's SSE frame. */
 function frameOf(id: number, kind: LiveKind, data: unknown): Buffer {
   return Buffer.from(`id: ${id}\nevent: ${kind}\ndata: ${JSON.stringify(data)}\n\n`, 'utf8');
+}
+
+/**
+ * A kept message. Its frame is built when a subscriber is there to read it: a busy fleet publishes
+ * a metrics tick per agent per request, and serialising each one while nobody watches took a
+ * twentieth of the ingest path. A message kept with no subscriber is serialised if a client
+ * resuming with Last-Event-ID reads it; its bytes do not count toward how far behind readers are
+ * (the ring bounds those anyway).
+ */
+class KeptMessage implements LiveMessage {
+  private built: Buffer | null;
+
+  constructor(
+    readonly id: number,
+    readonly kind: LiveKind,
+    readonly data: unknown,
+    readonly offset: number,
+    eager: boolean,
+  ) {
+    this.built = eager ? frameOf(id, kind, data) : null;
+  }
+
+  get frame(): Buffer {
+    this.built ??= frameOf(this.id, this.kind, this.data);
+    return this.built;
+  }
+
+  /** The frame's length if it was built when kept, else 0. */
+  get counted(): number {
+    return this.built === null ? 0 : this.built.length;
+  }
 }
 
 /** Publishes messages, keeps the last ones, and wakes subscribers. */
@@ -110,8 +141,8 @@ export class LiveBus {
   /** Keeps a message for this instance's subscribers and wakes them. */
   private deliver(kind: LiveKind, data: unknown): void {
     const id = this.nextId++;
-    const message: LiveMessage = { id, kind, data, frame: frameOf(id, kind, data), offset: this.bytes };
-    this.bytes += message.frame.length;
+    const message = new KeptMessage(id, kind, data, this.bytes, this.subscribers.size > 0);
+    this.bytes += message.counted;
     // A ring, so keeping a message costs the same with a full buffer (a busy fleet) as an empty one.
     if (this.kept.length < this.bufferSize) this.kept.push(message);
     else {
