@@ -11,6 +11,9 @@ import type {
   AgentUpdate,
   AlertDetail,
   AlertListQuery,
+  BudgetCreate,
+  BudgetList,
+  BudgetStatus,
   DashboardConfig,
   DashboardData,
   DashboardSummary,
@@ -19,16 +22,21 @@ import type {
   EventListQuery,
   HealthDetail,
   MetricsResponse,
+  ModelPrice,
   MonitoringConfig,
   MonitoringConfigUpdate,
   NotificationTargetCreate,
   NotificationTargetView,
   NotificationTestResult,
+  PriceTable,
+  PriceView,
   StreamToken,
   SystemEvent,
   SystemMetrics,
   TREND_METRICS,
   TrendPoint,
+  UsageQuery,
+  UsageReport,
   WhoAmI,
 } from '@agentmon/schema';
 
@@ -245,6 +253,36 @@ export class ApiClient {
   /** DELETE /notifications/:id. */
   deleteNotification(id: string): Promise<void> {
     return this.request('DELETE', `/notifications/${encodeURIComponent(id)}`);
+  }
+
+  /** GET /usage: tokens, calls and spend over a range, by model, by agent or by both. */
+  usage(query: UsageQuery, signal?: AbortSignal): Promise<UsageReport> {
+    return this.request('GET', '/usage', { query: query as Query, signal });
+  }
+
+  /** GET /prices: the price table tokens are priced with. */
+  prices(signal?: AbortSignal): Promise<PriceTable> {
+    return this.request('GET', '/prices', { signal });
+  }
+
+  /** PUT /prices: a model's price, for usage reported from now on (admin). */
+  setPrice(price: ModelPrice): Promise<PriceView> {
+    return this.request('PUT', '/prices', { body: price });
+  }
+
+  /** GET /budgets: spend budgets with what was spent in their current period. */
+  budgets(signal?: AbortSignal): Promise<BudgetList> {
+    return this.request('GET', '/budgets', { signal });
+  }
+
+  /** POST /budgets (admin). */
+  addBudget(budget: BudgetCreate): Promise<BudgetStatus> {
+    return this.request('POST', '/budgets', { body: budget });
+  }
+
+  /** DELETE /budgets/:id (admin). */
+  deleteBudget(id: string): Promise<void> {
+    return this.request('DELETE', `/budgets/${encodeURIComponent(id)}`);
   }
 
   /** POST /events/stream-token. */

@@ -17,6 +17,7 @@ import { AlertsPage } from './pages/Alerts.js';
 import { EventsPage } from './pages/Events.js';
 import { NotificationsPage } from './pages/Notifications.js';
 import { SettingsPage } from './pages/Settings.js';
+import { SpendPage } from './pages/Spend.js';
 
 const TOKEN_KEY = 'agentmon.token';
 const THEME_KEY = 'agentmon.theme';
@@ -258,6 +259,9 @@ function Shell({ token, logout }: { token: string; logout: (why?: string) => voi
           <a href={href('/events')} class={section === 'events' ? 'active' : ''}>
             Events
           </a>
+          <a href={href('/spend')} class={section === 'spend' ? 'active' : ''} data-testid="nav-spend">
+            Spend
+          </a>
           <a href={href('/settings')} class={section === 'settings' ? 'active' : ''}>
             Settings
           </a>
@@ -330,6 +334,7 @@ function Page({ parts, query }: { parts: string[]; query: URLSearchParams }) {
   if (section === 'agents') return <Overview query={query} />;
   if (section === 'alerts') return <AlertsPage query={query} />;
   if (section === 'events') return <EventsPage query={query} />;
+  if (section === 'spend') return <SpendPage query={query} />;
   if (section === 'settings' && id === 'notifications') return <NotificationsPage />;
   if (section === 'settings') return <SettingsPage />;
   return (

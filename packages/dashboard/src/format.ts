@@ -121,10 +121,42 @@ export function humanize(s: string): string {
 /** A unit a chart or a value uses. */
 export type Unit = 'percent' | 'ratio' | 'ms' | 'bytes' | 'byterate' | 'rate' | 'count' | 'score' | 'usd';
 
-/** An amount in US dollars: cents for small sums, whole dollars past 1,000. */
+const usd2 = new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+/**
+ * An amount in US dollars: under a dollar to a hundredth of a cent ("$0.0123"), then dollars and
+ * cents with thousands separators ("$1,234.56"), whole dollars from 100,000; a sum too small for
+ * that reads "<$0.0001", never "$0.0000".
+ */
 export function formatUsd(v: number | null | undefined): string {
   if (!ok(v)) return DASH;
-  return `$${Math.abs(v) >= 1000 ? formatNumber(v) : v.toFixed(Math.abs(v) < 1 && v !== 0 ? 4 : 2)}`;
+  const a = Math.abs(v);
+  const sign = v < 0 ? '-' : '';
+  if (a === 0) return '$0.00';
+  if (a < 0.00005) return v < 0 ? '>-$0.0001' : '<$0.0001';
+  if (a < 0.99995) return `${sign}$${a.toFixed(4)}`;
+  if (a < 100_000) return `${sign}$${usd2.format(a)}`;
+  return `${sign}$${nf0.format(a)}`;
+}
+
+/** Dollars on a chart axis, short: "$0", "$0.005", "$12", "$1.5k". */
+export function formatUsdShort(v: number | null | undefined): string {
+  if (!ok(v)) return DASH;
+  if (v === 0) return '$0';
+  const a = Math.abs(v);
+  return `${v < 0 ? '-' : ''}$${a < 1 ? String(Number(a.toPrecision(2))) : formatNumber(a)}`;
+}
+
+/** Tokens: "980", "1,234", "170k", "1.7M" (whole tokens; thousands separators, then k, M, B). */
+export function formatTokens(v: number | null | undefined): string {
+  if (!ok(v)) return DASH;
+  return formatNumber(Math.round(v));
+}
+
+/** Tokens in full, for tooltips: "1,700,000 tokens". */
+export function formatTokensExact(v: number | null | undefined): string {
+  if (!ok(v)) return DASH;
+  return `${nf0.format(Math.round(v))} tokens`;
 }
 
 /** Formats a value in `unit`. */

@@ -8,7 +8,7 @@
  */
 import { useEffect, useMemo, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
-import { formatUnit, formatBytes, formatMs, formatNumber, type Unit } from '../format.js';
+import { formatUnit, formatBytes, formatMs, formatNumber, formatUsdShort, type Unit } from '../format.js';
 import { useApp } from '../context.js';
 import { gapRuns } from '../series.js';
 
@@ -78,7 +78,7 @@ function axisLabel(v: number, unit: Unit): string {
     case 'score':
       return formatNumber(v * 100);
     case 'usd':
-      return `$${formatNumber(v)}`;
+      return formatUsdShort(v);
     default:
       return formatNumber(v);
   }

@@ -43,6 +43,7 @@ import { Segmented } from '../components/controls.js';
 import { Empty, ErrorState, Loading } from '../components/states.js';
 import { Chart, type ChartProps } from '../components/Chart.js';
 import { Gauge } from '../components/Gauge.js';
+import { ModelUsageTable } from '../components/UsageTables.js';
 
 /** Colours of the custom metrics' charts, in turn. */
 const CUSTOM_COLORS = ['--c1', '--c2', '--c3', '--c4', '--c5', '--c6'];
@@ -134,6 +135,12 @@ export function AgentPage({ id, query }: { id: string; query: URLSearchParams })
     [id, start, end, reportEvery, customKey],
   );
 
+  // This agent's usage by model over the charts' range (none: the section stays hidden).
+  const usage = useAsync(
+    (s) => client.usage({ agent: id, group_by: 'model', start_time: new Date(start * 1000).toISOString(), end_time: new Date(end * 1000).toISOString() }, s),
+    [id, start, end],
+  );
+
   const reloadAll = () => {
     agent.reload();
     health.reload();
@@ -141,6 +148,7 @@ export function AgentPage({ id, query }: { id: string; query: URLSearchParams })
     events.reload();
     latest.reload();
     if (!zoom) setWindowEnd(Math.ceil(Date.now() / 1000));
+    else usage.reload();
   };
   const reloadState = useThrottled(() => {
     agent.reload();
@@ -278,6 +286,27 @@ export function AgentPage({ id, query }: { id: string; query: URLSearchParams })
         {charts.error && !charts.data ? <ErrorState error={charts.error} retry={charts.reload} /> : null}
         <ChartGrid data={charts.data} loading={charts.loading} cfg={cfg.data} kinds={kinds} range={[start, end]} onZoom={onZoom} onReset={resetZoom} />
       </div>
+
+      {usage.data && usage.data.rows.length > 0 ? (
+        <section class="card flush section" data-testid="agent-models">
+          <header>
+            <h2>Models</h2>
+            <span class="sub">
+              {zoom ? 'Tokens and spend in the zoomed range' : `Tokens and spend, last ${range}`} ·{' '}
+              <a href={href('/spend')}>Spend →</a>
+            </span>
+          </header>
+          <div class="card-body" style={{ marginTop: 10 }}>
+            {usage.data.unpriced_models.length > 0 ? (
+              <p class="muted" style={{ margin: '0 16px 10px' }} data-testid="agent-models-unpriced">
+                No price for {usage.data.unpriced_models.join(', ')}: {usage.data.unpriced_models.length === 1 ? 'its' : 'their'} cost counts as $0 (
+                <a href={href('/spend')}>set a price</a>).
+              </p>
+            ) : null}
+            <ModelUsageTable report={usage.data} testId="agent-usage-by-model" />
+          </div>
+        </section>
+      ) : null}
 
       <div class="grid two-col section">
         <section class="card" data-testid="agent-alerts">
@@ -816,7 +845,7 @@ function ChartGrid(props: {
               ))}
             {g === 'AI' && !charts.some((c) => c.group === 'AI') ? (
               <div class="card" style={{ gridColumn: '1 / -1' }}>
-                <Empty title="No AI metrics in this range">This agent reports no tokens, inference time, API latency or model quality figures.</Empty>
+                <Empty title="No AI metrics in this range">This agent reports no tokens per second, inference time, API latency or model quality figures.</Empty>
               </div>
             ) : null}
           </div>
