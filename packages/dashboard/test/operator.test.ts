@@ -470,4 +470,42 @@ else describe('what the operator sees, in a browser', () => {
       assert.deepEqual(bench?.pageErrors, []);
     }),
   );
+
+  it(
+    'an incident of a minute is a band on a day of averages, on the chart of its metric and on the health score',
+    { timeout: 90_000 },
+    step('incident-band', async () => {
+      const a = await register('spiky-agent', 'production');
+      const now = Date.now();
+      const body = (t: number, cpu: number) => {
+        const b = payload({ id: a.id, type: 'custom', role: 'healthy' }, 0, t, 1, false, () => 0.5);
+        b.resource_metrics.cpu_usage_percent = cpu;
+        return b;
+      };
+      // A calm day, one report every 10 minutes.
+      const day: unknown[] = [];
+      for (let m = 24 * 60; m >= 10; m -= 10) day.push(body(now - m * 60_000, 20));
+      await call('POST', '/metrics', day);
+      await page.goto(`${server.url}/#/agents/${a.id}?range=24h`);
+      await until('charts drawn', async () => Number(await page.getAttribute('[data-testid=chart-resources]', 'data-points')) > 100, 20_000);
+      await page.waitForTimeout(300);
+      const calm = await colourPixels(page, 'chart-resources', '--bad');
+      assert.equal(await page.getAttribute('[data-testid=chart-resources]', 'data-incidents'), '0');
+
+      // One minute at 95 % CPU: a critical alert that fires, then resolves.
+      await call('POST', `/agents/${a.id}/metrics`, body(now - 60_000, 95));
+      await call('POST', `/agents/${a.id}/metrics`, body(now, 20));
+      await page.goto(`${server.url}/#/agents/${a.id}?range=24h`);
+      await until('the band', async () => (await page.getAttribute('[data-testid=chart-resources]', 'data-incidents')) === '1', 20_000);
+      await page.waitForTimeout(300);
+      assert.equal(await page.getAttribute('[data-testid=chart-health]', 'data-incidents'), '1', 'the health score shows what moved it');
+      assert.equal(await page.getAttribute('[data-testid=chart-error-rate]', 'data-incidents'), '0', 'not on the charts of other metrics');
+      // On a day a minute is a fraction of a pixel: the band is drawn a few pixels wide, in the alert's colour.
+      const marked = await colourPixels(page, 'chart-resources', '--bad');
+      assert.ok(marked >= calm + 8, `the band is seen: ${calm} -> ${marked} red pixels`);
+      await page.locator('[data-testid=chart-resources]').scrollIntoViewIfNeeded();
+      await shot('12-agent-incident-band', page, true);
+      assert.deepEqual(bench?.pageErrors, []);
+    }),
+  );
 });

@@ -11,6 +11,7 @@ import uPlot from 'uplot';
 import { formatUnit, formatBytes, formatMs, formatNumber, formatUsdShort, type Unit } from '../format.js';
 import { useApp } from '../context.js';
 import { gapRuns } from '../series.js';
+import type { ChartIncident } from '../incidents.js';
 
 /** One line (or bar) of a chart. */
 export interface ChartSeries {
@@ -27,6 +28,9 @@ export interface ChartThreshold {
   label: string;
   color: string;
 }
+
+/** Narrowest an incident band is drawn, CSS pixels: a ten-minute incident on a week is still seen. */
+const INCIDENT_MIN_PX = 4;
 
 /** Chart props. */
 export interface ChartProps {
@@ -48,6 +52,8 @@ export interface ChartProps {
   loading?: boolean;
   /** Spans two grid columns. */
   wide?: boolean;
+  /** Alerts of the metrics charted, drawn as bands under the series. */
+  incidents?: ChartIncident[];
 }
 
 function cssVar(name: string): string {
@@ -238,6 +244,39 @@ export function Chart(props: ChartProps) {
       hooks: {
         drawClear: [
           (u) => {
+            // Under the series: each alert's time, at least a few pixels wide, with a solid strip on
+            // top, so an incident of minutes stays visible on a day or a week of averages.
+            const incidents = live.current.incidents ?? [];
+            if (incidents.length === 0) return;
+            const ctx = u.ctx;
+            const top = u.bbox.top;
+            const bottom = u.bbox.top + u.bbox.height;
+            const left = u.bbox.left;
+            const right = u.bbox.left + u.bbox.width;
+            const minWidth = INCIDENT_MIN_PX * devicePixelRatio;
+            ctx.save();
+            for (const inc of incidents) {
+              let x0 = u.valToPos(inc.from, 'x', true);
+              let x1 = u.valToPos(inc.to, 'x', true);
+              if (x1 < left || x0 > right) continue;
+              if (x1 - x0 < minWidth) {
+                // Widened about its middle, and kept whole inside the plot (an alert of just now
+                // sits at the right edge).
+                const mid = Math.min(right - minWidth / 2, Math.max(left + minWidth / 2, (x0 + x1) / 2));
+                x0 = mid - minWidth / 2;
+                x1 = mid + minWidth / 2;
+              }
+              x0 = Math.max(left, x0);
+              x1 = Math.min(right, x1);
+              const color = cssVar(inc.severity === 'critical' ? '--bad' : inc.severity === 'warning' ? '--warn' : '--idle');
+              ctx.fillStyle = alpha(color, 0.13);
+              ctx.fillRect(x0, top, x1 - x0, bottom - top);
+              ctx.fillStyle = color;
+              ctx.fillRect(x0, top, x1 - x0, 3 * devicePixelRatio);
+            }
+            ctx.restore();
+          },
+          (u) => {
             // Under the series: shade each silence and say what it is.
             const xs = u.data[0];
             const runs = gapRuns(u.data.slice(1) as (number | null | undefined)[][], xs.length);
@@ -371,8 +410,21 @@ export function Chart(props: ChartProps) {
     if (props.xRange) u.setScale('x', { min: props.xRange[0], max: props.xRange[1] });
   }, [props.x, props.series, props.xRange?.[0], props.xRange?.[1]]);
 
+  // Alerts that came or went: draw again (the bands are read at draw time).
+  const incidentKey = JSON.stringify(props.incidents ?? []);
+  useEffect(() => {
+    plot.current?.redraw(false, false);
+  }, [incidentKey]);
+
   return (
-    <section class={`card chart-card${props.wide ? ' wide' : ''}`} data-testid={props.testId} data-points={points} data-gaps={gaps} data-kind={props.kind}>
+    <section
+      class={`card chart-card${props.wide ? ' wide' : ''}`}
+      data-testid={props.testId}
+      data-points={points}
+      data-gaps={gaps}
+      data-incidents={(props.incidents ?? []).length}
+      data-kind={props.kind}
+    >
       <header>
         <div class="chart-title">
           <h2>{props.title}</h2>

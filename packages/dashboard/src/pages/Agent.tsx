@@ -36,6 +36,7 @@ import {
   type RangeKey,
 } from '../series.js';
 import { AlertList } from '../components/AlertList.js';
+import { bandsFor, incidentBands, type MetricIncident } from '../incidents.js';
 import { ConfigForm } from '../components/ConfigForm.js';
 import { EventList } from '../components/EventList.js';
 import { StatusBadge, scoreTone, statusTone } from '../components/badges.js';
@@ -108,6 +109,7 @@ export function AgentPage({ id, query }: { id: string; query: URLSearchParams })
   const health = useAsync((s) => client.health(id, s), [id]);
   const cfg = useAsync((s) => client.config(id, s), [id]);
   const alerts = useAsync((s) => client.alerts({ agent_id: id, page_size: 20 }, s), [id]);
+  // The alerts of the charts' range, drawn on them as bands: the latest 200 that began before its end.
   const events = useAsync((s) => client.events({ agent_id: id, limit: 25 }, s), [id]);
   const latest = useAsync(async (s): Promise<Latest> => {
     const end = new Date();
@@ -135,6 +137,9 @@ export function AgentPage({ id, query }: { id: string; query: URLSearchParams })
     [id, start, end, reportEvery, customKey],
   );
 
+  const history = useAsync((s) => client.alerts({ agent_id: id, page_size: 200, until: new Date(end * 1000).toISOString() }, s), [id, end]);
+  const bands = useMemo(() => incidentBands(history.data?.items ?? [], start, end, Math.ceil(Date.now() / 1000)), [history.data, start, end]);
+
   // This agent's usage by model over the charts' range (none: the section stays hidden).
   const usage = useAsync(
     (s) => client.usage({ agent: id, group_by: 'model', start_time: new Date(start * 1000).toISOString(), end_time: new Date(end * 1000).toISOString() }, s),
@@ -156,6 +161,7 @@ export function AgentPage({ id, query }: { id: string; query: URLSearchParams })
   }, 2000);
   const reloadAlerts = useThrottled(() => {
     alerts.reload();
+    history.reload();
     health.reload();
   }, 1000);
   const reloadEvents = useThrottled(events.reload, 2000);
@@ -284,7 +290,7 @@ export function AgentPage({ id, query }: { id: string; query: URLSearchParams })
           </div>
         </div>
         {charts.error && !charts.data ? <ErrorState error={charts.error} retry={charts.reload} /> : null}
-        <ChartGrid data={charts.data} loading={charts.loading} cfg={cfg.data} kinds={kinds} range={[start, end]} onZoom={onZoom} onReset={resetZoom} />
+        <ChartGrid data={charts.data} loading={charts.loading} cfg={cfg.data} kinds={kinds} range={[start, end]} bands={bands} onZoom={onZoom} onReset={resetZoom} />
       </div>
 
       {usage.data && usage.data.rows.length > 0 ? (
@@ -680,6 +686,8 @@ function ChartGrid(props: {
   cfg: MonitoringConfig | undefined;
   kinds: ChartKinds;
   range: [number, number];
+  /** The agent's alerts in range, drawn on the charts of their metrics. */
+  bands: MetricIncident[];
   onZoom: (min: number, max: number) => void;
   onReset: () => void;
 }) {
@@ -826,8 +834,9 @@ function ChartGrid(props: {
         series: [{ label: info.label, color: CUSTOM_COLORS[i % CUSTOM_COLORS.length] as string, values: v(`custom.${key}`) }],
       });
     });
+    for (const c of list) c.props.incidents = bandsFor(c.props.testId ?? '', props.bands);
     return list;
-  }, [data, cfg, kinds.series, kinds.counts, props.range[0], props.range[1], props.loading]);
+  }, [data, cfg, kinds.series, kinds.counts, props.range[0], props.range[1], props.loading, props.bands]);
 
   const groups = ['Resources', 'Performance', 'AI', ...(charts.some((c) => c.group === 'Custom') ? ['Custom'] : [])];
   return (
