@@ -45,7 +45,8 @@ export const MODELS_PER_INTERVAL_MAX = 1000;
 const finite = (n: number) => typeof n === 'number' && Number.isFinite(n);
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
-function checkAmount(value: number | undefined, field: string, integer = false): void {
+/** Throws a RangeError naming `field` unless `value` is absent or a finite number >= 0 (whole, with `integer`). */
+export function checkAmount(value: number | undefined, field: string, integer = false): void {
   if (value === undefined) return;
   if (!finite(value) || value < 0 || (integer && !Number.isInteger(value))) {
     throw new RangeError(`${field} must be a finite number >= 0${integer ? ' and whole' : ''}, got ${String(value)}`);

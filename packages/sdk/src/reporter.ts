@@ -24,7 +24,7 @@ import { AgentmonClient, type FetchFn } from './client.js';
 import { AgentmonError, isAgentmonError } from './errors.js';
 import { BoundedQueue } from './buffer.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
-import { IntervalRecorder, checkModelUsage, sanitizeResources, type ModelUsageInput } from './interval.js';
+import { IntervalRecorder, checkAmount, checkModelUsage, sanitizeResources, type ModelUsageInput } from './interval.js';
 
 /** Custom metric carrying how many payloads the buffer dropped since the last one that got through. */
 export const DROPPED_PAYLOADS_METRIC = 'agentmon_dropped_payloads';
@@ -294,11 +294,17 @@ function modelCall(method: string, extra: InferenceOptions | ApiCallOptions): Mo
   const { model, tokens } = extra;
   if (model === undefined) {
     if (extra.costUsd !== undefined) throw new TypeError(`${method}: costUsd needs the model it was spent on`);
+    if (extra.inputTokens !== undefined || extra.outputTokens !== undefined) {
+      // `tokens` alone keeps its old treatment (a bad count is ignored); with the split, all are checked.
+      prefixed(method, () => {
+        checkAmount(extra.inputTokens, 'inputTokens');
+        checkAmount(extra.outputTokens, 'outputTokens');
+        checkAmount(tokens, 'tokens');
+      });
+    }
     return null;
   }
-  if (tokens !== undefined && (typeof tokens !== 'number' || !Number.isFinite(tokens) || tokens < 0)) {
-    throw new RangeError(`${method}: tokens must be a finite number >= 0, got ${String(tokens)}`);
-  }
+  prefixed(method, () => checkAmount(tokens, 'tokens'));
   const output = extra.outputTokens === undefined && tokens === undefined ? undefined : (extra.outputTokens ?? 0) + (tokens ?? 0);
   return prefixed(method, () =>
     checkModelUsage({

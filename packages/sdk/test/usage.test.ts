@@ -77,6 +77,7 @@ describe('AgentMonitor model usage against a real server', () => {
     monitor.recordTokens(999, { model: '' });
     monitor.recordModelUsage({ model: 'gpt-4o-mini', inputTokens: 999, outputTokens: -1 });
     monitor.recordTokens(999, { model: 'gpt-4o-mini', type: 'prompt' as never });
+    monitor.recordApiCall(10, { inputTokens: 999, outputTokens: Number.NaN });
 
     const stop = await monitor.stop();
     assert.equal(stop.unsent, 0);
@@ -89,6 +90,7 @@ describe('AgentMonitor model usage against a real server', () => {
         ['record', 'recordTokens'],
         ['record', 'recordModelUsage'],
         ['record', 'recordTokens'],
+        ['record', 'recordApiCall'],
       ],
     );
     assert.match(errors[0]?.message ?? '', /costUsd needs the model/);
