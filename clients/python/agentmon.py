@@ -13,9 +13,9 @@ Two pieces:
   logged and counted (``stats()``).
 
 It follows the TypeScript SDK (``packages/sdk``): the same payload figures and stats, in Python's
-naming. Counts (tasks, tokens, API calls, ``increment_metric`` counters) are per interval, so
-``sum`` over a time range is the total; means are over the interval; gauges (``set_metric``,
-context length, accuracy) are kept until changed.
+naming. Counts (tasks, tokens, API calls, tokens and calls by model, ``increment_metric`` counters)
+are per interval, so ``sum`` over a time range is the total; means are over the interval; gauges
+(``set_metric``, context length, accuracy) are kept until changed.
 * ``Client``: thin REST helpers for the agentmon API that raise ``AgentmonError`` on 4xx/5xx.
 
 Wire contract: JSON with the data model's snake_case names, timestamps ISO 8601 UTC with ``Z``.
@@ -64,6 +64,13 @@ __version__ = "0.1.0"
 MAX_BATCH = 1000
 #: Custom metric: payloads the buffer dropped since the last payload that got through.
 DROPPED_METRIC = "agentmon_dropped_payloads"
+#: Most models one payload's ``model_usage`` carries (the server refuses a payload with more).
+MAX_MODELS_PER_PAYLOAD = 50
+#: Most distinct models one interval keeps (a host inventing model names must not grow memory without end).
+MODELS_PER_INTERVAL_MAX = 1000
+#: Longest model and provider names ``model_usage`` takes.
+MODEL_MAX_CHARS = 200
+PROVIDER_MAX_CHARS = 100
 #: Collection settings the server echoes in its receipts, with the data model's defaults.
 DEFAULT_SETTINGS: Dict[str, Any] = {
     "metrics_interval_seconds": 60,
@@ -132,6 +139,63 @@ def _jsonable(value: Any) -> Any:
 
 def _finite(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _amount_problem(**values: Any) -> Optional[str]:
+    """The first of ``values`` (in order) that is not a finite number >= 0, as a message; None if none."""
+    for name, value in values.items():
+        if value is not None and (not _finite(value) or value < 0):
+            return "%s must be a finite number >= 0" % name
+    return None
+
+
+def _usage_problem(
+    model: Any,
+    provider: Any = None,
+    input_tokens: Any = None,
+    output_tokens: Any = None,
+    calls: Any = None,
+    cost_usd: Any = None,
+) -> Optional[str]:
+    """What makes a model usage record one the payload cannot carry (``ModelUsage``), or None."""
+    if not isinstance(model, str) or not model.strip() or len(model) > MODEL_MAX_CHARS:
+        return "model must be a non-empty string of at most %d characters" % MODEL_MAX_CHARS
+    if provider is not None and (not isinstance(provider, str) or len(provider) > PROVIDER_MAX_CHARS):
+        return "provider must be a string of at most %d characters" % PROVIDER_MAX_CHARS
+    problem = _amount_problem(input_tokens=input_tokens, output_tokens=output_tokens, cost_usd=cost_usd)
+    if problem:
+        return problem
+    if calls is not None and (not isinstance(calls, int) or isinstance(calls, bool) or calls < 0):
+        return "calls must be a whole number >= 0"
+    return None
+
+
+def _tally() -> Dict[str, Any]:
+    return {"input": 0, "output": 0, "calls": 0, "calls_seen": False, "cost": 0.0}
+
+
+def _usage_entries(model: str, usage: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """A model's ``model_usage`` entries: none, one, or two when part of its tokens came with a cost.
+
+    The part the host gave a cost for travels apart from the part the server is to price, because an
+    entry's ``cost_usd`` replaces the pricing of all its tokens: merged, the others would count $0.
+    """
+    out = []
+    for part, with_cost in (("unpriced", False), ("costed", True)):
+        t = usage[part]
+        if t is None or (not with_cost and not (t["input"] or t["output"] or t["calls_seen"])):
+            continue
+        entry: Dict[str, Any] = {"model": model}
+        if usage["provider"]:
+            entry["provider"] = usage["provider"]
+        entry["input_tokens"] = t["input"]
+        entry["output_tokens"] = t["output"]
+        if t["calls_seen"]:  # else the calls are unknown, not 0
+            entry["calls"] = t["calls"]
+        if with_cost:
+            entry["cost_usd"] = t["cost"]
+        out.append(entry)
+    return out
 
 
 class AgentmonError(Exception):
@@ -315,6 +379,25 @@ class Client:
             if value is not None:
                 body[key] = value
         return self.request("POST", "/metrics/query", body)
+
+    def get_usage(
+        self,
+        start_time: Union[datetime, str] = "now-24h",
+        end_time: Union[datetime, str, None] = None,
+        group_by: Optional[str] = None,
+        agent: Optional[str] = None,
+        environment: Optional[str] = None,
+        model: Optional[str] = None,
+    ) -> Dict[str, Any]:
+        """``GET /usage``: tokens in and out, model calls and spend over a range.
+
+        ``group_by`` is ``"model"`` (default), ``"agent"`` or ``"agent_model"``; ``agent`` an id or name.
+        Returns ``{totals, rows, unpriced_models, ...}``: each row's ``input_tokens``,
+        ``output_tokens``, ``calls``, ``cost_usd`` and ``priced``.
+        """
+        query = {"start_time": start_time, "end_time": end_time, "group_by": group_by, "agent": agent,
+                 "environment": environment, "model": model}
+        return self.request("GET", "/usage", query=query)
 
     def list_alerts(self, **filters: Any) -> Dict[str, Any]:
         """``GET /alerts``: a page of alerts, newest first (active, severity, agent_id, since, until, page, page_size)."""
@@ -900,6 +983,9 @@ class AgentMonitor:
         self._ai_seen = False
         self._w_tokens = 0
         self._w_tokens_timed = 0
+        # Tokens, calls and cost by model: model -> {provider, unpriced, costed} (see _usage_entries).
+        self._w_usage: Dict[str, Dict[str, Any]] = {}
+        self._w_models_refused = 0
         self._w_token_seconds = 0.0
         self._w_inference: List[float] = [0.0, 0]  # sum, count
         self._w_api: List[float] = [0.0, 0]
@@ -1110,17 +1196,42 @@ class AgentMonitor:
 
     # ---------------------------------------------------------------- AI
 
-    def record_tokens(self, n: int, duration_s: Optional[float] = None) -> None:
-        """Counts ``n`` tokens processed; with ``duration_s``, tokens_per_second is measured from it."""
+    def record_tokens(
+        self,
+        n: int,
+        duration_s: Optional[float] = None,
+        *,
+        model: Optional[str] = None,
+        type: Optional[str] = None,
+        provider: Optional[str] = None,
+    ) -> None:
+        """Counts ``n`` tokens processed; with ``duration_s``, tokens_per_second is measured from it.
+
+        With ``model`` they also count for that model, on the ``type`` side, ``"input"`` (prompt) or
+        ``"output"`` (completion, the default: a count whose side is unknown is priced at the output
+        rate, the higher one, so spend and budgets err high rather than low), and the server prices
+        them. Without ``model``, ``type`` and ``provider`` are ignored.
+        """
         if not _finite(n) or n < 0 or (duration_s is not None and (not _finite(duration_s) or duration_s < 0)):
             self._bad_value("record_tokens", (n, duration_s))
             return
-        with self._lock:
-            self._ai_seen = True
-            self._w_tokens += int(n)
-            if duration_s is not None and duration_s > 0:
-                self._w_tokens_timed += int(n)
-                self._w_token_seconds += float(duration_s)
+        if model is None:
+            with self._lock:
+                self._ai_seen = True
+                self._w_tokens += int(n)
+                if duration_s is not None and duration_s > 0:
+                    self._w_tokens_timed += int(n)
+                    self._w_token_seconds += float(duration_s)
+            return
+        if type not in (None, "input", "output"):
+            self._bad_value("record_tokens: type must be 'input' or 'output'", type)
+            return
+        side = {"input_tokens": n} if type == "input" else {"output_tokens": n}
+        problem = _usage_problem(model, provider, **side)
+        if problem:
+            self._bad_value("record_tokens: " + problem, (model, provider))
+            return
+        self._add_usage(model, provider, duration_s=duration_s, **side)
 
     def record_inference(
         self,
@@ -1128,18 +1239,50 @@ class AgentMonitor:
         tokens: Optional[int] = None,
         confidence: Optional[float] = None,
         accuracy: Optional[float] = None,
+        *,
+        model: Optional[str] = None,
+        provider: Optional[str] = None,
+        input_tokens: Optional[int] = None,
+        output_tokens: Optional[int] = None,
+        cost_usd: Optional[float] = None,
     ) -> None:
-        """Records one model inference time (the interval reports the mean), and what came with it."""
+        """Records one model inference time (the interval reports the mean), and what came with it.
+
+        With ``model`` it is one call of that model, with its ``input_tokens`` and ``output_tokens``
+        (``tokens``, not split by side, count as output) and, when the provider reports it,
+        ``cost_usd`` (else the server prices the tokens). All of them count in tokens_processed.
+        """
+        call = self._model_call("record_inference", model, provider, tokens, input_tokens, output_tokens, cost_usd)
+        if call is None:
+            return
         self._add_mean("record_inference", self._w_inference, ms, 0.0, None)
-        if tokens is not None:
-            self.record_tokens(tokens, ms / 1000.0 if _finite(ms) and ms > 0 else None)
+        duration_s = ms / 1000.0 if _finite(ms) and ms > 0 else None
+        self._record_call_tokens(call, tokens, input_tokens, output_tokens, duration_s)
         if confidence is not None:
             self.record_confidence(confidence)
         if accuracy is not None:
             self.record_accuracy(accuracy)
 
-    def record_api_call(self, ms: float, ok: bool = True, tokens: Optional[int] = None) -> None:
-        """Records one call to a model or tool API and its latency; failed ones also count in ``api_calls_failed``."""
+    def record_api_call(
+        self,
+        ms: float,
+        ok: bool = True,
+        tokens: Optional[int] = None,
+        *,
+        model: Optional[str] = None,
+        provider: Optional[str] = None,
+        input_tokens: Optional[int] = None,
+        output_tokens: Optional[int] = None,
+        cost_usd: Optional[float] = None,
+    ) -> None:
+        """Records one call to a model or tool API and its latency; failed ones also count in ``api_calls_failed``.
+
+        With ``model`` it is one call of that model, as in ``record_inference`` (give the model to one
+        of the two for a given call, or it counts twice).
+        """
+        call = self._model_call("record_api_call", model, provider, tokens, input_tokens, output_tokens, cost_usd)
+        if call is None:
+            return
         if not _finite(ms) or ms < 0:
             self._bad_value("record_api_call", ms)
             return
@@ -1149,8 +1292,139 @@ class AgentMonitor:
             self._w_api[1] += 1
         if not ok:
             self.increment_metric("api_calls_failed")
-        if tokens is not None:
-            self.record_tokens(tokens)
+        self._record_call_tokens(call, tokens, input_tokens, output_tokens, None)
+
+    def record_model_usage(
+        self,
+        model: str,
+        input_tokens: Optional[int] = None,
+        output_tokens: Optional[int] = None,
+        calls: Optional[int] = None,
+        cost_usd: Optional[float] = None,
+        provider: Optional[str] = None,
+    ) -> None:
+        """Adds what a model consumed, however you learnt it (a batch, a provider's usage report).
+
+        Its tokens count for the model, input and output apart, and in tokens_processed. Without
+        ``calls`` no call is counted; ``cost_usd`` covers the tokens given with it, and only those
+        (without it the server prices them).
+        """
+        problem = _usage_problem(model, provider, input_tokens, output_tokens, calls, cost_usd)
+        if problem:
+            self._bad_value("record_model_usage: " + problem, (model, input_tokens, output_tokens, calls, cost_usd))
+            return
+        self._add_usage(model, provider, input_tokens, output_tokens, calls, cost_usd)
+
+    def _model_call(
+        self,
+        what: str,
+        model: Optional[str],
+        provider: Optional[str],
+        tokens: Any,
+        input_tokens: Any,
+        output_tokens: Any,
+        cost_usd: Any,
+    ) -> Optional[Dict[str, Any]]:
+        """Checks a call's model arguments before anything of it is recorded.
+
+        Returns the call's model usage (``{}`` when it names no model), or None when an argument is
+        bad: that is reported, and the call records nothing.
+        """
+        if model is None:
+            problem = None
+            if cost_usd is not None:
+                problem = "cost_usd needs the model it was spent on"
+            elif input_tokens is not None or output_tokens is not None:
+                # tokens alone keeps its old checks (record_tokens); with the split, all are checked here
+                problem = _amount_problem(input_tokens=input_tokens, output_tokens=output_tokens, tokens=tokens)
+            if problem:
+                self._bad_value(what + ": " + problem, (tokens, input_tokens, output_tokens, cost_usd))
+                return None
+            return {}
+        problem = _usage_problem(model, provider, input_tokens, output_tokens, 1, cost_usd) or _amount_problem(tokens=tokens)
+        if problem:
+            self._bad_value(what + ": " + problem, (model, provider, tokens, input_tokens, output_tokens, cost_usd))
+            return None
+        output = None if output_tokens is None and tokens is None else (output_tokens or 0) + (tokens or 0)
+        return {"model": model, "provider": provider, "input_tokens": input_tokens, "output_tokens": output,
+                "calls": 1, "cost_usd": cost_usd}
+
+    def _record_call_tokens(
+        self, call: Dict[str, Any], tokens: Any, input_tokens: Any, output_tokens: Any, duration_s: Optional[float]
+    ) -> None:
+        """The tokens of one call: to its model when it has one, else to tokens_processed alone."""
+        if call:
+            self._add_usage(duration_s=duration_s, **call)
+            return
+        if input_tokens is None and output_tokens is None:
+            if tokens is not None:
+                self.record_tokens(tokens, duration_s)  # as it always was
+            return
+        self.record_tokens((tokens or 0) + (input_tokens or 0) + (output_tokens or 0), duration_s)
+
+    def _add_usage(
+        self,
+        model: str,
+        provider: Optional[str] = None,
+        input_tokens: Optional[float] = None,
+        output_tokens: Optional[float] = None,
+        calls: Optional[int] = None,
+        cost_usd: Optional[float] = None,
+        duration_s: Optional[float] = None,
+    ) -> None:
+        """Adds a checked usage record to the interval's figures for its model and to tokens_processed."""
+        inp, out = int(input_tokens or 0), int(output_tokens or 0)
+        with self._lock:
+            self._ai_seen = True
+            self._w_tokens += inp + out
+            if duration_s is not None and duration_s > 0:
+                self._w_tokens_timed += inp + out
+                self._w_token_seconds += float(duration_s)
+            usage = self._w_usage.get(model)
+            if usage is None:
+                if len(self._w_usage) >= MODELS_PER_INTERVAL_MAX:
+                    self._w_models_refused += 1  # its tokens still count in tokens_processed
+                    return
+                usage = self._w_usage[model] = {"provider": None, "unpriced": None, "costed": None}
+            if provider:
+                usage["provider"] = provider
+            part = "unpriced" if cost_usd is None else "costed"
+            t = usage[part]
+            if t is None:
+                t = usage[part] = _tally()
+            t["input"] += inp
+            t["output"] += out
+            if calls is not None:
+                t["calls"] += int(calls)
+                t["calls_seen"] = True
+            t["cost"] += float(cost_usd or 0.0)
+
+    def _take_model_usage(self) -> Tuple[List[Dict[str, Any]], int]:
+        """The interval's usage as ``model_usage`` entries, at most MAX_MODELS_PER_PAYLOAD; starts the next.
+
+        The server refuses a payload with more, and with it the interval's every other figure. Past
+        that, the models with the most tokens go: tokens are what spend is made of, so the split by
+        model loses least. The others' tokens still count in tokens_processed. Call with the lock held.
+        """
+        ranked = []
+        for model, usage in self._w_usage.items():
+            parts = [t for t in (usage["unpriced"], usage["costed"]) if t is not None]
+            tokens = sum(t["input"] + t["output"] for t in parts)
+            cost = usage["costed"]["cost"] if usage["costed"] else 0.0
+            ranked.append((-tokens, -cost, model, _usage_entries(model, usage)))
+        ranked.sort(key=lambda r: r[:3])
+        entries: List[Dict[str, Any]] = []
+        left_out = self._w_models_refused
+        for _, _, _, own in ranked:
+            if not own:
+                continue
+            if len(entries) + len(own) <= MAX_MODELS_PER_PAYLOAD:
+                entries.extend(own)
+            else:
+                left_out += 1
+        self._w_usage = {}
+        self._w_models_refused = 0
+        return entries, left_out
 
     def set_context_length(self, n: int) -> None:
         """Sets the current context length (tokens)."""
@@ -1376,6 +1650,13 @@ class AgentMonitor:
             custom.update(self._gauges)
             custom.update(self._counters)
             payload["custom_metrics"] = custom
+            model_usage, left_out = self._take_model_usage()
+            if model_usage:
+                payload["model_usage"] = model_usage
+            if left_out:
+                self.log.warning(
+                    "agentmon: %d models in the interval are left out of model_usage (a payload carries %d): "
+                    "the ones with the fewest tokens", left_out, MAX_MODELS_PER_PAYLOAD)
             # the next interval
             self._w_start = now
             self._w_completed = self._w_failed = 0

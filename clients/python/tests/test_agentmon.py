@@ -416,6 +416,83 @@ class OfflineTests(unittest.TestCase):
         self.assertEqual((ai["tokens_processed"], ai["tokens_per_second"]), (80, 2000))
         self.assertEqual((ai["model_inference_time_ms"], ai["confidence_score"]), (40, 0.25))
 
+    def test_model_usage_by_interval(self) -> None:
+        m = monitor(closed_port_url(), interval_override=MANUAL, collect_system_metrics=False)
+        m.record_model_usage("gpt-4o-mini", input_tokens=1000, output_tokens=200, calls=1, provider="openai")
+        m.record_inference(100, model="gpt-4o-mini", input_tokens=3000, output_tokens=800)
+        m.record_tokens(500, model="gpt-4o-mini", type="input")
+        m.record_tokens(100, model="gpt-4o-mini")  # no type: output
+        m.record_api_call(20, tokens=40, model="my-local-llama")  # tokens of a model call, side unknown: output
+        m.record_tokens(7)  # no model: tokens_processed only
+        payload = m.collect()
+        assert payload is not None
+        self.assertEqual(payload["model_usage"], [
+            {"model": "gpt-4o-mini", "provider": "openai", "input_tokens": 4500, "output_tokens": 1100, "calls": 2},
+            {"model": "my-local-llama", "input_tokens": 0, "output_tokens": 40, "calls": 1},
+        ])
+        self.assertEqual(payload["ai_metrics"]["tokens_processed"], 5600 + 40 + 7)
+        self.assertEqual(payload["ai_metrics"]["api_calls_made"], 1)
+
+        m.record_model_usage("my-local-llama", input_tokens=5, output_tokens=1)
+        payload = m.collect()
+        assert payload is not None
+        # the first interval's usage is not sent again; no call recorded: calls left out (unknown), not 0
+        self.assertEqual(payload["model_usage"], [{"model": "my-local-llama", "input_tokens": 5, "output_tokens": 1}])
+        self.assertEqual(payload["ai_metrics"]["tokens_processed"], 6)
+        payload = m.collect()
+        assert payload is not None
+        self.assertNotIn("model_usage", payload)
+        self.assertEqual(payload["ai_metrics"]["tokens_processed"], 0)
+
+    def test_model_usage_with_a_cost_travels_apart(self) -> None:
+        m = monitor(closed_port_url(), interval_override=MANUAL, collect_system_metrics=False)
+        m.record_model_usage("claude-sonnet-4", input_tokens=100, output_tokens=10, calls=1)
+        m.record_inference(10, model="claude-sonnet-4", input_tokens=2000, output_tokens=300, cost_usd=0.25)
+        m.record_model_usage("claude-sonnet-4", input_tokens=1000, output_tokens=100, calls=1, cost_usd=0.125)
+        payload = m.collect()
+        assert payload is not None
+        # merged, the entry's cost_usd would replace the price of all its tokens (the first 110 at $0)
+        self.assertEqual(payload["model_usage"], [
+            {"model": "claude-sonnet-4", "input_tokens": 100, "output_tokens": 10, "calls": 1},
+            {"model": "claude-sonnet-4", "input_tokens": 3000, "output_tokens": 400, "calls": 2, "cost_usd": 0.375},
+        ])
+
+    def test_model_usage_at_most_50_models_the_largest(self) -> None:
+        m = monitor(closed_port_url(), interval_override=MANUAL, collect_system_metrics=False)
+        for i in range(1, 53):
+            m.record_model_usage("m-%02d" % i, input_tokens=i * 10, calls=1)
+        payload = m.collect()
+        assert payload is not None
+        self.assertEqual([u["model"] for u in payload["model_usage"]], ["m-%02d" % i for i in range(52, 2, -1)])
+        self.assertEqual(payload["ai_metrics"]["tokens_processed"], 52 * 53 * 10 // 2)  # left-out tokens still count
+        for i in range(agentmon.MODELS_PER_INTERVAL_MAX + 5):
+            m.record_tokens(1, model="n%d" % i)
+        payload = m.collect()
+        assert payload is not None
+        self.assertEqual(len(payload["model_usage"]), 50)
+        self.assertEqual(payload["ai_metrics"]["tokens_processed"], agentmon.MODELS_PER_INTERVAL_MAX + 5)
+
+    def test_bad_model_usage_is_reported_and_records_nothing(self) -> None:
+        m = monitor(closed_port_url(), interval_override=MANUAL, collect_system_metrics=False)
+        m.collect()
+        errors = m.stats()["errors"]
+        m.record_tokens(5, model="")
+        m.record_tokens(5, model="x" * 201)
+        m.record_tokens(5, model="gpt-4o", type="prompt")
+        m.record_model_usage("gpt-4o", input_tokens=5, output_tokens=-1)
+        m.record_model_usage("gpt-4o", calls=1.5)  # type: ignore[arg-type]
+        m.record_model_usage("gpt-4o", provider="p" * 101)
+        m.record_inference(10, input_tokens=5, cost_usd=0.1)  # a cost needs its model
+        m.record_inference(10, model="gpt-4o", tokens=float("nan"))
+        m.record_api_call(10, model="gpt-4o", cost_usd=float("inf"))
+        m.record_api_call(10, input_tokens=5, output_tokens=-3)
+        self.assertEqual(m.stats()["errors"], errors + 10)
+        self.assertIn("record_api_call: output_tokens must be", m.stats()["last_error"])
+        payload = m.collect()
+        assert payload is not None
+        self.assertNotIn("model_usage", payload)
+        self.assertNotIn("ai_metrics", payload)  # nothing at all was counted
+
     def test_health_check_results_and_execution_time(self) -> None:
         m = monitor(closed_port_url(), interval_override=MANUAL, health_check_timeout=5.0)
 
@@ -578,6 +655,45 @@ class ServerTests(unittest.TestCase):
         self.assertEqual(agent["tags"], ["py", "test"])
         self.assertEqual(agent["metadata"], {"team": "ml"})
         self.assertNotEqual(agent["status"], "unknown")
+
+    def test_model_usage_priced_by_the_server(self) -> None:
+        mini_in, mini_out = 0.15, 0.60  # gpt-4o-mini's shipped price, USD per million tokens
+        m = monitor(self.url, interval_override=MANUAL)
+        m.start()
+        self.assertTrue(wait_until(lambda: m.stats()["sent"] >= 1))
+        # gpt-4o-mini: priced by the server, except the last record, whose cost the provider gave
+        m.record_inference(120, model="gpt-4o-mini", provider="openai", input_tokens=1000, output_tokens=200)
+        m.record_api_call(80, model="gpt-4o-mini", input_tokens=3000, output_tokens=800)
+        m.record_tokens(500, model="gpt-4o-mini", type="input")
+        m.record_tokens(100, model="gpt-4o-mini")  # no type: output
+        m.record_model_usage("gpt-4o-mini", input_tokens=2000, output_tokens=1000, calls=1, cost_usd=0.5)
+        # my-local-llama: no price anywhere
+        m.record_model_usage("my-local-llama", input_tokens=7000, output_tokens=1500, calls=3, provider="ollama")
+        m.record_inference(50, tokens=40, model="my-local-llama")
+        m.record_tokens(250)  # no model: tokens_processed only
+        m.collect()  # one interval ends here; the next must not repeat it
+        m.record_api_call(60, ok=False, model="gpt-4o-mini", input_tokens=400, output_tokens=50)
+        self.assertTrue(m.stop(5.0))
+        agent_id = m.agent_id or ""
+
+        report = agentmon.Client(self.url, ADMIN_TOKEN).get_usage("now-1h", agent=agent_id, group_by="model")
+        rows = {r["model"]: r for r in report["rows"]}
+        self.assertEqual(set(rows), {"gpt-4o-mini", "my-local-llama"})
+        mini = rows["gpt-4o-mini"]
+        self.assertEqual((mini["input_tokens"], mini["output_tokens"], mini["calls"]), (6900, 2150, 4))
+        priced_in, priced_out = 1000 + 3000 + 500 + 400, 200 + 800 + 100 + 50  # the rest came with its cost
+        self.assertAlmostEqual(mini["cost_usd"], (priced_in * mini_in + priced_out * mini_out) / 1e6 + 0.5, places=12)
+        self.assertTrue(mini["priced"])
+        llama = rows["my-local-llama"]
+        self.assertEqual((llama["input_tokens"], llama["output_tokens"], llama["calls"]), (7000, 1540, 4))
+        self.assertEqual((llama["cost_usd"], llama["priced"]), (0, False))
+        self.assertEqual(report["unpriced_models"], ["my-local-llama"])
+        totals = report["totals"]
+        self.assertEqual((totals["input_tokens"], totals["output_tokens"], totals["calls"]), (13900, 3690, 8))
+        self.assertAlmostEqual(totals["cost_usd"], mini["cost_usd"], places=12)
+        # tokens_processed stays every token, by model or not
+        tokens = sum(r["tokens_processed"] or 0 for r in query_rows(self.url, agent_id, ["tokens_processed"]))
+        self.assertEqual(tokens, 13900 + 3690 + 250)
 
     def test_stop_flushes(self) -> None:
         m = monitor(self.url, interval_override=MANUAL)

@@ -32,6 +32,8 @@ import type {
   RegisterResponse,
   StreamToken,
   SystemEvent,
+  UsageQuery,
+  UsageReport,
 } from '@agentmon/schema';
 import { AgentmonError } from './errors.js';
 
@@ -201,6 +203,14 @@ export class AgentmonClient {
   /** `PATCH /agents/:id/config`: changes the fields it names. */
   patchConfig(agentId: string, update: MonitoringConfigUpdate): Promise<MonitoringConfig> {
     return this.call('PATCH', `/agents/${enc(agentId)}/config`, { body: update });
+  }
+
+  /**
+   * `GET /usage`: tokens in and out, model calls and spend over a range, by `model` (default),
+   * `agent` or `agent_model`, with the models the price table has no price for.
+   */
+  getUsage(query: UsageQuery): Promise<UsageReport> {
+    return this.call('GET', '/usage', { query: { ...query } });
   }
 
   // ------------------------------------------------------------------ alerts and events

@@ -13,6 +13,8 @@
  * await monitor.start();
  * const answer = await monitor.track(() => llm.complete(prompt)); // counted, timed
  * monitor.recordTokens(answer.usage.total_tokens);
+ * // or, for tokens in and out by model, priced by the server:
+ * monitor.recordInference(answer.ms, { model: 'gpt-4o', inputTokens: answer.usage.prompt_tokens, outputTokens: answer.usage.completion_tokens });
  * process.on('SIGTERM', () => void monitor.stop());              // flushes
  * ```
  */
@@ -33,11 +35,14 @@ export {
   DROPPED_PAYLOADS_METRIC,
   type AgentIdentity,
   type AgentMonitorOptions,
+  type ApiCallOptions,
   type CollectedResources,
   type FlushResult,
   type HealthCheckFn,
   type HealthCheckResult,
+  type InferenceOptions,
   type Logger,
+  type ModelCallOptions,
   type MonitorErrorContext,
   type MonitorOperation,
   type MonitorState,
@@ -45,7 +50,16 @@ export {
   type ResourceCollector,
   type StopResult,
   type TaskHandle,
+  type TokenOptions,
+  type TokenType,
 } from './reporter.js';
 export { BoundedQueue } from './buffer.js';
 export { backoffDelay, type BackoffOptions } from './backoff.js';
-export { IntervalRecorder, sanitizeResources, type IntervalFigures } from './interval.js';
+export {
+  IntervalRecorder,
+  MODELS_PER_INTERVAL_MAX,
+  checkModelUsage,
+  sanitizeResources,
+  type IntervalFigures,
+  type ModelUsageInput,
+} from './interval.js';

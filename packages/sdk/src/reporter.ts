@@ -24,7 +24,7 @@ import { AgentmonClient, type FetchFn } from './client.js';
 import { AgentmonError, isAgentmonError } from './errors.js';
 import { BoundedQueue } from './buffer.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
-import { IntervalRecorder, sanitizeResources } from './interval.js';
+import { IntervalRecorder, checkAmount, checkModelUsage, sanitizeResources, type ModelUsageInput } from './interval.js';
 
 /** Custom metric carrying how many payloads the buffer dropped since the last one that got through. */
 export const DROPPED_PAYLOADS_METRIC = 'agentmon_dropped_payloads';
@@ -123,6 +123,52 @@ export interface AgentMonitorOptions {
   /** Told about every failure (the monitor itself never throws them). */
   onError?: (error: Error, context: MonitorErrorContext) => void;
   fetch?: FetchFn;
+}
+
+/** Which side of a model call tokens are: the prompt sent (`input`) or the completion returned (`output`). */
+export type TokenType = 'input' | 'output';
+
+/** Options of `recordTokens`: whose tokens they are. */
+export interface TokenOptions {
+  /** The model that used them; without it the tokens count in tokens_processed only (type and provider are ignored). */
+  model?: string;
+  /**
+   * The side they were on; default `output`. A count whose side is unknown (a total) is then priced
+   * at the output rate, the higher one, so spend and budgets err high rather than low; record the
+   * input and output counts apart when the provider gives them.
+   */
+  type?: TokenType;
+  provider?: string;
+}
+
+/**
+ * The model a call used, for `recordInference` and `recordApiCall`. With `model` the call counts one
+ * call of that model, and its tokens (`inputTokens`, `outputTokens`, and `tokens` as output) go to
+ * the model; without it they count in tokens_processed only, as `tokens` always did.
+ */
+export interface ModelCallOptions {
+  model?: string;
+  provider?: string;
+  /** Prompt tokens of the call. */
+  inputTokens?: number;
+  /** Completion tokens of the call. */
+  outputTokens?: number;
+  /** What the call cost, when the provider says so (needs `model`); else the server prices the tokens. */
+  costUsd?: number;
+}
+
+/** `recordInference` options. */
+export interface InferenceOptions extends ModelCallOptions {
+  /** Tokens not split by side; they add to inputTokens and outputTokens (give one or the other). */
+  tokens?: number;
+  confidence?: number;
+  accuracy?: number;
+}
+
+/** `recordApiCall` options. */
+export interface ApiCallOptions extends ModelCallOptions {
+  /** Tokens not split by side; they add to inputTokens and outputTokens (give one or the other). */
+  tokens?: number;
 }
 
 /** Where the monitor is in its life. */
@@ -235,6 +281,50 @@ function checkPositive(value: number | undefined, field: string, min: number, ma
   if (value === undefined) return;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
     throw new RangeError(`AgentMonitor: ${field} must be a number from ${min} to ${max}, got ${String(value)}`);
+  }
+}
+
+/**
+ * The model usage of one call (one call of `extra.model`, its tokens, `tokens` counted as output),
+ * checked whole before anything is recorded; null when the call names no model. Throws on a bad
+ * field, so a call that cannot be counted right is reported and counts nothing.
+ */
+function modelCall(method: string, extra: InferenceOptions | ApiCallOptions): ModelUsageInput | null {
+  if (typeof extra !== 'object' || extra === null) throw new TypeError(`${method}: options must be an object`);
+  const { model, tokens } = extra;
+  if (model === undefined) {
+    if (extra.costUsd !== undefined) throw new TypeError(`${method}: costUsd needs the model it was spent on`);
+    if (extra.inputTokens !== undefined || extra.outputTokens !== undefined) {
+      // `tokens` alone keeps its old treatment (a bad count is ignored); with the split, all are checked.
+      prefixed(method, () => {
+        checkAmount(extra.inputTokens, 'inputTokens');
+        checkAmount(extra.outputTokens, 'outputTokens');
+        checkAmount(tokens, 'tokens');
+      });
+    }
+    return null;
+  }
+  prefixed(method, () => checkAmount(tokens, 'tokens'));
+  const output = extra.outputTokens === undefined && tokens === undefined ? undefined : (extra.outputTokens ?? 0) + (tokens ?? 0);
+  return prefixed(method, () =>
+    checkModelUsage({
+      model,
+      calls: 1,
+      ...(extra.provider !== undefined ? { provider: extra.provider } : {}),
+      ...(extra.inputTokens !== undefined ? { inputTokens: extra.inputTokens } : {}),
+      ...(output !== undefined ? { outputTokens: output } : {}),
+      ...(extra.costUsd !== undefined ? { costUsd: extra.costUsd } : {}),
+    }),
+  );
+}
+
+/** Runs `fn`, naming `method` in the message of what it throws (the error goes to onError and the logger). */
+function prefixed<T>(method: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    const e = toError(err);
+    throw err instanceof RangeError ? new RangeError(`${method}: ${e.message}`) : new TypeError(`${method}: ${e.message}`);
   }
 }
 
@@ -528,27 +618,72 @@ export class AgentMonitor {
 
   // ------------------------------------------------------------------ recording: AI
 
-  /** Tokens processed; `tokens_per_second` is their rate over the interval. */
-  recordTokens(count: number): void {
-    this.safely(() => this.recorder.recordTokens(count));
+  /**
+   * Tokens processed; `tokens_per_second` is their rate over the interval. With `model` they also
+   * count for that model, on the `type` side (default `output`), and the server prices them.
+   */
+  recordTokens(count: number, options: TokenOptions = {}): void {
+    this.safely(() => {
+      const { model, type, provider } = options ?? {};
+      if (model === undefined) {
+        this.recorder.recordTokens(count);
+        return;
+      }
+      if (type !== undefined && type !== 'input' && type !== 'output') throw new TypeError(`recordTokens: type must be 'input' or 'output', got ${JSON.stringify(type)}`);
+      prefixed('recordTokens', () =>
+        this.recorder.recordModelUsage({
+          model,
+          ...(provider !== undefined ? { provider } : {}),
+          ...(type === 'input' ? { inputTokens: count } : { outputTokens: count }),
+        }),
+      );
+    });
   }
 
-  /** One model inference: its duration and, optionally, tokens, confidence and accuracy. */
-  recordInference(durationMs: number, extra: { tokens?: number; confidence?: number; accuracy?: number } = {}): void {
+  /**
+   * One model inference: its duration and, optionally, tokens, confidence and accuracy. With
+   * `model` it is one call of that model, with its input and output tokens and cost.
+   */
+  recordInference(durationMs: number, extra: InferenceOptions = {}): void {
     this.safely(() => {
+      const usage = modelCall('recordInference', extra);
       this.recorder.recordInference(durationMs);
-      if (extra.tokens !== undefined) this.recorder.recordTokens(extra.tokens);
+      this.recordCallTokens(extra, usage);
       if (extra.confidence !== undefined) this.recorder.recordConfidence(extra.confidence);
       if (extra.accuracy !== undefined) this.recorder.setAccuracy(extra.accuracy);
     });
   }
 
-  /** One call to a model or tool API: its latency and, optionally, the tokens it used. */
-  recordApiCall(latencyMs: number, extra: { tokens?: number } = {}): void {
+  /**
+   * One call to a model or tool API: its latency and, optionally, the tokens it used. With `model`
+   * it is one call of that model, with its input and output tokens and cost (give the model to
+   * `recordInference` or here, not both, or the call counts twice).
+   */
+  recordApiCall(latencyMs: number, extra: ApiCallOptions = {}): void {
     this.safely(() => {
+      const usage = modelCall('recordApiCall', extra);
       this.recorder.recordApiCall(latencyMs);
-      if (extra.tokens !== undefined) this.recorder.recordTokens(extra.tokens);
+      this.recordCallTokens(extra, usage);
     });
+  }
+
+  /**
+   * What a model consumed, however the host learnt it (a provider's usage report, a batch): its
+   * input and output tokens (which count in tokens_processed too), calls and cost are added to the
+   * interval's figures for the model. Left out, `calls` are not counted and the server prices the
+   * tokens; `costUsd` covers the tokens given with it.
+   */
+  recordModelUsage(usage: ModelUsageInput): void {
+    this.safely(() => prefixed('recordModelUsage', () => this.recorder.recordModelUsage(usage)));
+  }
+
+  /** The tokens of one call: to its model when it has one (checked beforehand), else to tokens_processed alone. */
+  private recordCallTokens(extra: InferenceOptions | ApiCallOptions, usage: ModelUsageInput | null): void {
+    if (usage) {
+      this.recorder.recordModelUsage(usage);
+      return;
+    }
+    for (const n of [extra.tokens, extra.inputTokens, extra.outputTokens]) if (n !== undefined) this.recorder.recordTokens(n);
   }
 
   /** The context length in tokens (kept until changed). */
@@ -765,6 +900,12 @@ export class AgentMonitor {
       }
     }
     const figures = this.recorder.take(now(), this.startedAtMs === null ? 0 : (now() - this.startedAtMs) / 1000);
+    if (figures.modelsLeftOut > 0) {
+      this.log('warn', 'more models in the interval than a payload carries: the ones with the fewest tokens are left out of model_usage', {
+        left_out: figures.modelsLeftOut,
+        sent: figures.modelUsage.length,
+      });
+    }
     this.counts.produced += 1;
     const payload: PendingPayload = {
       timestamp,
@@ -775,6 +916,7 @@ export class AgentMonitor {
     };
     // enable_ai_monitoring defaults to false in the seed; figures the host recorded are sent anyway.
     if (figures.ai) payload.ai_metrics = figures.ai;
+    if (figures.modelUsage.length > 0) payload.model_usage = figures.modelUsage;
     return payload;
   }
 
