@@ -279,6 +279,14 @@ describe('agentmon client commands against a real server', () => {
     assert.equal(data.agents.length, 6, 'every agent sent metrics');
     const llmRow = data.data.find((r) => r.agent_id === llm.id);
     assert.ok(((llmRow?.tokens_processed as number | undefined) ?? 0) > 0, 'token traffic');
+    // Its tokens are by model, in and out, and priced: the day of history and the live minutes.
+    const spend = (await admin.getUsage({ start_time: new Date(Date.now() - 25 * 3_600_000).toISOString(), agent: llm.id, group_by: 'model' })) as {
+      rows: { model: string; input_tokens: number; output_tokens: number; cost_usd: number }[];
+    };
+    const row = spend.rows[0];
+    assert.equal(spend.rows.length, 1, JSON.stringify(spend.rows));
+    assert.ok(row && row.input_tokens > row.output_tokens && row.output_tokens > 0, JSON.stringify(row));
+    assert.ok(row.cost_usd > 0, `the demo's models are priced: ${JSON.stringify(row)}`);
     const failing = details.find((d) => d.name === 'etl-orchestrator');
     assert.ok(failing);
     const health = await admin.getHealth(failing.id);

@@ -40,7 +40,7 @@ export const PROFILES: Record<AgentType, Profile> = {
   llm_agent: {
     tasksPerSecond: 1.2, responseMs: 1600, errorRate: 0.012, cpuBase: 14, cpuSpan: 34, memoryBase: 38, memorySpan: 16, memoryTotalGiB: 8,
     tokensPerTask: [900, 3200], apiCallsPerTask: [1, 4], apiLatencyMs: 700, inferenceMs: null, accuracy: null, contextLength: 128_000, gpu: false,
-    models: ['gpt-4o', 'claude-sonnet', 'llama-3-70b'], names: ['research-assistant', 'code-reviewer', 'sales-copilot', 'contract-analyst'],
+    models: ['gpt-4o', 'claude-sonnet-4', 'llama-3-70b'], names: ['research-assistant', 'code-reviewer', 'sales-copilot', 'contract-analyst'],
     teams: ['research', 'platform', 'sales', 'legal'], checks: ['llm_api', 'vector_db'],
   },
   ml_model: {
@@ -52,7 +52,7 @@ export const PROFILES: Record<AgentType, Profile> = {
   chatbot: {
     tasksPerSecond: 2.5, responseMs: 1300, errorRate: 0.01, cpuBase: 12, cpuSpan: 30, memoryBase: 34, memorySpan: 14, memoryTotalGiB: 4,
     tokensPerTask: [250, 1400], apiCallsPerTask: [1, 2], apiLatencyMs: 480, inferenceMs: null, accuracy: null, contextLength: 32_000, gpu: false,
-    models: ['gpt-4o-mini', 'claude-haiku', 'mistral-small'], names: ['support-bot', 'hr-helpdesk', 'onboarding-guide', 'it-servicedesk'],
+    models: ['gpt-4o-mini', 'claude-3-5-haiku', 'mistral-small'], names: ['support-bot', 'hr-helpdesk', 'onboarding-guide', 'it-servicedesk'],
     teams: ['support', 'people', 'success', 'it'], checks: ['llm_api', 'session_store'],
   },
   api_agent: {

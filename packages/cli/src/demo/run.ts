@@ -11,6 +11,7 @@ import {
   sanitizeResources,
   type AgentIdentity,
   type HealthCheckFn,
+  type ModelUsageInput,
 } from '@agentmon/sdk';
 import { MAX_METRICS_BATCH, type AgentInfoInput, type AgentMetrics } from '@agentmon/schema';
 import type { Output } from '../output.js';
@@ -48,6 +49,7 @@ const clock = () => new Date().toISOString().slice(11, 19);
 interface WorkRecorder {
   recordTask(durationMs: number, ok: boolean): void;
   recordTokens(count: number): void;
+  recordModelUsage(usage: ModelUsageInput): void;
   recordApiCall(latencyMs: number): void;
   recordInference(durationMs: number): void;
   recordConfidence(score: number): void;
@@ -114,13 +116,14 @@ class DemoAgent {
   private record(m: WorkRecorder, seconds: number, load: number, incident: IncidentKind | null, rng: Random): void {
     const p = this.plan.profile;
     const tasks = simulateTasks(this.plan, load, incident, rng, seconds);
-    let tokens = 0;
+    const model = this.plan.model;
     for (const t of tasks) {
       m.recordTask(t.durationMs, t.ok);
-      if (t.tokens > 0) {
-        m.recordTokens(t.tokens);
-        tokens += t.tokens;
-      }
+      if (t.tokens > 0 && model !== null) {
+        // Prompts (instructions, retrieved context, history) outweigh answers about three to one.
+        const input = Math.round(t.tokens * 0.75);
+        m.recordModelUsage({ model, provider: providerOf(model), inputTokens: input, outputTokens: t.tokens - input, calls: Math.max(1, t.apiLatenciesMs.length) });
+      } else if (t.tokens > 0) m.recordTokens(t.tokens);
       for (const latency of t.apiLatenciesMs) m.recordApiCall(latency);
       if (t.inferenceMs !== null) m.recordInference(t.inferenceMs);
       if (t.confidence !== null) m.recordConfidence(t.confidence);
@@ -135,7 +138,6 @@ class DemoAgent {
     switch (this.plan.type) {
       case 'llm_agent':
         m.setMetric('queue_depth', queue);
-        m.incrementMetric('cost_usd', Math.round(tokens * 0.000006 * 10_000) / 10_000);
         break;
       case 'chatbot':
         m.setMetric('conversations_active', Math.round(40 * load * (0.8 + 0.4 * rng())));
@@ -178,7 +180,7 @@ class DemoAgent {
       if (p.contextLength !== null) recorder.setContextLength(p.contextLength);
       if (this.plan.model) recorder.setMetric('model', this.plan.model);
       this.record(scaledCounters(recorder, scale), sampleMs / 1000, load, null, rng);
-      const { performance, ai, custom } = recorder.take(t, (t - fromMs) / 1000);
+      const { performance, ai, custom, modelUsage } = recorder.take(t, (t - fromMs) / 1000);
       out.push({
         agent_id: this.id,
         timestamp: new Date(t).toISOString(),
@@ -194,6 +196,16 @@ class DemoAgent {
         custom_metrics: custom,
         health_checks: {},
         alerts: [],
+        ...(modelUsage.length > 0
+          ? {
+              model_usage: modelUsage.map((u) => ({
+                ...u,
+                input_tokens: scaled(u.input_tokens) ?? 0,
+                output_tokens: scaled(u.output_tokens) ?? 0,
+                ...(u.calls === undefined ? {} : { calls: Math.round(u.calls * scale) }),
+              })),
+            }
+          : {}),
       });
     }
     return out;
@@ -205,6 +217,8 @@ function scaledCounters(m: IntervalRecorder, scale: number): WorkRecorder {
   return {
     recordTask: (durationMs, ok) => m.recordTask(durationMs, ok),
     recordTokens: (count) => m.recordTokens(count),
+    // Usage is scaled after take(), with tokens_processed.
+    recordModelUsage: (usage) => m.recordModelUsage(usage),
     recordApiCall: (latencyMs) => m.recordApiCall(latencyMs),
     recordInference: (durationMs) => m.recordInference(durationMs),
     recordConfidence: (score) => m.recordConfidence(score),
@@ -423,4 +437,12 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       await Promise.all(agents.map((a) => a.monitor?.stop({ timeoutMs: 3000 })));
     },
   };
+}
+
+/** The provider of a demo model, by its name. */
+function providerOf(model: string): string {
+  if (model.startsWith('gpt-') || /^o[0-9]/.test(model)) return 'openai';
+  if (model.startsWith('claude-')) return 'anthropic';
+  if (model.startsWith('mistral-')) return 'mistral';
+  return 'self-hosted';
 }
