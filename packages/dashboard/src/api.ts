@@ -19,6 +19,7 @@ import type {
   DashboardSummary,
   ErrorBody,
   ErrorDetail,
+  FailedSpanList,
   EventListQuery,
   HealthDetail,
   MetricsResponse,
@@ -190,6 +191,11 @@ export class ApiClient {
   /** GET /agents/:id/health. */
   health(id: string, signal?: AbortSignal): Promise<HealthDetail> {
     return this.request('GET', `/agents/${encodeURIComponent(id)}/health`, { signal });
+  }
+
+  /** GET /agents/:id/failed-spans: the latest failed GenAI spans the agent exported over OTLP. */
+  failedSpans(id: string, signal?: AbortSignal): Promise<FailedSpanList> {
+    return this.request('GET', `/agents/${encodeURIComponent(id)}/failed-spans`, { signal });
   }
 
   /** GET /agents/:id/config. */

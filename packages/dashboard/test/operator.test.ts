@@ -508,4 +508,64 @@ else describe('what the operator sees, in a browser', () => {
       assert.deepEqual(bench?.pageErrors, []);
     }),
   );
+
+  it(
+    'the agent page lists the GenAI spans the agent exported over OpenTelemetry that failed, with their message and attributes',
+    { timeout: 60_000 },
+    step('failed-spans', async () => {
+      const a = await register('otel-agent', 'production');
+      await page.goto(`${server.url}/#/agents/${a.id}`);
+      await page.waitForSelector('[data-testid=agent-alerts]');
+      assert.equal(await page.locator('[data-testid=agent-failed-spans]').count(), 0, 'no section without failed spans');
+
+      const ns = (ms: number) => String(BigInt(ms) * 1_000_000n);
+      const t0 = Date.now() - 5_000;
+      const attr = (key: string, v: string) => ({ key, value: { stringValue: v } });
+      const span = (id: string, name: string, op: string, ms: number, error: string | null, extra: { key: string; value: { stringValue: string } }[] = []) => ({
+        traceId: '0af7651916cd43dd8448eb211c80319c',
+        spanId: id,
+        name,
+        kind: 1,
+        startTimeUnixNano: ns(t0),
+        endTimeUnixNano: ns(t0 + ms),
+        attributes: [attr('gen_ai.operation.name', op), ...extra],
+        status: error ? { code: 2, message: error } : { code: 1 },
+      });
+      const res = await fetch(`${server.url}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${a.apiKey}` },
+        body: JSON.stringify({
+          resourceSpans: [
+            {
+              resource: { attributes: [attr('service.name', 'otel-agent')] },
+              scopeSpans: [
+                {
+                  scope: { name: 'agent' },
+                  spans: [
+                    span('b7ad6b7169203331', 'execute_tool search', 'execute_tool', 1200, 'search backend timed out', [attr('gen_ai.tool.name', 'search')]),
+                    span('b7ad6b7169203332', 'chat gpt-4o', 'chat', 800, null, [attr('gen_ai.request.model', 'gpt-4o')]),
+                  ],
+                },
+              ],
+            },
+          ],
+        }),
+      });
+      assert.equal(res.status, 200, await res.text());
+
+      // The same address: load the page again.
+      await page.reload();
+      await page.waitForSelector('[data-testid=agent-failed-spans]');
+      const rows = page.locator('[data-testid=failed-span]');
+      assert.equal(await rows.count(), 1, 'only the failed span');
+      assert.equal(await rows.first().getAttribute('data-operation'), 'execute_tool');
+      assert.equal((await page.textContent('[data-testid=failed-span-message]'))?.trim(), 'search backend timed out');
+      await rows.first().locator('summary').click();
+      assert.match((await rows.first().locator('pre.attributes').textContent()) ?? '', /gen_ai\.tool\.name = search/);
+      assert.match((await rows.first().textContent()) ?? '', /1\.2\s?s|1,200\s?ms/);
+      await page.locator('[data-testid=agent-failed-spans]').scrollIntoViewIfNeeded();
+      await shot('13-agent-failed-spans');
+      assert.deepEqual(bench?.pageErrors, []);
+    }),
+  );
 });

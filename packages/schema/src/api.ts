@@ -342,3 +342,33 @@ export const WhoAmI = Type.Object({
 });
 /** Answer of `GET /whoami`. */
 export type WhoAmI = Static<typeof WhoAmI>;
+
+/** A GenAI span an agent exported over OTLP whose status was ERROR. */
+export const FailedSpan = Type.Object(
+  {
+    trace_id: Type.String({ description: 'Hex trace id' }),
+    span_id: Type.String({ description: 'Hex span id' }),
+    parent_span_id: Type.Union([Type.String(), Type.Null()]),
+    name: Type.String(),
+    operation: Type.Union([Type.String(), Type.Null()], { description: 'gen_ai.operation.name' }),
+    start_time: Type.String({ format: 'date-time' }),
+    end_time: Type.String({ format: 'date-time' }),
+    duration_ms: Type.Number({ minimum: 0 }),
+    status_message: Type.String({ description: 'The span status message' }),
+    attributes: Type.Record(Type.String(), Type.Unknown(), { description: 'The span attributes as sent' }),
+  },
+  { description: 'A GenAI span whose status was ERROR' },
+);
+/** A failed GenAI span. */
+export type FailedSpan = Static<typeof FailedSpan>;
+
+/** GET /agents/:id/failed-spans. */
+export const FailedSpanList = Type.Object(
+  {
+    agent_id: Type.String(),
+    items: Type.Array(FailedSpan, { description: 'Newest first, at most 50' }),
+  },
+  { description: 'The latest failed GenAI spans of an agent (kept in memory; none after a restart)' },
+);
+/** GET /agents/:id/failed-spans. */
+export type FailedSpanList = Static<typeof FailedSpanList>;

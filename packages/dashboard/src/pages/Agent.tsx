@@ -36,6 +36,7 @@ import {
   type RangeKey,
 } from '../series.js';
 import { AlertList } from '../components/AlertList.js';
+import { FailedSpansTable } from '../components/FailedSpans.js';
 import { bandsFor, incidentBands, type MetricIncident } from '../incidents.js';
 import { ConfigForm } from '../components/ConfigForm.js';
 import { EventList } from '../components/EventList.js';
@@ -111,6 +112,7 @@ export function AgentPage({ id, query }: { id: string; query: URLSearchParams })
   const alerts = useAsync((s) => client.alerts({ agent_id: id, page_size: 20 }, s), [id]);
   // The alerts of the charts' range, drawn on them as bands: the latest 200 that began before its end.
   const events = useAsync((s) => client.events({ agent_id: id, limit: 25 }, s), [id]);
+  const failed = useAsync((s) => client.failedSpans(id, s), [id]);
   const latest = useAsync(async (s): Promise<Latest> => {
     const end = new Date();
     const r = await client.metrics(
@@ -151,6 +153,7 @@ export function AgentPage({ id, query }: { id: string; query: URLSearchParams })
     health.reload();
     alerts.reload();
     events.reload();
+    failed.reload();
     latest.reload();
     if (!zoom) setWindowEnd(Math.ceil(Date.now() / 1000));
     else usage.reload();
@@ -310,6 +313,21 @@ export function AgentPage({ id, query }: { id: string; query: URLSearchParams })
               </p>
             ) : null}
             <ModelUsageTable report={usage.data} testId="agent-usage-by-model" />
+          </div>
+        </section>
+      ) : null}
+
+      {failed.data && failed.data.items.length > 0 ? (
+        <section class="card flush section" data-testid="agent-failed-spans">
+          <header>
+            <h2>Failed spans</h2>
+            <span class="sub">
+              {failed.data.items.length === 1 ? 'The GenAI span' : `The latest ${failed.data.items.length} GenAI spans`} it exported over OpenTelemetry with
+              status ERROR (kept in memory, at most 50)
+            </span>
+          </header>
+          <div class="card-body" style={{ marginTop: 10 }}>
+            <FailedSpansTable spans={failed.data.items} now={now} />
           </div>
         </section>
       ) : null}
