@@ -301,13 +301,13 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
   app.addHook('onClose', async () => memory.stop());
   const ctx: RouteContext = { config, metadata: deps.metadata, series: deps.series, clock, monitor, live };
   await app.register(probeRoutes, { ctx, dataDir });
-  await app.register(prometheusRoutes, { ctx, version: VERSION, http: httpMetrics });
   const otlp = new OtlpReceiver({
     metadata: deps.metadata,
     monitor,
     clock,
     onRegistered: (event) => live.publish('system_event', event),
   });
+  await app.register(prometheusRoutes, { ctx, version: VERSION, http: httpMetrics, otlp: otlp.stats });
   await app.register(otlpRoutes, { ctx, receiver: otlp });
   await app.register(
     async (api) => {

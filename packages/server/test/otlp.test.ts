@@ -303,6 +303,13 @@ eachBackend('OTLP receiver', (backend) => {
     // The agent key ties the data to its agent, whatever the resource says.
     const rows = await points(a.id, ['custom.labels.k0', 'custom.labels.k99', 'custom.labels.k100']);
     assert.deepEqual(rows.map((r) => [r['custom.labels.k0'], r['custom.labels.k99'], r['custom.labels.k100']]), [[0, 99, null]]);
+    // The refusal is counted in agentmon's own metrics, by signal and reason.
+    const scrape = (await t.app.inject({ method: 'GET', url: '/metrics', headers: bearer(ADMIN) })).body;
+    const sample = (series: string) => Number(scrape.split('\n').find((l) => l.startsWith(`${series} `))?.split(' ')[1]);
+    assert.equal(sample('agentmon_otlp_rejected_total{signal="metrics",reason="custom_key_limit"}'), 3);
+    assert.equal(sample('agentmon_otlp_custom_keys_refused_total{signal="metrics"}'), 3);
+    assert.ok(sample('agentmon_otlp_accepted_total{signal="metrics"}') >= 100, 'the points taken are counted too');
+    assert.ok(sample('agentmon_otlp_rejected_total{signal="metrics",reason="no_service_name"}') >= 2, 'the earlier export without service.name');
   });
 
   it('a full export answers an empty response (no partial_success)', async () => {

@@ -15,6 +15,7 @@ import type { ResourceMetrics, ResourceSpans } from './model.js';
 import { PayloadRefused, ResourceCarry, toPayload } from './payload.js';
 import type { PartialSuccess } from './wire.js';
 import { translateSpans } from './spans-map.js';
+import { OtlpStats, type OtlpRefusal, type OtlpSignal } from './stats.js';
 
 /** Who sent an export: an agent's key ties everything to that agent; other tokens go by the resource. */
 export type OtlpCaller = { kind: 'agent'; agentId: string; context: IngestContext } | { kind: 'trusted' };
@@ -52,6 +53,8 @@ export class OtlpReceiver {
   private readonly agentRunsSeen = new Set<string>();
   /** The latest failed GenAI spans of each agent. */
   readonly failedSpans = new FailedSpans();
+  /** What was taken and refused, for agentmon's own metrics. */
+  readonly stats = new OtlpStats();
 
   constructor(private readonly deps: OtlpReceiverDeps) {
     this.directory = new AgentDirectory({ metadata: deps.metadata, clock: deps.clock, ...(deps.onRegistered ? { onRegistered: deps.onRegistered } : {}) });
@@ -59,7 +62,7 @@ export class OtlpReceiver {
 
   /** Takes an export's metrics. */
   async exportMetrics(resources: readonly ResourceMetrics[], caller: OtlpCaller): Promise<PartialSuccess> {
-    const result = new Outcome();
+    const result = new Outcome(this.stats, 'metrics');
     const batches: Batch[] = [];
     for (const r of resources) {
       const points = r.metrics.reduce((n, m) => n + m.points.length, 0);
@@ -67,13 +70,15 @@ export class OtlpReceiver {
       const genAi = r.metrics.some((m) => m.name.startsWith('gen_ai.'));
       const agentId = await this.agentOf(r.resource, genAi, caller);
       if (agentId === null) {
-        result.refuse(points, 'a resource without service.name (set OTEL_SERVICE_NAME)');
+        result.refuse(points, 'no_service_name', 'a resource without service.name (set OTEL_SERVICE_NAME)');
         continue;
       }
       const t = translateMetrics(agentId, r.metrics, { deltas: this.deltas, budget: this.budget });
       if (t.rejected > 0 || t.refusedKeys.length > 0) {
+        this.stats.refuseKeys('metrics', t.refusedKeys.length);
         result.refuse(
           t.rejected,
+          'custom_key_limit',
           `agent ${agentId} has ${MAX_CUSTOM_KEYS_PER_AGENT} custom metric keys, the most agentmon keeps per agent; refused: ${t.refusedKeys.slice(0, 5).join(', ')}${t.refusedKeys.length > 5 ? ', ...' : ''}`,
         );
       }
@@ -86,7 +91,7 @@ export class OtlpReceiver {
 
   /** Takes an export's spans. */
   async exportTraces(resources: readonly ResourceSpans[], caller: OtlpCaller): Promise<PartialSuccess> {
-    const result = new Outcome();
+    const result = new Outcome(this.stats, 'traces');
     const batches: Batch[] = [];
     const now = this.deps.clock();
     for (const r of resources) {
@@ -94,7 +99,7 @@ export class OtlpReceiver {
       if (!r.spans.some((s) => s.attributes['gen_ai.operation.name'] !== undefined)) continue;
       const agentId = await this.agentOf(r.resource, true, caller);
       if (agentId === null) {
-        result.refuse(r.spans.length, 'a resource without service.name (set OTEL_SERVICE_NAME)');
+        result.refuse(r.spans.length, 'no_service_name', 'a resource without service.name (set OTEL_SERVICE_NAME)');
         continue;
       }
       const metricsAt = this.genAiMetricsAt.get(agentId);
@@ -108,6 +113,7 @@ export class OtlpReceiver {
       const refused = Object.keys(t.figures.custom).filter((key) => !this.budget.admit(agentId, key));
       for (const key of refused) delete t.figures.custom[key];
       if (refused.length > 0) {
+        this.stats.refuseKeys('traces', refused.length);
         result.note(`agent ${agentId} has ${MAX_CUSTOM_KEYS_PER_AGENT} custom metric keys, the most agentmon keeps per agent; not kept: ${refused.slice(0, 5).join(', ')}`);
       }
       if (t.figures.timeMs !== null) this.spansEndAt.set(agentId, Math.max(this.spansEndAt.get(agentId) ?? 0, t.figures.timeMs));
@@ -134,29 +140,33 @@ export class OtlpReceiver {
     const now = this.deps.clock();
     const payloads: AgentMetrics[] = [];
     const alive = new Set<string>();
+    let taken = 0;
     for (const b of batches) {
       if (!known.has(b.agentId)) {
         // Deregistered since it was found: the next export registers it again.
         this.directory.forget(b.agentId);
-        result.refuse(b.items, `agent ${b.agentId} was deregistered; send again to register it anew`);
+        result.refuse(b.items, 'deregistered', `agent ${b.agentId} was deregistered; send again to register it anew`);
         continue;
       }
       if (!hasFigures(b.figures)) {
         // Only baselines of cumulative series so far: the agent is alive, with nothing to chart yet.
         alive.add(b.agentId);
+        taken += b.items;
         continue;
       }
       try {
         payloads.push(toPayload(b.agentId, b.figures, this.carry.fill(b.agentId, b.figures.resource, now), now));
+        taken += b.items;
       } catch (err) {
         if (!(err instanceof PayloadRefused)) throw err;
-        result.refuse(b.items, `${unit} of agent ${b.agentId} gave figures outside the data model: ${err.message}`);
+        result.refuse(b.items, 'outside_data_model', `${unit} of agent ${b.agentId} gave figures outside the data model: ${err.message}`);
       }
     }
     if (payloads.length > 0) await this.deps.monitor.ingestMetrics(payloads, known, (i) => `/payloads/${i}`);
     for (const id of alive) {
       if (!payloads.some((p) => p.agent_id === id)) await this.deps.monitor.heartbeat(known.get(id) as IngestContext);
     }
+    result.accept(taken);
   }
 }
 
@@ -165,8 +175,19 @@ class Outcome {
   private rejected = 0;
   private readonly messages: string[] = [];
 
-  refuse(items: number, why: string): void {
+  constructor(
+    private readonly stats: OtlpStats,
+    private readonly signal: OtlpSignal,
+  ) {}
+
+  /** Items stored (counted once the store took them). */
+  accept(items: number): void {
+    this.stats.accept(this.signal, items);
+  }
+
+  refuse(items: number, reason: OtlpRefusal, why: string): void {
     this.rejected += items;
+    this.stats.reject(this.signal, reason, items);
     this.note(why);
   }
 

@@ -13,13 +13,17 @@ import { EXPOSITION_CONTENT_TYPE, Exposition } from '../prometheus/exposition.js
 import { LATEST_GAUGES, writeFleetMetrics, type FleetAgent } from '../prometheus/fleet.js';
 import { writeProcessMetrics } from '../prometheus/process-metrics.js';
 import type { HttpMetrics } from '../prometheus/http-metrics.js';
+import type { OtlpStats } from '../otlp/stats.js';
 import { errorResponses } from './route-schemas.js';
 
 /** Agents read per page of the agent list. */
 const PAGE = 5000;
 
 /** Registers GET /metrics. */
-export const prometheusRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext; version: string; http: HttpMetrics }> = async (app, { ctx, version, http }) => {
+export const prometheusRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext; version: string; http: HttpMetrics; otlp?: OtlpStats }> = async (
+  app,
+  { ctx, version, http, otlp },
+) => {
   /** Every registered agent's list row (type, version, host: what agent_info carries). */
   async function allRows(): Promise<Map<string, AgentListRow>> {
     const rows = new Map<string, AgentListRow>();
@@ -100,6 +104,7 @@ export const prometheusRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext; ve
         out.family('agentmon_series_unmerged_blocks', 'gauge', 'Blocks a merge has yet to compress and give rollup tiers')(backlog.unmergedBlocks);
       }
       http.write(out);
+      otlp?.write(out);
       out.family('agentmon_build_info', 'gauge', 'agentmon\'s version (value 1)')(1, { version, nodejs_version: process.version });
       writeProcessMetrics(out);
       return reply.type(EXPOSITION_CONTENT_TYPE).send(out.text());
