@@ -28,8 +28,27 @@ export default tseslint.config(
   },
   {
     files: ['packages/server/src/**'],
-    rules: fence([notPackages(['sdk', 'cli', 'dashboard'], 'the server imports schema only')]),
+    ignores: ['packages/server/src/testing/**', '**/*.test.ts'],
+    rules: fence([
+      notPackages(['sdk', 'cli', 'dashboard'], 'the server imports schema only'),
+      { group: ['**/testing/*', '**/testing/index.js'], message: 'test support (src/testing) is for the tests, the bench and the scripts, never the server' },
+    ]),
   },
+  ...[
+    ['live', 'the live bus: schema and the storage ports (its Broadcaster) only'],
+    ['notify', 'notifications: schema, the storage ports and the alert types only; HTTP is node:http'],
+    ['otlp', 'the OTLP translation: schema, the storage ports and the monitor it feeds; routes/otlp.ts speaks HTTP'],
+    ['usage', 'spend services: schema, the storage ports and the engine\'s pure pricing'],
+    ['prometheus', 'the exposition: what it renders comes in as arguments'],
+  ].map(([folder, why]) => ({
+    files: [`packages/server/src/${folder}/**`],
+    ignores: ['**/*.test.ts'],
+    rules: fence([
+      notPackages(['sdk', 'cli', 'dashboard'], 'the server imports schema only'),
+      { group: ['../routes/*', '../app.js', '../storage/*/*', '../storage/index.js', 'pg', 'better-sqlite3', 'pino', '**/testing/*'], message: why },
+      ...(folder === 'prometheus' ? [] : [{ group: ['fastify', 'fastify/*', '@fastify/*'], message: why }]),
+    ]),
+  })),
   {
     files: ['packages/server/src/engine/**'],
     ignores: ['packages/server/src/engine/**/*.test.ts'],

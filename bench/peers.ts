@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { INFLUX_SKIP, INFLUXD, influxServer } from '../packages/server/test/storage/influx-server.js';
+import { INFLUX_SKIP, INFLUXD, influxServer } from '@agentmon/server/testing';
 import { influxCell, influxQuery, type InfluxSeriesJson } from './influxql.js';
 import { findPid, treeBytes } from './proc.js';
 

@@ -16,7 +16,7 @@ import { basename, dirname, join } from 'node:path';
 import pg from 'pg';
 import { defaultMonitoringConfig, type AlertDetail, type MetricsResponse, type RegisterResponse } from '@agentmon/schema';
 // The test suite's launcher of a private influxd (free loopback ports, config and data in a temp dir).
-import { INFLUX_SKIP, INFLUXD, influxServer, type InfluxServer } from '../packages/server/test/storage/influx-server.js';
+import { INFLUX_SKIP, INFLUXD, influxServer, type InfluxServer } from '@agentmon/server/testing';
 import { intEnv } from './env.js';
 import { BenchClient, closedLoop, type HttpResult, type LoadResult } from './http.js';
 import { influxCell, influxQuery } from './influxql.js';

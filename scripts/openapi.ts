@@ -2,7 +2,7 @@
 // `npm run openapi` regenerates it; a test fails when the committed file is stale.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { openApiDocument } from '../packages/server/test/openapi-document.js';
+import { openApiDocument } from '@agentmon/server/testing';
 
 const target = fileURLToPath(new URL('../docs/openapi.json', import.meta.url));
 writeFileSync(target, `${JSON.stringify(await openApiDocument(), null, 2)}\n`);

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { DEFAULT_CONFIG } from '../src/config.js';
 import { startServer, type RunningServer } from '../src/main.js';
 import { ADMIN, agentBody, metricsBody } from './harness.js';
-import { INFLUX_SKIP, influxServer, type InfluxServer } from './storage/influx-server.js';
+import { INFLUX_SKIP, influxServer, type InfluxServer } from '../src/testing/influx-server.js';
 
 if (INFLUX_SKIP) {
   describe('server with series on InfluxDB', () => {

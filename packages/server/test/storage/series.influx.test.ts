@@ -12,7 +12,7 @@ import { InfluxSeriesStore } from '../../src/storage/influx/series.js';
 import { SeriesEngine } from '../../src/storage/engine/engine.js';
 import type { SeriesQuery, SeriesRow, SeriesStore } from '../../src/storage/ports.js';
 import { seriesContract } from './contract/series-contract.js';
-import { INFLUX_SKIP, influxServer } from './influx-server.js';
+import { INFLUX_SKIP, influxServer } from '../../src/testing/influx-server.js';
 
 if (INFLUX_SKIP) {
   // A skipped test, not a skipped suite: CI (AGENTMON_REQUIRE_ALL=1) fails on it.

@@ -2,9 +2,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildApp } from '../src/app.js';
-import { DEFAULT_CONFIG } from '../src/config.js';
-import { openStores } from '../src/storage/index.js';
+import { buildApp } from '../app.js';
+import { DEFAULT_CONFIG } from '../config.js';
+import { openStores } from '../storage/index.js';
 
 /** Builds the app on temporary SQLite stores and returns its OpenAPI document. */
 export async function openApiDocument(): Promise<unknown> {
