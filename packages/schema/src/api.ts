@@ -6,6 +6,7 @@ import { Type, type Static, type TSchema } from 'typebox';
 import { AnyMap, DateTime, Nullable, StringEnum } from './common.js';
 import { AGENT_STATUSES, AGENT_TYPES, EVENT_SEVERITIES, EVENT_TYPES, ALERT_SEVERITIES } from './enums.js';
 import { AgentInfo, AgentSummary, Alert, HealthResponse } from './models.js';
+import { ERROR_CODES, type ErrorCode } from './error-codes.js';
 
 /** One bad field: a JSON pointer into the request (`/body/resource_metrics/cpu_usage_percent`) and what is wrong. */
 export const ErrorDetail = Type.Object({
@@ -18,7 +19,7 @@ export type ErrorDetail = Static<typeof ErrorDetail>;
 /** Every error agentmon answers: a stable code, a sentence, and the bad fields. */
 export const ErrorBody = Type.Object(
   {
-    error: Type.String({ description: 'Stable error code, e.g. VALIDATION_FAILED, AGENT_NOT_FOUND' }),
+    error: StringEnum(Object.keys(ERROR_CODES) as ErrorCode[], { description: 'Stable error code (ERROR_CODES gives each its HTTP status)' }),
     message: Type.String(),
     details: Type.Array(ErrorDetail),
   },

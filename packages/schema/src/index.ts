@@ -10,3 +10,4 @@ export * from './metrics.js';
 export * from './defaults.js';
 export * from './live.js';
 export * from './usage.js';
+export * from './error-codes.js';

@@ -117,9 +117,9 @@ export function streamTokenValid(token: string, adminToken: string, nowMs: numbe
 }
 
 const unauthorized = (message: string) =>
-  new AppError('UNAUTHORIZED', 401, message, [{ path: '/headers/authorization', message }], { 'www-authenticate': 'Bearer' });
+  new AppError('UNAUTHORIZED', message, [{ path: '/headers/authorization', message }], { 'www-authenticate': 'Bearer' });
 
-const forbidden = (message: string) => new AppError('FORBIDDEN', 403, message, [{ path: '/headers/authorization', message }]);
+const forbidden = (message: string) => new AppError('FORBIDDEN', message, [{ path: '/headers/authorization', message }]);
 
 /** Options of the auth hook. */
 export interface AuthOptions {

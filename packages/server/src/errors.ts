@@ -4,35 +4,37 @@
  */
 import type { ErrorObject } from 'ajv';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ErrorBody, ErrorDetail } from '@agentmon/schema';
+import { ERROR_CODES, type ErrorBody, type ErrorCode, type ErrorDetail } from '@agentmon/schema';
 import { isStoreUnavailable, StoreBusyError } from './storage/ports.js';
 import { diskFault } from './storage/data-dir.js';
 
 /** An error with a stable code, an HTTP status and the bad fields. */
 export class AppError extends Error {
   override name = 'AppError';
+  /** The status the registry (ERROR_CODES) gives the code. */
+  readonly statusCode: number;
   constructor(
-    readonly code: string,
-    readonly statusCode: number,
+    readonly code: ErrorCode,
     message: string,
     readonly details: ErrorDetail[] = [],
     /** Extra response headers (Retry-After, WWW-Authenticate). */
     readonly headers: Record<string, string> = {},
   ) {
     super(message);
+    this.statusCode = ERROR_CODES[code];
   }
 }
 
 /** 400 for input that passed the schema but breaks a rule the schema cannot state. */
 export const badRequest = (message: string, details: ErrorDetail[] = []) =>
-  new AppError('VALIDATION_FAILED', 400, message, details);
+  new AppError('VALIDATION_FAILED', message, details);
 
 /** 404 for an agent id nobody registered. */
 export const agentNotFound = (id: string) =>
-  new AppError('AGENT_NOT_FOUND', 404, `agent ${JSON.stringify(id)} is not registered`, [{ path: '/params/id', message: 'no such agent' }]);
+  new AppError('AGENT_NOT_FOUND', `agent ${JSON.stringify(id)} is not registered`, [{ path: '/params/id', message: 'no such agent' }]);
 
 /** 404 for any other missing thing. */
-export const notFound = (what: string, path: string) => new AppError('NOT_FOUND', 404, `${what} not found`, [{ path, message: 'not found' }]);
+export const notFound = (what: string, path: string) => new AppError('NOT_FOUND', `${what} not found`, [{ path, message: 'not found' }]);
 
 /** Turns ajv's errors for one request part into details, one per bad field, in words a person reads. */
 export function describeValidationErrors(errors: readonly ErrorObject[], part: string): ErrorDetail[] {
@@ -78,17 +80,17 @@ export function describeValidationErrors(errors: readonly ErrorObject[], part: s
   return details;
 }
 
-function body(code: string, message: string, details: ErrorDetail[] = []): ErrorBody {
+function body(code: ErrorCode, message: string, details: ErrorDetail[] = []): ErrorBody {
   return { error: code, message, details };
 }
 
 /** Fastify's own error codes mapped to ours. */
-const FASTIFY_CODES: Record<string, { code: string; status: number; message?: string }> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', status: 413, message: 'request body is larger than the limit' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', status: 415, message: 'send JSON (Content-Type: application/json)' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'VALIDATION_FAILED', status: 400, message: 'the JSON body is empty' },
-  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'INVALID_JSON', status: 400 },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'VALIDATION_FAILED', status: 400, message: 'Content-Length does not match the body' },
+const FASTIFY_CODES: Record<string, { code: ErrorCode; message?: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', message: 'request body is larger than the limit' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'send JSON (Content-Type: application/json)' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'VALIDATION_FAILED', message: 'the JSON body is empty' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'INVALID_JSON' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'VALIDATION_FAILED', message: 'Content-Length does not match the body' },
 };
 
 /** Seconds a client is told to wait when a store is unavailable (a restart takes a few). */
@@ -98,7 +100,7 @@ const DISK_RETRY_AFTER_S = 30;
 
 /** 503 STORE_UNAVAILABLE: a store cannot be used now; nothing of the request was written or acknowledged. */
 export const storeUnavailable = (what: string, retryAfterS = DISK_RETRY_AFTER_S) =>
-  new AppError('STORE_UNAVAILABLE', 503, `a store is unavailable: ${what}; nothing of this request was acknowledged, retry after ${retryAfterS} s`, [], {
+  new AppError('STORE_UNAVAILABLE', `a store is unavailable: ${what}; nothing of this request was acknowledged, retry after ${retryAfterS} s`, [], {
     'retry-after': String(retryAfterS),
   });
 
@@ -108,7 +110,7 @@ export function diskRefusal(err: Error, request: FastifyRequest): AppError | nul
   if (disk === null) return null;
   if (disk === 'full') {
     request.log.error({ err }, "refused: the data dir's disk is full");
-    return new AppError('STORAGE_FULL', 507, `the data dir's disk is full (${err.message}); nothing of this request was acknowledged, retry after ${DISK_RETRY_AFTER_S} s`, [], {
+    return new AppError('STORAGE_FULL', `the data dir's disk is full (${err.message}); nothing of this request was acknowledged, retry after ${DISK_RETRY_AFTER_S} s`, [], {
       'retry-after': String(DISK_RETRY_AFTER_S),
     });
   }
@@ -127,10 +129,10 @@ export function routerError(err: FastifyError, request: FastifyRequest, reply: F
 }
 
 /** What Node's HTTP parser refuses, before Fastify sees a request: status, code and message. */
-const PARSER_ERRORS: Record<string, [number, string, string]> = {
-  HPE_HEADER_OVERFLOW: [431, 'HEADERS_TOO_LARGE', 'the request headers are larger than the server takes (16 KB)'],
-  HPE_URI_TOO_LONG: [414, 'URI_TOO_LONG', 'the request URL is longer than the server takes'],
-  ERR_HTTP_REQUEST_TIMEOUT: [408, 'REQUEST_TIMEOUT', 'the request did not arrive in time'],
+const PARSER_ERRORS: Record<string, [ErrorCode, string]> = {
+  HPE_HEADER_OVERFLOW: ['HEADERS_TOO_LARGE', 'the request headers are larger than the server takes (16 KB)'],
+  HPE_URI_TOO_LONG: ['URI_TOO_LONG', 'the request URL is longer than the server takes'],
+  ERR_HTTP_REQUEST_TIMEOUT: ['REQUEST_TIMEOUT', 'the request did not arrive in time'],
 };
 
 /**
@@ -142,9 +144,11 @@ export function clientError(err: Error & { code?: string }, socket: import('node
     socket.destroy();
     return;
   }
-  const [status, code, message] = PARSER_ERRORS[err.code ?? ''] ?? [400, 'BAD_REQUEST', `the request is not valid HTTP/1.1 (${err.code ?? err.message})`];
+  const [code, message] = PARSER_ERRORS[err.code ?? ''] ?? ['BAD_REQUEST', `the request is not valid HTTP/1.1 (${err.code ?? err.message})`];
+  const status = ERROR_CODES[code];
   const text = JSON.stringify(body(code, message, [{ path: '/request', message }]));
-  const reason = { 400: 'Bad Request', 408: 'Request Timeout', 414: 'URI Too Long', 431: 'Request Header Fields Too Large' }[status] ?? 'Bad Request';
+  const reasons: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 414: 'URI Too Long', 431: 'Request Header Fields Too Large' };
+  const reason = reasons[status] ?? 'Bad Request';
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
   );
@@ -161,34 +165,36 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (err instanceof StoreBusyError) {
       request.log.warn({ err: err.message }, 'refused: storage is behind');
       void reply.header('retry-after', String(err.retryAfterSeconds));
-      return reply.status(503).send(body('STORE_BUSY', `${err.message}; nothing was written, retry after ${err.retryAfterSeconds} s`));
+      return reply.status(ERROR_CODES.STORE_BUSY).send(body('STORE_BUSY', `${err.message}; nothing was written, retry after ${err.retryAfterSeconds} s`));
     }
     if (isStoreUnavailable(err)) {
       request.log.warn({ err: err.message }, 'refused: a store is unavailable');
       void reply.header('retry-after', String(STORE_RETRY_AFTER_S));
-      return reply.status(503).send(body('STORE_UNAVAILABLE', `a store is unavailable (${err.message}); retry after ${STORE_RETRY_AFTER_S} s`));
+      return reply.status(ERROR_CODES.STORE_UNAVAILABLE).send(body('STORE_UNAVAILABLE', `a store is unavailable (${err.message}); retry after ${STORE_RETRY_AFTER_S} s`));
     }
     if (err.validation) {
       const context = err.validationContext ?? 'body';
       const part = context === 'querystring' ? 'query' : context;
       const details = describeValidationErrors(err.validation as ErrorObject[], part);
       const fields = details.map((d) => d.path).join(', ');
-      return reply.status(400).send(body('VALIDATION_FAILED', `invalid request ${part}: ${fields}`, details));
+      return reply.status(ERROR_CODES.VALIDATION_FAILED).send(body('VALIDATION_FAILED', `invalid request ${part}: ${fields}`, details));
     }
     const known = err.code ? FASTIFY_CODES[err.code] : undefined;
     if (known) {
       const message = known.message ?? (err.message || 'bad request');
-      return reply.status(known.status).send(body(known.code, message, [{ path: '/body', message }]));
+      return reply.status(ERROR_CODES[known.code]).send(body(known.code, message, [{ path: '/body', message }]));
     }
     if (err instanceof SyntaxError || (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500)) {
-      return reply.status(err.statusCode ?? 400).send(body(err.code ?? 'BAD_REQUEST', err.message));
+      // A framework refusal without a code of ours: its status, and BAD_REQUEST (its own code is
+      // Fastify's, not one a client can look up).
+      return reply.status(err.statusCode ?? 400).send(body('BAD_REQUEST', err.message));
     }
     request.log.error({ err }, 'request failed');
-    return reply.status(500).send(body('INTERNAL', 'internal server error; the server log has the details'));
+    return reply.status(ERROR_CODES.INTERNAL).send(body('INTERNAL', 'internal server error; the server log has the details'));
   });
   app.setNotFoundHandler((request, reply) => {
     void reply
-      .status(404)
+      .status(ERROR_CODES.ROUTE_NOT_FOUND)
       .send(body('ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`, []));
   });
 }

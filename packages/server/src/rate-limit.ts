@@ -69,7 +69,6 @@ export function installRateLimits(app: FastifyInstance, limits: RateLimits): voi
     const perSecond = caller.kind === 'agent' ? limits.agentPerSecond : limits.registrationPerSecond;
     throw new AppError(
       'RATE_LIMITED',
-      429,
       `too many requests with this ${caller.kind === 'agent' ? "agent's api_key" : 'registration token'} (${settings[caller.kind]} is ${perSecond} a second); retry after ${waitS} s`,
       [{ path: '/headers/authorization', message: `at most ${perSecond} requests a second` }],
       { 'retry-after': String(waitS) },

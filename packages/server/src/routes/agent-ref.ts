@@ -21,7 +21,6 @@ function ambiguous(ref: string, path: string, how: string, rows: AgentListRow[],
   const more = total > rows.length ? ` (and ${total - rows.length} more)` : '';
   return new AppError(
     'AGENT_AMBIGUOUS',
-    409,
     `${JSON.stringify(ref)} ${how} ${total} agents${more}; give the id, a longer prefix, or the environment`,
     rows.map((a) => ({ path, message: `agent ${a.id} named ${JSON.stringify(a.name)} in ${a.environment}` })),
   );
@@ -44,7 +43,7 @@ export async function resolveAgentRef(metadata: MetadataStore, ref: string, path
   const prefixed = await metadata.listAgents({ ...scope, idPrefix: ref });
   if (prefixed.total === 1) return { agent: prefixed.items[0] as AgentListRow, matched_by: 'id_prefix' };
   if (prefixed.total > 1) throw ambiguous(ref, path, 'begins the ids of', prefixed.items, prefixed.total);
-  throw new AppError('AGENT_NOT_FOUND', 404, `no agent has the id, id prefix or name ${JSON.stringify(ref)}${environment ? ` in ${environment}` : ''}`, [
+  throw new AppError('AGENT_NOT_FOUND', `no agent has the id, id prefix or name ${JSON.stringify(ref)}${environment ? ` in ${environment}` : ''}`, [
     { path, message: 'matches no agent' },
   ]);
 }

@@ -63,7 +63,6 @@ export const agentRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
     if (!existing || (existing.name === agent.name && existing.environment === agent.environment && existing.host === agent.host)) return;
     throw new AppError(
       'AGENT_EXISTS',
-      409,
       `agent ${JSON.stringify(agent.id)} is already registered as another name+environment+host; the registration token may not take it over (its api_key would be revoked): register without an id, or use the admin token`,
       [{ path: '/body/id', message: 'belongs to an existing agent with another name+environment+host' }],
     );
@@ -123,7 +122,6 @@ export const agentRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
       if (result.outcome === 'conflict') {
         throw new AppError(
           'AGENT_CONFLICT',
-          409,
           `an agent named ${JSON.stringify(agent.name)} on ${agent.host} in ${agent.environment} is already registered as ${result.existingId}`,
           [{ path: '/body/id', message: `name+environment+host belong to agent ${result.existingId}` }],
         );

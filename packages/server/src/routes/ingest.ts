@@ -39,7 +39,6 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = as
       if (foreign.length > 0) {
         throw new AppError(
           'FORBIDDEN',
-          403,
           `this api_key may only report metrics for agent ${JSON.stringify(principal.agentId)}`,
           foreign.map(([, i]) => ({ path: `${pathOf(i)}/agent_id`, message: 'not the agent this api_key belongs to' })),
         );
@@ -51,7 +50,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = as
     } catch (err) {
       if (err instanceof IngestRefused) {
         if (err.reason === 'out_of_window') throw badRequest(err.message, err.details);
-        throw new AppError('AGENT_NOT_FOUND', 404, err.message, err.details);
+        throw new AppError('AGENT_NOT_FOUND', err.message, err.details);
       }
       throw err;
     }

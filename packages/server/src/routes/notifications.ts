@@ -111,7 +111,7 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext; 
     async (request, reply) => {
       const { id } = request.params;
       if (configTarget(id)) {
-        throw new AppError('NOTIFICATION_TARGET_READ_ONLY', 409, `notification target ${id} comes from the server config; remove it there`, [
+        throw new AppError('NOTIFICATION_TARGET_READ_ONLY', `notification target ${id} comes from the server config; remove it there`, [
           { path: '/params/id', message: 'is a config target' },
         ]);
       }

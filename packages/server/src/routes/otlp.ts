@@ -5,7 +5,7 @@
  * agentmon's error body (with the rpc code) in JSON.
  */
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { ErrorDetail } from '@agentmon/schema';
+import { ERROR_CODES, type ErrorCode, type ErrorDetail } from '@agentmon/schema';
 import type { RouteContext } from '../app.js';
 import { AppError, diskRefusal } from '../errors.js';
 import { StoreBusyError } from '../storage/ports.js';
@@ -31,7 +31,7 @@ function encodingOf(request: FastifyRequest): OtlpEncoding {
 /** An error as status, code and message. */
 interface Refusal {
   status: number;
-  code: string;
+  code: ErrorCode;
   rpc: number;
   message: string;
   details: ErrorDetail[];
@@ -42,7 +42,7 @@ function refusalOf(err: FastifyError | AppError | StoreBusyError | OtlpDecodeErr
   if (err instanceof OtlpDecodeError) {
     const where = err.path === '' ? '/body' : err.path.startsWith('/headers') ? err.path : `/body${err.path}`;
     return {
-      status: 400,
+      status: ERROR_CODES.INVALID_OTLP,
       code: 'INVALID_OTLP',
       rpc: RPC_CODE.invalidArgument,
       message: `invalid OTLP export: ${where}: ${err.problem}`,
@@ -61,7 +61,7 @@ function refusalOf(err: FastifyError | AppError | StoreBusyError | OtlpDecodeErr
   }
   if (err instanceof StoreBusyError) {
     return {
-      status: 503,
+      status: ERROR_CODES.STORE_BUSY,
       code: 'STORE_BUSY',
       rpc: RPC_CODE.unavailable,
       message: `${err.message}; nothing was written, retry after ${err.retryAfterSeconds} s`,
@@ -71,17 +71,17 @@ function refusalOf(err: FastifyError | AppError | StoreBusyError | OtlpDecodeErr
   }
   if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     const message = 'send OTLP as application/x-protobuf or application/json';
-    return { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', rpc: RPC_CODE.invalidArgument, message, details: [{ path: '/headers/content-type', message }], headers: {} };
+    return { status: ERROR_CODES.UNSUPPORTED_MEDIA_TYPE, code: 'UNSUPPORTED_MEDIA_TYPE', rpc: RPC_CODE.invalidArgument, message, details: [{ path: '/headers/content-type', message }], headers: {} };
   }
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     const message = 'request body is larger than the limit (AGENTMON_BODY_LIMIT_BYTES); export smaller batches';
-    return { status: 413, code: 'PAYLOAD_TOO_LARGE', rpc: RPC_CODE.resourceExhausted, message, details: [{ path: '/body', message }], headers: {} };
+    return { status: ERROR_CODES.PAYLOAD_TOO_LARGE, code: 'PAYLOAD_TOO_LARGE', rpc: RPC_CODE.resourceExhausted, message, details: [{ path: '/body', message }], headers: {} };
   }
   if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
-    return { status: err.statusCode, code: err.code ?? 'BAD_REQUEST', rpc: RPC_CODE.invalidArgument, message: err.message, details: [], headers: {} };
+    return { status: err.statusCode, code: 'BAD_REQUEST', rpc: RPC_CODE.invalidArgument, message: err.message, details: [], headers: {} };
   }
   request.log.error({ err }, 'OTLP export failed');
-  return { status: 500, code: 'INTERNAL', rpc: RPC_CODE.internal, message: 'internal server error; the server log has the details', details: [], headers: {} };
+  return { status: ERROR_CODES.INTERNAL, code: 'INTERNAL', rpc: RPC_CODE.internal, message: 'internal server error; the server log has the details', details: [], headers: {} };
 }
 
 /** Options of the OTLP routes. */

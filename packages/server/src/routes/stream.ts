@@ -84,7 +84,6 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext; live: 
       if (count >= maxClients) {
         throw new AppError(
           'TOO_MANY_STREAMS',
-          429,
           `this token already has ${count} live streams open (streamMaxClientsPerToken is ${maxClients}); close one or retry later`,
           [{ path: '/headers/authorization', message: `at most ${maxClients} live streams per token` }],
           { 'retry-after': String(STREAM_RETRY_AFTER_S) },

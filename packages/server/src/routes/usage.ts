@@ -151,7 +151,7 @@ export const usageRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext; prices:
         created_at: new Date(clock()).toISOString(),
       };
       if (!(await addBudget(metadata, budget))) {
-        throw new AppError('TOO_MANY_BUDGETS', 409, `at most ${MAX_BUDGETS} budgets are kept; remove one first`, [{ path: '/body', message: 'one budget too many' }]);
+        throw new AppError('TOO_MANY_BUDGETS', `at most ${MAX_BUDGETS} budgets are kept; remove one first`, [{ path: '/body', message: 'one budget too many' }]);
       }
       await reevaluate();
       const standing = (await monitor.budgetStandings()).find((s) => s.status.id === budget.id);
