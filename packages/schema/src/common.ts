@@ -11,8 +11,31 @@ import { Type, type TSchema, type TUnsafe, type Static } from 'typebox';
 export const ISO_DATE_TIME_PATTERN =
   /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?([Zz]|[+-]\d{2}(?::?\d{2})?)?$/;
 
+/**
+ * The last text parsed and its time (NaN: not a date-time). A batch from a relay stamps a whole
+ * fleet with one time, and validation and ingest both parse it: 2,000 parses of one string become
+ * one.
+ */
+let lastText = '';
+let lastMs = Number.NaN;
+
 /** Parses an ISO 8601 date-time (offset optional, UTC assumed); `undefined` when it is not one. */
 export function parseDateTime(value: string): Date | undefined {
+  if (value !== lastText) {
+    lastMs = parseMs(value);
+    lastText = value;
+  }
+  // A Date of its own each time: a caller may change the one it gets.
+  return Number.isNaN(lastMs) ? undefined : new Date(lastMs);
+}
+
+/** parseDateTime as epoch milliseconds, NaN when `value` is not a date-time. */
+function parseMs(value: string): number {
+  const date = parseUncached(value);
+  return date === undefined ? Number.NaN : date.getTime();
+}
+
+function parseUncached(value: string): Date | undefined {
   const m = ISO_DATE_TIME_PATTERN.exec(value);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s = '0', frac = '', zone] = m;
