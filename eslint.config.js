@@ -27,6 +27,22 @@ export default tseslint.config(
     ]),
   },
   {
+    // The TypeBox-free entry (@agentmon/schema/plain) and what it exports: no TypeBox, not even
+    // through a module that imports it; types from anywhere.
+    files: ['packages/schema/src/{plain,values,metrics,defaults,error-codes,backoff}.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['typebox', 'typebox/*', 'node:*', ...drivers], message: '@agentmon/schema/plain carries no TypeBox and runs in browsers' },
+            { group: ['./common.js', './enums.js', './models.js', './api.js', './live.js', './usage.js', './index.js'], allowTypeImports: true, message: 'these modules import TypeBox: types only' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['packages/server/src/**'],
     ignores: ['packages/server/src/testing/**', '**/*.test.ts'],
     rules: fence([
@@ -107,8 +123,8 @@ export default tseslint.config(
           paths: [{ name: '@agentmon/schema', allowTypeImports: true, message: 'the dashboard takes types from the schema, not values: the bundle must not carry TypeBox' }],
           patterns: [
             {
-              regex: '^(?!(?:preact|preact/hooks|uplot|@agentmon/schema)$|\\.{1,2}/)',
-              message: 'the dashboard imports preact, uplot, @agentmon/schema types and its own modules only',
+              regex: '^(?!(?:preact|preact/hooks|uplot|@agentmon/schema|@agentmon/schema/plain)$|\\.{1,2}/)',
+              message: 'the dashboard imports preact, uplot, @agentmon/schema types, @agentmon/schema/plain values and its own modules only',
             },
           ],
         },

@@ -5,12 +5,10 @@
  * the page is filtered and sorted again here, the way the server does, until it is fetched anew.
  */
 import type { AgentStatus, AgentSummary } from '@agentmon/schema';
+import { AGENT_STATUS_ORDER } from '@agentmon/schema/plain';
 
-/**
- * Every agent status, worst first: the server's `sort=status` order (the schema's
- * AGENT_STATUS_ORDER, which the bundle cannot import; agent-rows.test.ts holds them equal).
- */
-export const STATUS_ORDER = ['error', 'offline', 'warning', 'unknown', 'maintenance', 'online'] as const satisfies readonly AgentStatus[];
+/** Every agent status, worst first: the server's `sort=status` order. */
+export const STATUS_ORDER = AGENT_STATUS_ORDER;
 
 /** What the live stream changes in a row. */
 export type LivePatch = Pick<AgentSummary, 'status' | 'health_score'> & { last_seen?: string };

@@ -4,6 +4,7 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { DashboardConfig } from '@agentmon/schema';
+import { defaultDashboardConfig } from '@agentmon/schema/plain';
 import { ApiClient, ApiError } from './api.js';
 import { AppContext, type AppState, type Theme, type Toast } from './context.js';
 import { LiveStream, type LiveState } from './live.js';
@@ -23,13 +24,7 @@ const TOKEN_KEY = 'agentmon.token';
 const THEME_KEY = 'agentmon.theme';
 
 /** The seed's DashboardConfig defaults, used until the server's arrive (or if they cannot). */
-const DEFAULT_CONFIG: DashboardConfig = {
-  refresh_interval_seconds: 30,
-  default_time_range_hours: 24,
-  max_agents_per_page: 50,
-  enable_real_time_updates: true,
-  chart_types: ['line', 'bar', 'gauge'],
-};
+const DEFAULT_CONFIG: DashboardConfig = defaultDashboardConfig();
 
 function savedToken(): string | null {
   try {

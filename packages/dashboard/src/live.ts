@@ -7,6 +7,7 @@
  * subscribers reload.
  */
 import type { AlertStreamData, MetricsStreamData, StatusStreamData, StreamEventKind, SystemEvent } from '@agentmon/schema';
+import { STREAM_EVENT_KINDS, backoffDelay } from '@agentmon/schema/plain';
 import { ApiError, type ApiClient } from './api.js';
 
 /** What arrived since the last batch. */
@@ -23,7 +24,6 @@ export interface LiveBatch {
 /** Connection state, for the header's indicator. */
 export type LiveState = 'connecting' | 'live' | 'reconnecting' | 'closed';
 
-const KINDS: readonly StreamEventKind[] = ['system_event', 'alert', 'status', 'metrics'];
 
 const emptyBatch = (): LiveBatch => ({ metrics: new Map(), status: [], alerts: [], events: [], resync: false });
 
@@ -129,7 +129,7 @@ export class LiveStream {
       if (this.es === es) this.es = null;
       this.retry();
     };
-    for (const kind of KINDS) es.addEventListener(kind, (e) => this.receive(kind, e as MessageEvent<string>));
+    for (const kind of STREAM_EVENT_KINDS) es.addEventListener(kind, (e) => this.receive(kind, e as MessageEvent<string>));
     es.addEventListener('resync', (e) => this.resync(e as MessageEvent<string>));
   }
 
@@ -148,7 +148,8 @@ export class LiveStream {
   private retry(): void {
     if (this.stopped) return;
     this.setState('reconnecting');
-    const delay = Math.min(30_000, 1000 * 2 ** Math.min(this.attempts, 5)) * (0.75 + Math.random() * 0.5);
+    // agentmon's one backoff: 1 s doubling to 30 s, half of each step random, so tabs do not come back at once.
+    const delay = backoffDelay(this.attempts, { initialDelayMs: 1000, maxDelayMs: 30_000 });
     this.attempts++;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => {

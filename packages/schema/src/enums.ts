@@ -1,78 +1,31 @@
-/** The seed's enums, as value lists (for validation and UIs) and string-literal types. */
+/**
+ * The seed's enums as TypeBox schemas (for validation and the API document). Their value lists and
+ * types are in values.ts, which has no TypeBox: `@agentmon/schema/plain` gives them to browsers.
+ */
 import { StringEnum } from './common.js';
+import { AGENT_STATUSES, AGENT_TYPES, ALERT_SEVERITIES, DEPLOYMENT_TYPES, EVENT_SEVERITIES, EVENT_TYPES, METRIC_TYPES } from './values.js';
 
-/** Types of agents that can be monitored. */
-export const AGENT_TYPES = ['llm_agent', 'ml_model', 'chatbot', 'api_agent', 'workflow_agent', 'custom'] as const;
+// Each schema below shares its name with a type (the value list's members), as the seed's enums do.
+export * from './values.js';
+
 /** Types of agents that can be monitored. */
 export type AgentType = (typeof AGENT_TYPES)[number];
-/** Types of agents that can be monitored. */
 export const AgentType = StringEnum(AGENT_TYPES, { description: 'Type of agent' });
-
-/** Current status of an agent. */
-export const AGENT_STATUSES = ['online', 'offline', 'warning', 'error', 'maintenance', 'unknown'] as const;
 /** Current status of an agent. */
 export type AgentStatus = (typeof AGENT_STATUSES)[number];
-/** Current status of an agent. */
 export const AgentStatus = StringEnum(AGENT_STATUSES, { description: 'Current status of an agent' });
-/**
- * Agent statuses worst first: the order of `sort=status` and of every list of statuses people read
- * (an agent in error or offline needs a look before one in warning; online is last).
- */
-export const AGENT_STATUS_ORDER = ['error', 'offline', 'warning', 'unknown', 'maintenance', 'online'] as const satisfies readonly AgentStatus[];
-
-/** Where the agent is deployed. */
-export const DEPLOYMENT_TYPES = ['docker', 'kubernetes', 'local', 'cloud', 'serverless'] as const;
 /** Where the agent is deployed. */
 export type DeploymentType = (typeof DEPLOYMENT_TYPES)[number];
-/** Where the agent is deployed. */
 export const DeploymentType = StringEnum(DEPLOYMENT_TYPES, { description: 'Deployment environment' });
-
-/** Types of metrics. */
-export const METRIC_TYPES = ['counter', 'gauge', 'histogram', 'summary'] as const;
 /** Types of metrics. */
 export type MetricType = (typeof METRIC_TYPES)[number];
-/** Types of metrics. */
 export const MetricType = StringEnum(METRIC_TYPES, { description: 'Type of metric' });
-
-/** Types of events in the system. */
-export const EVENT_TYPES = [
-  'agent_registered',
-  'agent_deregistered',
-  'agent_status_changed',
-  'metric_threshold_exceeded',
-  'health_check_failed',
-  'system_error',
-] as const;
 /** Types of events in the system. */
 export type EventType = (typeof EVENT_TYPES)[number];
-/** Types of events in the system. */
 export const EventType = StringEnum(EVENT_TYPES, { description: 'Type of system event' });
-
-/** Alert severities (the seed's `critical, warning, info`). */
-export const ALERT_SEVERITIES = ['critical', 'warning', 'info'] as const;
 /** Alert severities. */
 export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
-/** Alert severities. */
 export const AlertSeverity = StringEnum(ALERT_SEVERITIES, { description: 'critical, warning, info' });
-
-/** Event severities (the seed's `info, warning, error, critical`). */
-export const EVENT_SEVERITIES = ['info', 'warning', 'error', 'critical'] as const;
 /** Event severities. */
 export type EventSeverity = (typeof EVENT_SEVERITIES)[number];
-/** Event severities. */
 export const EventSeverity = StringEnum(EVENT_SEVERITIES, { description: 'info, warning, error, critical', default: 'info' });
-
-/** Aggregations a metrics query may ask for. */
-export const AGGREGATIONS = ['avg', 'sum', 'max', 'min', 'count', 'last'] as const;
-/** Aggregations a metrics query may ask for. */
-export type Aggregation = (typeof AGGREGATIONS)[number];
-
-/** What an empty bucket shows in an aggregated metrics query. */
-export const FILL_MODES = ['none', 'null', 'zero', 'previous'] as const;
-/** What an empty bucket shows in an aggregated metrics query. */
-export type FillMode = (typeof FILL_MODES)[number];
-
-/** How a metrics query groups series: per agent, or all agents merged. */
-export const GROUP_BY_MODES = ['agent', 'none'] as const;
-/** How a metrics query groups series. */
-export type GroupByMode = (typeof GROUP_BY_MODES)[number];

@@ -11,3 +11,4 @@ export * from './defaults.js';
 export * from './live.js';
 export * from './usage.js';
 export * from './error-codes.js';
+export * from './backoff.js';

@@ -65,10 +65,6 @@ export const TREND_METRICS = [
   'tokens_per_second',
 ] as const;
 
-/** Kinds of live stream messages (the SSE `event:` field). */
-export const STREAM_EVENT_KINDS = ['system_event', 'alert', 'status', 'metrics'] as const;
-/** Kinds of live stream messages. */
-export type StreamEventKind = (typeof STREAM_EVENT_KINDS)[number];
 
 /** `event: alert`: an alert fired, escalated or resolved. */
 export const AlertStreamData = Type.Object({

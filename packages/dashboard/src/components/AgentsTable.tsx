@@ -4,6 +4,7 @@
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { AgentListQuery, AgentStatus, AgentType, MetricsStreamData, StatusStreamData } from '@agentmon/schema';
+import { AGENT_TYPES } from '@agentmon/schema/plain';
 import { STATUS_ORDER, liveRows, liveSortKey, type LivePatch } from '../agent-rows.js';
 import { useApp } from '../context.js';
 import { formatDateTime, formatRelative, humanize } from '../format.js';
@@ -16,7 +17,7 @@ import { Empty, ErrorState, Loading } from './states.js';
 /** Every agent status, worst first (the order of the server's sort=status). */
 export const STATUSES: readonly AgentStatus[] = STATUS_ORDER;
 /** Every agent type. */
-export const TYPES: readonly AgentType[] = ['llm_agent', 'ml_model', 'chatbot', 'api_agent', 'workflow_agent', 'custom'];
+export const TYPES: readonly AgentType[] = AGENT_TYPES;
 
 type SortKey = 'name' | 'status' | 'health_score' | 'type' | 'environment' | 'last_seen';
 

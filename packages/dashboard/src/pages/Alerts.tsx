@@ -4,6 +4,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { AlertDetail, AlertListQuery, AlertSeverity, AlertSortKey } from '@agentmon/schema';
+import { ALERT_SEVERITIES } from '@agentmon/schema/plain';
 import { useApp } from '../context.js';
 import { useAsync, useNow, useRefresh, useThrottled } from '../hooks.js';
 import { setQuery } from '../router.js';
@@ -12,7 +13,7 @@ import { AlertList, type AlertGrouping } from '../components/AlertList.js';
 import { Pager, Segmented } from '../components/controls.js';
 import { Empty, ErrorState, Loading } from '../components/states.js';
 
-const SEVERITIES: readonly AlertSeverity[] = ['critical', 'warning', 'info'];
+const SEVERITIES: readonly AlertSeverity[] = ALERT_SEVERITIES;
 /** Time windows the alert and event filters offer. */
 export const SINCE_OPTIONS = [
   { value: '', label: 'Any time' },

@@ -1,6 +1,7 @@
 /** The event history (newest first) with filters; new events arrive from the live stream. */
 import { useRef, useState } from 'preact/hooks';
 import type { EventListQuery, EventSeverity, EventType, SystemEvent } from '@agentmon/schema';
+import { EVENT_SEVERITIES, EVENT_TYPES } from '@agentmon/schema/plain';
 import { useApp } from '../context.js';
 import { humanize } from '../format.js';
 import { useAsync, useNow, useRefresh } from '../hooks.js';
@@ -10,15 +11,9 @@ import { EventList } from '../components/EventList.js';
 import { Empty, ErrorState, Loading } from '../components/states.js';
 import { SINCE_OPTIONS, sinceIso } from './Alerts.js';
 
-const TYPES: readonly EventType[] = [
-  'agent_registered',
-  'agent_deregistered',
-  'agent_status_changed',
-  'metric_threshold_exceeded',
-  'health_check_failed',
-  'system_error',
-];
-const SEVERITIES: readonly EventSeverity[] = ['critical', 'error', 'warning', 'info'];
+const TYPES: readonly EventType[] = EVENT_TYPES;
+/** Worst first, as people scan a filter. */
+const SEVERITIES: readonly EventSeverity[] = [...EVENT_SEVERITIES].reverse();
 const LIMITS = [50, 100, 250, 500, 1000];
 
 function matches(e: SystemEvent, f: { type: string; severity: string; agentId: string }): boolean {

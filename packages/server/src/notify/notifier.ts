@@ -6,7 +6,7 @@
  *   joins it, and the group goes out as one message per target (a burst is one incident, not a
  *   storm of messages). An alert that changes twice in one group appears once, in its latest state.
  * - Retries: a network error, a timeout, a 5xx, 408 or 429 is retried with exponential backoff
- *   (retryBaseMs · 2^(n-1), ±20 % jitter) up to `maxAttempts` attempts; any other 4xx is final.
+ *   (between retryBaseMs · 2^(n-1) and twice that) up to `maxAttempts` attempts; any other 4xx is final.
  *   A delivery that gives up is logged (target id, name and host; never the URL, whose path is
  *   often the secret) and recorded as a SYSTEM_ERROR event.
  * - Repeats: `repeat()` (the sweeper calls it) re-sends active, unacknowledged alerts not notified
@@ -15,6 +15,7 @@
  *   caller, and no timer keeps the process alive.
  */
 import { randomUUID } from 'node:crypto';
+import { backoffDelay } from '@agentmon/schema';
 import { DEFAULT_CONFIG } from '../config.js';
 import type { AlertTransition } from '../engine/alerts.js';
 import { newEvent } from '../engine/events.js';
@@ -411,9 +412,9 @@ export class Notifier {
     }
   }
 
+  /** Between retryBaseMs · 2^(n-1) and twice that (agentmon's one backoff: half fixed, half random), at most an hour. */
   private backoffMs(failedAttempts: number): number {
-    const jitter = 0.8 + Math.random() * 0.4;
-    return this.retryBaseMs * 2 ** (failedAttempts - 1) * jitter;
+    return backoffDelay(failedAttempts - 1, { initialDelayMs: this.retryBaseMs * 2, maxDelayMs: 3_600_000 });
   }
 
   private sleep(ms: number): Promise<void> {
