@@ -106,6 +106,16 @@ export type MetricsStreamData = Static<typeof MetricsStreamData>;
 
 /** `event: system_event`: a SystemEvent as stored. */
 export const SystemEventStreamData = Type.Required(SystemEvent);
+/** `event: system_event`. */
+export type SystemEventStreamData = Static<typeof SystemEventStreamData>;
+
+/** The data of each kind of live stream message: what the server publishes and a client reads. */
+export interface StreamData {
+  system_event: SystemEventStreamData;
+  alert: AlertStreamData;
+  status: StatusStreamData;
+  metrics: MetricsStreamData;
+}
 
 /** `POST /api/v1/events/stream-token`: a short-lived token for EventSource (which cannot send headers). */
 export const StreamToken = Type.Object({

@@ -250,10 +250,7 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
       alerts: (transitions) => app.alertListeners.forEach((l) => l(transitions)),
       events: (events) => events.forEach((e) => live.publish('system_event', e)),
       states: (changes) => changes.forEach((c) => live.publish('status', c)),
-      metrics: (ticks) =>
-        ticks.forEach((t) =>
-          live.publish('metrics', { agent_id: t.agent_id, timestamp: t.timestamp, health_score: t.health_score, status: t.status, ...t.values }),
-        ),
+      metrics: (ticks) => ticks.forEach((t) => live.publish('metrics', t)),
     },
   });
   app.decorate('monitor', monitor);

@@ -14,6 +14,7 @@ import {
   type HealthCheck,
   type HealthCheckInput,
   type IngestReceipt,
+  type MetricsStreamData,
   type SystemEvent,
 } from '@agentmon/schema';
 import type { AgentStateWrite, AlertRecord, IngestContext, MetadataStore, SeriesPoint, SeriesStore } from '../storage/ports.js';
@@ -57,14 +58,8 @@ export interface StateChange {
   last_seen: string | null;
 }
 
-/** A compact view of an agent's latest payload, for live views. */
-export interface MetricsTick {
-  agent_id: string;
-  timestamp: string;
-  health_score: number;
-  status: AgentStatus;
-  values: Record<string, number | null>;
-}
+/** A compact view of an agent's latest payload, for live views: the stream's `metrics` message as is. */
+export type MetricsTick = MetricsStreamData;
 
 /** What the monitor needs. */
 export interface MonitorDeps {
@@ -420,12 +415,21 @@ export class Monitor {
     for (const [agentId, { payload, ts }] of latest) {
       const step = steps.get(agentId);
       if (!step) continue;
+      const v = fleetValues(payload);
       ticks.push({
         agent_id: agentId,
         timestamp: new Date(ts).toISOString(),
         health_score: step.score,
         status: step.status,
-        values: fleetValues(payload),
+        // Both are required in every payload the schema takes.
+        cpu_usage_percent: v.cpu_usage_percent ?? 0,
+        memory_usage_percent: v.memory_usage_percent ?? 0,
+        error_rate: v.error_rate ?? null,
+        average_response_time_ms: v.average_response_time_ms ?? null,
+        throughput_per_second: v.throughput_per_second ?? null,
+        tokens_per_second: v.tokens_per_second ?? null,
+        tasks_completed: v.tasks_completed ?? null,
+        tasks_failed: v.tasks_failed ?? null,
       });
     }
     this.deps.listener.metrics(ticks);

@@ -7,7 +7,7 @@
  * (LISTEN/NOTIFY), so any instance's stream carries the whole fleet.
  */
 import { randomUUID } from 'node:crypto';
-import { STREAM_EVENT_KINDS, type StreamEventKind } from '@agentmon/schema';
+import { STREAM_EVENT_KINDS, type StreamData, type StreamEventKind } from '@agentmon/schema';
 import type { Broadcaster } from '../storage/ports.js';
 
 /**
@@ -133,7 +133,7 @@ export class LiveBus {
   }
 
   /** Sends a message to every subscriber here and on the other instances. */
-  publish(kind: StreamEventKind, data: unknown): void {
+  publish<K extends StreamEventKind>(kind: K, data: StreamData[K]): void {
     this.deliver(kind, data);
     this.broadcaster?.publish({ origin: this.origin, kind, data }).catch((err: unknown) => this.onBroadcastError(err as Error));
   }
