@@ -4,7 +4,7 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { DashboardConfig } from '@agentmon/schema';
-import { defaultDashboardConfig } from '@agentmon/schema/plain';
+import { DASHBOARD_CONFIG_DEFAULTS, defaultDashboardConfig } from '@agentmon/schema/plain';
 import { ApiClient, ApiError } from './api.js';
 import { AppContext, type AppState, type Theme, type Toast } from './context.js';
 import { LiveStream, type LiveState } from './live.js';
@@ -194,7 +194,7 @@ function Shell({ token, logout }: { token: string; logout: (why?: string) => voi
         if (timer) clearTimeout(timer);
       };
     }
-    const t = setInterval(refreshAlertCount, (config?.refresh_interval_seconds ?? 30) * 1000);
+    const t = setInterval(refreshAlertCount, (config?.refresh_interval_seconds ?? DASHBOARD_CONFIG_DEFAULTS.refresh_interval_seconds) * 1000);
     return () => clearInterval(t);
   }, [live, refreshAlertCount, config?.refresh_interval_seconds]);
 

@@ -17,6 +17,7 @@ import {
   GROUP_BY_MODES,
 } from './enums.js';
 import { ModelUsageList } from './usage.js';
+import { DASHBOARD_CONFIG_DEFAULTS, MONITORING_CONFIG_DEFAULTS } from './defaults.js';
 
 const opt = Type.Optional;
 
@@ -243,18 +244,18 @@ export type Alert = Required<Static<typeof Alert>>;
 export const MonitoringConfig = Type.Object(
   {
     agent_id: Type.String(),
-    metrics_interval_seconds: opt(Type.Integer({ minimum: 1, maximum: 3600, default: 60 })),
-    health_check_interval_seconds: opt(Type.Integer({ minimum: 5, maximum: 300, default: 30 })),
-    enable_resource_monitoring: opt(Type.Boolean({ default: true })),
-    enable_performance_monitoring: opt(Type.Boolean({ default: true })),
-    enable_ai_monitoring: opt(Type.Boolean({ default: false })),
-    cpu_threshold: opt(Type.Number({ minimum: 0, maximum: 100, default: 80 })),
-    memory_threshold: opt(Type.Number({ minimum: 0, maximum: 100, default: 85 })),
-    error_rate_threshold: opt(Type.Number({ minimum: 0, maximum: 1, default: 0.05 })),
-    response_time_threshold_ms: opt(Type.Number({ minimum: 0, default: 5000 })),
+    metrics_interval_seconds: opt(Type.Integer({ minimum: 1, maximum: 3600, default: MONITORING_CONFIG_DEFAULTS.metrics_interval_seconds })),
+    health_check_interval_seconds: opt(Type.Integer({ minimum: 5, maximum: 300, default: MONITORING_CONFIG_DEFAULTS.health_check_interval_seconds })),
+    enable_resource_monitoring: opt(Type.Boolean({ default: MONITORING_CONFIG_DEFAULTS.enable_resource_monitoring })),
+    enable_performance_monitoring: opt(Type.Boolean({ default: MONITORING_CONFIG_DEFAULTS.enable_performance_monitoring })),
+    enable_ai_monitoring: opt(Type.Boolean({ default: MONITORING_CONFIG_DEFAULTS.enable_ai_monitoring })),
+    cpu_threshold: opt(Type.Number({ minimum: 0, maximum: 100, default: MONITORING_CONFIG_DEFAULTS.cpu_threshold })),
+    memory_threshold: opt(Type.Number({ minimum: 0, maximum: 100, default: MONITORING_CONFIG_DEFAULTS.memory_threshold })),
+    error_rate_threshold: opt(Type.Number({ minimum: 0, maximum: 1, default: MONITORING_CONFIG_DEFAULTS.error_rate_threshold })),
+    response_time_threshold_ms: opt(Type.Number({ minimum: 0, default: MONITORING_CONFIG_DEFAULTS.response_time_threshold_ms })),
     custom_thresholds: opt(Type.Record(Type.String(), Type.Number(), { default: {} })),
-    metrics_retention_days: opt(Type.Integer({ minimum: 1, maximum: 365, default: 30 })),
-    logs_retention_days: opt(Type.Integer({ minimum: 1, maximum: 90, default: 7 })),
+    metrics_retention_days: opt(Type.Integer({ minimum: 1, maximum: 365, default: MONITORING_CONFIG_DEFAULTS.metrics_retention_days })),
+    logs_retention_days: opt(Type.Integer({ minimum: 1, maximum: 90, default: MONITORING_CONFIG_DEFAULTS.logs_retention_days })),
     // agentmon extensions: alert tuning (the README's alert semantics).
     critical_thresholds: opt(
       Type.Record(Type.String(), Type.Number(), {
@@ -263,16 +264,16 @@ export const MonitoringConfig = Type.Object(
       }),
     ),
     alert_pending_seconds: opt(
-      Type.Integer({ minimum: 0, maximum: 86_400, default: 0, description: 'agentmon: a breach must hold this long before it fires' }),
+      Type.Integer({ minimum: 0, maximum: 86_400, default: MONITORING_CONFIG_DEFAULTS.alert_pending_seconds, description: 'agentmon: a breach must hold this long before it fires' }),
     ),
     alert_keep_firing_seconds: opt(
-      Type.Integer({ minimum: 0, maximum: 86_400, default: 0, description: 'agentmon: a recovered alert keeps firing this long before it resolves' }),
+      Type.Integer({ minimum: 0, maximum: 86_400, default: MONITORING_CONFIG_DEFAULTS.alert_keep_firing_seconds, description: 'agentmon: a recovered alert keeps firing this long before it resolves' }),
     ),
     alert_recovery_ratio: opt(
       Type.Number({
         minimum: 0.5,
         maximum: 1,
-        default: 0.9,
+        default: MONITORING_CONFIG_DEFAULTS.alert_recovery_ratio,
         description: 'agentmon: a firing alert resolves at or under threshold × this ratio (hysteresis)',
       }),
     ),
@@ -297,11 +298,11 @@ export type MonitoringConfigUpdate = Static<typeof MonitoringConfigUpdate>;
 /** Dashboard configuration. */
 export const DashboardConfig = Type.Object(
   {
-    refresh_interval_seconds: opt(Type.Integer({ minimum: 5, maximum: 300, default: 30 })),
-    default_time_range_hours: opt(Type.Integer({ minimum: 1, maximum: 168, default: 24 })),
-    max_agents_per_page: opt(Type.Integer({ minimum: 10, maximum: 200, default: 50 })),
-    enable_real_time_updates: opt(Type.Boolean({ default: true })),
-    chart_types: opt(Type.Array(Type.String(), { default: ['line', 'bar', 'gauge'] })),
+    refresh_interval_seconds: opt(Type.Integer({ minimum: 5, maximum: 300, default: DASHBOARD_CONFIG_DEFAULTS.refresh_interval_seconds })),
+    default_time_range_hours: opt(Type.Integer({ minimum: 1, maximum: 168, default: DASHBOARD_CONFIG_DEFAULTS.default_time_range_hours })),
+    max_agents_per_page: opt(Type.Integer({ minimum: 10, maximum: 200, default: DASHBOARD_CONFIG_DEFAULTS.max_agents_per_page })),
+    enable_real_time_updates: opt(Type.Boolean({ default: DASHBOARD_CONFIG_DEFAULTS.enable_real_time_updates })),
+    chart_types: opt(Type.Array(Type.String(), { default: [...DASHBOARD_CONFIG_DEFAULTS.chart_types] })),
   },
   { description: 'Dashboard configuration' },
 );

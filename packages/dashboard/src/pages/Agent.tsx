@@ -4,6 +4,7 @@
  * alerts, its events and its MonitoringConfig.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
+import { MONITORING_CONFIG_DEFAULTS } from '@agentmon/schema/plain';
 import type { AgentDetail, AgentStatus, AlertDetail, HealthDetail, MetricsStreamData, MonitoringConfig } from '@agentmon/schema';
 import type { MetricsRow } from '../api.js';
 import { useApp } from '../context.js';
@@ -130,7 +131,7 @@ export function AgentPage({ id, query }: { id: string; query: URLSearchParams })
   }, [id]);
   const [tick, setTick] = useState<MetricsStreamData | null>(null);
 
-  const reportEvery = cfg.data?.metrics_interval_seconds ?? 60;
+  const reportEvery = cfg.data?.metrics_interval_seconds ?? MONITORING_CONFIG_DEFAULTS.metrics_interval_seconds;
   const [start, end] = zoom ?? [windowEnd - RANGES[range], windowEnd];
   // Every numeric custom metric the agent reports gets a chart (names from its latest payload).
   const customKey = (agent.data?.custom_metric_names ?? []).join('\n');
@@ -713,7 +714,7 @@ function ChartGrid(props: {
   const v = (name: string) => data?.series.values[name] ?? [];
   const x = data?.series.x ?? [];
   const per = data ? intervalLabel(data.bucket) : '';
-  const every = cfg?.metrics_interval_seconds ?? 60;
+  const every = cfg?.metrics_interval_seconds ?? MONITORING_CONFIG_DEFAULTS.metrics_interval_seconds;
   const common: Pick<ChartProps, 'x' | 'xRange' | 'onZoom' | 'onResetZoom' | 'syncKey' | 'kind' | 'loading'> = {
     x,
     xRange: props.range,

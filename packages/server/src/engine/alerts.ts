@@ -19,7 +19,7 @@
  * - Nothing fires while the agent is in maintenance.
  */
 import { createHash } from 'node:crypto';
-import type { AlertSeverity, MonitoringConfig, SystemEvent } from '@agentmon/schema';
+import { MONITORING_CONFIG_DEFAULTS, type AlertSeverity, type MonitoringConfig, type SystemEvent } from '@agentmon/schema';
 import type { AlertRecord } from '../storage/ports.js';
 import { uuidv7 } from './ids.js';
 import { newEvent } from './events.js';
@@ -59,9 +59,9 @@ export interface AlertTuning {
 export function alertTuning(config: MonitoringConfig & Partial<AlertTuning>): AlertTuning {
   return {
     critical_thresholds: config.critical_thresholds ?? {},
-    alert_pending_seconds: config.alert_pending_seconds ?? 0,
-    alert_keep_firing_seconds: config.alert_keep_firing_seconds ?? 0,
-    alert_recovery_ratio: config.alert_recovery_ratio ?? 0.9,
+    alert_pending_seconds: config.alert_pending_seconds ?? MONITORING_CONFIG_DEFAULTS.alert_pending_seconds,
+    alert_keep_firing_seconds: config.alert_keep_firing_seconds ?? MONITORING_CONFIG_DEFAULTS.alert_keep_firing_seconds,
+    alert_recovery_ratio: config.alert_recovery_ratio ?? MONITORING_CONFIG_DEFAULTS.alert_recovery_ratio,
   };
 }
 
