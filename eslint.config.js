@@ -29,7 +29,7 @@ export default tseslint.config(
   {
     // The TypeBox-free entry (@agentmon/schema/plain) and what it exports: no TypeBox, not even
     // through a module that imports it; types from anywhere.
-    files: ['packages/schema/src/{plain,values,metrics,defaults,error-codes,backoff}.ts'],
+    files: ['packages/schema/src/{plain,values,metrics,defaults,default-values,error-codes,backoff}.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
@@ -86,6 +86,7 @@ export default tseslint.config(
     rules: fence([
       notPackages(['sdk', 'cli', 'dashboard'], 'the server imports schema only'),
       { group: ['../storage/sqlite/*', '../storage/postgres/*', '../storage/influx/*', '../storage/engine/*', '../storage/sql/*', 'pg', 'better-sqlite3'], message: 'routes use the storage ports; storage/index.ts picks the adapter' },
+      { group: ['../app.js'], message: 'routes take what they need from route-context.ts; the app stands above them' },
     ]),
   },
   {

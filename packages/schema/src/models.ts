@@ -17,7 +17,7 @@ import {
   GROUP_BY_MODES,
 } from './enums.js';
 import { ModelUsageList } from './usage.js';
-import { DASHBOARD_CONFIG_DEFAULTS, MONITORING_CONFIG_DEFAULTS } from './defaults.js';
+import { DASHBOARD_CONFIG_DEFAULTS, MONITORING_CONFIG_DEFAULTS } from './default-values.js';
 
 const opt = Type.Optional;
 

@@ -53,6 +53,8 @@ import { Notifier } from './notify/notifier.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { usageRoutes } from './routes/usage.js';
 import { PriceService } from './usage/price-service.js';
+export type { RouteContext } from './route-context.js';
+import type { RouteContext } from './route-context.js';
 
 /** Something that wants to hear about fired, escalated and resolved alerts. */
 export type AlertListenerFn = (transitions: readonly AlertTransition[]) => void;
@@ -87,18 +89,6 @@ export interface AppDeps {
   notifier?: Notifier;
   /** The data dir the embedded stores write into: readiness checks it, writes are refused once it is gone. */
   dataDir?: DataDirWatch | null;
-}
-
-/** What every route plugin receives. */
-export interface RouteContext {
-  config: ServerConfig;
-  metadata: MetadataStore;
-  series: SeriesStore;
-  clock: () => number;
-  /** Drives agents through the engine: every ingest route goes through it. */
-  monitor: Monitor;
-  /** The live stream's bus: routes that write events outside the monitor publish them here. */
-  live: LiveBus;
 }
 
 /** The app type routes are written against (TypeBox-typed requests). */

@@ -16,7 +16,7 @@ import {
   type AgentSortKey,
   type AgentInfo as AgentInfoType,
 } from '@agentmon/schema';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from '../route-context.js';
 import { hashToken, newAgentKey } from '../auth.js';
 import { AppError, agentNotFound, badRequest } from '../errors.js';
 import { newEvent, readSnapshot } from '../engine/ingest.js';

@@ -2,7 +2,7 @@
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AlertAck, AlertDetail, AlertListQuery, Page, toUtcIso } from '@agentmon/schema';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from '../route-context.js';
 import { notFound } from '../errors.js';
 import { resolveAgentRef } from './agent-ref.js';
 import { errorResponses } from './route-schemas.js';

@@ -10,7 +10,7 @@ import {
   type MonitoringConfigUpdate as MonitoringConfigUpdateType,
 } from '@agentmon/schema';
 import { Type } from 'typebox';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from '../route-context.js';
 import { agentNotFound, badRequest } from '../errors.js';
 import { AgentIdParams, errorResponses } from './route-schemas.js';
 

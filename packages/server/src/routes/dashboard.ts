@@ -14,7 +14,7 @@ import {
   type TrendPoint,
 } from '@agentmon/schema';
 import { Type } from 'typebox';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from '../route-context.js';
 import { readSnapshot } from '../engine/ingest.js';
 import type { LiveBus } from '../live/bus.js';
 import { errorResponses } from './route-schemas.js';

@@ -1,7 +1,7 @@
 /** GET /agents/:id/failed-spans: the latest failed GenAI spans an agent exported over OTLP. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { FailedSpanList } from '@agentmon/schema';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from '../route-context.js';
 import { agentNotFound } from '../errors.js';
 import { FAILED_SPANS_PER_AGENT, type FailedSpans } from '../otlp/failed-spans.js';
 import { AgentIdParams, errorResponses } from './route-schemas.js';

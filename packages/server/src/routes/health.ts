@@ -2,7 +2,7 @@
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { HealthDetail, Readiness } from '@agentmon/schema';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from '../route-context.js';
 import { agentNotFound } from '../errors.js';
 import { readSnapshot } from '../engine/ingest.js';
 import type { DataDirWatch } from '../storage/data-dir.js';

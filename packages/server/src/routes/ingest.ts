@@ -10,7 +10,7 @@ import {
   type AgentMetrics as AgentMetricsType,
   type ErrorDetail,
 } from '@agentmon/schema';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from '../route-context.js';
 import type { Principal } from '../auth.js';
 import { AppError, agentNotFound, badRequest } from '../errors.js';
 import { IngestRefused, collectionSettings } from '../engine/monitor.js';

@@ -6,7 +6,7 @@
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ErrorBody, NotificationTargetCreate, NotificationTargetView, NotificationTestResult } from '@agentmon/schema';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from '../route-context.js';
 import { AppError, badRequest, notFound } from '../errors.js';
 import { ALERTMANAGER_PATH, isAlertmanagerUrl } from '../config.js';
 import { uuidv7 } from '../engine/ids.js';

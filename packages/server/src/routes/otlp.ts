@@ -6,7 +6,7 @@
  */
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODES, type ErrorCode, type ErrorDetail } from '@agentmon/schema';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from '../route-context.js';
 import { AppError, diskRefusal } from '../errors.js';
 import { StoreBusyError } from '../storage/ports.js';
 import { OtlpDecodeError, readMetricsRequest, readTraceRequest } from '../otlp/decode.js';

@@ -4,7 +4,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from '../route-context.js';
 import { lastDataAtMs, readSnapshot } from '../engine/ingest.js';
 import { offlineAfterMs } from '../engine/status.js';
 import { parseIsoMs } from '../engine/time.js';

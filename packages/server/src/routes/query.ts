@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { MetricsQuery, MetricsQueryString, MetricsResponse, type MetricsQuery as MetricsQueryType } from '@agentmon/schema';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from '../route-context.js';
 import { badRequest } from '../errors.js';
 import { metricsResponseText, prepareMetricsQuery } from '../engine/metrics-query.js';
 import { errorResponses } from './route-schemas.js';

@@ -2,7 +2,7 @@
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ErrorBody, STREAM_EVENT_KINDS, StreamToken } from '@agentmon/schema';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from '../route-context.js';
 import { newStreamToken } from '../auth.js';
 import type { Principal } from '../auth.js';
 import { AppError } from '../errors.js';

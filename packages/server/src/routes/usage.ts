@@ -5,7 +5,7 @@
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { BudgetCreate, BudgetList, BudgetStatus, ErrorBody, ModelPrice, PriceDeleteQuery, PriceTable, PriceView, UsageQuery, UsageReport, type Budget } from '@agentmon/schema';
-import type { RouteContext } from '../app.js';
+import type { RouteContext } from '../route-context.js';
 import { AppError, badRequest, notFound } from '../errors.js';
 import { uuidv7 } from '../engine/ids.js';
 import { parseTimeExpression, TIME_EXPRESSION_FORMS } from '../engine/time-expression.js';
