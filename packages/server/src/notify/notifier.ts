@@ -20,9 +20,8 @@ import { DEFAULT_CONFIG } from '../config.js';
 import type { AlertTransition } from '../engine/alerts.js';
 import { newEvent } from '../engine/events.js';
 import type { MetadataStore, NotificationTarget } from '../storage/ports.js';
-import { slackMessage, slackTestMessage } from './slack.js';
-import { alertmanagerMessage, alertmanagerTestMessage } from './alertmanager.js';
-import { webhookMessage, webhookTestMessage, type MessageContext, type NotificationKind, type NotifiedAlert } from './webhook.js';
+import { CHANNELS } from './channels.js';
+import { type MessageContext, type NotificationKind, type NotifiedAlert } from './webhook.js';
 import { guardedPost, SEND_TIMEOUT_MS, TargetPolicy, TargetRefused } from './egress.js';
 
 export { SEND_TIMEOUT_MS } from './egress.js';
@@ -245,8 +244,7 @@ export class Notifier {
   async sendTest(target: Pick<DeliveryTarget, 'kind' | 'url'>): Promise<DeliveryResult> {
     try {
       const context: MessageContext = { groupKey: `test-${randomUUID()}`, sentAt: new Date(this.clock()).toISOString() };
-      const tests = { webhook: () => webhookTestMessage(context), slack: () => slackTestMessage(context), alertmanager: alertmanagerTestMessage };
-      return await this.attempt(target.url, tests[target.kind]());
+      return await this.attempt(target.url, CHANNELS[target.kind].test(context));
     } catch (err) {
       return { ok: false, status: null, error: describeError(err, target.url) };
     }
@@ -335,13 +333,14 @@ export class Notifier {
     const targets = await this.activeTargets();
     if (targets.length === 0) return;
     const context: MessageContext = { groupKey: group.key, sentAt: new Date(this.clock()).toISOString() };
-    const bodies = {
-      webhook: webhookMessage(items, context),
-      slack: slackMessage(items, context),
-      alertmanager: alertmanagerMessage(items, context, this.repeatIntervalMs),
+    // One body per kind of target, built once for all its targets.
+    const bodies = new Map<DeliveryTarget['kind'], unknown>();
+    const bodyFor = (kind: DeliveryTarget['kind']) => {
+      if (!bodies.has(kind)) bodies.set(kind, CHANNELS[kind].message(items, context, { repeatIntervalMs: this.repeatIntervalMs }));
+      return bodies.get(kind);
     };
     const fingerprints = items.map((i) => i.alert.fingerprint);
-    const delivered = await Promise.all(targets.map((t) => this.deliverTo(t, bodies[t.kind], fingerprints)));
+    const delivered = await Promise.all(targets.map((t) => this.deliverTo(t, bodyFor(t.kind), fingerprints)));
     if (delivered.some((ok) => ok)) await this.markNotified(items);
   }
 
