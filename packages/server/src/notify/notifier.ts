@@ -21,7 +21,7 @@ import type { AlertTransition } from '../engine/alerts.js';
 import { newEvent } from '../engine/events.js';
 import type { MetadataStore, NotificationTarget } from '../storage/ports.js';
 import { CHANNELS } from './channels.js';
-import { type MessageContext, type NotificationKind, type NotifiedAlert } from './webhook.js';
+import { type MessageContext, type NotifiedAlert } from './webhook.js';
 import { guardedPost, SEND_TIMEOUT_MS, TargetPolicy, TargetRefused } from './egress.js';
 
 export { SEND_TIMEOUT_MS } from './egress.js';
@@ -72,8 +72,9 @@ export interface NotifierOptions {
   closeTimeoutMs?: number;
 }
 
-/** Largest group: a bigger burst is split, so one message stays a size receivers accept. */
-export const MAX_GROUP_ALERTS = 500;
+import { GroupBuffer, type Group } from './grouping.js';
+
+export { MAX_GROUP_ALERTS, mergeKind } from './grouping.js';
 
 /** The host of a target URL: what logs and events may show of it. */
 export function targetHost(url: string): string {
@@ -89,15 +90,7 @@ export function isRetryable(status: number | null): boolean {
   return status === null || status >= 500 || status === 408 || status === 429;
 }
 
-/**
- * The kind an alert keeps when it changes again within one group: receivers that never saw it fire
- * still get `fired`; a resolution is always reported as such.
- */
-export function mergeKind(previous: NotificationKind, next: NotificationKind): NotificationKind {
-  if (next === 'resolved') return 'resolved';
-  if (previous === 'fired' || (previous === 'escalated' && next === 'repeat')) return previous;
-  return next;
-}
+
 
 /** A network error as a short sentence, with the URL (and its secret path) replaced by the host. */
 function describeError(err: unknown, url: string): string {
@@ -123,12 +116,6 @@ function safeHref(url: string): string | null {
 
 const SILENT: NotifierLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
-interface Group {
-  key: string;
-  /** By alert id: an alert appears once per message. */
-  items: Map<string, NotifiedAlert>;
-  timer: NodeJS.Timeout | null;
-}
 
 /** Delivers alert notifications; use as the monitor's alert listener. */
 export class Notifier {
@@ -146,7 +133,9 @@ export class Notifier {
   private readonly policy: TargetPolicy;
   private readonly closeTimeoutMs: number;
 
-  private open: Group | null = null;
+  /** The burst being gathered (grouping.ts), and the end of its wait. */
+  private readonly buffer = new GroupBuffer();
+  private waitTimer: NodeJS.Timeout | null = null;
   /** Groups being delivered, and their delivery. */
   private readonly sending = new Map<Group, Promise<void>>();
   /** Wakes backoff sleeps early (close). */
@@ -262,8 +251,7 @@ export class Notifier {
 
   private async shutdown(): Promise<void> {
     this.closing = true;
-    const open = this.open;
-    if (open) this.flush(open);
+    this.closeOpenGroup();
     let timer: NodeJS.Timeout | undefined;
     const finished = await Promise.race([
       Promise.allSettled([...this.sending.values()]).then(() => true),
@@ -283,25 +271,30 @@ export class Notifier {
     }
   }
 
+  /** Gathers items into the open group: a full one goes at once, the open one when its wait ends. */
   private enqueue(items: readonly NotifiedAlert[]): void {
-    for (const item of items) {
-      let group = this.open;
-      if (!group) {
-        const fresh: Group = { key: randomUUID(), items: new Map(), timer: null };
-        fresh.timer = setTimeout(() => this.flush(fresh), this.groupWaitMs);
-        fresh.timer.unref();
-        this.open = group = fresh;
-      }
-      const previous = group.items.get(item.alert.id);
-      group.items.set(item.alert.id, previous ? { kind: mergeKind(previous.kind, item.kind), alert: item.alert } : item);
-      if (group.items.size >= MAX_GROUP_ALERTS) this.flush(group);
+    const full = this.buffer.add(items);
+    if (full.length > 0 && this.waitTimer) {
+      // The group the wait was for went out full; the next one waits from now.
+      clearTimeout(this.waitTimer);
+      this.waitTimer = null;
+    }
+    for (const group of full) this.flush(group);
+    if (this.buffer.isOpen && !this.waitTimer) {
+      this.waitTimer = setTimeout(() => this.closeOpenGroup(), this.groupWaitMs);
+      this.waitTimer.unref();
     }
   }
 
+  /** Sends the open group now (its wait ended, or the notifier closes). */
+  private closeOpenGroup(): void {
+    if (this.waitTimer) clearTimeout(this.waitTimer);
+    this.waitTimer = null;
+    const group = this.buffer.close();
+    if (group) this.flush(group);
+  }
+
   private flush(group: Group): void {
-    if (this.open === group) this.open = null;
-    if (group.timer) clearTimeout(group.timer);
-    group.timer = null;
     const delivery = this.deliver(group)
       .catch((err: unknown) => this.log.error({ err, group_key: group.key }, 'notification delivery failed'))
       .finally(() => this.sending.delete(group));
@@ -310,7 +303,8 @@ export class Notifier {
 
   private pendingAlertIds(): Set<string> {
     const ids = new Set<string>();
-    for (const group of [this.open, ...this.sending.keys()]) for (const id of group?.items.keys() ?? []) ids.add(id);
+    for (const id of this.buffer.openIds()) ids.add(id);
+    for (const group of this.sending.keys()) for (const id of group.items.keys()) ids.add(id);
     return ids;
   }
 
