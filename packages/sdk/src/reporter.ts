@@ -24,6 +24,8 @@ import { AgentmonClient, type FetchFn } from './client.js';
 import { AgentmonError, isAgentmonError } from './errors.js';
 import { BoundedQueue } from './buffer.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { HealthChecks, type HealthCheckFn } from './checks.js';
+import { later, monotonic, now, toError, withTimeout, type Timer } from './timing.js';
 import { IntervalRecorder, checkAmount, checkModelUsage, sanitizeResources, type ModelUsageInput } from './interval.js';
 
 /** Custom metric carrying how many payloads the buffer dropped since the last one that got through. */
@@ -62,9 +64,8 @@ export interface ResourceCollector {
 }
 
 /** What a health check answers: passing or not, optionally with a message. */
-export type HealthCheckResult = boolean | { status: boolean; message?: string | null };
 /** A health check: throwing, rejecting or timing out counts as failing. */
-export type HealthCheckFn = () => HealthCheckResult | Promise<HealthCheckResult>;
+export type { HealthCheckFn, HealthCheckResult } from './checks.js';
 
 /** Where the monitor logs; every method optional. Default: silent. */
 export interface Logger {
@@ -232,7 +233,6 @@ export interface TaskHandle {
 /** A payload waiting to be sent; agent_id is stamped at send time (it is unknown before registration). */
 type PendingPayload = Omit<AgentMetrics, 'agent_id'>;
 
-type Timer = ReturnType<typeof setTimeout>;
 type DrainOutcome = { kind: 'done' } | { kind: 'retry'; afterMs: number | null } | { kind: 'unregistered' };
 
 const DEFAULT_SETTINGS: CollectionSettings = (() => {
@@ -246,28 +246,6 @@ const DEFAULT_SETTINGS: CollectionSettings = (() => {
   };
 })();
 
-/**
- * setTimeout that never keeps the host process alive, unless `keepAlive`: stop() is awaited by the
- * host and bounded, so its waits hold the process open until it is done.
- */
-function later(fn: () => void, ms: number, keepAlive = false): Timer {
-  const timer = setTimeout(fn, Math.max(0, ms));
-  if (!keepAlive) (timer as { unref?: () => void }).unref?.();
-  return timer;
-}
-
-/** Resolves `promise`, or rejects after `ms`. */
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string, keepAlive = false): Promise<T> {
-  let timer: Timer | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = later(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms, keepAlive);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-const now = () => Date.now();
-const monotonic = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
-const toError = (err: unknown) => (err instanceof Error ? err : new Error(String(err)));
 const isAuthError = (err: unknown) => isAgentmonError(err) && (err.status === 401 || err.status === 403 || err.status === 404);
 
 function checkString(value: unknown, field: string, max: number): string {
@@ -349,8 +327,7 @@ export class AgentMonitor {
   private state: MonitorState = 'idle';
   private readonly recorder = new IntervalRecorder(now());
   private readonly buffer: BoundedQueue<PendingPayload>;
-  private readonly checks = new Map<string, HealthCheckFn>();
-  private lastCheckResults: Record<string, boolean> = {};
+  private readonly checks: HealthChecks;
 
   private metricsTimer: Timer | null = null;
   private healthTimer: Timer | null = null;
@@ -432,6 +409,7 @@ export class AgentMonitor {
     });
     this.buffer = new BoundedQueue(Math.floor(options.maxBufferedPayloads ?? 1000));
     this.batchSize = Math.floor(options.maxBatchSize ?? 100);
+    this.checks = new HealthChecks(options.healthCheckTimeoutMs ?? 10_000, (err, check) => this.report(err, { operation: 'health_check', willRetry: true, check }));
     for (const [name, fn] of Object.entries(options.healthChecks ?? {})) this.addHealthCheck(name, fn);
   }
 
@@ -727,17 +705,12 @@ export class AgentMonitor {
 
   /** Adds (or replaces) a health check. */
   addHealthCheck(name: string, check: HealthCheckFn): void {
-    this.safely(() => {
-      if (typeof name !== 'string' || name === '' || name.length > 255) throw new TypeError(`invalid health check name ${JSON.stringify(name)}`);
-      if (typeof check !== 'function') throw new TypeError(`health check ${name} must be a function`);
-      this.checks.set(name, check);
-    });
+    this.safely(() => this.checks.add(name, check));
   }
 
   /** Removes a health check. */
   removeHealthCheck(name: string): void {
-    this.checks.delete(name);
-    delete this.lastCheckResults[name];
+    this.checks.remove(name);
   }
 
   /**
@@ -912,7 +885,7 @@ export class AgentMonitor {
       resource_metrics: sanitizeResources(resources),
       performance_metrics: this.settings.enable_performance_monitoring ? figures.performance : {},
       custom_metrics: { ...collectedCustom, ...extraCustom, ...figures.custom },
-      health_checks: { ...this.lastCheckResults },
+      health_checks: this.checks.latest(),
     };
     // enable_ai_monitoring defaults to false in the seed; figures the host recorded are sent anyway.
     if (figures.ai) payload.ai_metrics = figures.ai;
@@ -1072,31 +1045,8 @@ export class AgentMonitor {
     }
   }
 
-  private async runChecks(): Promise<HealthCheckInput[]> {
-    const timeoutMs = this.options.healthCheckTimeoutMs ?? 10_000;
-    const entries = [...this.checks.entries()];
-    const results = await Promise.all(
-      entries.map(async ([name, fn]): Promise<HealthCheckInput> => {
-        const started = monotonic();
-        let status = false;
-        let message: string | null = null;
-        try {
-          const answer = await withTimeout(Promise.resolve().then(fn), timeoutMs, `health check ${name}`);
-          if (typeof answer === 'boolean') status = answer;
-          else if (answer && typeof answer === 'object') {
-            status = answer.status === true;
-            message = typeof answer.message === 'string' ? answer.message : null;
-          }
-        } catch (err) {
-          message = toError(err).message;
-          this.report(err, { operation: 'health_check', willRetry: true, check: name });
-        }
-        const execution = Math.max(0, Math.round((monotonic() - started) * 1000) / 1000);
-        return { name, status, message, timestamp: new Date(now()).toISOString(), execution_time_ms: execution };
-      }),
-    );
-    this.lastCheckResults = Object.fromEntries(results.map((r) => [r.name, r.status]));
-    return results;
+  private runChecks(): Promise<HealthCheckInput[]> {
+    return this.checks.run();
   }
 
   private async sendHealth(results: HealthCheckInput[]): Promise<void> {
