@@ -66,6 +66,14 @@ export default tseslint.config(
     ]),
   })),
   {
+    files: ['packages/server/src/services/**'],
+    ignores: ['**/*.test.ts'],
+    rules: fence([
+      notPackages(['sdk', 'cli', 'dashboard'], 'the server imports schema only'),
+      { group: ['../routes/*', '../app.js', '../storage/*/*', '../storage/index.js', 'pg', 'better-sqlite3', 'pino', '**/testing/*', 'fastify', 'fastify/*', '@fastify/*'], message: 'services hold the use cases: the engine, the storage ports and the live bus; HTTP stays in routes/' },
+    ]),
+  },
+  {
     files: ['packages/server/src/engine/**'],
     ignores: ['packages/server/src/engine/**/*.test.ts'],
     rules: fence([

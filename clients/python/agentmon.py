@@ -254,6 +254,7 @@ class Client:
         query: Optional[Mapping[str, Any]] = None,
         token: Optional[str] = None,
         timeout: Optional[float] = None,
+        headers: Optional[Mapping[str, str]] = None,
     ) -> Any:
         """Sends one request to ``/api/v1<path>``; returns the decoded JSON answer (None for 204)."""
         url = self.url + "/api/v1" + path
@@ -262,14 +263,15 @@ class Client:
             if pairs:
                 url += "?" + urllib.parse.urlencode(pairs)
         data = None
-        headers = {"Accept": "application/json", "User-Agent": self.user_agent}
+        sent = {"Accept": "application/json", "User-Agent": self.user_agent}
+        sent.update(headers or {})
         if body is not None:
             data = json.dumps(_jsonable(body), allow_nan=False, separators=(",", ":")).encode("utf-8")
-            headers["Content-Type"] = "application/json"
+            sent["Content-Type"] = "application/json"
         tok = token if token is not None else self.token
         if tok:
-            headers["Authorization"] = "Bearer " + tok
-        req = urllib.request.Request(url, data=data, headers=headers, method=method)
+            sent["Authorization"] = "Bearer " + tok
+        req = urllib.request.Request(url, data=data, headers=sent, method=method)
         try:
             with urllib.request.urlopen(req, timeout=timeout if timeout is not None else self.timeout) as resp:
                 raw = resp.read()
@@ -285,16 +287,18 @@ class Client:
 
     # ---------------------------------------------------------------- agents
 
-    def register(self, info: Optional[Mapping[str, Any]] = None, **fields: Any) -> Dict[str, Any]:
+    def register(self, info: Optional[Mapping[str, Any]] = None, agent_key: Optional[str] = None, **fields: Any) -> Dict[str, Any]:
         """``POST /agents``: registers an AgentInfo (``info`` and/or keyword fields).
 
         Returns the RegisterResponse with ``agent_id``, ``api_key`` (shown once) and ``config``.
         Registering the same name+environment+host, or the same ``id``, again gives the same
-        ``agent_id`` and a new key.
+        ``agent_id`` and a new key. With the registration token, an agent that is reporting is
+        re-registered only when ``agent_key`` (sent as X-Agent-Key) is its current key; otherwise
+        409 AGENT_IN_USE, with ``retry_after`` the seconds until it counts as gone.
         """
         body = dict(info or {})
         body.update(fields)
-        return self.request("POST", "/agents", body)
+        return self.request("POST", "/agents", body, headers={"X-Agent-Key": agent_key} if agent_key else None)
 
     def list_agents(self, **filters: Any) -> Dict[str, Any]:
         """``GET /agents``: a page ``{items, total, page, page_size}`` of AgentSummary.
@@ -876,6 +880,9 @@ class AgentMonitor:
     * ``batch_size``: payloads per request (at most 1000).
     * ``initial_backoff_seconds`` / ``max_backoff_seconds``: retry delays (doubling, with jitter).
     * ``request_timeout``: seconds per HTTP request; ``health_check_timeout``: seconds per check.
+    * ``key_file``: a file that keeps the agent's api_key between runs (mode 0600). The registration
+      token may not take over an agent that is reporting, so without it a restarted process
+      registers again only once its previous run has been silent past the offline threshold.
     * ``flush_on_exit``: stop (and flush, up to 5 s) when the interpreter exits: at the end of the
       script, on Ctrl-C (KeyboardInterrupt), and on SIGTERM (what ``kill``, systemd, Docker and
       Kubernetes send), which otherwise ends a Python process without running any exit code. While
@@ -914,9 +921,14 @@ class AgentMonitor:
         resource_scope: str = "process",
         disk_path: Optional[str] = None,
         flush_on_exit: bool = True,
+        key_file: Optional[str] = None,
     ) -> None:
         if buffer_size < 1:
             raise ValueError("buffer_size must be at least 1")
+        if key_file is not None and (not isinstance(key_file, str) or key_file == ""):
+            raise ValueError("key_file must be a file path")
+        self._key_file = key_file
+        self._key_file_read = False
         self.log = logger or _log
         self._client = Client(url, token, timeout=request_timeout)
         self._api_key: Optional[str] = None
@@ -1710,12 +1722,51 @@ class AgentMonitor:
 
     # ---------------------------------------------------------------- sending
 
+    def _kept_key(self) -> Optional[str]:
+        """The key kept in key_file (read once); a file that cannot be read is logged and ignored."""
+        if self._key_file is None or self._key_file_read:
+            return None
+        self._key_file_read = True
+        try:
+            with open(self._key_file, "r", encoding="utf-8") as f:
+                kept = json.load(f)
+            agent_id, api_key = kept["agent_id"], kept["api_key"]
+            if not isinstance(agent_id, str) or not isinstance(api_key, str):
+                raise ValueError("agent_id and api_key must be strings")
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            self._error("key_file %s cannot be read (delete it to register afresh)" % self._key_file, err)
+            return None
+        if self._agent_id is None:
+            self._agent_id = agent_id
+        elif self._agent_id != agent_id:
+            return None  # a key of another agent than the one given
+        return api_key
+
+    def _keep_key(self, agent_id: str, api_key: str) -> None:
+        """Writes key_file whole beside it, then renames it into place (a crash leaves the old one)."""
+        if self._key_file is None:
+            return
+        try:
+            folder = os.path.dirname(os.path.abspath(self._key_file))
+            os.makedirs(folder, mode=0o700, exist_ok=True)
+            temp = "%s.%d.tmp" % (self._key_file, os.getpid())
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump({"agent_id": agent_id, "api_key": api_key}, f)
+                f.write("\n")
+            os.replace(temp, self._key_file)
+        except OSError as err:
+            self._error("key_file %s cannot be written" % self._key_file, err)
+
     def _register(self, timeout: Optional[float] = None) -> bool:
+        shown = self._api_key or self._kept_key()
         body = dict(self._info)
         if self._agent_id:
             body["id"] = self._agent_id
         try:
-            answer = self._client.request("POST", "/agents", body, timeout=timeout)
+            answer = self._client.request("POST", "/agents", body, timeout=timeout, headers={"X-Agent-Key": shown} if shown else None)
             agent_id, api_key = str(answer["agent_id"]), str(answer["api_key"])
         except AgentmonError as err:
             self._failed("registration", err)
@@ -1727,6 +1778,7 @@ class AgentMonitor:
             self._agent_id = agent_id
             self._api_key = api_key
             self._stats["registrations"] += 1
+        self._keep_key(agent_id, api_key)
         self._apply_settings(answer.get("config"))
         self._succeeded()
         self.log.info("agentmon: agent %s %s as %s", self._info["name"], answer.get("status", "registered"), agent_id)
@@ -1922,7 +1974,8 @@ class AgentMonitor:
             delay = min(self.max_backoff, self.initial_backoff * (2 ** min(self._failures - 1, 30)))
             delay = delay / 2 + random.uniform(0, delay / 2)  # equal jitter: agents do not retry in step
             if isinstance(err, AgentmonError) and err.retry_after is not None:
-                delay = max(delay, min(err.retry_after, self.max_backoff))
+                # AGENT_IN_USE: another run holds the agent until the time the server gives; sooner is refused.
+                delay = max(delay, err.retry_after if err.code == "AGENT_IN_USE" else min(err.retry_after, self.max_backoff))
             self._next_attempt = time.monotonic() + delay
             self._stats["failed_sends"] += 1
             self._stats["last_error"] = "%s: %s" % (what, err)

@@ -46,9 +46,10 @@ QUIET.propagate = False
 class Server:
     """An agentmon server in a subprocess: `agentmon serve` from the repository, SQLite in data_dir."""
 
-    def __init__(self, data_dir: str, port: int = 0) -> None:
+    def __init__(self, data_dir: str, port: int = 0, registration_token: Optional[str] = None) -> None:
         self.data_dir = data_dir
         self.port = port
+        self.registration_token = registration_token
         self.url = ""
         self.proc: Optional[subprocess.Popen] = None
         self.output: List[str] = []
@@ -68,6 +69,8 @@ class Server:
         env = dict(os.environ, AGENTMON_ADMIN_TOKEN=ADMIN_TOKEN)
         for key in ("AGENTMON_CONFIG", "AGENTMON_DATABASE_URL", "AGENTMON_REGISTRATION_TOKEN", "PORT", "HOST"):
             env.pop(key, None)
+        if self.registration_token:
+            env["AGENTMON_REGISTRATION_TOKEN"] = self.registration_token
         self.output = []
         self.proc = subprocess.Popen(
             [
@@ -919,6 +922,63 @@ class SigtermTests(unittest.TestCase):
         self.assertEqual(code, 3)
         self.assertIn("own handler", output)
         self.assert_flushed(agent_id)
+
+
+class KeyFileTests(unittest.TestCase):
+    """The registration token may not take over an agent that reports; key_file keeps the key between runs."""
+
+    REGISTRATION = "agentmon-python-tests-registration-token"
+
+    def setUp(self) -> None:
+        self.tmp = tempfile.mkdtemp(prefix="agentmon-py-key-")
+        self.server = Server(os.path.join(self.tmp, "data"), registration_token=self.REGISTRATION).start()
+
+    def tearDown(self) -> None:
+        self.server.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def reporter(self, key_file: Optional[str]) -> agentmon.AgentMonitor:
+        m = agentmon.AgentMonitor(
+            self.server.url, self.REGISTRATION, "py-keeper", "workflow_agent", "1", "test",
+            host="test-host", logger=QUIET, flush_on_exit=False, interval_override=FAST,
+            initial_backoff_seconds=0.1, max_backoff_seconds=0.5, key_file=key_file,
+        )
+        self.addCleanup(m.stop, 1.0)
+        return m
+
+    def test_a_restart_with_its_key_file_is_back_at_once_and_one_without_is_refused(self) -> None:
+        key_file = os.path.join(self.tmp, "state", "keeper.key")
+        first = self.reporter(key_file).start()
+        self.assertTrue(wait_until(lambda: first.stats()["sent"] >= 1))
+        with open(key_file, encoding="utf-8") as f:
+            kept = json.load(f)
+        self.assertEqual(kept["agent_id"], first.agent_id)
+        self.assertEqual(stat.S_IMODE(os.stat(key_file).st_mode), 0o600)
+        self.assertTrue(first.stop(5.0))
+
+        # The agent still counts as reporting; the kept key lets the restarted process straight back in.
+        second = self.reporter(key_file).start()
+        self.assertEqual(second.stats()["registrations"], 1, second.stats()["last_error"])
+        self.assertEqual(second.agent_id, first.agent_id)
+        self.assertTrue(wait_until(lambda: second.stats()["sent"] >= 2))
+
+        # A run without the key is refused while the second reports, and says why.
+        third = self.reporter(None).start()
+        self.assertEqual(third.stats()["registrations"], 0)
+        self.assertIn("AGENT_IN_USE", third.stats()["last_error"] or "")
+        sent = second.stats()["sent"]
+        self.assertTrue(wait_until(lambda: second.stats()["sent"] >= sent + 2), "the second run keeps its key")
+        self.assertEqual(second.stats()["registrations"], 1)
+
+    def test_an_unreadable_key_file_is_logged_and_the_agent_registers_afresh(self) -> None:
+        key_file = os.path.join(self.tmp, "broken.key")
+        with open(key_file, "w", encoding="utf-8") as f:
+            f.write("not json")
+        m = self.reporter(key_file).start()
+        self.assertEqual(m.stats()["registrations"], 1)
+        self.assertGreaterEqual(m.stats()["errors"], 1)
+        with open(key_file, encoding="utf-8") as f:
+            self.assertEqual(json.load(f)["agent_id"], m.agent_id)
 
 
 class RestartTests(unittest.TestCase):

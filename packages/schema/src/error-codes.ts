@@ -26,6 +26,11 @@ export const ERROR_CODES = {
   AGENT_EXISTS: 409,
   /** A registration's name+environment+host belong to another id. */
   AGENT_CONFLICT: 409,
+  /**
+   * The registration token asked to re-register an agent that is reporting (re-registering revokes
+   * its key): show its current key in X-Agent-Key, retry after `Retry-After`, or use the admin token.
+   */
+  AGENT_IN_USE: 409,
   NOTIFICATION_TARGET_READ_ONLY: 409,
   TOO_MANY_BUDGETS: 409,
   PAYLOAD_TOO_LARGE: 413,

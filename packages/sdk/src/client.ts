@@ -74,6 +74,8 @@ interface RequestOptions {
   token?: string | undefined;
   /** Answers that carry no JSON body (204). */
   empty?: boolean;
+  /** Extra headers of this call. */
+  headers?: Record<string, string>;
 }
 
 const enc = encodeURIComponent;
@@ -123,9 +125,13 @@ export class AgentmonClient {
 
   // ------------------------------------------------------------------ agents
 
-  /** `POST /agents`: registers (201) or re-registers (200, same agent_id, new api_key). */
-  registerAgent(info: AgentInfoInput): Promise<RegisterResponse> {
-    return this.call('POST', '/agents', { body: info });
+  /**
+   * `POST /agents`: registers (201) or re-registers (200, same agent_id, new api_key). With the
+   * registration token, re-registering an agent that is reporting needs its current key
+   * (`agentKey`, sent as X-Agent-Key); without it the answer is 409 AGENT_IN_USE with Retry-After.
+   */
+  registerAgent(info: AgentInfoInput, options: { agentKey?: string | null } = {}): Promise<RegisterResponse> {
+    return this.call('POST', '/agents', { body: info, ...(options.agentKey ? { headers: { 'x-agent-key': options.agentKey } } : {}) });
   }
 
   /** `GET /agents`: a page of AgentSummary. */
@@ -322,7 +328,7 @@ export class AgentmonClient {
 
   private async send<T>(method: string, url: string, options: RequestOptions): Promise<T> {
     const query = queryString(options.query);
-    const headers: Record<string, string> = { accept: 'application/json', ...this.headers };
+    const headers: Record<string, string> = { accept: 'application/json', ...this.headers, ...options.headers };
     const token = options.token ?? this.token;
     if (token) headers.authorization = `Bearer ${token}`;
     let body: string | undefined;

@@ -53,6 +53,7 @@ export {
   type TokenOptions,
   type TokenType,
 } from './reporter.js';
+export { AgentSession, type KeyStore, type StoredKey } from './session.js';
 export { BoundedQueue } from './buffer.js';
 export { backoffDelay, type BackoffOptions } from './backoff.js';
 export {

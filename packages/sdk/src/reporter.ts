@@ -25,6 +25,7 @@ import { AgentmonError, isAgentmonError } from './errors.js';
 import { BoundedQueue } from './buffer.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { HealthChecks, type HealthCheckFn } from './checks.js';
+import { AgentSession, type KeyStore } from './session.js';
 import { later, monotonic, now, toError, withTimeout, type Timer } from './timing.js';
 import { IntervalRecorder, checkAmount, checkModelUsage, sanitizeResources, type ModelUsageInput } from './interval.js';
 
@@ -124,6 +125,12 @@ export interface AgentMonitorOptions {
   /** Told about every failure (the monitor itself never throws them). */
   onError?: (error: Error, context: MonitorErrorContext) => void;
   fetch?: FetchFn;
+  /**
+   * Keeps the agent's api_key between runs (in Node, `keyFile` makes one). Without it a restarted
+   * process registers again only once its previous run has been silent past the offline threshold:
+   * the registration token may not take over an agent that is reporting.
+   */
+  keyStore?: KeyStore | null;
 }
 
 /** Which side of a model call tokens are: the prompt sent (`input`) or the completion returned (`output`). */
@@ -318,11 +325,7 @@ function jsonSafe(value: unknown): boolean {
 /** Reports an agent's metrics, heartbeats and health checks to agentmon. */
 export class AgentMonitor {
   private readonly identity: AgentInfoInput;
-  private readonly registrar: AgentmonClient;
-  private agentClient: AgentmonClient | null = null;
-  private agentId: string | null;
-  private apiKey: string | null = null;
-  private readonly fixedId: boolean;
+  private readonly session: AgentSession;
   private settings: CollectionSettings = { ...DEFAULT_SETTINGS };
   private state: MonitorState = 'idle';
   private readonly recorder = new IntervalRecorder(now());
@@ -332,18 +335,15 @@ export class AgentMonitor {
   private metricsTimer: Timer | null = null;
   private healthTimer: Timer | null = null;
   private retryTimer: Timer | null = null;
-  private registerTimer: Timer | null = null;
   private lastMetricsTickMs = 0;
   private lastHealthTickMs = 0;
   private startedAtMs: number | null = null;
   private starting: Promise<void> | null = null;
   private stopping: Promise<StopResult> | null = null;
-  private registering: Promise<boolean> | null = null;
   private draining: Promise<DrainOutcome> | null = null;
   private inFlight = 0;
   private batchSize: number;
   private sendAttempt = 0;
-  private registerAttempt = 0;
 
   private readonly counts = {
     produced: 0,
@@ -354,7 +354,6 @@ export class AgentMonitor {
     batchesSent: 0,
     failedSends: 0,
     consecutiveFailures: 0,
-    registrations: 0,
     heartbeats: 0,
     healthReports: 0,
   };
@@ -399,13 +398,26 @@ export class AgentMonitor {
       ...(agent.config !== undefined ? { config: agent.config } : {}),
       ...(agent.metadata !== undefined ? { metadata: agent.metadata } : {}),
     };
-    this.agentId = agent.id ?? null;
-    this.fixedId = agent.id !== undefined;
-    this.registrar = new AgentmonClient({
-      url: options.url,
-      token: options.token,
-      timeoutMs: options.requestTimeoutMs ?? 10_000,
-      ...(options.fetch ? { fetch: options.fetch } : {}),
+    this.session = new AgentSession({
+      registrar: new AgentmonClient({
+        url: options.url,
+        token: options.token,
+        timeoutMs: options.requestTimeoutMs ?? 10_000,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+      }),
+      identity: this.identity,
+      fixedId: agent.id,
+      keyStore: options.keyStore ?? null,
+      retry: options.retry ?? {},
+      hooks: {
+        active: () => this.state === 'starting' || this.state === 'running',
+        registered: (answer) => {
+          this.applySettings(answer.config);
+          if (this.state === 'running') this.flushSoon();
+        },
+        failed: (err, willRetry) => this.report(err, { operation: 'register', willRetry }),
+        log: (level, message, data) => this.log(level, message, data),
+      },
     });
     this.buffer = new BoundedQueue(Math.floor(options.maxBufferedPayloads ?? 1000));
     this.batchSize = Math.floor(options.maxBatchSize ?? 100);
@@ -415,7 +427,7 @@ export class AgentMonitor {
 
   /** The agent id, once registered (or the fixed one given). */
   get id(): string | null {
-    return this.agentId;
+    return this.session.agentId;
   }
 
   // ------------------------------------------------------------------ life cycle
@@ -431,7 +443,7 @@ export class AgentMonitor {
     this.startedAtMs ??= now();
     this.starting = (async () => {
       try {
-        await this.register();
+        await this.session.register();
         if (this.state !== 'starting') return;
         this.state = 'running';
         // The first payload and health report go out at once, so a new agent shows up at once.
@@ -480,7 +492,7 @@ export class AgentMonitor {
       const remaining = deadline - now();
       const outcome = await withTimeout(this.drain(), remaining, 'flush', true).catch(() => ({ kind: 'retry', afterMs: null }) as DrainOutcome);
       if (outcome.kind === 'done' && this.buffer.size === 0) break;
-      if (outcome.kind === 'unregistered' && !(await this.register())) {
+      if (outcome.kind === 'unregistered' && !(await this.session.register())) {
         // keep trying until the deadline
       }
       const wait = Math.min(deadline - now(), outcome.kind === 'retry' && outcome.afterMs !== null ? outcome.afterMs : backoffDelay(attempt++, this.retryOptions));
@@ -508,7 +520,7 @@ export class AgentMonitor {
         clearTimeout(this.retryTimer);
         this.retryTimer = null;
       }
-      if (!this.apiKey) await this.register();
+      if (!this.session.apiKey) await this.session.register();
       const outcome = await this.drain();
       if (outcome.kind === 'retry') this.scheduleRetry(outcome.afterMs);
     } catch (err) {
@@ -521,14 +533,15 @@ export class AgentMonitor {
   stats(): MonitorStats {
     return {
       state: this.state,
-      agentId: this.agentId,
-      registered: this.apiKey !== null,
+      agentId: this.session.agentId,
+      registered: this.session.apiKey !== null,
       settings: { ...this.settings },
       metricsIntervalMs: this.metricsIntervalMs,
       healthCheckIntervalMs: this.healthIntervalMs,
       buffered: this.buffer.size + this.inFlight,
       bufferLimit: this.buffer.limit,
       ...this.counts,
+      registrations: this.session.registrations,
       lastError: this.lastError,
       lastSentAt: this.lastSentAt,
     };
@@ -723,61 +736,6 @@ export class AgentMonitor {
     return results;
   }
 
-  // ------------------------------------------------------------------ registration
-
-  private register(): Promise<boolean> {
-    this.registering ??= this.registerOnce().finally(() => {
-      this.registering = null;
-    });
-    return this.registering;
-  }
-
-  private async registerOnce(): Promise<boolean> {
-    const info: AgentInfoInput = { ...this.identity, ...(this.agentId ? { id: this.agentId } : {}) };
-    try {
-      const answer = await this.registrar.registerAgent(info);
-      this.agentId = answer.agent_id;
-      this.apiKey = answer.api_key;
-      this.agentClient = this.registrar.withToken(answer.api_key);
-      this.registerAttempt = 0;
-      this.counts.registrations += 1;
-      if (this.registerTimer) {
-        clearTimeout(this.registerTimer);
-        this.registerTimer = null;
-      }
-      this.log('info', 'registered', { agent_id: answer.agent_id, status: answer.status });
-      this.applySettings(answer.config);
-      if (this.state === 'running') this.flushSoon();
-      return true;
-    } catch (err) {
-      // Our remembered id now clashes (the agent was deleted and its name taken by a new one): let the server choose.
-      if (isAgentmonError(err) && err.status === 409 && info.id !== undefined && !this.fixedId) {
-        this.agentId = null;
-        return this.registerOnce();
-      }
-      this.report(err, { operation: 'register', willRetry: this.state === 'starting' || this.state === 'running' });
-      this.scheduleRegisterRetry();
-      return false;
-    }
-  }
-
-  private scheduleRegisterRetry(): void {
-    if (this.registerTimer || (this.state !== 'starting' && this.state !== 'running')) return;
-    this.registerTimer = later(() => {
-      this.registerTimer = null;
-      void this.register();
-    }, backoffDelay(this.registerAttempt++, this.retryOptions));
-  }
-
-  /** After a 401/403/404 with `keyUsed`: registers again, unless that already happened meanwhile. */
-  private async reauthenticate(keyUsed: string | null): Promise<boolean> {
-    if (keyUsed !== null && keyUsed !== this.apiKey && this.apiKey !== null) return true;
-    this.log('warn', 'api_key refused; registering again');
-    this.apiKey = null;
-    this.agentClient = null;
-    return this.register();
-  }
-
   // ------------------------------------------------------------------ settings and timers
 
   private get retryOptions(): BackoffOptions {
@@ -824,8 +782,9 @@ export class AgentMonitor {
   }
 
   private clearTimers(): void {
-    for (const timer of [this.metricsTimer, this.healthTimer, this.retryTimer, this.registerTimer]) if (timer) clearTimeout(timer);
-    this.metricsTimer = this.healthTimer = this.retryTimer = this.registerTimer = null;
+    for (const timer of [this.metricsTimer, this.healthTimer, this.retryTimer]) if (timer) clearTimeout(timer);
+    this.metricsTimer = this.healthTimer = this.retryTimer = null;
+    this.session.cancel();
   }
 
   // ------------------------------------------------------------------ metrics
@@ -938,9 +897,7 @@ export class AgentMonitor {
   private async drainLoop(): Promise<DrainOutcome> {
     let reauthenticated = false;
     while (this.buffer.size > 0) {
-      const client = this.agentClient;
-      const agentId = this.agentId;
-      const keyUsed = this.apiKey;
+      const { client, agentId, apiKey: keyUsed } = this.session;
       if (!client || !agentId || !keyUsed) return { kind: 'unregistered' };
       const batch = this.buffer.shift(this.batchSize);
       this.inFlight = batch.length;
@@ -967,7 +924,7 @@ export class AgentMonitor {
         const outcome = this.afterSendFailure(err, batch);
         if (outcome === 'next') continue;
         if (outcome === 'reauth') {
-          if (reauthenticated || !(await this.reauthenticate(keyUsed))) {
+          if (reauthenticated || !(await this.session.reauthenticate(keyUsed))) {
             return { kind: 'retry', afterMs: null };
           }
           reauthenticated = true;
@@ -1050,9 +1007,7 @@ export class AgentMonitor {
   }
 
   private async sendHealth(results: HealthCheckInput[]): Promise<void> {
-    const client = this.agentClient;
-    const agentId = this.agentId;
-    const keyUsed = this.apiKey;
+    const { client, agentId, apiKey: keyUsed } = this.session;
     if (!client || !agentId) return;
     try {
       const receipt = await client.reportHealth(agentId, results);
@@ -1060,21 +1015,19 @@ export class AgentMonitor {
       if (receipt?.config) this.applySettings(receipt.config);
     } catch (err) {
       this.report(err, { operation: 'health', willRetry: true });
-      if (isAuthError(err)) void this.reauthenticate(keyUsed);
+      if (isAuthError(err)) void this.session.reauthenticate(keyUsed);
     }
   }
 
   private async sendHeartbeat(): Promise<void> {
-    const client = this.agentClient;
-    const agentId = this.agentId;
-    const keyUsed = this.apiKey;
+    const { client, agentId, apiKey: keyUsed } = this.session;
     if (!client || !agentId) return;
     try {
       await client.heartbeat(agentId);
       this.counts.heartbeats += 1;
     } catch (err) {
       this.report(err, { operation: 'heartbeat', willRetry: true });
-      if (isAuthError(err)) void this.reauthenticate(keyUsed);
+      if (isAuthError(err)) void this.session.reauthenticate(keyUsed);
     }
   }
 
@@ -1105,7 +1058,7 @@ export class AgentMonitor {
 
   private log(level: keyof Logger, message: string, data?: Record<string, unknown>): void {
     try {
-      this.options.logger?.[level]?.(`agentmon: ${message}`, { ...(this.agentId ? { agent_id: this.agentId } : {}), ...data });
+      this.options.logger?.[level]?.(`agentmon: ${message}`, { ...(this.session?.agentId ? { agent_id: this.session.agentId } : {}), ...data });
     } catch {
       // a throwing logger must not break the monitor
     }

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AgentMonitor, AgentmonClient, DROPPED_PAYLOADS_METRIC, type AgentIdentity, type MonitorErrorContext } from '../src/node/index.js';
+import { AgentMonitor, AgentmonClient, DROPPED_PAYLOADS_METRIC, type AgentIdentity, type KeyStore, type MonitorErrorContext, type StoredKey } from '../src/node/index.js';
 import { ADMIN, REGISTRATION, freePort, sleep, startTestServer, waitFor, type TestServer } from './server.js';
 
 let seq = 0;
@@ -138,12 +138,15 @@ describe('AgentMonitor against a real server', () => {
     assert.deepEqual(errors.filter((e) => e.operation !== 'health_check'), [], 'nothing failed');
   });
 
-  it('keeps its agent_id across restarts of the monitor', async () => {
+  it('keeps its agent_id across restarts of the monitor (the key kept in a key store)', async () => {
     const who = identity();
-    const first = new AgentMonitor({ url: t.url, token: REGISTRATION, agent: who, collector: null });
+    let kept: StoredKey | null = null;
+    const keyStore: KeyStore = { load: () => kept, save: (key) => void (kept = key) };
+    const first = new AgentMonitor({ url: t.url, token: REGISTRATION, agent: who, collector: null, keyStore });
     await first.start();
     await first.stop();
-    const second = new AgentMonitor({ url: t.url, token: REGISTRATION, agent: { ...who }, collector: null });
+    assert.equal((kept as StoredKey | null)?.agent_id, first.id);
+    const second = new AgentMonitor({ url: t.url, token: REGISTRATION, agent: { ...who }, collector: null, keyStore });
     await second.start();
     assert.ok(first.id);
     assert.equal(second.id, first.id);

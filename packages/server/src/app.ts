@@ -48,16 +48,13 @@ import { OtlpReceiver } from './otlp/receiver.js';
 export const VERSION = '0.1.0';
 import { Sweeper } from './engine/sweeper.js';
 import { MemoryReducer } from './memory-reducer.js';
-import type { AlertTransition } from './engine/alerts.js';
 import { Notifier } from './notify/notifier.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { usageRoutes } from './routes/usage.js';
 import { PriceService } from './usage/price-service.js';
 export type { RouteContext } from './route-context.js';
 import type { RouteContext } from './route-context.js';
-
-/** Something that wants to hear about fired, escalated and resolved alerts. */
-export type AlertListenerFn = (transitions: readonly AlertTransition[]) => void;
+import { AgentService } from './services/agents.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -65,8 +62,6 @@ declare module 'fastify' {
     monitor: Monitor;
     /** The periodic work; main.ts starts it, tests tick it by hand. */
     sweeper: Sweeper;
-    /** Listeners of alert transitions (notifications, live stream); each must not throw. */
-    alertListeners: AlertListenerFn[];
     /** Delivers alert notifications; the sweeper calls its repeat(), tests reach it here. */
     notifier: Notifier;
   }
@@ -202,7 +197,6 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  app.decorate('alertListeners', [] as AlertListenerFn[]);
   const clock = deps.clock ?? Date.now;
   const live = new LiveBus();
   if (deps.broadcaster) {
@@ -218,7 +212,6 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
       await stopListening?.();
     });
   }
-  app.alertListeners.push((transitions) => transitions.forEach((t) => live.publish('alert', t)));
   const prices = new PriceService({
     metadata: deps.metadata,
     filePrices: config.prices,
@@ -230,20 +223,6 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
     prices.start();
   });
   app.addHook('onClose', async () => prices.stop());
-  const monitor = new Monitor({
-    prices: () => prices.current(),
-    metadata: deps.metadata,
-    series: deps.series,
-    clock,
-    settings: { offlineFactor: config.offlineFactor, maxFutureMs: config.ingestMaxFutureMs },
-    listener: {
-      alerts: (transitions) => app.alertListeners.forEach((l) => l(transitions)),
-      events: (events) => events.forEach((e) => live.publish('system_event', e)),
-      states: (changes) => changes.forEach((c) => live.publish('status', c)),
-      metrics: (ticks) => ticks.forEach((t) => live.publish('metrics', t)),
-    },
-  });
-  app.decorate('monitor', monitor);
   const notifier =
     deps.notifier ??
     new Notifier({
@@ -262,7 +241,24 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
       log: app.log,
     });
   app.decorate('notifier', notifier);
-  app.alertListeners.push((transitions) => notifier.alerts(transitions));
+  const monitor = new Monitor({
+    prices: () => prices.current(),
+    metadata: deps.metadata,
+    series: deps.series,
+    clock,
+    settings: { offlineFactor: config.offlineFactor, maxFutureMs: config.ingestMaxFutureMs },
+    listener: {
+      // Alert transitions go to the live stream and to the notifier (which never throws).
+      alerts: (transitions) => {
+        for (const t of transitions) live.publish('alert', t);
+        notifier.alerts(transitions);
+      },
+      events: (events) => events.forEach((e) => live.publish('system_event', e)),
+      states: (changes) => changes.forEach((c) => live.publish('status', c)),
+      metrics: (ticks) => ticks.forEach((t) => live.publish('metrics', t)),
+    },
+  });
+  app.decorate('monitor', monitor);
   // A notifier passed in belongs to the caller; the one made here flushes and stops with the app.
   if (!deps.notifier) app.addHook('onClose', () => notifier.close());
   app.decorate(
@@ -286,7 +282,8 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
   app.addHook('onResponse', async () => memory.touch());
   app.addHook('onReady', async () => memory.start());
   app.addHook('onClose', async () => memory.stop());
-  const ctx: RouteContext = { config, metadata: deps.metadata, series: deps.series, clock, monitor, live };
+  const agents = new AgentService({ metadata: deps.metadata, series: deps.series, monitor, live, clock, offlineFactor: config.offlineFactor });
+  const ctx: RouteContext = { config, metadata: deps.metadata, series: deps.series, clock, monitor, live, agents };
   await app.register(probeRoutes, { ctx, dataDir });
   const otlp = new OtlpReceiver({
     metadata: deps.metadata,

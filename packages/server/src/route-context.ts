@@ -5,6 +5,7 @@
 import type { ServerConfig } from './config.js';
 import type { Monitor } from './engine/monitor.js';
 import type { LiveBus } from './live/bus.js';
+import type { AgentService } from './services/agents.js';
 import type { MetadataStore, SeriesStore } from './storage/ports.js';
 
 /** What every route plugin receives. */
@@ -17,4 +18,6 @@ export interface RouteContext {
   monitor: Monitor;
   /** The live stream's bus: routes that write events outside the monitor publish them here. */
   live: LiveBus;
+  /** The agents' use cases (register, update, deregister). */
+  agents: AgentService;
 }

@@ -94,7 +94,7 @@ eachBackend('agents API', (backend) => {
     assert.equal(info.host, 'other-host');
   });
 
-  it('the registration token creates agents and re-registers one under its own identity, but takes none over by id', async () => {
+  it('the registration token creates agents and re-registers one that shows its key or is gone, but takes none over', async () => {
     const victim = await post(agentBody({ id: 'reg-victim', name: 'victim', host: 'victim-host' }), REGISTRATION);
     assert.equal(victim.statusCode, 201, victim.body);
     const key = victim.json().api_key as string;
@@ -106,12 +106,41 @@ eachBackend('agents API', (backend) => {
     const info = (await t.app.inject({ method: 'GET', url: '/api/v1/agents/reg-victim', headers: bearer(ADMIN) })).json();
     assert.equal(info.name, 'victim');
     assert.equal((await t.app.inject({ method: 'POST', url: '/api/v1/agents/reg-victim/heartbeat', headers: bearer(key) })).statusCode, 204);
-    // The same agent restarting (same name+environment+host, with or without its id) registers again.
-    const restarted = await post(agentBody({ id: 'reg-victim', name: 'victim', host: 'victim-host' }), REGISTRATION);
+    // The agent restarting with its key (same name+environment+host, with or without its id) registers again.
+    const restarted = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/agents',
+      headers: { ...bearer(REGISTRATION), 'x-agent-key': key },
+      payload: agentBody({ id: 'reg-victim', name: 'victim', host: 'victim-host' }),
+    });
     assert.equal(restarted.statusCode, 200, restarted.body);
+    const current = restarted.json().api_key as string;
+    assert.equal((await t.app.inject({ method: 'POST', url: '/api/v1/agents/reg-victim/heartbeat', headers: bearer(current) })).statusCode, 204);
+    // Without its key, while it reports (heartbeat just now, offline after 3 x the 60 s metrics interval): refused, the key still works.
+    for (const shown of [undefined, key]) {
+      const inUse = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/agents',
+        headers: { ...bearer(REGISTRATION), ...(shown ? { 'x-agent-key': shown } : {}) },
+        payload: agentBody({ name: 'victim', host: 'victim-host' }),
+      });
+      assert.equal(inUse.statusCode, 409, inUse.body);
+      assert.equal(inUse.json().error, 'AGENT_IN_USE');
+      assert.deepEqual(inUse.json().details.map((d: { path: string }) => d.path), ['/headers/x-agent-key']);
+      assert.equal(inUse.headers['retry-after'], '180');
+      assert.match(inUse.json().message, /victim \(reg-victim\) is reporting/);
+    }
+    t.clock.now += 60_000;
+    const later = await post(agentBody({ name: 'victim', host: 'victim-host' }), REGISTRATION);
+    assert.equal(later.statusCode, 409);
+    assert.equal(later.headers['retry-after'], '120');
+    assert.equal((await t.app.inject({ method: 'POST', url: '/api/v1/agents/reg-victim/heartbeat', headers: bearer(current) })).statusCode, 204);
+    // Once silent past its offline threshold, its process is gone: the restart registers without the key.
+    t.clock.now += 180_001;
     const byIdentity = await post(agentBody({ name: 'victim', host: 'victim-host' }), REGISTRATION);
     assert.equal(byIdentity.statusCode, 200, byIdentity.body);
     assert.equal(byIdentity.json().agent_id, 'reg-victim');
+    assert.equal((await t.app.inject({ method: 'POST', url: '/api/v1/agents/reg-victim/heartbeat', headers: bearer(current) })).statusCode, 401);
     // The admin token still may move an agent to another identity.
     const byAdmin = await post(agentBody({ id: 'reg-victim', name: 'renamed-by-admin', host: 'victim-host' }));
     assert.equal(byAdmin.statusCode, 200, byAdmin.body);

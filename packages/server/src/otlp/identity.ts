@@ -141,13 +141,7 @@ export class AgentDirectory {
   }
 
   /** The registered agent with this name, environment and host, if any. */
-  private async find(identity: AgentIdentity): Promise<string | null> {
-    const pageSize = 200;
-    for (let offset = 0; ; offset += pageSize) {
-      const page = await this.deps.metadata.listAgents({ q: identity.name, environment: identity.environment, sort: 'name', offset, limit: pageSize });
-      const match = page.items.find((a) => a.name === identity.name && a.host === identity.host && a.environment === identity.environment);
-      if (match) return match.id;
-      if (offset + pageSize >= page.total) return null;
-    }
+  private find(identity: AgentIdentity): Promise<string | null> {
+    return this.deps.metadata.findAgentId(identity.name, identity.environment, identity.host);
   }
 }

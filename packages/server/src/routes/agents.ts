@@ -1,5 +1,4 @@
 /** /agents: register, list, show, update and deregister agents. */
-import { randomUUID } from 'node:crypto';
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
@@ -11,18 +10,18 @@ import {
   AgentResolved,
   AgentUpdate,
   RegisterResponse,
-  defaultMonitoringConfig,
-  toUtcIso,
   type AgentSortKey,
-  type AgentInfo as AgentInfoType,
 } from '@agentmon/schema';
 import type { RouteContext } from '../route-context.js';
-import { hashToken, newAgentKey } from '../auth.js';
-import { AppError, agentNotFound, badRequest } from '../errors.js';
-import { newEvent, readSnapshot } from '../engine/ingest.js';
-import type { AgentPatch, AgentRecord } from '../storage/ports.js';
+import { agentNotFound } from '../errors.js';
+import { AGENT_KEY_HEADER, agentDetail } from '../services/agents.js';
 import { resolveAgentRef } from './agent-ref.js';
 import { AgentIdParams, errorResponses } from './route-schemas.js';
+
+/** One value of a header that may repeat (the first). */
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
 
 /** The endpoints an agent reports to, given back at registration. */
 export function monitoringEndpoints(agentId: string): Record<string, string> {
@@ -36,37 +35,9 @@ export function monitoringEndpoints(agentId: string): Record<string, string> {
   };
 }
 
-/** AgentDetail of a stored agent. */
-export function agentDetail(agent: AgentRecord): AgentDetail {
-  const { state, ...info } = agent;
-  const snapshot = readSnapshot(state);
-  return {
-    ...info,
-    health_score: state.health_score,
-    status_reason: state.status_reason,
-    health_components: snapshot.components,
-    custom_metric_names: snapshot.custom_names,
-  };
-}
-
 /** Registers the /agents routes. */
 export const agentRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = async (app, { ctx }) => {
-  const { metadata, series, clock } = ctx;
-
-  /**
-   * The registration token registers agents, and an agent restarting registers again under its
-   * name+environment+host; it may not take an existing agent over by id (re-registering revokes
-   * the agent's key): a given id of an agent with another identity is refused. The admin token may.
-   */
-  async function refuseTakeover(agent: AgentInfoType): Promise<void> {
-    const existing = await metadata.getAgent(agent.id);
-    if (!existing || (existing.name === agent.name && existing.environment === agent.environment && existing.host === agent.host)) return;
-    throw new AppError(
-      'AGENT_EXISTS',
-      `agent ${JSON.stringify(agent.id)} is already registered as another name+environment+host; the registration token may not take it over (its api_key would be revoked): register without an id, or use the admin token`,
-      [{ path: '/body/id', message: 'belongs to an existing agent with another name+environment+host' }],
-    );
-  }
+  const { metadata, agents } = ctx;
 
   app.post(
     '/agents',
@@ -76,68 +47,33 @@ export const agentRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
         tags: ['agents'],
         summary: 'Register an agent (idempotent on name+environment+host, or on a given id)',
         description:
-          'Answers 201 for a new agent and 200 for a known one, with a new api_key each time (the old one stops working). The key is shown once.',
+          'Answers 201 for a new agent and 200 for a known one, with a new api_key each time (the old one stops working). The key is shown once. ' +
+          'With the registration token, a known agent that reported within its offline threshold is re-registered only when `X-Agent-Key` shows its current api_key: ' +
+          'otherwise 409 AGENT_IN_USE with Retry-After (the seconds until it counts as gone). The admin token re-registers any agent.',
+        headers: Type.Object({
+          [AGENT_KEY_HEADER]: Type.Optional(Type.String({ maxLength: 1000, description: "The agent's current api_key, when re-registering with the registration token an agent that is reporting" })),
+        }),
         body: AgentInfo,
         response: { 200: RegisterResponse, 201: RegisterResponse, ...errorResponses, 409: errorResponses[400] },
       },
     },
     async (request, reply) => {
-      const body = request.body;
-      const nowIso = new Date(clock()).toISOString();
-      const idGiven = body.id !== undefined;
-      const agent: AgentInfoType = {
-        id: body.id ?? randomUUID(),
-        name: body.name,
-        type: body.type,
-        version: body.version,
-        description: body.description ?? null,
-        deployment_type: body.deployment_type,
-        host: body.host,
-        port: body.port ?? null,
-        environment: body.environment,
-        config: body.config ?? {},
-        tags: [...new Set(body.tags ?? [])],
-        registered_at: nowIso,
-        last_seen: body.last_seen ? toUtcIso(body.last_seen) : nowIso,
-        status: body.status === 'maintenance' ? 'maintenance' : 'unknown',
-        metadata: body.metadata ?? {},
-      };
-      if (idGiven && request.principal?.kind === 'registration') await refuseTakeover(agent);
-      let apiKey = '';
-      const registered = newEvent('agent_registered', `agent ${agent.name} registered`, {
+      const kind = request.principal?.kind;
+      const done = await agents.register(request.body, {
+        kind: kind === 'admin' || kind === 'registration' ? kind : 'other',
+        shownKey: headerValue(request.headers[AGENT_KEY_HEADER]),
+      });
+      const { agent } = done;
+      if (!done.created) request.log.info({ agent_id: agent.id }, 'agent re-registered; its previous api_key is revoked');
+      return reply.status(done.created ? 201 : 200).send({
         agent_id: agent.id,
-        nowMs: clock(),
-        data: { name: agent.name, type: agent.type, version: agent.version, environment: agent.environment, host: agent.host },
-      });
-      const result = await metadata.registerAgent({
-        agent,
-        idGiven,
-        keyHash: (finalId) => {
-          apiKey = newAgentKey(finalId);
-          return hashToken(apiKey);
-        },
-        defaultConfig: defaultMonitoringConfig(agent.id),
-        event: registered,
-      });
-      if (result.outcome === 'conflict') {
-        throw new AppError(
-          'AGENT_CONFLICT',
-          `an agent named ${JSON.stringify(agent.name)} on ${agent.host} in ${agent.environment} is already registered as ${result.existingId}`,
-          [{ path: '/body/id', message: `name+environment+host belong to agent ${result.existingId}` }],
-        );
-      }
-      const created = result.outcome === 'created';
-      ctx.live.publish('system_event', { ...registered, agent_id: result.agent.id });
-      if (!created) request.log.info({ agent_id: result.agent.id }, 'agent re-registered; its previous api_key is revoked');
-      return reply.status(created ? 201 : 200).send({
-        agent_id: result.agent.id,
-        status: created ? 'registered' : 'updated',
-        message: created
-          ? `agent ${result.agent.name} registered; keep the api_key, it is shown only once`
-          : `agent ${result.agent.name} was already registered; its details were updated and it has a new api_key`,
-        monitoring_endpoints: monitoringEndpoints(result.agent.id),
-        config: result.config,
-        api_key: apiKey,
+        status: done.created ? 'registered' : 'updated',
+        message: done.created
+          ? `agent ${agent.name} registered; keep the api_key, it is shown only once`
+          : `agent ${agent.name} was already registered; its details were updated and it has a new api_key`,
+        monitoring_endpoints: monitoringEndpoints(agent.id),
+        config: done.config,
+        api_key: done.apiKey,
       });
     },
   );
@@ -211,23 +147,7 @@ export const agentRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
         response: { 200: AgentDetail, ...errorResponses },
       },
     },
-    async (request) => {
-      const { id } = request.params;
-      const current = await metadata.getAgent(id);
-      if (!current) throw agentNotFound(id);
-      const { status, tags, ...rest } = request.body;
-      if (status !== undefined && status !== 'maintenance' && current.status !== 'maintenance' && status !== current.status) {
-        throw badRequest('status is derived by agentmon; only "maintenance" can be set (and any other value ends it)', [
-          { path: '/body/status', message: 'only maintenance can be set' },
-        ]);
-      }
-      const patch: AgentPatch = { ...rest, ...(tags ? { tags: [...new Set(tags)] } : {}) };
-      if (Object.keys(patch).length > 0 && !(await metadata.updateAgent(id, patch, []))) throw agentNotFound(id);
-      if (status !== undefined) await ctx.monitor.setMaintenance(id, status === 'maintenance');
-      const updated = await metadata.getAgent(id);
-      if (!updated) throw agentNotFound(id);
-      return agentDetail(updated);
-    },
+    async (request) => agentDetail(await agents.update(request.params.id, request.body)),
   );
 
   app.delete(
@@ -242,19 +162,7 @@ export const agentRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
       },
     },
     async (request, reply) => {
-      const { id } = request.params;
-      const agent = await metadata.getAgent(id);
-      if (!agent) throw agentNotFound(id);
-      const purge = request.query.purge ?? false;
-      const deregistered = newEvent('agent_deregistered', `agent ${agent.name} deregistered`, {
-        // system_events.agent_id is SET NULL when the agent goes; the id lives on in data.
-        agent_id: null,
-        nowMs: clock(),
-        data: { agent_id: id, name: agent.name, environment: agent.environment, purged: purge },
-      });
-      if (!(await metadata.deleteAgent(id, deregistered))) throw agentNotFound(id);
-      ctx.live.publish('system_event', deregistered);
-      if (purge) await series.deleteAgent(id);
+      await agents.deregister(request.params.id, request.query.purge ?? false);
       return reply.status(204).send(null);
     },
   );

@@ -226,6 +226,11 @@ export class CachedMetadataStore implements MetadataStore {
     return this.inner.getAgent(id);
   }
 
+  findAgentId(name: string, environment: string, host: string) {
+    // Identity columns are written at registration, which goes straight to the store.
+    return this.inner.findAgentId(name, environment, host);
+  }
+
   async listAgents(filter: AgentFilter) {
     await this.flushPending();
     return this.inner.listAgents(filter);

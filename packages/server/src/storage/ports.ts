@@ -222,6 +222,8 @@ export interface MetadataStore {
 
   registerAgent(write: RegistrationWrite): Promise<RegistrationResult>;
   getAgent(id: string): Promise<AgentRecord | null>;
+  /** The id of the oldest agent registered under this name+environment+host, or null. */
+  findAgentId(name: string, environment: string, host: string): Promise<string | null>;
   listAgents(filter: AgentFilter): Promise<{ items: AgentListRow[]; total: number }>;
   /** How many agents there are per status, per type and per environment. */
   countAgents(): Promise<AgentCounts>;

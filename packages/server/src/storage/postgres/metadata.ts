@@ -298,6 +298,10 @@ export class PostgresMetadataStore implements MetadataStore {
   }
 
   /** The oldest agent with this identity (ids are not unique per identity once an agent is renamed). */
+  async findAgentId(name: string, environment: string, host: string): Promise<string | null> {
+    return (await this.findByIdentity(this.pool, name, environment, host)) ?? null;
+  }
+
   private async findByIdentity(db: Queryable, name: string, environment: string, host: string): Promise<string | undefined> {
     const found = await rows<{ id: string }>(
       db,

@@ -262,6 +262,10 @@ export class SqliteMetadataStore implements MetadataStore {
     return row?.id;
   }
 
+  async findAgentId(name: string, environment: string, host: string): Promise<string | null> {
+    return this.findByIdentity(name, environment, host) ?? null;
+  }
+
   async getAgent(id: string): Promise<AgentRecord | null> {
     return this.getAgentNow(id);
   }
