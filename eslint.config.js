@@ -76,11 +76,25 @@ export default tseslint.config(
   {
     files: ['packages/server/src/engine/**'],
     ignores: ['packages/server/src/engine/**/*.test.ts'],
-    rules: fence([
-      notPackages(['sdk', 'cli', 'dashboard'], 'the server imports schema only'),
-      { group: drivers, message: 'the engine is pure: no HTTP framework, driver or logger' },
-      { group: ['../routes/*', '../storage/*/*', '../storage/index.js'], message: 'the engine sees storage through ports.ts only' },
-    ]),
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            notPackages(['sdk', 'cli', 'dashboard'], 'the server imports schema only'),
+            { group: drivers, message: 'the engine is pure: no HTTP framework, driver or logger' },
+            { group: ['../routes/*', '../services/*', '../storage/*/*', '../storage/index.js'], message: 'the engine is pure: data in, data out; services/ drive it and the stores' },
+          ],
+          paths: [
+            {
+              name: '../storage/ports.js',
+              importNames: ['SeriesStore', 'MetadataStore'],
+              message: 'the engine is pure: it takes the data shapes of the ports, never a store; services/ read and write the stores',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['packages/server/src/storage/**'],

@@ -32,7 +32,7 @@ import { queryRoutes } from './routes/query.js';
 import { configRoutes } from './routes/config.js';
 import { eventRoutes } from './routes/events.js';
 import { alertRoutes } from './routes/alerts.js';
-import { Monitor } from './engine/monitor.js';
+import { Monitor } from './services/monitor.js';
 import { LiveBus } from './live/bus.js';
 import { streamRoutes } from './routes/stream.js';
 import { whoamiRoutes } from './routes/whoami.js';
@@ -46,7 +46,7 @@ import { OtlpReceiver } from './otlp/receiver.js';
 
 /** agentmon's version, shown in the API docs and the dashboard. */
 export const VERSION = '0.1.0';
-import { Sweeper } from './engine/sweeper.js';
+import { Sweeper } from './services/sweeper.js';
 import { MemoryReducer } from './memory-reducer.js';
 import { Notifier } from './notify/notifier.js';
 import { notificationRoutes } from './routes/notifications.js';

@@ -3,7 +3,7 @@
  * app.ts, so the app stands above its routes (app -> routes -> context) and not in a loop with them.
  */
 import type { ServerConfig } from './config.js';
-import type { Monitor } from './engine/monitor.js';
+import type { Monitor } from './services/monitor.js';
 import type { LiveBus } from './live/bus.js';
 import type { AgentService } from './services/agents.js';
 import type { MetadataStore, SeriesStore } from './storage/ports.js';

@@ -7,7 +7,7 @@
  * it notifies like any other alert but says nothing about that agent's health (status ignores it).
  */
 import { CUSTOM_METRIC_PREFIX, USAGE_TOTAL_KEYS, type Budget, type BudgetPeriod, type BudgetState, type BudgetStatus } from '@agentmon/schema';
-import type { AlertRecord, IngestContext, SeriesStore } from '../storage/ports.js';
+import type { AlertRecord, IngestContext, SeriesQuery, SeriesRow } from '../storage/ports.js';
 import { BUDGET_ALERT_PREFIX, newAlert, noChanges, resolved, type AlertChanges } from './alerts.js';
 import { isoFromMs } from './time.js';
 
@@ -25,9 +25,13 @@ export function periodStartMs(period: BudgetPeriod, nowMs: number): number {
   return period === 'day' ? Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) : Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
 }
 
-/** Each agent's spend (USD) from `startMs` to `endMs`, agents without spend absent. */
-export async function spendByAgent(series: SeriesStore, startMs: number, endMs: number): Promise<Map<string, number>> {
-  const rows = await series.query({ agentIds: null, startMs, endMs, metrics: [COST_SERIES], aggregation: 'sum', intervalMs: null, groupBy: 'agent' });
+/** The query of each agent's spend from `startMs` to `endMs`. */
+export function spendQuery(startMs: number, endMs: number): SeriesQuery {
+  return { agentIds: null, startMs, endMs, metrics: [COST_SERIES], aggregation: 'sum', intervalMs: null, groupBy: 'agent' };
+}
+
+/** Each agent's spend (USD) from spendQuery's answer, agents without spend absent. */
+export function spendByAgent(rows: readonly SeriesRow[]): Map<string, number> {
   const out = new Map<string, number>();
   for (const r of rows) {
     const v = r.values[COST_SERIES];
@@ -132,13 +136,6 @@ export function budgetAlertChanges(
     out.update.push(done);
     out.transitions.push({ kind: 'resolved', alert: done });
   }
-  return out;
-}
-
-/** Each period's spend per agent, for the budgets' periods, queried once per period. */
-export async function periodSpend(series: SeriesStore, budgets: readonly Budget[], nowMs: number): Promise<Map<BudgetPeriod, Map<string, number>>> {
-  const out = new Map<BudgetPeriod, Map<string, number>>();
-  for (const period of new Set(budgets.map((b) => b.period))) out.set(period, await spendByAgent(series, periodStartMs(period, nowMs), nowMs));
   return out;
 }
 

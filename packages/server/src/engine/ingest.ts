@@ -1,7 +1,7 @@
 /**
  * What arriving data (or its absence) does to an agent: the series point a payload becomes, and
  * the agent's next state (snapshot, health score, alerts, status) with the events it raises. Pure:
- * data and a clock in, data out; engine/monitor.ts does the I/O.
+ * data and a clock in, data out; services/monitor.ts does the I/O.
  */
 import {
   CUSTOM_METRIC_PREFIX,

@@ -17,7 +17,7 @@ import {
   type UsageReport,
   type UsageRow,
 } from '@agentmon/schema';
-import type { IngestContext, SeriesStore } from '../storage/ports.js';
+import type { IngestContext, SeriesQuery, SeriesRow } from '../storage/ports.js';
 import type { PriceBook } from './prices.js';
 import { isoFromMs } from './time.js';
 
@@ -105,8 +105,16 @@ export interface UsageScope {
 const custom = (key: string) => CUSTOM_METRIC_PREFIX + key;
 const TASKS = 'tasks_completed';
 
-/** Sums usage series over the scope's range into a report. */
-export async function usageReport(series: SeriesStore, prices: PriceBook, scope: UsageScope): Promise<UsageReport> {
+/** What a usage report reads: the models in scope, and the series query (null: nothing to read). */
+export interface UsagePlan {
+  models: ReadonlySet<string>;
+  /** Per model series (group by model or agent+model, or one model asked), else the per-agent totals. */
+  byModel: boolean;
+  query: SeriesQuery | null;
+}
+
+/** The series a usage report over `scope` sums. */
+export function planUsage(scope: UsageScope): UsagePlan {
   const onlyModel = scope.model === null ? null : modelKey(scope.model);
   const models = new Set<string>();
   for (const a of scope.agents) for (const m of modelsOf(a)) if (onlyModel === null || m === onlyModel) models.add(m);
@@ -114,20 +122,17 @@ export async function usageReport(series: SeriesStore, prices: PriceBook, scope:
   const metrics: string[] = [TASKS];
   if (byModel) for (const m of models) for (const f of USAGE_FIELDS) metrics.push(custom(modelUsageKey(m, f)));
   else for (const f of USAGE_FIELDS) metrics.push(custom(USAGE_TOTAL_KEYS[f]));
-
-  const names = new Map(scope.agents.map((a) => [a.id, a.name]));
-  const rows =
+  const query: SeriesQuery | null =
     scope.agents.length === 0 || (byModel && models.size === 0)
-      ? []
-      : await series.query({
-          agentIds: scope.agents.map((a) => a.id),
-          startMs: scope.startMs,
-          endMs: scope.endMs,
-          metrics,
-          aggregation: 'sum',
-          intervalMs: null,
-          groupBy: 'agent',
-        });
+      ? null
+      : { agentIds: scope.agents.map((a) => a.id), startMs: scope.startMs, endMs: scope.endMs, metrics, aggregation: 'sum', intervalMs: null, groupBy: 'agent' };
+  return { models, byModel, query };
+}
+
+/** The report from the sums its plan's query answered (per agent). */
+export function usageReportOf(rows: readonly SeriesRow[], plan: UsagePlan, prices: PriceBook, scope: UsageScope): UsageReport {
+  const { models, byModel } = plan;
+  const names = new Map(scope.agents.map((a) => [a.id, a.name]));
 
   const unpriced = new Set<string>();
   const priced = (model: string) => prices.find(model) !== null;

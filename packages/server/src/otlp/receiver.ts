@@ -4,7 +4,7 @@
  * answers only after that call resolved, with what it could not take (OTLP partial success).
  */
 import type { AgentMetrics, SystemEvent } from '@agentmon/schema';
-import type { Monitor } from '../engine/monitor.js';
+import type { Monitor } from '../services/monitor.js';
 import type { IngestContext, MetadataStore } from '../storage/ports.js';
 import { CumulativeDeltas } from './deltas.js';
 import { FailedSpans } from './failed-spans.js';

@@ -13,7 +13,7 @@ import {
 import type { RouteContext } from '../route-context.js';
 import type { Principal } from '../auth.js';
 import { AppError, agentNotFound, badRequest } from '../errors.js';
-import { IngestRefused, collectionSettings } from '../engine/monitor.js';
+import { IngestRefused, collectionSettings } from '../services/monitor.js';
 import type { IngestContext } from '../storage/ports.js';
 import { AgentIdParams, errorResponses, ingestErrorResponses } from './route-schemas.js';
 

@@ -9,7 +9,7 @@ import type { RouteContext } from '../route-context.js';
 import { AppError, badRequest, notFound } from '../errors.js';
 import { uuidv7 } from '../engine/ids.js';
 import { parseTimeExpression, TIME_EXPRESSION_FORMS } from '../engine/time-expression.js';
-import { usageReport } from '../engine/usage.js';
+import { usageReport } from '../services/spend.js';
 import { MAX_BUDGETS, addBudget, removeBudget } from '../usage/budget-store.js';
 import type { PriceService } from '../usage/price-service.js';
 import { resolveAgentRef } from './agent-ref.js';

@@ -15,7 +15,7 @@ import { hashToken, newAgentKey, tokenMatches } from '../auth.js';
 import { AppError, agentNotFound, badRequest } from '../errors.js';
 import { lastDataAtMs, newEvent, readSnapshot } from '../engine/ingest.js';
 import { offlineAfterMs } from '../engine/status.js';
-import type { Monitor } from '../engine/monitor.js';
+import type { Monitor } from '../services/monitor.js';
 import type { LiveBus } from '../live/bus.js';
 import type { AgentPatch, AgentRecord, MetadataStore, SeriesStore } from '../storage/ports.js';
 

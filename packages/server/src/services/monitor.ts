@@ -18,8 +18,8 @@ import {
   type SystemEvent,
 } from '@agentmon/schema';
 import type { AgentStateWrite, AlertRecord, IngestContext, MetadataStore, SeriesPoint, SeriesStore } from '../storage/ports.js';
-import { mergeChanges, noChanges, resolved, type AlertTransition } from './alerts.js';
-import { newEvent } from './events.js';
+import { mergeChanges, noChanges, resolved, type AlertTransition } from '../engine/alerts.js';
+import { newEvent } from '../engine/events.js';
 import {
   advanceAgent,
   fleetValues,
@@ -29,12 +29,13 @@ import {
   type AgentStep,
   type EngineSettings,
   type Observation,
-} from './ingest.js';
-import { AgentCounters } from './agent-counters.js';
+} from '../engine/ingest.js';
+import { AgentCounters } from '../engine/agent-counters.js';
 import { KeyedQueue } from './keyed-queue.js';
-import { BUDGETS_SETTING, budgetAlertChanges, budgetStandings, environments, periodSpend, type BudgetStanding } from './budgets.js';
-import { PriceBook, defaultPrices } from './prices.js';
-import { usageSeries } from './usage.js';
+import { BUDGETS_SETTING, budgetAlertChanges, budgetStandings, environments, type BudgetStanding } from '../engine/budgets.js';
+import { periodSpend } from './spend.js';
+import { PriceBook, defaultPrices } from '../engine/prices.js';
+import { usageSeries } from '../engine/usage.js';
 
 /** Where the monitor reports what happened, so notifications and live views follow. */
 export interface MonitorListener {

@@ -6,7 +6,7 @@
  * SYSTEM_ERROR event; the next tick tries again.
  */
 import type { MetadataStore, SeriesStore } from '../storage/ports.js';
-import { newEvent } from './events.js';
+import { newEvent } from '../engine/events.js';
 import type { Monitor } from './monitor.js';
 import { runRetention, type RetentionReport } from './retention.js';
 
