@@ -13,234 +13,38 @@ import {
   MAX_METRICS_BATCH,
   defaultMonitoringConfig,
   type AgentInfoInput,
-  type AgentMetrics,
-  type AgentType,
   type CollectionSettings,
-  type DeploymentType,
   type HealthCheckInput,
   type ResourceMetrics,
 } from '@agentmon/schema';
-import { AgentmonClient, type FetchFn } from './client.js';
-import { AgentmonError, isAgentmonError } from './errors.js';
-import { BoundedQueue } from './buffer.js';
-import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { AgentmonClient } from './client.js';
+import { AgentmonError } from './errors.js';
+import type { BackoffOptions } from './backoff.js';
 import { HealthChecks, type HealthCheckFn } from './checks.js';
-import { AgentSession, type KeyStore } from './session.js';
+import { AgentSession } from './session.js';
+import { DROPPED_PAYLOADS_METRIC, PayloadSender, isAuthError, type PendingPayload } from './sender.js';
 import { later, monotonic, now, toError, withTimeout, type Timer } from './timing.js';
-import { IntervalRecorder, checkAmount, checkModelUsage, sanitizeResources, type ModelUsageInput } from './interval.js';
+import { IntervalRecorder, sanitizeResources, type ModelUsageInput } from './interval.js';
 
-/** Custom metric carrying how many payloads the buffer dropped since the last one that got through. */
-export const DROPPED_PAYLOADS_METRIC = 'agentmon_dropped_payloads';
+import type {
+  Logger,
+  MonitorErrorContext,
+  AgentMonitorOptions,
+  TokenOptions,
+  InferenceOptions,
+  ApiCallOptions,
+  MonitorState,
+  MonitorStats,
+  FlushResult,
+  StopResult,
+  TaskHandle,
+} from './monitor-types.js';
+import { checkPositive, checkString, jsonSafe, modelCall, prefixed } from './argument-checks.js';
 
-/** Who the agent is: the registration's AgentInfo fields. name+environment+host identify it across restarts. */
-export interface AgentIdentity {
-  name: string;
-  type: AgentType;
-  version: string;
-  environment: string;
-  /** Default: detected in Node (kubernetes, docker, serverless, else local); `local` elsewhere. */
-  deployment_type?: DeploymentType;
-  /** Default in Node: the host name. Required elsewhere. */
-  host?: string;
-  /** A fixed agent id; by default the server assigns one and keeps it for name+environment+host. */
-  id?: string;
-  description?: string | null;
-  port?: number | null;
-  tags?: string[];
-  config?: Record<string, unknown>;
-  metadata?: Record<string, unknown>;
-}
-
-/** Resource figures a collector measured, plus extra ones that go to custom metrics. */
-export interface CollectedResources {
-  resources: Partial<ResourceMetrics>;
-  /** E.g. `{ host: { cpu_percent: 12.5 } }`: queryable as `custom.host.cpu_percent`. */
-  custom?: Record<string, unknown>;
-}
-
-/** Measures resource use; `@agentmon/sdk/node` has one reading /proc, statfs and nvidia-smi. */
-export interface ResourceCollector {
-  collect(): Promise<CollectedResources>;
-  close?(): void;
-}
-
-/** What a health check answers: passing or not, optionally with a message. */
-/** A health check: throwing, rejecting or timing out counts as failing. */
+export { DROPPED_PAYLOADS_METRIC };
 export type { HealthCheckFn, HealthCheckResult } from './checks.js';
-
-/** Where the monitor logs; every method optional. Default: silent. */
-export interface Logger {
-  debug?(message: string, data?: Record<string, unknown>): void;
-  info?(message: string, data?: Record<string, unknown>): void;
-  warn?(message: string, data?: Record<string, unknown>): void;
-  error?(message: string, data?: Record<string, unknown>): void;
-}
-
-/** What the monitor was doing when something failed. */
-export type MonitorOperation = 'register' | 'send' | 'heartbeat' | 'health' | 'health_check' | 'collect' | 'record';
-
-/** Context passed to `onError`. */
-export interface MonitorErrorContext {
-  operation: MonitorOperation;
-  /** The monitor tries again by itself. */
-  willRetry: boolean;
-  /** Payloads concerned (send). */
-  payloads?: number;
-  /** Health check name (health_check). */
-  check?: string;
-}
-
-/** Options of AgentMonitor. */
-export interface AgentMonitorOptions {
-  /** agentmon's base URL, e.g. `http://127.0.0.1:8080`. */
-  url: string;
-  /** Token that may register: a registration token (or the admin token). */
-  token: string;
-  agent: AgentIdentity;
-  /** Measures resources; `null` for none. Default in Node: the /proc collector; elsewhere none. */
-  collector?: ResourceCollector | null;
-  /** Supplies resource figures instead of the collector (simulations, other runtimes). */
-  collect?: () => Partial<ResourceMetrics> | Promise<Partial<ResourceMetrics>>;
-  /** Extra custom metrics read at every payload. */
-  customMetrics?: () => Record<string, unknown> | Promise<Record<string, unknown>>;
-  /** Health checks by name, run every health_check_interval_seconds. */
-  healthChecks?: Record<string, HealthCheckFn>;
-  /** A check that takes longer fails, ms (default 10,000). */
-  healthCheckTimeoutMs?: number;
-  /** Pins the metrics interval, ms, ignoring the server's (tests, demos). */
-  metricsIntervalMs?: number;
-  /** Pins the health-check and heartbeat interval, ms, ignoring the server's. */
-  healthCheckIntervalMs?: number;
-  /** Payloads kept while the server is away (default 1,000); beyond it the oldest are dropped. */
-  maxBufferedPayloads?: number;
-  /** Payloads per request (default 100, at most 1,000). */
-  maxBatchSize?: number;
-  /** Retry spacing (default 1 s doubling to 60 s, with jitter). */
-  retry?: BackoffOptions;
-  /** Time limit of each request, ms (default 10,000). */
-  requestTimeoutMs?: number;
-  /** Time limit of one resource collection, ms (default 5,000). */
-  collectTimeoutMs?: number;
-  logger?: Logger;
-  /** Told about every failure (the monitor itself never throws them). */
-  onError?: (error: Error, context: MonitorErrorContext) => void;
-  fetch?: FetchFn;
-  /**
-   * Keeps the agent's api_key between runs (in Node, `keyFile` makes one). Without it a restarted
-   * process registers again only once its previous run has been silent past the offline threshold:
-   * the registration token may not take over an agent that is reporting.
-   */
-  keyStore?: KeyStore | null;
-}
-
-/** Which side of a model call tokens are: the prompt sent (`input`) or the completion returned (`output`). */
-export type TokenType = 'input' | 'output';
-
-/** Options of `recordTokens`: whose tokens they are. */
-export interface TokenOptions {
-  /** The model that used them; without it the tokens count in tokens_processed only (type and provider are ignored). */
-  model?: string;
-  /**
-   * The side they were on; default `output`. A count whose side is unknown (a total) is then priced
-   * at the output rate, the higher one, so spend and budgets err high rather than low; record the
-   * input and output counts apart when the provider gives them.
-   */
-  type?: TokenType;
-  provider?: string;
-}
-
-/**
- * The model a call used, for `recordInference` and `recordApiCall`. With `model` the call counts one
- * call of that model, and its tokens (`inputTokens`, `outputTokens`, and `tokens` as output) go to
- * the model; without it they count in tokens_processed only, as `tokens` always did.
- */
-export interface ModelCallOptions {
-  model?: string;
-  provider?: string;
-  /** Prompt tokens of the call. */
-  inputTokens?: number;
-  /** Completion tokens of the call. */
-  outputTokens?: number;
-  /** What the call cost, when the provider says so (needs `model`); else the server prices the tokens. */
-  costUsd?: number;
-}
-
-/** `recordInference` options. */
-export interface InferenceOptions extends ModelCallOptions {
-  /** Tokens not split by side; they add to inputTokens and outputTokens (give one or the other). */
-  tokens?: number;
-  confidence?: number;
-  accuracy?: number;
-}
-
-/** `recordApiCall` options. */
-export interface ApiCallOptions extends ModelCallOptions {
-  /** Tokens not split by side; they add to inputTokens and outputTokens (give one or the other). */
-  tokens?: number;
-}
-
-/** Where the monitor is in its life. */
-export type MonitorState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
-
-/** Counters for visibility and tests. */
-export interface MonitorStats {
-  state: MonitorState;
-  agentId: string | null;
-  registered: boolean;
-  /** The collection settings in force (the server's, or defaults until it answered). */
-  settings: CollectionSettings;
-  /** Effective intervals, ms (pinned ones included). */
-  metricsIntervalMs: number;
-  healthCheckIntervalMs: number;
-  /** Payloads waiting, in flight included. */
-  buffered: number;
-  bufferLimit: number;
-  /** Payloads built. */
-  produced: number;
-  /** Payloads the server accepted. */
-  sent: number;
-  /** Payloads dropped because the buffer was full. */
-  dropped: number;
-  /** Of those, how many the server has not been told about yet. */
-  droppedUnreported: number;
-  /** Payloads the server refused as invalid (not retried). */
-  rejected: number;
-  batchesSent: number;
-  failedSends: number;
-  consecutiveFailures: number;
-  registrations: number;
-  heartbeats: number;
-  healthReports: number;
-  lastError: string | null;
-  lastSentAt: string | null;
-}
-
-/** What `flush()` did. */
-export interface FlushResult {
-  sent: number;
-  remaining: number;
-}
-
-/** What `stop()` did. */
-export interface StopResult {
-  /** Payloads sent during stop (the final partial interval included). */
-  sent: number;
-  /** Payloads left unsent when the time limit passed (lost with the process). */
-  unsent: number;
-  dropped: number;
-}
-
-/** A task in progress (from `startTask()`); ending it twice counts once. */
-export interface TaskHandle {
-  succeed(): void;
-  fail(error?: unknown): void;
-  end(ok: boolean): void;
-}
-
-/** A payload waiting to be sent; agent_id is stamped at send time (it is unknown before registration). */
-type PendingPayload = Omit<AgentMetrics, 'agent_id'>;
-
-type DrainOutcome = { kind: 'done' } | { kind: 'retry'; afterMs: number | null } | { kind: 'unregistered' };
+/** The facade's public shapes. */
+export type * from './monitor-types.js';
 
 const DEFAULT_SETTINGS: CollectionSettings = (() => {
   const d = defaultMonitoringConfig('');
@@ -253,75 +57,6 @@ const DEFAULT_SETTINGS: CollectionSettings = (() => {
   };
 })();
 
-const isAuthError = (err: unknown) => isAgentmonError(err) && (err.status === 401 || err.status === 403 || err.status === 404);
-
-function checkString(value: unknown, field: string, max: number): string {
-  if (typeof value !== 'string' || value.trim() === '' || value.length > max) {
-    throw new TypeError(`AgentMonitor: ${field} must be a non-empty string of at most ${max} characters`);
-  }
-  return value;
-}
-
-function checkPositive(value: number | undefined, field: string, min: number, max = Number.MAX_SAFE_INTEGER): void {
-  if (value === undefined) return;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-    throw new RangeError(`AgentMonitor: ${field} must be a number from ${min} to ${max}, got ${String(value)}`);
-  }
-}
-
-/**
- * The model usage of one call (one call of `extra.model`, its tokens, `tokens` counted as output),
- * checked whole before anything is recorded; null when the call names no model. Throws on a bad
- * field, so a call that cannot be counted right is reported and counts nothing.
- */
-function modelCall(method: string, extra: InferenceOptions | ApiCallOptions): ModelUsageInput | null {
-  if (typeof extra !== 'object' || extra === null) throw new TypeError(`${method}: options must be an object`);
-  const { model, tokens } = extra;
-  if (model === undefined) {
-    if (extra.costUsd !== undefined) throw new TypeError(`${method}: costUsd needs the model it was spent on`);
-    if (extra.inputTokens !== undefined || extra.outputTokens !== undefined) {
-      // `tokens` alone keeps its old treatment (a bad count is ignored); with the split, all are checked.
-      prefixed(method, () => {
-        checkAmount(extra.inputTokens, 'inputTokens');
-        checkAmount(extra.outputTokens, 'outputTokens');
-        checkAmount(tokens, 'tokens');
-      });
-    }
-    return null;
-  }
-  prefixed(method, () => checkAmount(tokens, 'tokens'));
-  const output = extra.outputTokens === undefined && tokens === undefined ? undefined : (extra.outputTokens ?? 0) + (tokens ?? 0);
-  return prefixed(method, () =>
-    checkModelUsage({
-      model,
-      calls: 1,
-      ...(extra.provider !== undefined ? { provider: extra.provider } : {}),
-      ...(extra.inputTokens !== undefined ? { inputTokens: extra.inputTokens } : {}),
-      ...(output !== undefined ? { outputTokens: output } : {}),
-      ...(extra.costUsd !== undefined ? { costUsd: extra.costUsd } : {}),
-    }),
-  );
-}
-
-/** Runs `fn`, naming `method` in the message of what it throws (the error goes to onError and the logger). */
-function prefixed<T>(method: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    const e = toError(err);
-    throw err instanceof RangeError ? new RangeError(`${method}: ${e.message}`) : new TypeError(`${method}: ${e.message}`);
-  }
-}
-
-/** True when JSON can carry the value (custom metrics travel as JSON). */
-function jsonSafe(value: unknown): boolean {
-  try {
-    return JSON.stringify(value) !== undefined;
-  } catch {
-    return false;
-  }
-}
-
 /** Reports an agent's metrics, heartbeats and health checks to agentmon. */
 export class AgentMonitor {
   private readonly identity: AgentInfoInput;
@@ -329,36 +64,23 @@ export class AgentMonitor {
   private settings: CollectionSettings = { ...DEFAULT_SETTINGS };
   private state: MonitorState = 'idle';
   private readonly recorder = new IntervalRecorder(now());
-  private readonly buffer: BoundedQueue<PendingPayload>;
+  private readonly sender: PayloadSender;
   private readonly checks: HealthChecks;
 
   private metricsTimer: Timer | null = null;
   private healthTimer: Timer | null = null;
-  private retryTimer: Timer | null = null;
   private lastMetricsTickMs = 0;
   private lastHealthTickMs = 0;
   private startedAtMs: number | null = null;
   private starting: Promise<void> | null = null;
   private stopping: Promise<StopResult> | null = null;
-  private draining: Promise<DrainOutcome> | null = null;
-  private inFlight = 0;
-  private batchSize: number;
-  private sendAttempt = 0;
 
   private readonly counts = {
     produced: 0,
-    sent: 0,
-    dropped: 0,
-    droppedUnreported: 0,
-    rejected: 0,
-    batchesSent: 0,
-    failedSends: 0,
-    consecutiveFailures: 0,
     heartbeats: 0,
     healthReports: 0,
   };
   private lastError: string | null = null;
-  private lastSentAt: string | null = null;
 
   /** Checks the options (the one place that throws: a wrong argument is a bug to see at once). */
   constructor(private readonly options: AgentMonitorOptions) {
@@ -413,14 +135,24 @@ export class AgentMonitor {
         active: () => this.state === 'starting' || this.state === 'running',
         registered: (answer) => {
           this.applySettings(answer.config);
-          if (this.state === 'running') this.flushSoon();
+          if (this.state === 'running') this.sender.sendSoon();
         },
         failed: (err, willRetry) => this.report(err, { operation: 'register', willRetry }),
         log: (level, message, data) => this.log(level, message, data),
       },
     });
-    this.buffer = new BoundedQueue(Math.floor(options.maxBufferedPayloads ?? 1000));
-    this.batchSize = Math.floor(options.maxBatchSize ?? 100);
+    this.sender = new PayloadSender({
+      session: this.session,
+      maxBuffered: Math.floor(options.maxBufferedPayloads ?? 1000),
+      batchSize: Math.floor(options.maxBatchSize ?? 100),
+      retry: options.retry ?? {},
+      hooks: {
+        active: () => this.state === 'starting' || this.state === 'running',
+        settings: (config) => this.applySettings(config),
+        failed: (err, failure) => this.report(err, { operation: 'send', ...failure }),
+        log: (level, message, data) => this.log(level, message, data),
+      },
+    });
     this.checks = new HealthChecks(options.healthCheckTimeoutMs ?? 10_000, (err, check) => this.report(err, { operation: 'health_check', willRetry: true, check }));
     for (const [name, fn] of Object.entries(options.healthChecks ?? {})) this.addHealthCheck(name, fn);
   }
@@ -441,6 +173,7 @@ export class AgentMonitor {
     if (this.state === 'stopping') return (this.stopping ?? Promise.resolve()).then(() => this.start());
     this.state = 'starting';
     this.startedAtMs ??= now();
+    this.sender.reopen();
     this.starting = (async () => {
       try {
         await this.session.register();
@@ -463,14 +196,14 @@ export class AgentMonitor {
   stop(options: { timeoutMs?: number } = {}): Promise<StopResult> {
     if (this.stopping) return this.stopping;
     if (this.state === 'idle' || this.state === 'stopped') {
-      return Promise.resolve({ sent: 0, unsent: this.buffer.size, dropped: this.counts.dropped });
+      return Promise.resolve({ sent: 0, unsent: this.sender.pending, dropped: this.sender.counts.dropped });
     }
     const timeoutMs = options.timeoutMs ?? 5000;
     const deadline = now() + timeoutMs;
     this.stopping = this.stopNow(deadline)
       .catch((err: unknown) => {
         this.report(err, { operation: 'send', willRetry: false });
-        return { sent: 0, unsent: this.buffer.size + this.inFlight, dropped: this.counts.dropped };
+        return { sent: 0, unsent: this.sender.pending, dropped: this.sender.counts.dropped };
       })
       .finally(() => {
         this.stopping = null;
@@ -479,25 +212,15 @@ export class AgentMonitor {
   }
 
   private async stopNow(deadline: number): Promise<StopResult> {
-    const sentBefore = this.counts.sent;
+    const sentBefore = this.sender.counts.sent;
     if (this.starting) await withTimeout(this.starting, Math.max(1, deadline - now()), 'start', true).catch(() => undefined);
     this.state = 'stopping';
     this.clearTimers();
     // The interval so far: its tasks and tokens would be lost otherwise.
     if (this.recorder.hasActivity || now() - this.lastMetricsTickMs >= 1000) {
-      this.enqueue(await this.buildPayload(Math.max(1, Math.min(this.collectTimeoutMs, deadline - now()))));
+      this.sender.enqueue(await this.buildPayload(Math.max(1, Math.min(this.collectTimeoutMs, deadline - now()))));
     }
-    let attempt = 0;
-    while (this.buffer.size > 0 && now() < deadline) {
-      const remaining = deadline - now();
-      const outcome = await withTimeout(this.drain(), remaining, 'flush', true).catch(() => ({ kind: 'retry', afterMs: null }) as DrainOutcome);
-      if (outcome.kind === 'done' && this.buffer.size === 0) break;
-      if (outcome.kind === 'unregistered' && !(await this.session.register())) {
-        // keep trying until the deadline
-      }
-      const wait = Math.min(deadline - now(), outcome.kind === 'retry' && outcome.afterMs !== null ? outcome.afterMs : backoffDelay(attempt++, this.retryOptions));
-      if (wait > 0 && this.buffer.size > 0) await new Promise<void>((resolve) => later(resolve, wait, true));
-    }
+    await this.sender.sendUntil(deadline);
     this.state = 'stopped';
     this.clearTimers();
     try {
@@ -505,28 +228,22 @@ export class AgentMonitor {
     } catch {
       // closing is best effort
     }
-    const unsent = this.buffer.size + this.inFlight;
+    const unsent = this.sender.pending;
     if (unsent > 0) this.log('warn', 'stopped with payloads unsent', { unsent });
-    return { sent: this.counts.sent - sentBefore, unsent, dropped: this.counts.dropped };
+    return { sent: this.sender.counts.sent - sentBefore, unsent, dropped: this.sender.counts.dropped };
   }
 
   /** Sends what the buffer holds now, without waiting for a retry timer. Never rejects. */
   async flush(): Promise<FlushResult> {
-    const sentBefore = this.counts.sent;
+    const sentBefore = this.sender.counts.sent;
     // Never started: nothing was built, and flushing must not register an agent behind the host's back.
-    if (this.state === 'idle') return { sent: 0, remaining: this.buffer.size };
+    if (this.state === 'idle') return { sent: 0, remaining: this.sender.pending };
     try {
-      if (this.retryTimer) {
-        clearTimeout(this.retryTimer);
-        this.retryTimer = null;
-      }
-      if (!this.session.apiKey) await this.session.register();
-      const outcome = await this.drain();
-      if (outcome.kind === 'retry') this.scheduleRetry(outcome.afterMs);
+      await this.sender.sendNow();
     } catch (err) {
       this.report(err, { operation: 'send', willRetry: true });
     }
-    return { sent: this.counts.sent - sentBefore, remaining: this.buffer.size + this.inFlight };
+    return { sent: this.sender.counts.sent - sentBefore, remaining: this.sender.pending };
   }
 
   /** Counters and state, for visibility and tests. */
@@ -538,12 +255,13 @@ export class AgentMonitor {
       settings: { ...this.settings },
       metricsIntervalMs: this.metricsIntervalMs,
       healthCheckIntervalMs: this.healthIntervalMs,
-      buffered: this.buffer.size + this.inFlight,
-      bufferLimit: this.buffer.limit,
+      buffered: this.sender.pending,
+      bufferLimit: this.sender.bufferLimit,
       ...this.counts,
+      ...this.sender.counts,
       registrations: this.session.registrations,
       lastError: this.lastError,
-      lastSentAt: this.lastSentAt,
+      lastSentAt: this.sender.lastSentAt,
     };
   }
 
@@ -782,9 +500,10 @@ export class AgentMonitor {
   }
 
   private clearTimers(): void {
-    for (const timer of [this.metricsTimer, this.healthTimer, this.retryTimer]) if (timer) clearTimeout(timer);
-    this.metricsTimer = this.healthTimer = this.retryTimer = null;
+    for (const timer of [this.metricsTimer, this.healthTimer]) if (timer) clearTimeout(timer);
+    this.metricsTimer = this.healthTimer = null;
     this.session.cancel();
+    this.sender.cancel();
   }
 
   // ------------------------------------------------------------------ metrics
@@ -794,8 +513,8 @@ export class AgentMonitor {
     const tickStart = now();
     this.lastMetricsTickMs = tickStart;
     try {
-      this.enqueue(await this.buildPayload(this.collectTimeoutMs));
-      this.flushSoon();
+      this.sender.enqueue(await this.buildPayload(this.collectTimeoutMs));
+      this.sender.sendSoon();
     } catch (err) {
       this.report(err, { operation: 'collect', willRetry: true });
     } finally {
@@ -850,137 +569,6 @@ export class AgentMonitor {
     if (figures.ai) payload.ai_metrics = figures.ai;
     if (figures.modelUsage.length > 0) payload.model_usage = figures.modelUsage;
     return payload;
-  }
-
-  private enqueue(payload: PendingPayload): void {
-    const dropped = this.buffer.push(payload, this.inFlight);
-    if (dropped > 0) this.noteDropped(dropped);
-  }
-
-  private noteDropped(n: number): void {
-    this.counts.dropped += n;
-    this.counts.droppedUnreported += n;
-    this.log('warn', 'buffer full: dropped the oldest payloads', { dropped: n, limit: this.buffer.limit });
-  }
-
-  /** Starts a drain unless one waits for its retry time. */
-  private flushSoon(): void {
-    if (this.retryTimer || this.state === 'stopping' || this.state === 'stopped') return;
-    void this.drain().then((outcome) => {
-      if (outcome.kind === 'retry') this.scheduleRetry(outcome.afterMs);
-    });
-  }
-
-  private scheduleRetry(afterMs: number | null): void {
-    if (this.retryTimer || (this.state !== 'running' && this.state !== 'starting')) return;
-    const delay = Math.max(afterMs ?? 0, backoffDelay(this.sendAttempt++, this.retryOptions));
-    this.log('debug', 'retrying later', { delay_ms: delay, buffered: this.buffer.size });
-    this.retryTimer = later(() => {
-      this.retryTimer = null;
-      this.flushSoon();
-    }, delay);
-  }
-
-  /** One drain at a time; it sends batches until the buffer is empty or a send fails. */
-  private drain(): Promise<DrainOutcome> {
-    this.draining ??= this.drainLoop()
-      .catch((err: unknown): DrainOutcome => {
-        this.report(err, { operation: 'send', willRetry: true });
-        return { kind: 'retry', afterMs: null };
-      })
-      .finally(() => {
-        this.draining = null;
-      });
-    return this.draining;
-  }
-
-  private async drainLoop(): Promise<DrainOutcome> {
-    let reauthenticated = false;
-    while (this.buffer.size > 0) {
-      const { client, agentId, apiKey: keyUsed } = this.session;
-      if (!client || !agentId || !keyUsed) return { kind: 'unregistered' };
-      const batch = this.buffer.shift(this.batchSize);
-      this.inFlight = batch.length;
-      const reportedDropped = this.counts.droppedUnreported;
-      const wire: AgentMetrics[] = batch.map((p) => ({ agent_id: agentId, ...p }));
-      if (reportedDropped > 0) {
-        // The newest payload of the batch carries the count, so it sits beside the data that survived.
-        const last = wire[wire.length - 1] as AgentMetrics;
-        wire[wire.length - 1] = { ...last, custom_metrics: { ...(last.custom_metrics ?? {}), [DROPPED_PAYLOADS_METRIC]: reportedDropped } };
-      }
-      try {
-        const receipt = await client.sendMetricsBatch(wire);
-        this.inFlight = 0;
-        this.counts.sent += batch.length;
-        this.counts.batchesSent += 1;
-        this.counts.droppedUnreported = Math.max(0, this.counts.droppedUnreported - reportedDropped);
-        this.counts.consecutiveFailures = 0;
-        this.sendAttempt = 0;
-        this.lastSentAt = new Date(now()).toISOString();
-        if (receipt?.config) this.applySettings(receipt.config);
-        continue;
-      } catch (err) {
-        this.inFlight = 0;
-        const outcome = this.afterSendFailure(err, batch);
-        if (outcome === 'next') continue;
-        if (outcome === 'reauth') {
-          if (reauthenticated || !(await this.session.reauthenticate(keyUsed))) {
-            return { kind: 'retry', afterMs: null };
-          }
-          reauthenticated = true;
-          continue;
-        }
-        return { kind: 'retry', afterMs: isAgentmonError(err) ? err.retryAfterMs : null };
-      }
-    }
-    return { kind: 'done' };
-  }
-
-  /** Decides what a failed batch becomes: sent again now, after re-registering, or later. */
-  private afterSendFailure(err: unknown, batch: PendingPayload[]): 'next' | 'reauth' | 'later' {
-    const requeue = (items: PendingPayload[]) => {
-      const dropped = this.buffer.unshift(items);
-      if (dropped > 0) this.noteDropped(dropped);
-    };
-    if (!isAgentmonError(err)) {
-      // Not an HTTP answer: the batch itself cannot be sent (say, JSON cannot carry it). Trying again cannot help.
-      this.counts.rejected += batch.length;
-      this.report(err, { operation: 'send', willRetry: false, payloads: batch.length });
-      return 'next';
-    }
-    if (isAuthError(err)) {
-      requeue(batch);
-      this.report(err, { operation: 'send', willRetry: true, payloads: batch.length });
-      return 'reauth';
-    }
-    if (err.status === 413) {
-      if (batch.length > 1) {
-        this.batchSize = Math.max(1, Math.floor(batch.length / 2));
-        requeue(batch);
-        return 'next';
-      }
-      this.counts.rejected += 1;
-      this.report(err, { operation: 'send', willRetry: false, payloads: 1 });
-      return 'next';
-    }
-    if (err.status === 400) {
-      // All or nothing: the details name the bad payloads (/body/<i>/...); the others go again.
-      const bad = new Set<number>();
-      for (const d of err.details) {
-        const m = /^\/body\/(\d+)(\/|$)/.exec(d.path);
-        if (m && Number(m[1]) < batch.length) bad.add(Number(m[1]));
-      }
-      const refused = bad.size > 0 ? batch.filter((_, i) => bad.has(i)) : batch;
-      this.counts.rejected += refused.length;
-      this.report(err, { operation: 'send', willRetry: false, payloads: refused.length });
-      if (bad.size > 0) requeue(batch.filter((_, i) => !bad.has(i)));
-      return 'next';
-    }
-    requeue(batch);
-    this.counts.failedSends += 1;
-    this.counts.consecutiveFailures += 1;
-    this.report(err, { operation: 'send', willRetry: true, payloads: batch.length });
-    return 'later';
   }
 
   // ------------------------------------------------------------------ health and heartbeat
