@@ -135,7 +135,20 @@ export default tseslint.config(
     rules: fence([notPackages(['dashboard'], 'the cli reaches the dashboard through the server only')]),
   },
   {
-    // The web UI: browser code; @agentmon/schema for types only (no TypeBox in the bundle), preact and uplot.
+    // @agentmon/sdk/client is what the dashboard bundles: it must stay free of TypeBox.
+    files: ['packages/sdk/src/client.ts', 'packages/sdk/src/errors.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: '@agentmon/schema', allowTypeImports: true, message: 'the REST client (@agentmon/sdk/client) takes types from the schema, not values: browser bundles must not carry TypeBox' }],
+          patterns: [{ regex: '^(?!@agentmon/schema$|@agentmon/schema/plain$|\\./(?:errors|client)\\.js$)', message: 'the REST client imports schema types, @agentmon/schema/plain and errors.js only' }],
+        },
+      ],
+    },
+  },
+  {
+    // The web UI: browser code; @agentmon/schema for types only (no TypeBox in the bundle), preact, uplot and the SDK's REST client.
     files: ['packages/dashboard/src/**'],
     ignores: ['packages/dashboard/src/**/*.test.ts'],
     languageOptions: { globals: { ...globals.browser } },
@@ -146,8 +159,8 @@ export default tseslint.config(
           paths: [{ name: '@agentmon/schema', allowTypeImports: true, message: 'the dashboard takes types from the schema, not values: the bundle must not carry TypeBox' }],
           patterns: [
             {
-              regex: '^(?!(?:preact|preact/hooks|uplot|@agentmon/schema|@agentmon/schema/plain)$|\\.{1,2}/)',
-              message: 'the dashboard imports preact, uplot, @agentmon/schema types, @agentmon/schema/plain values and its own modules only',
+              regex: '^(?!(?:preact|preact/hooks|uplot|@agentmon/schema|@agentmon/schema/plain|@agentmon/sdk/client)$|\\.{1,2}/)',
+              message: 'the dashboard imports preact, uplot, @agentmon/schema types, @agentmon/schema/plain values, the SDK\'s REST client and its own modules only',
             },
           ],
         },

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds the web dashboard (packages/dashboard/dist) unless the bundle is newer than everything it
-// is built from: its sources, index.html, its vite and package config, and the schema package it
+// is built from: its sources, index.html, its vite and package config, and the schema and SDK sources it
 // bundles. `npm start` builds first, and a second start with nothing changed then starts at once.
 // Usage: node scripts/build-dashboard.mjs [--force]
 import { spawnSync } from 'node:child_process';
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..');
 const pkg = join(root, 'packages', 'dashboard');
-const inputs = [join(pkg, 'src'), join(pkg, 'index.html'), join(pkg, 'vite.config.ts'), join(pkg, 'package.json'), join(root, 'packages', 'schema', 'src')];
+const inputs = [join(pkg, 'src'), join(pkg, 'index.html'), join(pkg, 'vite.config.ts'), join(pkg, 'package.json'), join(root, 'packages', 'schema', 'src'), join(root, 'packages', 'sdk', 'src')];
 
 /** Newest modification time under `path` (a file or a folder, test files included: cheap and safe). */
 function newest(path) {

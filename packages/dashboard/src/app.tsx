@@ -94,7 +94,7 @@ function Shell({ token, logout }: { token: string; logout: (why?: string) => voi
 
   useEffect(() => {
     client
-      .dashboardConfig()
+      .getDashboardConfig()
       .then((c) => setConfig({ ...DEFAULT_CONFIG, ...c }))
       .catch((err: unknown) => {
         if (err instanceof ApiError && err.status === 401) return;
@@ -145,7 +145,7 @@ function Shell({ token, logout }: { token: string; logout: (why?: string) => voi
       const id = nameQueue.current.shift() as string;
       nameBusy.current++;
       client
-        .agent(id)
+        .getAgent(id)
         .then((a) => names.current.set(id, a.name))
         .catch(() => names.current.set(id, null))
         .finally(() => {
@@ -173,7 +173,7 @@ function Shell({ token, logout }: { token: string; logout: (why?: string) => voi
   // The nav's count: active alerts nobody has acknowledged yet (the ones that still need someone).
   const refreshAlertCount = useCallback(() => {
     client
-      .alerts({ active: true, acknowledged: false, page_size: 1 })
+      .listAlerts({ active: true, acknowledged: false, page_size: 1 })
       .then((p) => setActiveAlerts(p.total))
       .catch(() => undefined);
   }, [client]);

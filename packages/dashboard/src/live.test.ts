@@ -25,7 +25,7 @@ class FakeEventSource {
   }
 }
 
-const client = { base: '', streamToken: async () => ({ token: 'st.test', expires_at: new Date(Date.now() + 600_000).toISOString() }) } as unknown as ApiClient;
+const client = { baseUrl: '', createStreamToken: async () => ({ token: 'st.test', expires_at: new Date(Date.now() + 600_000).toISOString() }) } as unknown as ApiClient;
 const original = (globalThis as { EventSource?: unknown }).EventSource;
 
 describe('live stream resync', () => {

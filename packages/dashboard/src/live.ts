@@ -88,7 +88,7 @@ export class LiveStream {
   /** A stream token valid for at least 30 more seconds; fetched again shortly before expiry. */
   private async freshToken(): Promise<string> {
     if (this.token && this.token.expiresMs - Date.now() > 30_000) return this.token.token;
-    const t = await this.client.streamToken();
+    const t = await this.client.createStreamToken();
     const expiresMs = Date.parse(t.expires_at);
     this.token = { token: t.token, expiresMs };
     if (this.tokenTimer) clearTimeout(this.tokenTimer);
@@ -112,7 +112,7 @@ export class LiveStream {
     if (this.stopped) return;
     const params = new URLSearchParams({ token });
     if (this.lastId > 0) params.set('last_event_id', String(this.lastId));
-    const es = new EventSource(`${this.client.base}/api/v1/events/stream?${params}`);
+    const es = new EventSource(`${this.client.baseUrl}/api/v1/events/stream?${params}`);
     this.es = es;
     const wasDown = this.attempts > 0;
     es.onopen = () => {

@@ -13,29 +13,39 @@ import type {
   AlertAck,
   AlertDetail,
   AlertListQuery,
+  BudgetCreate,
+  BudgetList,
+  BudgetStatus,
   DashboardConfig,
   DashboardData,
   ErrorDetail,
   EventListQuery,
+  FailedSpanList,
   HealthCheckInput,
   HealthDetail,
   HealthReceipt,
   IngestReceipt,
   MetricsQuery,
   MetricsResponse,
+  ModelPrice,
   MonitoringConfig,
   MonitoringConfigUpdate,
   NotificationTargetCreate,
   NotificationTargetView,
   NotificationTestResult,
+  PriceTable,
+  PriceView,
   Readiness,
   RegisterResponse,
   StreamToken,
   SystemEvent,
   UsageQuery,
   UsageReport,
+  WhoAmI,
 } from '@agentmon/schema';
 import { AgentmonError } from './errors.js';
+
+export { AgentmonError, isAgentmonError, type ClientErrorCode } from './errors.js';
 
 /** The fetch the client calls (the global one by default; tests and old runtimes pass their own). */
 export type FetchFn = (input: string, init?: RequestInit) => Promise<Response>;
@@ -51,6 +61,13 @@ export interface AgentmonClientOptions {
   fetch?: FetchFn;
   /** Extra headers on every request (a proxy's, say). */
   headers?: Record<string, string>;
+  /** Told about every failed call before it is thrown (a web UI signs out on a 401, say). */
+  onError?: (error: AgentmonError) => void;
+}
+
+/** Options of one call: `signal` cancels it (the promise then rejects with the signal's reason, an AbortError). */
+export interface CallOptions {
+  signal?: AbortSignal;
 }
 
 /** A page of items, as the list routes answer. */
@@ -76,6 +93,7 @@ interface RequestOptions {
   empty?: boolean;
   /** Extra headers of this call. */
   headers?: Record<string, string>;
+  signal?: AbortSignal | undefined;
 }
 
 const enc = encodeURIComponent;
@@ -97,6 +115,7 @@ export class AgentmonClient {
   private readonly timeoutMs: number;
   private readonly fetchFn: FetchFn;
   private readonly headers: Record<string, string>;
+  private readonly onError: ((error: AgentmonError) => void) | undefined;
 
   constructor(options: AgentmonClientOptions) {
     let parsed: URL;
@@ -116,11 +135,19 @@ export class AgentmonClient {
     if (!fetchFn) throw new TypeError('AgentmonClient: no global fetch here; pass options.fetch');
     this.fetchFn = fetchFn;
     this.headers = { ...(options.headers ?? {}) };
+    this.onError = options.onError;
   }
 
   /** The same client with another token (an agent's api_key, say). */
   withToken(token: string): AgentmonClient {
-    return new AgentmonClient({ url: this.baseUrl, token, timeoutMs: this.timeoutMs, fetch: this.fetchFn, headers: this.headers });
+    return new AgentmonClient({
+      url: this.baseUrl,
+      token,
+      timeoutMs: this.timeoutMs,
+      fetch: this.fetchFn,
+      headers: this.headers,
+      ...(this.onError ? { onError: this.onError } : {}),
+    });
   }
 
   // ------------------------------------------------------------------ agents
@@ -135,21 +162,21 @@ export class AgentmonClient {
   }
 
   /** `GET /agents`: a page of AgentSummary. */
-  listAgents(query: AgentListQuery = {}): Promise<AgentPage> {
-    return this.call('GET', '/agents', { query: { ...query } });
+  listAgents(query: AgentListQuery = {}, options: CallOptions = {}): Promise<AgentPage> {
+    return this.call('GET', '/agents', { query: { ...query }, signal: options.signal });
   }
 
   /** `GET /agents/:id`. */
-  getAgent(id: string): Promise<AgentDetail> {
-    return this.call('GET', `/agents/${enc(id)}`);
+  getAgent(id: string, options: CallOptions = {}): Promise<AgentDetail> {
+    return this.call('GET', `/agents/${enc(id)}`, { signal: options.signal });
   }
 
   /**
    * `GET /agents/resolve`: the one agent an id, unambiguous id prefix or name names (within
    * `environment` when given); 404 when none does, 409 listing the candidates when several do.
    */
-  resolveAgent(q: string, environment?: string): Promise<AgentResolved> {
-    return this.call('GET', '/agents/resolve', { query: { q, ...(environment ? { environment } : {}) } });
+  resolveAgent(q: string, environment?: string, options: CallOptions = {}): Promise<AgentResolved> {
+    return this.call('GET', '/agents/resolve', { query: { q, ...(environment ? { environment } : {}) }, signal: options.signal });
   }
 
   /** `PATCH /agents/:id`: tags, description, metadata, ...; `{status: 'maintenance'}` and back. */
@@ -185,20 +212,25 @@ export class AgentmonClient {
   }
 
   /** `GET /agents/:id/health`. */
-  getHealth(agentId: string): Promise<HealthDetail> {
-    return this.call('GET', `/agents/${enc(agentId)}/health`);
+  getHealth(agentId: string, options: CallOptions = {}): Promise<HealthDetail> {
+    return this.call('GET', `/agents/${enc(agentId)}/health`, { signal: options.signal });
+  }
+
+  /** `GET /agents/:id/failed-spans`: the latest failed GenAI spans the agent exported over OpenTelemetry. */
+  getFailedSpans(agentId: string, options: CallOptions = {}): Promise<FailedSpanList> {
+    return this.call('GET', `/agents/${enc(agentId)}/failed-spans`, { signal: options.signal });
   }
 
   // ------------------------------------------------------------------ metrics and config
 
   /** `POST /metrics/query`. */
-  queryMetrics(query: MetricsQuery): Promise<MetricsResponse> {
-    return this.call('POST', '/metrics/query', { body: query });
+  queryMetrics(query: MetricsQuery, options: CallOptions = {}): Promise<MetricsResponse> {
+    return this.call('POST', '/metrics/query', { body: query, signal: options.signal });
   }
 
   /** `GET /agents/:id/config`. */
-  getConfig(agentId: string): Promise<MonitoringConfig> {
-    return this.call('GET', `/agents/${enc(agentId)}/config`);
+  getConfig(agentId: string, options: CallOptions = {}): Promise<MonitoringConfig> {
+    return this.call('GET', `/agents/${enc(agentId)}/config`, { signal: options.signal });
   }
 
   /** `PUT /agents/:id/config`: replaces it (absent fields take the defaults). */
@@ -215,15 +247,40 @@ export class AgentmonClient {
    * `GET /usage`: tokens in and out, model calls and spend over a range, by `model` (default),
    * `agent` or `agent_model`, with the models the price table has no price for.
    */
-  getUsage(query: UsageQuery): Promise<UsageReport> {
-    return this.call('GET', '/usage', { query: { ...query } });
+  getUsage(query: UsageQuery, options: CallOptions = {}): Promise<UsageReport> {
+    return this.call('GET', '/usage', { query: { ...query }, signal: options.signal });
+  }
+
+  /** `GET /prices`: the price table tokens are priced with (defaults, the prices file, the API's). */
+  getPrices(options: CallOptions = {}): Promise<PriceTable> {
+    return this.call('GET', '/prices', { signal: options.signal });
+  }
+
+  /** `PUT /prices`: a model's price, for usage reported from now on. */
+  setPrice(price: ModelPrice): Promise<PriceView> {
+    return this.call('PUT', '/prices', { body: price });
+  }
+
+  /** `GET /budgets`: spend budgets with what was spent in their current period. */
+  listBudgets(options: CallOptions = {}): Promise<BudgetList> {
+    return this.call('GET', '/budgets', { signal: options.signal });
+  }
+
+  /** `POST /budgets`: a daily or monthly spend limit of an agent, an environment or the fleet. */
+  createBudget(budget: BudgetCreate): Promise<BudgetStatus> {
+    return this.call('POST', '/budgets', { body: budget });
+  }
+
+  /** `DELETE /budgets/:id`. */
+  async deleteBudget(id: string): Promise<void> {
+    await this.call('DELETE', `/budgets/${enc(id)}`, { empty: true });
   }
 
   // ------------------------------------------------------------------ alerts and events
 
   /** `GET /alerts`: newest first. */
-  listAlerts(query: AlertListQuery = {}): Promise<Page<AlertDetail>> {
-    return this.call('GET', '/alerts', { query: { ...query } });
+  listAlerts(query: AlertListQuery = {}, options: CallOptions = {}): Promise<Page<AlertDetail>> {
+    return this.call('GET', '/alerts', { query: { ...query }, signal: options.signal });
   }
 
   /** `GET /alerts/:id`. */
@@ -242,8 +299,8 @@ export class AgentmonClient {
   }
 
   /** `GET /events`: SystemEvent history, newest first. */
-  listEvents(query: EventListQuery = {}): Promise<{ items: SystemEvent[] }> {
-    return this.call('GET', '/events', { query: { ...query } });
+  listEvents(query: EventListQuery = {}, options: CallOptions = {}): Promise<{ items: SystemEvent[] }> {
+    return this.call('GET', '/events', { query: { ...query }, signal: options.signal });
   }
 
   /** `POST /events/stream-token`: a short-lived token for EventSource (`?token=`). */
@@ -259,8 +316,8 @@ export class AgentmonClient {
   // ------------------------------------------------------------------ notifications
 
   /** `GET /notifications`. */
-  listNotificationTargets(): Promise<{ items: NotificationTarget[] }> {
-    return this.call('GET', '/notifications');
+  listNotificationTargets(options: CallOptions = {}): Promise<{ items: NotificationTarget[] }> {
+    return this.call('GET', '/notifications', { signal: options.signal });
   }
 
   /** `POST /notifications`. */
@@ -280,14 +337,22 @@ export class AgentmonClient {
 
   // ------------------------------------------------------------------ dashboard and probes
 
-  /** `GET /dashboard` (it takes no query parameters). Its open dictionaries are typed loosely, as the schema's DashboardData. */
-  getDashboard(): Promise<DashboardData> {
-    return this.call('GET', '/dashboard');
+  /**
+   * `GET /dashboard`; its fleet trends cover `trend_hours` (default: the DashboardConfig's range).
+   * Its open dictionaries are typed loosely, as the schema's DashboardData.
+   */
+  getDashboard(query: { trend_hours?: number } = {}, options: CallOptions = {}): Promise<DashboardData> {
+    return this.call('GET', '/dashboard', { query: { ...query }, signal: options.signal });
   }
 
   /** `GET /dashboard/config`. */
-  getDashboardConfig(): Promise<DashboardConfig> {
-    return this.call('GET', '/dashboard/config');
+  getDashboardConfig(options: CallOptions = {}): Promise<DashboardConfig> {
+    return this.call('GET', '/dashboard/config', { signal: options.signal });
+  }
+
+  /** `GET /whoami`: what the token may do (admin, or a read-only viewer). */
+  whoami(options: CallOptions = {}): Promise<WhoAmI> {
+    return this.call('GET', '/whoami', { signal: options.signal });
   }
 
   /** `PUT /dashboard/config`. */
@@ -327,6 +392,21 @@ export class AgentmonClient {
   }
 
   private async send<T>(method: string, url: string, options: RequestOptions): Promise<T> {
+    try {
+      return await this.sendOnce<T>(method, url, options);
+    } catch (err) {
+      if (err instanceof AgentmonError && this.onError) {
+        try {
+          this.onError(err);
+        } catch {
+          // the caller's hook must not change what the call throws
+        }
+      }
+      throw err;
+    }
+  }
+
+  private async sendOnce<T>(method: string, url: string, options: RequestOptions): Promise<T> {
     const query = queryString(options.query);
     const headers: Record<string, string> = { accept: 'application/json', ...this.headers, ...options.headers };
     const token = options.token ?? this.token;
@@ -339,12 +419,18 @@ export class AgentmonClient {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.timeoutMs);
     (timer as { unref?: () => void }).unref?.();
+    // The caller's signal cancels the call too; its abort is the caller's, not a failure to report.
+    const caller = options.signal;
+    const cancel = () => controller.abort();
+    if (caller?.aborted) cancel();
+    else caller?.addEventListener('abort', cancel, { once: true });
     let response: Response;
     let text: string;
     try {
       response = await this.fetchFn(url + query, { method, headers, ...(body !== undefined ? { body } : {}), signal: controller.signal });
       text = await response.text();
     } catch (err) {
+      if (caller?.aborted) throw caller.reason;
       const timedOut = controller.signal.aborted;
       throw new AgentmonError(
         timedOut
@@ -358,6 +444,7 @@ export class AgentmonClient {
       );
     } finally {
       clearTimeout(timer);
+      caller?.removeEventListener('abort', cancel);
     }
     if (response.ok) {
       if (options.empty || text.trim() === '') return undefined as T;

@@ -26,6 +26,19 @@ export class AgentmonError extends Error {
   /** The parsed JSON body of the error answer, when it had one. */
   readonly body: Record<string, unknown> | null;
 
+  /**
+   * The messages by body field, for a form: `cpu_threshold` gathers the details at
+   * `/body/cpu_threshold` and below (several joined by "; "); details of the body as a whole are under "".
+   */
+  fieldErrors(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const d of this.details) {
+      const field = d.path.replace(/^\/body\/?/, '').split('/')[0] ?? '';
+      out[field] = out[field] ? `${out[field]}; ${d.message}` : d.message;
+    }
+    return out;
+  }
+
   /** True when trying again later may succeed: no answer, a timeout, 408, 429 or a 5xx. */
   get retryable(): boolean {
     return this.status === 0 || this.status === 408 || this.status === 429 || this.status >= 500;

@@ -134,6 +134,51 @@ describe('AgentmonClient against a real server', () => {
     assert.equal(admin.streamUrl(stream.token), `${t.url}/api/v1/events/stream?token=${encodeURIComponent(stream.token)}`);
   });
 
+  it('sets and reads prices and budgets, says who a token is, and lists failed spans', async () => {
+    const price = await admin.setPrice({ model: 'house-model-1', input_usd_per_million: 2, output_usd_per_million: 6, as_of: '2026-11-30' });
+    assert.equal(price.source, 'api');
+    const table = await admin.getPrices();
+    assert.deepEqual(
+      table.prices.find((p) => p.model === 'house-model-1'),
+      { model: 'house-model-1', input_usd_per_million: 2, output_usd_per_million: 6, as_of: '2026-11-30', source: 'api' },
+    );
+    const budget = await admin.createBudget({ name: 'fleet daily', period: 'day', limit_usd: 25 });
+    assert.equal(budget.spent_usd, 0);
+    assert.equal(budget.state, 'ok');
+    assert.deepEqual((await admin.listBudgets()).budgets.map((b) => b.id), [budget.id]);
+    await admin.deleteBudget(budget.id);
+    assert.deepEqual((await admin.listBudgets()).budgets, []);
+    assert.deepEqual(await admin.whoami(), { role: 'admin' });
+    const reg = await admin.registerAgent(agent({ name: 'spans-agent' }));
+    assert.deepEqual((await admin.getFailedSpans(reg.agent_id)).items, []);
+    const trends = await admin.getDashboard({ trend_hours: 6 });
+    assert.ok(trends.performance_trends);
+  });
+
+  it('cancels a call on its signal, tells onError about failures, and names the fields of a refusal', async () => {
+    const heard: AgentmonError[] = [];
+    const client = new AgentmonClient({ url: t.url, token: ADMIN, onError: (e) => heard.push(e) });
+    const controller = new AbortController();
+    controller.abort();
+    await assert.rejects(client.listAgents({}, { signal: controller.signal }), (err: unknown) => (err as Error).name === 'AbortError');
+    assert.equal(heard.length, 0, 'a cancelled call is not a failure');
+    await assert.rejects(client.createBudget({ name: '', period: 'day', limit_usd: -1 }), (err: unknown) => {
+      assert.ok(err instanceof AgentmonError);
+      assert.equal(err.status, 400);
+      const fields = err.fieldErrors();
+      assert.ok(fields.name && fields.limit_usd, JSON.stringify(fields));
+      return true;
+    });
+    await assert.rejects(new AgentmonClient({ url: t.url, token: 'nope-nope-nope-nope', onError: (e) => heard.push(e) }).whoami());
+    assert.deepEqual(
+      heard.map((e) => [e.status, e.code]),
+      [
+        [400, 'VALIDATION_FAILED'],
+        [401, 'UNAUTHORIZED'],
+      ],
+    );
+  });
+
   it('answers the probes and names bad tokens', async () => {
     assert.equal(await admin.healthz(), true);
     assert.equal((await admin.readyz()).status, 'ready');

@@ -32,6 +32,18 @@ describe('viewer tokens', () => {
       }
       const token = await as(VIEWER, 'POST', '/events/stream-token');
       assert.equal(token.statusCode, 200, token.body);
+      // A metrics query in a body is a read too.
+      const query = await as(VIEWER, 'POST', '/metrics/query', {
+        agent_ids: [a.id],
+        start_time: '2026-03-01T11:00:00Z',
+        end_time: '2026-03-01T13:00:00Z',
+        metric_names: ['cpu_usage_percent'],
+      });
+      assert.equal(query.statusCode, 200, query.body);
+      assert.deepEqual(
+        (query.json() as { data: { cpu_usage_percent: number }[] }).data.map((r) => r.cpu_usage_percent),
+        [97],
+      );
 
       const alertId = ((await as(ADMIN, 'GET', '/alerts?active=true')).json() as { items: { id: string }[] }).items[0]?.id as string;
       assert.ok(alertId);

@@ -26,7 +26,7 @@ export function AgentPicker({ value, onChange }: { value: string; onChange: (id:
     if (!open || value) return;
     const ctl = new AbortController();
     client
-      .agents({ ...(typed ? { q: typed } : {}), sort: 'name', page_size: SHOWN }, ctl.signal)
+      .listAgents({ ...(typed ? { q: typed } : {}), sort: 'name', page_size: SHOWN }, { signal: ctl.signal })
       .then((p) => setMatches(p.items))
       .catch(() => undefined);
     return () => ctl.abort();

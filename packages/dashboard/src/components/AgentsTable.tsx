@@ -59,7 +59,7 @@ export function AgentsTable({ query, environments }: { query: URLSearchParams; e
     page,
     page_size: pageSize,
   };
-  const list = useAsync((signal) => client.agents(params, signal), [params]);
+  const list = useAsync((signal) => client.listAgents(params, { signal: signal }), [params]);
   useEffect(() => setPatches(new Map()), [list.data]);
 
   const reloadSoon = useThrottled(list.reload, 5000);

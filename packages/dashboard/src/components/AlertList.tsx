@@ -86,7 +86,7 @@ function AlertRow({ alert: a, showAgent, onChange, now, fresh }: { alert: AlertD
   async function act(kind: 'resolve' | 'ack', by = '', why = '') {
     setBusy(kind);
     try {
-      const updated = kind === 'resolve' ? await client.resolveAlert(a.id) : await client.ackAlert(a.id, by, why);
+      const updated = kind === 'resolve' ? await client.resolveAlert(a.id) : await client.acknowledgeAlert(a.id, { by, ...(why ? { comment: why } : {}) });
       setAsking(false);
       onChange(updated);
       alertsChanged();

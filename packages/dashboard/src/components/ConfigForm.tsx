@@ -121,7 +121,7 @@ function changes(saved: MonitoringConfig, f: FormState): MonitoringConfigUpdate 
 }
 
 /** Messages by field: `cpu_threshold` -> "must be <= 100"; nested paths keep their tail. */
-function byField(details: ErrorDetail[]): { fields: Record<string, string[]>; other: string[] } {
+function byField(details: readonly ErrorDetail[]): { fields: Record<string, string[]>; other: string[] } {
   const fields: Record<string, string[]> = {};
   const other: string[] = [];
   for (const d of details) {

@@ -107,13 +107,13 @@ export function AgentPage({ id, query }: { id: string; query: URLSearchParams })
   const zoom: [number, number] | null = zoomFrom > 0 && zoomTo > zoomFrom ? [zoomFrom, zoomTo] : null;
   const [windowEnd, setWindowEnd] = useState(() => Math.ceil(Date.now() / 1000));
 
-  const agent = useAsync((s) => client.agent(id, s), [id]);
-  const health = useAsync((s) => client.health(id, s), [id]);
-  const cfg = useAsync((s) => client.config(id, s), [id]);
-  const alerts = useAsync((s) => client.alerts({ agent_id: id, page_size: 20 }, s), [id]);
+  const agent = useAsync((s) => client.getAgent(id, { signal: s }), [id]);
+  const health = useAsync((s) => client.getHealth(id, { signal: s }), [id]);
+  const cfg = useAsync((s) => client.getConfig(id, { signal: s }), [id]);
+  const alerts = useAsync((s) => client.listAlerts({ agent_id: id, page_size: 20 }, { signal: s }), [id]);
   // The alerts of the charts' range, drawn on them as bands: the latest 200 that began before its end.
-  const events = useAsync((s) => client.events({ agent_id: id, limit: 25 }, s), [id]);
-  const failed = useAsync((s) => client.failedSpans(id, s), [id]);
+  const events = useAsync((s) => client.listEvents({ agent_id: id, limit: 25 }, { signal: s }), [id]);
+  const failed = useAsync((s) => client.getFailedSpans(id, { signal: s }), [id]);
   const latest = useAsync(async (s): Promise<Latest> => {
     const end = new Date();
     const r = await client.metrics(
@@ -140,12 +140,12 @@ export function AgentPage({ id, query }: { id: string; query: URLSearchParams })
     [id, start, end, reportEvery, customKey],
   );
 
-  const history = useAsync((s) => client.alerts({ agent_id: id, page_size: 200, until: new Date(end * 1000).toISOString() }, s), [id, end]);
+  const history = useAsync((s) => client.listAlerts({ agent_id: id, page_size: 200, until: new Date(end * 1000).toISOString() }, { signal: s }), [id, end]);
   const bands = useMemo(() => incidentBands(history.data?.items ?? [], start, end, Math.ceil(Date.now() / 1000)), [history.data, start, end]);
 
   // This agent's usage by model over the charts' range (none: the section stays hidden).
   const usage = useAsync(
-    (s) => client.usage({ agent: id, group_by: 'model', start_time: new Date(start * 1000).toISOString(), end_time: new Date(end * 1000).toISOString() }, s),
+    (s) => client.getUsage({ agent: id, group_by: 'model', start_time: new Date(start * 1000).toISOString(), end_time: new Date(end * 1000).toISOString() }, { signal: s }),
     [id, start, end],
   );
 

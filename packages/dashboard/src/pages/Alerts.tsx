@@ -70,7 +70,7 @@ export function AlertsPage({ query }: { query: URLSearchParams }) {
   // `since` is resolved when the filter changes, not at every render.
   const sinceAt = useRef<{ key: string; iso: string | undefined }>({ key: '', iso: undefined });
   if (sinceAt.current.key !== since) sinceAt.current = { key: since, iso: sinceIso(since) };
-  const list = useAsync((s) => client.alerts({ ...params, ...(sinceAt.current.iso ? { since: sinceAt.current.iso } : {}) }, s), [params, since]);
+  const list = useAsync((s) => client.listAlerts({ ...params, ...(sinceAt.current.iso ? { since: sinceAt.current.iso } : {}) }, { signal: s }), [params, since]);
   const reloadSoon = useThrottled(list.reload, 1000);
   const [fresh, setFresh] = useState<Set<string>>(new Set());
   const known = useRef<Set<string> | null>(null);

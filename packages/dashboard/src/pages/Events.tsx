@@ -37,7 +37,7 @@ export function EventsPage({ query }: { query: URLSearchParams }) {
   };
   const sinceAt = useRef<{ key: string; iso: string | undefined }>({ key: '', iso: undefined });
   if (sinceAt.current.key !== since) sinceAt.current = { key: since, iso: sinceIso(since) };
-  const list = useAsync((s) => client.events({ ...params, ...(sinceAt.current.iso ? { since: sinceAt.current.iso } : {}) }, s), [params, since]);
+  const list = useAsync((s) => client.listEvents({ ...params, ...(sinceAt.current.iso ? { since: sinceAt.current.iso } : {}) }, { signal: s }), [params, since]);
   const [fresh, setFresh] = useState<Set<string>>(new Set());
 
   useRefresh(list.reload, (batch) => {

@@ -20,7 +20,7 @@ export function Login({ onLogin, notice }: { onLogin: (token: string, remember: 
     setBusy(true);
     setError(null);
     try {
-      await new ApiClient(t).dashboardConfig();
+      await new ApiClient(t).getDashboardConfig();
       onLogin(t, remember);
     } catch (err) {
       const status = err instanceof ApiError ? err.status : -1;

@@ -21,7 +21,7 @@ const KINDS: { value: NotificationTargetKind; label: string; hint: string }[] = 
 export function NotificationsPage() {
   const { client } = useApp();
   const now = useNow(30_000);
-  const list = useAsync((s) => client.notifications(s), []);
+  const list = useAsync((s) => client.listNotificationTargets({ signal: s }), []);
   return (
     <>
       <div class="page-head">
@@ -63,7 +63,7 @@ function TargetRow({ target: t, now, onDeleted }: { target: NotificationTargetVi
     setBusy('test');
     setResult(null);
     try {
-      setResult(await client.testNotification(t.id));
+      setResult(await client.testNotificationTarget(t.id));
     } catch (err) {
       toast(`Could not send a test: ${(err as Error).message}`, 'error');
     } finally {
@@ -73,7 +73,7 @@ function TargetRow({ target: t, now, onDeleted }: { target: NotificationTargetVi
   const remove = async () => {
     setBusy('delete');
     try {
-      await client.deleteNotification(t.id);
+      await client.deleteNotificationTarget(t.id);
       toast(`Deleted ${t.name}`);
       onDeleted();
     } catch (err) {
@@ -138,7 +138,7 @@ function AddTarget({ onAdded }: { onAdded: () => void }) {
     e.preventDefault();
     setBusy(true);
     try {
-      const made = await client.addNotification({ name, kind, url: url.trim() });
+      const made = await client.createNotificationTarget({ name, kind, url: url.trim() });
       setErrors({});
       setName('');
       setUrl('');

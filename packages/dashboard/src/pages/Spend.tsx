@@ -55,10 +55,10 @@ async function loadSpend(client: ApiClient, range: SpendRangeKey, signal: AbortS
   const dayStart = utcDayStart(now);
   const monthStart = utcMonthStart(now);
   const [today, month, byModel, byAgent] = await Promise.all([
-    client.usage({ start_time: new Date(dayStart).toISOString(), end_time: end, group_by: 'model' }, signal),
-    client.usage({ start_time: new Date(monthStart).toISOString(), end_time: end, group_by: 'model' }, signal),
-    client.usage({ start_time: start, end_time: end, group_by: 'model' }, signal),
-    client.usage({ start_time: start, end_time: end, group_by: 'agent' }, signal),
+    client.getUsage({ start_time: new Date(dayStart).toISOString(), end_time: end, group_by: 'model' }, { signal: signal }),
+    client.getUsage({ start_time: new Date(monthStart).toISOString(), end_time: end, group_by: 'model' }, { signal: signal }),
+    client.getUsage({ start_time: start, end_time: end, group_by: 'model' }, { signal: signal }),
+    client.getUsage({ start_time: start, end_time: end, group_by: 'agent' }, { signal: signal }),
   ]);
   return { now, dayStart, monthStart, today, month, byModel, byAgent };
 }
@@ -102,7 +102,7 @@ export function SpendPage({ query }: { query: URLSearchParams }) {
   const range = spendRange(query.get('range'), defaultRange(config.default_time_range_hours));
   const data = useAsync((s) => loadSpend(client, range, s), [range]);
   const series = useAsync((s) => loadSpendSeries(client, range, s), [range]);
-  const budgets = useAsync((s) => client.budgets(s), []);
+  const budgets = useAsync((s) => client.listBudgets({ signal: s }), []);
   const reloadAll = () => {
     data.reload();
     series.reload();
@@ -499,7 +499,7 @@ function AddBudget({ onAdded }: { onAdded: () => void }) {
     };
     setBusy(true);
     try {
-      const made = await client.addBudget(body);
+      const made = await client.createBudget(body);
       setErrors({});
       setName('');
       setLimit('');

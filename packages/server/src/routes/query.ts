@@ -74,6 +74,8 @@ export const queryRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
   app.post(
     '/metrics/query',
     {
+      // A query in a body is still a read (as Prometheus' POST /api/v1/query): viewer tokens may ask it.
+      config: { access: 'read' },
       schema: {
         tags: ['metrics'],
         summary: 'Query metrics (MetricsQuery body)',
