@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Value } from 'typebox/value';
 import { ModelPrice } from '@agentmon/schema';
 import { allowEntryError } from './notify/egress.js';
+import { NOTIFY_DEFAULTS } from './notify/notifier.js';
 
 /** Everything the server can be told. */
 export interface ServerConfig {
@@ -105,10 +106,10 @@ export const DEFAULT_CONFIG: ServerConfig = {
   slackWebhookUrls: [],
   notifyAllowedTargets: [],
   alertmanagerUrls: [],
-  notifyGroupWaitMs: 2000,
-  notifyRepeatIntervalMs: 4 * 3600_000,
-  notifyMaxAttempts: 5,
-  notifyRetryBaseMs: 1000,
+  notifyGroupWaitMs: NOTIFY_DEFAULTS.groupWaitMs,
+  notifyRepeatIntervalMs: NOTIFY_DEFAULTS.repeatIntervalMs,
+  notifyMaxAttempts: NOTIFY_DEFAULTS.maxAttempts,
+  notifyRetryBaseMs: NOTIFY_DEFAULTS.retryBaseMs,
   dashboardDir: fileURLToPath(new URL('../../dashboard/dist', import.meta.url)),
   rateLimitAgentPerSecond: 0,
   rateLimitRegistrationPerSecond: 0,

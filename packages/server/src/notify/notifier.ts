@@ -16,7 +16,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { backoffDelay } from '@agentmon/schema';
-import { DEFAULT_CONFIG } from '../config.js';
 import type { AlertTransition } from '../engine/alerts.js';
 import { newEvent } from '../engine/events.js';
 import type { MetadataStore, NotificationTarget } from '../storage/ports.js';
@@ -52,6 +51,17 @@ export interface DeliveryResult {
   /** The target policy refused the address: trying again cannot help. */
   refused?: boolean;
 }
+
+/** The notifier's timing when its options leave it out (the server's config defaults to these). */
+export const NOTIFY_DEFAULTS = {
+  /** A burst of alerts within this wait goes out as one message per target. */
+  groupWaitMs: 2000,
+  /** A still-firing, unacknowledged alert is sent again this often. */
+  repeatIntervalMs: 4 * 3600_000,
+  maxAttempts: 5,
+  /** First retry delay; each next one doubles, with jitter. */
+  retryBaseMs: 1000,
+} as const;
 
 /** What the notifier needs; every setting but the store has a default. */
 export interface NotifierOptions {
@@ -151,10 +161,10 @@ export class Notifier {
   constructor({
     metadata,
     clock = Date.now,
-    groupWaitMs = DEFAULT_CONFIG.notifyGroupWaitMs,
-    repeatIntervalMs = DEFAULT_CONFIG.notifyRepeatIntervalMs,
-    maxAttempts = DEFAULT_CONFIG.notifyMaxAttempts,
-    retryBaseMs = DEFAULT_CONFIG.notifyRetryBaseMs,
+    groupWaitMs = NOTIFY_DEFAULTS.groupWaitMs,
+    repeatIntervalMs = NOTIFY_DEFAULTS.repeatIntervalMs,
+    maxAttempts = NOTIFY_DEFAULTS.maxAttempts,
+    retryBaseMs = NOTIFY_DEFAULTS.retryBaseMs,
     staticTargets = [],
     log = SILENT,
     allowedTargets = [],

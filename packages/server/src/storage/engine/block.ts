@@ -14,7 +14,7 @@
 import { closeSync, fsyncSync, openSync, readSync, renameSync, writeSync, fstatSync } from 'node:fs';
 import { ByteReader, ByteWriter, CorruptData, crc32 } from './bytes.js';
 import { decodeColumn, decodeTimestamps, decodeUints, encodeColumn, encodeTimestamps, encodeUints, pack, unpack } from './codec.js';
-import type { AgentRows } from './rows.js';
+import { AgentRows } from './rows.js';
 import { computeTier, decodeTierBuckets, decodeTierColumn, encodeTierBuckets, encodeTierColumn, TierMerger, type TierBuckets, type TierColumn, type TierTable } from './tiers.js';
 import { extraTemplate } from './extra.js';
 import { CUSTOM_METRIC_PREFIX } from '@agentmon/schema';
@@ -351,6 +351,23 @@ export class BlockReader {
     const out = new Float64Array(chunk.r);
     decodeTimestamps(new ByteReader(this.read(chunk.ts)), chunk.r, out);
     return out;
+  }
+
+  /** Every row of a chunk, `extra` as templates (what a merge reads). */
+  readRows(chunk: ChunkIndex): AgentRows {
+    const rows = new AgentRows(Math.max(8, chunk.r));
+    rows.n = chunk.r;
+    rows.ts.set(this.readTimestamps(chunk));
+    for (const name of Object.keys(chunk.c)) {
+      const col = this.readColumn(chunk, name);
+      if (col) rows.column(name).set(col);
+    }
+    const strings = this.readStrings(chunk);
+    rows.environment = strings.environment;
+    rows.deploymentType = strings.deploymentType;
+    rows.extra = strings.templates;
+    rows.extraTemplates = true;
+    return rows;
   }
 
   /** A column of a chunk (NaN where absent), or null when no row of the chunk has it. */

@@ -6,7 +6,6 @@
  */
 import { CUSTOM_METRIC_PREFIX, SERIES_METRIC_NAMES } from '@agentmon/schema';
 import type { PointRow } from './records.js';
-import type { BlockReader, ChunkIndex } from './block.js';
 
 /** The built-in columns, in the order every block lists them. */
 export const BUILTIN_COLUMNS: readonly string[] = SERIES_METRIC_NAMES;
@@ -164,23 +163,6 @@ export class AgentRows {
         extraJson: newer.extra[r] as string,
       });
     }
-  }
-
-  /** Every row of a block's chunk, `extra` as templates. */
-  static fromChunk(reader: BlockReader, chunk: ChunkIndex): AgentRows {
-    const rows = new AgentRows(Math.max(8, chunk.r));
-    rows.n = chunk.r;
-    rows.ts.set(reader.readTimestamps(chunk));
-    for (const name of Object.keys(chunk.c)) {
-      const col = reader.readColumn(chunk, name);
-      if (col) rows.column(name).set(col);
-    }
-    const strings = reader.readStrings(chunk);
-    rows.environment = strings.environment;
-    rows.deploymentType = strings.deploymentType;
-    rows.extra = strings.templates;
-    rows.extraTemplates = true;
-    return rows;
   }
 
   /** One row set of `parts` (each sorted, in arrival order), sorted by timestamp then arrival. */

@@ -192,7 +192,7 @@ export function runSealJob(job: SealJob): SealResult {
       for (const { reader, purged } of readers) {
         const chunk = reader.chunks.get(agent);
         if (!chunk || purged.has(agent) || chunk.t1 < cut) continue;
-        parts.push(AgentRows.fromChunk(reader, chunk));
+        parts.push(reader.readRows(chunk));
       }
       const merged = AgentRows.merge(parts);
       if (cut > Number.NEGATIVE_INFINITY) merged.removeBefore(cut);
