@@ -376,8 +376,17 @@ else describe('what the operator sees, in a browser', () => {
         await page.fill('#nt-url', `http://127.0.0.1:1/nothing-listens`);
         await page.click('[data-testid=notification-add]');
         await page.locator('[data-testid=notification-target]', { hasText: 'team-slack' }).waitFor();
+        // Every kind the server takes is offered, Alertmanager included, and named on its row.
+        assert.deepEqual(await page.locator('#nt-kind option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value)), ['webhook', 'slack', 'alertmanager']);
+        await page.fill('#nt-name', 'am');
+        await page.selectOption('#nt-kind', 'alertmanager');
+        await page.fill('#nt-url', `http://127.0.0.1:${port}/api/v2/alerts`);
+        await page.click('[data-testid=notification-add]');
+        const am = page.locator('[data-testid=notification-target]', { hasText: 'am' }).filter({ hasText: '/api/v2/alerts' });
+        await am.waitFor();
+        assert.equal((await am.locator('.badge').textContent())?.trim(), 'Alertmanager');
         const stored = (await call<{ items: { id: string; name: string; kind: string }[] }>('GET', '/notifications')).items;
-        assert.deepEqual(stored.map((x) => `${x.name}:${x.kind}`).sort(), ['on-call:webhook', 'team-slack:slack']);
+        assert.deepEqual(stored.map((x) => `${x.name}:${x.kind}`).sort(), ['am:alertmanager', 'on-call:webhook', 'team-slack:slack']);
 
         // Test: the receiver gets a test message and the page says it answered; the dead one fails.
         const good = page.locator('[data-testid=notification-target]', { hasText: 'on-call' });
@@ -394,11 +403,11 @@ else describe('what the operator sees, in a browser', () => {
         // Delete asks first; Keep keeps it.
         await bad.locator('[data-testid=notification-delete]').click();
         await page.click('button:text-is("Keep")');
-        assert.equal((await call<{ items: unknown[] }>('GET', '/notifications')).items.length, 2);
+        assert.equal((await call<{ items: unknown[] }>('GET', '/notifications')).items.length, 3);
         await bad.locator('[data-testid=notification-delete]').click();
         await bad.locator('[data-testid=notification-delete-confirm]').click();
-        await until('deleted', async () => (await page.locator('[data-testid=notification-target]').count()) === 1);
-        assert.deepEqual((await call<{ items: { name: string }[] }>('GET', '/notifications')).items.map((x) => x.name), ['on-call']);
+        await until('deleted', async () => (await page.locator('[data-testid=notification-target]').count()) === 2);
+        assert.deepEqual((await call<{ items: { name: string }[] }>('GET', '/notifications')).items.map((x) => x.name).sort(), ['am', 'on-call']);
         assert.deepEqual(bench?.pageErrors, []);
       } finally {
         receiver.close();

@@ -4,7 +4,7 @@
  */
 import { Type, type Static, type TSchema } from 'typebox';
 import { AnyMap, DateTime, Nullable, StringEnum } from './common.js';
-import { AGENT_STATUSES, AGENT_TYPES, EVENT_SEVERITIES, EVENT_TYPES, ALERT_SEVERITIES } from './enums.js';
+import { AGENT_STATUSES, AGENT_TYPES, EVENT_SEVERITIES, EVENT_TYPES, ALERT_SEVERITIES, NOTIFICATION_TARGET_KINDS } from './enums.js';
 import { AgentInfo, AgentSummary, Alert, HealthResponse } from './models.js';
 import { ERROR_CODES, type ErrorCode } from './error-codes.js';
 
@@ -275,10 +275,6 @@ export const AlertAck = Type.Object(
 /** Body of `POST /alerts/:id/ack`. */
 export type AlertAck = Static<typeof AlertAck>;
 
-/** Kinds of notification target: generic JSON webhook, a Slack incoming-webhook payload, or Alertmanager's API v2. */
-export const NOTIFICATION_TARGET_KINDS = ['webhook', 'slack', 'alertmanager'] as const;
-/** A notification target's kind. */
-export type NotificationTargetKind = (typeof NOTIFICATION_TARGET_KINDS)[number];
 
 /** Body of `POST /notifications`. */
 export const NotificationTargetCreate = Type.Object(

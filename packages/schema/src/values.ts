@@ -69,3 +69,8 @@ export type GroupByMode = (typeof GROUP_BY_MODES)[number];
 export const STREAM_EVENT_KINDS = ['system_event', 'alert', 'status', 'metrics'] as const;
 /** Kinds of live stream messages. */
 export type StreamEventKind = (typeof STREAM_EVENT_KINDS)[number];
+
+/** Kinds of notification target: generic JSON webhook, a Slack incoming-webhook payload, or Alertmanager's API v2. */
+export const NOTIFICATION_TARGET_KINDS = ['webhook', 'slack', 'alertmanager'] as const;
+/** A notification target's kind. */
+export type NotificationTargetKind = (typeof NOTIFICATION_TARGET_KINDS)[number];

@@ -1,10 +1,11 @@
 /**
  * Settings → Notifications: where alert messages go. Lists the targets (those made here and those
- * from the server config, which cannot be deleted here), adds a webhook or Slack target, sends a
+ * from the server config, which cannot be deleted here), adds a webhook, Slack or Alertmanager target, sends a
  * test message and shows how the target answered, and deletes after a confirmation.
  */
 import { useState } from 'preact/hooks';
 import type { NotificationTargetKind, NotificationTargetView, NotificationTestResult } from '@agentmon/schema';
+import { NOTIFICATION_TARGET_KINDS } from '@agentmon/schema/plain';
 import { ApiError } from '../api.js';
 import { useApp } from '../context.js';
 import { formatRelative, humanize } from '../format.js';
@@ -12,10 +13,13 @@ import { useAsync, useNow } from '../hooks.js';
 import { Empty, ErrorState, Loading } from '../components/states.js';
 import { SettingsTabs } from './Settings.js';
 
-const KINDS: { value: NotificationTargetKind; label: string; hint: string }[] = [
-  { value: 'webhook', label: 'Webhook (JSON)', hint: 'Every alert as JSON, with its fingerprint' },
-  { value: 'slack', label: 'Slack', hint: 'A Slack incoming-webhook URL' },
-];
+/** How each kind of target reads here: a kind the schema gains fails to compile until it is named. */
+const KIND_TEXTS: Record<NotificationTargetKind, { label: string; badge: string; hint: string }> = {
+  webhook: { label: 'Webhook (JSON)', badge: 'Webhook', hint: 'Every alert as JSON, with its fingerprint' },
+  slack: { label: 'Slack', badge: 'Slack', hint: 'A Slack incoming-webhook URL' },
+  alertmanager: { label: 'Alertmanager', badge: 'Alertmanager', hint: "Alertmanager's alerts API, e.g. http://alertmanager:9093/api/v2/alerts" },
+};
+const KINDS = NOTIFICATION_TARGET_KINDS.map((value) => ({ value, ...KIND_TEXTS[value] }));
 
 /** The notifications page. */
 export function NotificationsPage() {
@@ -84,7 +88,7 @@ function TargetRow({ target: t, now, onDeleted }: { target: NotificationTargetVi
 
   return (
     <li data-testid="notification-target" data-id={t.id} data-source={t.source}>
-      <span class="badge">{t.kind === 'slack' ? 'Slack' : 'Webhook'}</span>
+      <span class="badge">{KIND_TEXTS[t.kind].badge}</span>
       <div>
         <div class="title">{t.name}</div>
         <div class="meta">
