@@ -22,6 +22,7 @@ import type {
   AgentListRow,
   AgentRecord,
   AgentState,
+  AgentStateWrite,
   AlertFilter,
   AlertRecord,
   EventFilter,
@@ -446,6 +447,24 @@ export function rowReader<C extends ColumnTypes>(d: RowDecoder<C>): RowReader<C>
 
 export function isoOrNull(value: string | null): string | null {
   return value === null ? null : toUtcIso(value);
+}
+
+/** What a state write sets in agents: last_seen as ISO UTC and status, each null to keep the stored one. */
+export function seenValues(write: AgentStateWrite): { agent_id: string; last_seen: string | null; status: AgentStatus | null } {
+  return { agent_id: write.agent_id, last_seen: write.last_seen === undefined ? null : toUtcIso(write.last_seen), status: write.status ?? null };
+}
+
+/** The values of an agent_state row, times as ISO UTC, the snapshot as `json` encodes it. */
+export function stateValues<J>(agentId: string, state: AgentState, json: (snapshot: Record<string, unknown>) => J) {
+  return {
+    agent_id: agentId,
+    health_score: state.health_score,
+    status_reason: state.status_reason,
+    last_metrics_at: isoOrNull(state.last_metrics_at),
+    last_heartbeat_at: isoOrNull(state.last_heartbeat_at),
+    last_health_at: isoOrNull(state.last_health_at),
+    snapshot: json(state.snapshot),
+  };
 }
 
 /** `%`, `_` and the escape character itself match literally. */
