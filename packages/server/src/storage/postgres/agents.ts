@@ -3,28 +3,29 @@
  * write the agent, its config, state, key and events in one transaction, passing its client to the
  * config and event modules' functions.
  */
-import { toUtcIso } from '@agentmon/schema';
 import type { SystemEvent } from '@agentmon/schema';
 import type { Pool } from 'pg';
 import type { AgentCounts, AgentFilter, AgentListRow, AgentPatch, AgentRecord, AgentStore, RegistrationResult, RegistrationWrite } from '../ports.js';
 import { countsFromRows } from '../sql/agent-counts.js';
+import {
+  AGENT_COLUMN_NAMES,
+  agentPatchAssignments,
+  agentValues,
+  REREGISTERED_COLUMN_NAMES,
+  registrationSql,
+  type AgentColumnKind,
+} from '../sql/agent-columns.js';
+import { registrationTarget } from '../sql/registration.js';
 import { agentConditions, agentOrder, SELECT_AGENT, whereClause, type AgentRow } from '../sql/rows.js';
-import { bindTo, read, rows, type PostgresColumns, type Queryable } from './db.js';
+import { bindTo, encodeTags, read, rows, type PostgresColumns, type Queryable } from './db.js';
 import { inTransaction } from './pool.js';
 import { addDefaultConfig, getConfig } from './configs.js';
 import { insertEvents } from './events.js';
 
-/** How each patchable agents column is bound: its cast and its encoding. status_reason lives in agent_state. */
-const PATCH_COLUMNS: ReadonlyArray<[keyof AgentPatch & string, string, (value: unknown) => unknown]> = [
-  ['name', '', (v) => v],
-  ['version', '', (v) => v],
-  ['description', '', (v) => v],
-  ['port', '::int', (v) => v],
-  ['config', '::jsonb', (v) => JSON.stringify(v)],
-  ['tags', '::text[]', (v) => v],
-  ['metadata', '::jsonb', (v) => JSON.stringify(v)],
-  ['status', '', (v) => v],
-];
+/** How a value of each kind is cast where PostgreSQL cannot tell its type from the parameter. */
+const CAST: Record<AgentColumnKind, string> = { text: '', integer: '::int', json: '::jsonb', tags: '::text[]', time: '::timestamptz' };
+
+const REGISTRATION = registrationSql((_, position, kind) => `$${position}${CAST[kind]}`, 'NOW()');
 
 export class PostgresAgents implements AgentStore {
   constructor(private readonly pool: Pool) {}
@@ -38,48 +39,16 @@ export class PostgresAgents implements AgentStore {
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
         `agentmon:agent-identity:${JSON.stringify([agent.name, agent.environment, agent.host])}`,
       ]);
-      let existingId: string | undefined;
-      if (write.idGiven) {
-        const byId = await rows(client, 'SELECT 1 FROM agents WHERE id = $1', [agent.id]);
-        if (byId.length > 0) existingId = agent.id;
-        else {
-          const other = await findByIdentity(client, agent.name, agent.environment, agent.host);
-          if (other !== undefined) return { outcome: 'conflict', existingId: other };
-        }
-      } else {
-        existingId = await findByIdentity(client, agent.name, agent.environment, agent.host);
-      }
+      const target = await registrationTarget(write, {
+        hasId: async (id) => (await rows(client, 'SELECT 1 FROM agents WHERE id = $1', [id])).length > 0,
+        findByIdentity: (name, environment, host) => findByIdentity(client, name, environment, host),
+      });
+      if (target.outcome === 'conflict') return target;
 
-      const id = existingId ?? agent.id;
-      const described = [
-        id,
-        agent.name,
-        agent.type,
-        agent.version,
-        agent.description,
-        agent.deployment_type,
-        agent.host,
-        agent.port,
-        agent.environment,
-        JSON.stringify(agent.config),
-        agent.tags,
-        JSON.stringify(agent.metadata),
-      ];
-      if (existingId !== undefined) {
-        await client.query(
-          `UPDATE agents SET name = $2, type = $3, version = $4, description = $5, deployment_type = $6, host = $7,
-             port = $8, environment = $9, config = $10::jsonb, tags = $11::text[], metadata = $12::jsonb, updated_at = NOW()
-           WHERE id = $1`,
-          described,
-        );
-      } else {
-        await client.query(
-          `INSERT INTO agents (id, name, type, version, description, deployment_type, host, port, environment,
-             config, tags, metadata, registered_at, last_seen, status)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::text[], $12::jsonb, $13, $14, $15)`,
-          [...described, toUtcIso(agent.registered_at), toUtcIso(agent.last_seen), agent.status],
-        );
-      }
+      const { id } = target;
+      const values = agentValues({ ...agent, id }, encodeTags);
+      if (target.outcome === 'known') await client.query(REGISTRATION.update, REREGISTERED_COLUMN_NAMES.map((c) => values[c]));
+      else await client.query(REGISTRATION.insert, AGENT_COLUMN_NAMES.map((c) => values[c]));
       // A known agent keeps its config and state; these only fill in rows that are missing.
       await addDefaultConfig(client, { ...write.defaultConfig, agent_id: id });
       await client.query(
@@ -97,7 +66,7 @@ export class PostgresAgents implements AgentStore {
       const stored = await getAgent(client, id);
       const config = await getConfig(client, id);
       if (stored === null || config === null) throw new Error(`registration of ${id} did not store the agent`);
-      return { outcome: existingId !== undefined ? 'updated' : 'created', agent: stored, config };
+      return { outcome: target.outcome === 'known' ? 'updated' : 'created', agent: stored, config };
     });
   }
 
@@ -140,12 +109,8 @@ export class PostgresAgents implements AgentStore {
 
   async updateAgent(id: string, patch: AgentPatch, events: SystemEvent[]): Promise<AgentRecord | null> {
     const params: unknown[] = [id];
-    const sets: string[] = [];
-    for (const [column, cast, encode] of PATCH_COLUMNS) {
-      const value = patch[column];
-      if (value === undefined) continue;
-      sets.push(`${column} = $${params.push(encode(value))}${cast}`);
-    }
+    const bind = bindTo(params);
+    const sets = agentPatchAssignments(patch, (value, kind) => `${bind(value)}${CAST[kind]}`, encodeTags);
     sets.push('updated_at = NOW()');
 
     return inTransaction(this.pool, async (client) => {

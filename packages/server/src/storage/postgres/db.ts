@@ -7,6 +7,7 @@
  */
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { rowReader, type Bind } from '../sql/rows.js';
+import type { TagsEncoding } from '../sql/agent-columns.js';
 
 /** A pool, or one of its clients inside a transaction. */
 export type Queryable = Pool | PoolClient;
@@ -30,6 +31,9 @@ export const read = rowReader<PostgresColumns>({
   json: (value) => value,
   tags: (value) => value ?? [],
 });
+
+/** Tags are a text[]: pg binds a JavaScript array as one. */
+export const encodeTags: TagsEncoding = (tags) => tags;
 
 /** Booleans are booleans. */
 export const asIs = <T>(value: T): T => value;

@@ -3,26 +3,17 @@
  * the agent, its config, state, key and events in one transaction, through the config and event
  * modules' `...Now` methods.
  */
-import { toUtcIso } from '@agentmon/schema';
 import type { SystemEvent } from '@agentmon/schema';
 import type { AgentCounts, AgentFilter, AgentListRow, AgentPatch, AgentRecord, AgentStore, RegistrationResult, RegistrationWrite } from '../ports.js';
 import { countsFromRows } from '../sql/agent-counts.js';
+import { agentPatchAssignments, agentValues, registrationSql } from '../sql/agent-columns.js';
+import { registrationTarget } from '../sql/registration.js';
 import { agentConditions, agentOrder, SELECT_AGENT, whereClause, type AgentRow } from '../sql/rows.js';
-import { bindTo, nowIso, read, type SqliteColumns, type SqliteDb } from './db.js';
+import { bindTo, encodeTags, nowIso, read, type SqliteColumns, type SqliteDb } from './db.js';
 import type { SqliteConfigs } from './configs.js';
 import type { SqliteEvents } from './events.js';
 
-/** How each patchable agents column is written; status_reason lives in agent_state. */
-const PATCH_COLUMNS: ReadonlyArray<[keyof AgentPatch & string, (value: unknown) => unknown]> = [
-  ['name', (v) => v],
-  ['version', (v) => v],
-  ['description', (v) => v],
-  ['port', (v) => v],
-  ['config', (v) => JSON.stringify(v)],
-  ['tags', (v) => JSON.stringify(v)],
-  ['metadata', (v) => JSON.stringify(v)],
-  ['status', (v) => v],
-];
+const REGISTRATION = registrationSql((column) => `@${column}`, '@now');
 
 export class SqliteAgents implements AgentStore {
   constructor(
@@ -33,59 +24,16 @@ export class SqliteAgents implements AgentStore {
 
   async registerAgent(write: RegistrationWrite): Promise<RegistrationResult> {
     return this.db.transaction(() => {
-      const { agent } = write;
-      let existingId: string | undefined;
-      if (write.idGiven) {
-        if (this.db.statement('SELECT 1 FROM agents WHERE id = ?').get(agent.id) !== undefined) existingId = agent.id;
-        else {
-          const other = this.findByIdentity(agent.name, agent.environment, agent.host);
-          if (other !== undefined) return { outcome: 'conflict', existingId: other };
-        }
-      } else {
-        existingId = this.findByIdentity(agent.name, agent.environment, agent.host);
-      }
+      const target = registrationTarget(write, {
+        hasId: (id) => this.db.statement('SELECT 1 FROM agents WHERE id = ?').get(id) !== undefined,
+        findByIdentity: (name, environment, host) => this.findByIdentity(name, environment, host),
+      });
+      if (target.outcome === 'conflict') return target;
 
-      const id = existingId ?? agent.id;
+      const { id } = target;
       const now = nowIso();
-      const columns = {
-        id,
-        name: agent.name,
-        type: agent.type,
-        version: agent.version,
-        description: agent.description,
-        deployment_type: agent.deployment_type,
-        host: agent.host,
-        port: agent.port,
-        environment: agent.environment,
-        config: JSON.stringify(agent.config),
-        tags: JSON.stringify(agent.tags),
-        metadata: JSON.stringify(agent.metadata),
-        now,
-      };
-      if (existingId !== undefined) {
-        this.db
-          .statement(
-            `UPDATE agents SET name = @name, type = @type, version = @version, description = @description,
-               deployment_type = @deployment_type, host = @host, port = @port, environment = @environment,
-               config = @config, tags = @tags, metadata = @metadata, updated_at = @now
-             WHERE id = @id`,
-          )
-          .run(columns);
-      } else {
-        this.db
-          .statement(
-            `INSERT INTO agents (id, name, type, version, description, deployment_type, host, port, environment,
-               config, tags, registered_at, last_seen, status, metadata, created_at, updated_at)
-             VALUES (@id, @name, @type, @version, @description, @deployment_type, @host, @port, @environment,
-               @config, @tags, @registered_at, @last_seen, @status, @metadata, @now, @now)`,
-          )
-          .run({
-            ...columns,
-            registered_at: toUtcIso(agent.registered_at),
-            last_seen: toUtcIso(agent.last_seen),
-            status: agent.status,
-          });
-      }
+      const params = { ...agentValues({ ...write.agent, id }, encodeTags), now };
+      this.db.statement(target.outcome === 'known' ? REGISTRATION.update : REGISTRATION.insert).run(params);
       // A known agent keeps its config and state; these only fill in rows that are missing.
       this.configs.addDefaultNow({ ...write.defaultConfig, agent_id: id }, now);
       this.db
@@ -105,7 +53,7 @@ export class SqliteAgents implements AgentStore {
       const stored = this.getNow(id);
       const config = this.configs.getNow(id);
       if (stored === null || config === null) throw new Error(`registration of ${id} did not store the agent`);
-      return { outcome: existingId !== undefined ? 'updated' : 'created', agent: stored, config };
+      return { outcome: target.outcome === 'known' ? 'updated' : 'created', agent: stored, config };
     });
   }
 
@@ -163,18 +111,13 @@ export class SqliteAgents implements AgentStore {
   }
 
   async updateAgent(id: string, patch: AgentPatch, events: SystemEvent[]): Promise<AgentRecord | null> {
-    const sets: string[] = [];
-    const params: Record<string, unknown> = { id, now: nowIso() };
-    for (const [column, encode] of PATCH_COLUMNS) {
-      const value = patch[column];
-      if (value === undefined) continue;
-      sets.push(`${column} = @${column}`);
-      params[column] = encode(value);
-    }
-    sets.push('updated_at = @now');
+    const params: unknown[] = [];
+    const sets = agentPatchAssignments(patch, bindTo(params), encodeTags);
+    sets.push('updated_at = ?');
+    params.push(nowIso(), id);
 
     return this.db.transaction(() => {
-      const result = this.db.statement(`UPDATE agents SET ${sets.join(', ')} WHERE id = @id`).run(params);
+      const result = this.db.statement(`UPDATE agents SET ${sets.join(', ')} WHERE id = ?`).run(...params);
       if (result.changes === 0) return null;
       if (patch.status_reason !== undefined) {
         this.db

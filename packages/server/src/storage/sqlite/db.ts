@@ -9,6 +9,7 @@ import type Database from 'better-sqlite3';
 import { openSqlite } from './open.js';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { rowReader, type Bind } from '../sql/rows.js';
+import type { TagsEncoding } from '../sql/agent-columns.js';
 
 /** Options of the SQLite metadata store. */
 export interface SqliteMetadataOptions {
@@ -77,6 +78,9 @@ export const read = rowReader<SqliteColumns>({
   json: parseJson,
   tags: (value) => stringArray(parseJson(value)),
 });
+
+/** Tags are a JSON array in TEXT. */
+export const encodeTags: TagsEncoding = (tags) => JSON.stringify(tags);
 
 export const zeroOne = (value: boolean): number => (value ? 1 : 0);
 
