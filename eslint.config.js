@@ -88,7 +88,20 @@ export default tseslint.config(
           paths: [
             {
               name: '../storage/ports.js',
-              importNames: ['SeriesStore', 'MetadataStore'],
+              importNames: [
+                'SeriesStore',
+                'MetadataStore',
+                'StoreLifecycle',
+                'AgentStore',
+                'IngestStore',
+                'MonitoringConfigStore',
+                'HealthCheckStore',
+                'AlertStore',
+                'EventStore',
+                'NotificationTargetStore',
+                'SettingStore',
+                'LockStore',
+              ],
               message: 'the engine is pure: it takes the data shapes of the ports, never a store; services/ read and write the stores',
             },
           ],

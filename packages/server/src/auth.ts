@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from './errors.js';
-import type { IngestContext, MetadataStore } from './storage/ports.js';
+import type { IngestContext, IngestStore } from './storage/ports.js';
 
 /** Who is calling. */
 export type Principal =
@@ -129,7 +129,8 @@ export interface AuthOptions {
   viewerTokens?: readonly string[];
   /** Read-only token for GET /metrics. */
   scrapeToken: string | null;
-  metadata: MetadataStore;
+  /** Where an agent's key is checked: its ingest context holds the key's hash. */
+  metadata: IngestStore;
   clock: () => number;
 }
 

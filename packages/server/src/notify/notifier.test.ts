@@ -2,14 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SystemEvent } from '@agentmon/schema';
 import { newAlert } from '../engine/alerts.js';
-import type { AlertRecord, MetadataStore, NotificationTarget } from '../storage/ports.js';
-import { Notifier, isRetryable, mergeKind, type NotifierLog, type SendFn } from './notifier.js';
+import type { AlertRecord, NotificationTarget } from '../storage/ports.js';
+import { Notifier, isRetryable, mergeKind, type NotifierLog, type NotifierStore, type SendFn } from './notifier.js';
 import type { WebhookMessage } from './webhook.js';
 
 const T0 = Date.parse('2026-03-01T12:00:00.000Z');
 const SECRET_URL = 'https://hooks.example.com/services/T000/B000/very-secret-token';
 
-/** The few MetadataStore methods the notifier uses, in memory. */
+/** The few store methods the notifier uses, in memory. */
 function fakeMetadata(targets: NotificationTarget[] = []) {
   const alerts = new Map<string, AlertRecord>();
   const events: SystemEvent[] = [];
@@ -21,7 +21,7 @@ function fakeMetadata(targets: NotificationTarget[] = []) {
     getActiveAlerts: async () => [...alerts.values()].filter((a) => a.is_active),
     getIngestContexts: async () => new Map(),
   };
-  return { metadata: store as unknown as MetadataStore, alerts, events };
+  return { metadata: store as unknown as NotifierStore, alerts, events };
 }
 
 function capturingLog() {
@@ -99,7 +99,7 @@ test('a 404 is final: one attempt, an error log and event naming the host but ne
 
 test('network errors mentioning the URL are reported with the host only; a failing event write is logged, not thrown', async () => {
   const { metadata } = fakeMetadata();
-  (metadata as { insertEvents: MetadataStore['insertEvents'] }).insertEvents = async () => {
+  (metadata as { insertEvents: NotifierStore['insertEvents'] }).insertEvents = async () => {
     throw new Error('database is down');
   };
   const { log, lines } = capturingLog();

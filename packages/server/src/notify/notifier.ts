@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { backoffDelay } from '@agentmon/schema';
 import type { AlertTransition } from '../engine/alerts.js';
 import { newEvent } from '../engine/events.js';
-import type { MetadataStore, NotificationTarget } from '../storage/ports.js';
+import type { AlertStore, EventStore, IngestStore, NotificationTarget, NotificationTargetStore } from '../storage/ports.js';
 import { CHANNELS } from './channels.js';
 import { type MessageContext, type NotifiedAlert } from './webhook.js';
 import { guardedPost, SEND_TIMEOUT_MS, TargetPolicy, TargetRefused } from './egress.js';
@@ -63,9 +63,16 @@ export const NOTIFY_DEFAULTS = {
   retryBaseMs: 1000,
 } as const;
 
+/**
+ * The stores the notifier reads and writes: the targets people added, the alerts it tells of (and
+ * when it last did), the events of its deliveries, and each agent's status (an agent in maintenance
+ * is not notified about again).
+ */
+export type NotifierStore = NotificationTargetStore & AlertStore & EventStore & Pick<IngestStore, 'getIngestContexts'>;
+
 /** What the notifier needs; every setting but the store has a default. */
 export interface NotifierOptions {
-  metadata: MetadataStore;
+  metadata: NotifierStore;
   clock?: () => number;
   groupWaitMs?: number;
   repeatIntervalMs?: number;
@@ -132,7 +139,7 @@ export class Notifier {
   /** Targets from the server config, with their read-only ids. */
   readonly configTargets: readonly DeliveryTarget[];
 
-  private readonly metadata: MetadataStore;
+  private readonly metadata: NotifierStore;
   private readonly clock: () => number;
   private readonly groupWaitMs: number;
   private readonly repeatIntervalMs: number;

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { AGENT_TYPES, defaultMonitoringConfig, type AgentInfo, type AgentType, type DeploymentType, type SystemEvent } from '@agentmon/schema';
 import { hashToken, newAgentKey } from '../auth.js';
 import { newEvent } from '../engine/events.js';
-import type { MetadataStore } from '../storage/ports.js';
+import type { AgentStore } from '../storage/ports.js';
 import { attr } from './attributes.js';
 import type { Attributes } from './model.js';
 
@@ -61,7 +61,7 @@ function deploymentOf(resource: Attributes): DeploymentType {
 
 /** What the directory needs. */
 export interface AgentDirectoryDeps {
-  metadata: MetadataStore;
+  metadata: AgentStore;
   clock: () => number;
   /** Told of each agent registered here (the live stream). */
   onRegistered?: (event: SystemEvent) => void;

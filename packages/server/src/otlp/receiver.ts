@@ -5,7 +5,7 @@
  */
 import type { AgentMetrics, SystemEvent } from '@agentmon/schema';
 import type { Monitor } from '../services/monitor.js';
-import type { IngestContext, MetadataStore } from '../storage/ports.js';
+import type { AgentStore, IngestContext, IngestStore } from '../storage/ports.js';
 import { CumulativeDeltas } from './deltas.js';
 import { FailedSpans } from './failed-spans.js';
 import { CustomKeyBudget, MAX_CUSTOM_KEYS_PER_AGENT, hasFigures, type AgentFigures } from './figures.js';
@@ -22,7 +22,7 @@ export type OtlpCaller = { kind: 'agent'; agentId: string; context: IngestContex
 
 /** What the receiver needs. */
 export interface OtlpReceiverDeps {
-  metadata: MetadataStore;
+  metadata: AgentStore & IngestStore;
   monitor: Monitor;
   clock: () => number;
   onRegistered?: (event: SystemEvent) => void;

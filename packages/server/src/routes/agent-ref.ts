@@ -6,7 +6,7 @@
  */
 import type { AgentRefMatch, AgentSummary } from '@agentmon/schema';
 import { AppError } from '../errors.js';
-import type { AgentListRow, MetadataStore } from '../storage/ports.js';
+import type { AgentListRow, AgentStore } from '../storage/ports.js';
 
 /** How many candidates an ambiguous answer lists. */
 const MAX_CANDIDATES = 20;
@@ -30,7 +30,7 @@ function ambiguous(ref: string, path: string, how: string, rows: AgentListRow[],
  * Resolves `ref`: an exact id first, then an exact name (within `environment` when given), then an
  * id prefix. `path` names the field in errors (`/querystring/agent`).
  */
-export async function resolveAgentRef(metadata: MetadataStore, ref: string, path: string, environment?: string): Promise<AgentRefAnswer> {
+export async function resolveAgentRef(metadata: AgentStore, ref: string, path: string, environment?: string): Promise<AgentRefAnswer> {
   const scope = { ...(environment ? { environment } : {}), sort: 'name' as const, offset: 0, limit: MAX_CANDIDATES };
   const exact = await metadata.getAgent(ref);
   if (exact && (!environment || exact.environment === environment)) {

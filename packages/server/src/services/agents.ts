@@ -17,7 +17,7 @@ import { lastDataAtMs, newEvent, readSnapshot } from '../engine/ingest.js';
 import { offlineAfterMs } from '../engine/status.js';
 import type { Monitor } from '../services/monitor.js';
 import type { LiveBus } from '../live/bus.js';
-import type { AgentPatch, AgentRecord, MetadataStore, SeriesStore } from '../storage/ports.js';
+import type { AgentPatch, AgentRecord, AgentStore, IngestStore, SeriesStore } from '../storage/ports.js';
 
 /** The header in which a re-registration shows the agent's current api_key. */
 export const AGENT_KEY_HEADER = 'x-agent-key';
@@ -44,7 +44,8 @@ export interface Registration {
 
 /** What the agents' use cases need. */
 export interface AgentServiceDeps {
-  metadata: MetadataStore;
+  /** The agents, and their ingest contexts (the key and last report a re-registration is judged by). */
+  metadata: AgentStore & IngestStore;
   series: SeriesStore;
   monitor: Monitor;
   live: LiveBus;

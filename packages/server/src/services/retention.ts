@@ -5,7 +5,7 @@
  */
 import { setImmediate as yieldToIo } from 'node:timers/promises';
 import { defaultMonitoringConfig } from '@agentmon/schema';
-import type { MetadataStore, SeriesStore } from '../storage/ports.js';
+import type { AlertStore, EventStore, IngestStore, SeriesStore } from '../storage/ports.js';
 
 const DAY_MS = 86_400_000;
 
@@ -20,7 +20,8 @@ export interface RetentionReport {
 
 /** Options of a retention run. */
 export interface RetentionOptions {
-  metadata: MetadataStore;
+  /** The agents (their retention settings), and the alerts and events retention cuts. */
+  metadata: IngestStore & AlertStore & EventStore;
   series: SeriesStore;
   clock: () => number;
   /** Rows per delete statement. */

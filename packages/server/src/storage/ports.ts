@@ -1,6 +1,7 @@
 /**
- * The two storage ports. Routes and the engine see only these interfaces; `storage/index.ts` is the
- * one place that picks an adapter (SQLite, PostgreSQL, ...). Every adapter passes `contract.ts`.
+ * The storage ports: the metadata ports (one per concern, MetadataStore their sum) and the
+ * SeriesStore. Routes and services see only these interfaces; `storage/index.ts` is the one place
+ * that picks an adapter (SQLite, PostgreSQL, ...). Every adapter passes the contract suites.
  *
  * Times cross these interfaces as epoch milliseconds (series) or ISO 8601 UTC strings (metadata),
  * never as driver-specific types.
@@ -207,8 +208,13 @@ export interface EventFilter {
   limit: number;
 }
 
-/** Configuration and metadata: agents, monitoring_configs, alerts, system_events (the seed's tables). */
-export interface MetadataStore {
+// ------------------------------------------------------------------ metadata ports, one per concern
+
+/**
+ * Opening, health and housekeeping of a metadata store: what the process that owns the store calls,
+ * never a use case.
+ */
+export interface StoreLifecycle {
   /** Applies pending versioned migrations; returns the versions applied now. */
   migrate(): Promise<number[]>;
   /** Throws when the store cannot answer. */
@@ -219,7 +225,13 @@ export interface MetadataStore {
    * report where the database does not do it by itself. Returns what it did (empty: nothing).
    */
   maintain(): Promise<string[]>;
+}
 
+/**
+ * Agents as people and registration see them: register, look up, list, count, change, delete.
+ * Each write that also records an event writes it in the same transaction.
+ */
+export interface AgentStore {
   registerAgent(write: RegistrationWrite): Promise<RegistrationResult>;
   getAgent(id: string): Promise<AgentRecord | null>;
   /** The id of the oldest agent registered under this name+environment+host, or null. */
@@ -231,21 +243,38 @@ export interface MetadataStore {
   updateAgent(id: string, patch: AgentPatch, events: SystemEvent[]): Promise<AgentRecord | null>;
   /** Deletes an agent (cascading as the DDL says) and writes `event`; false for an unknown agent. */
   deleteAgent(id: string, event: SystemEvent): Promise<boolean>;
+}
+
+/**
+ * The ingest path's view of agents: what a payload needs to know of its agent (key, config, state),
+ * read in one round trip per request, and the derived state written back with the batch's alerts
+ * and events. The hot path: SQLite serves it from memory (metadata-cache.ts).
+ */
+export interface IngestStore {
   /** Ingest context of each known id; unknown ids are absent from the map. */
   getIngestContexts(ids: readonly string[]): Promise<Map<string, IngestContext>>;
   /** Writes new derived states, events and alert changes in one transaction. */
   applyStates(writes: readonly AgentStateWrite[], events: readonly SystemEvent[], alerts?: AlertWrites): Promise<void>;
   /** Every agent's ingest context (the sweeper's view). */
   listIngestContexts(): Promise<IngestContext[]>;
+}
 
+/** Each agent's MonitoringConfig (one per agent, made at registration). */
+export interface MonitoringConfigStore {
   getConfig(agentId: string): Promise<MonitoringConfig | null>;
   /** Replaces the config of a known agent; returns null for an unknown one. */
   putConfig(config: MonitoringConfig): Promise<MonitoringConfig | null>;
+}
 
+/** The latest result of each health check an agent reports. */
+export interface HealthCheckStore {
   /** Keeps the latest result of each named check (upsert by agent and name). */
   saveHealthChecks(agentId: string, checks: readonly HealthCheck[]): Promise<void>;
   getHealthChecks(agentId: string): Promise<HealthCheck[]>;
+}
 
+/** Alerts one by one (acknowledgement, notification bookkeeping), their lists and their retention. */
+export interface AlertStore {
   insertAlert(alert: AlertRecord): Promise<void>;
   /** Updates every field of an existing alert but its id. */
   updateAlert(alert: AlertRecord): Promise<void>;
@@ -256,29 +285,57 @@ export interface MetadataStore {
   getActiveAlerts(agentIds: readonly string[] | null): Promise<AlertRecord[]>;
   /** Deletes at most `limit` resolved alerts of the agent created before `beforeIso`; returns how many went. */
   deleteResolvedAlertsBefore(agentId: string, beforeIso: string, limit: number): Promise<number>;
+}
+
+/** The event history (system_events): written, listed, and cut by retention. */
+export interface EventStore {
+  insertEvents(events: readonly SystemEvent[]): Promise<void>;
+  /** Newest first. */
+  listEvents(filter: EventFilter): Promise<SystemEvent[]>;
   /** Deletes at most `limit` events of the agent (null: events about no agent) before `beforeIso`. */
   deleteEventsBefore(agentId: string | null, beforeIso: string, limit: number): Promise<number>;
+}
 
+/** The notification targets people add through the API (those of the server config are not kept). */
+export interface NotificationTargetStore {
   listNotificationTargets(): Promise<NotificationTarget[]>;
   getNotificationTarget(id: string): Promise<NotificationTarget | null>;
   insertNotificationTarget(target: NotificationTarget): Promise<void>;
   /** False when there was no such target. */
   deleteNotificationTarget(id: string): Promise<boolean>;
+}
 
+/** Small named JSON documents (dashboard config, prices, budgets and the like). */
+export interface SettingStore {
+  getSetting<T>(key: string): Promise<T | null>;
+  putSetting(key: string, value: unknown): Promise<void>;
+}
+
+/** Named locks shared by every instance on the store, so periodic work runs on one at a time. */
+export interface LockStore {
   /**
    * Takes the named lock shared by all instances on this store (PostgreSQL: a session advisory
    * lock), or returns null at once when another holder has it. The release function frees it.
    */
   tryLock(name: string): Promise<(() => Promise<void>) | null>;
-
-  insertEvents(events: readonly SystemEvent[]): Promise<void>;
-  /** Newest first. */
-  listEvents(filter: EventFilter): Promise<SystemEvent[]>;
-
-  /** Small named JSON documents (dashboard config and the like). */
-  getSetting<T>(key: string): Promise<T | null>;
-  putSetting(key: string, value: unknown): Promise<void>;
 }
+
+/**
+ * Configuration and metadata: agents, monitoring_configs, alerts, system_events (the seed's tables)
+ * and agentmon's own, as every port above. What an adapter implements and what callers that need
+ * several concerns take; a caller that needs one takes that port.
+ */
+export interface MetadataStore
+  extends StoreLifecycle,
+    AgentStore,
+    IngestStore,
+    MonitoringConfigStore,
+    HealthCheckStore,
+    AlertStore,
+    EventStore,
+    NotificationTargetStore,
+    SettingStore,
+    LockStore {}
 
 // ------------------------------------------------------------------ series
 

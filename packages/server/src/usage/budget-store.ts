@@ -1,18 +1,18 @@
 /** Spend budgets, kept as one settings document of the metadata store (they are few). */
 import type { Budget } from '@agentmon/schema';
 import { BUDGETS_SETTING } from '../engine/budgets.js';
-import type { MetadataStore } from '../storage/ports.js';
+import type { SettingStore } from '../storage/ports.js';
 
 /** Most budgets kept: each is a query per evaluation. */
 export const MAX_BUDGETS = 100;
 
 /** Every budget, oldest first. */
-export async function listBudgets(metadata: MetadataStore): Promise<Budget[]> {
+export async function listBudgets(metadata: SettingStore): Promise<Budget[]> {
   return (await metadata.getSetting<Budget[]>(BUDGETS_SETTING)) ?? [];
 }
 
 /** Adds a budget; false when MAX_BUDGETS are kept already. */
-export async function addBudget(metadata: MetadataStore, budget: Budget): Promise<boolean> {
+export async function addBudget(metadata: SettingStore, budget: Budget): Promise<boolean> {
   const budgets = await listBudgets(metadata);
   if (budgets.length >= MAX_BUDGETS) return false;
   await metadata.putSetting(BUDGETS_SETTING, [...budgets, budget]);
@@ -20,7 +20,7 @@ export async function addBudget(metadata: MetadataStore, budget: Budget): Promis
 }
 
 /** Removes a budget; false when there is none of that id. */
-export async function removeBudget(metadata: MetadataStore, id: string): Promise<boolean> {
+export async function removeBudget(metadata: SettingStore, id: string): Promise<boolean> {
   const budgets = await listBudgets(metadata);
   const next = budgets.filter((b) => b.id !== id);
   if (next.length === budgets.length) return false;

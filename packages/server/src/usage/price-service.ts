@@ -5,14 +5,14 @@
  */
 import type { ModelPrice, PriceView } from '@agentmon/schema';
 import { PriceBook, defaultPrices, priceLayer } from '../engine/prices.js';
-import type { MetadataStore } from '../storage/ports.js';
+import type { SettingStore } from '../storage/ports.js';
 
 /** The settings key of the prices set through the API. */
 export const PRICES_SETTING = 'model_prices';
 
 /** Options of the price service. */
 export interface PriceServiceOptions {
-  metadata: MetadataStore;
+  metadata: SettingStore;
   /** Prices from the config (file or AGENTMON_PRICES_FILE). */
   filePrices: readonly ModelPrice[];
   clock: () => number;

@@ -4,6 +4,7 @@
  * `retention_settings` JSON for retention. Shared by every adapter so they cannot drift.
  */
 import { defaultMonitoringConfig, type MonitoringConfig } from '@agentmon/schema';
+import { asRecord } from './column-types.js';
 
 /** The two JSON documents of a config row. */
 export function configDocuments(config: MonitoringConfig): { thresholds: Record<string, unknown>; retention_settings: Record<string, unknown> } {
@@ -33,10 +34,6 @@ export interface ConfigColumnValues {
   enable_resource_monitoring: boolean | number | null;
   enable_performance_monitoring: boolean | number | null;
   enable_ai_monitoring: boolean | number | null;
-}
-
-function asRecord(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
 function numberMap(value: unknown): Record<string, number> {

@@ -2,13 +2,13 @@
  * The metadata tables as both SQL adapters read and write them: the SELECTs and column lists they
  * share, the shape of a row per table, and the mapping from rows to port models and from models to
  * column values. Driver-free: what differs per driver (a timestamp is a Date or ISO TEXT, a boolean
- * a boolean or 0/1, JSON parsed or text) comes in as a RowDecoder and a flag encoding.
+ * a boolean or 0/1, JSON parsed or text) comes in as a RowDecoder (column-types.ts) and a flag
+ * encoding. The agents columns themselves are listed in agent-columns.ts.
  */
 import { AGENT_STATUS_ORDER, ALERT_SEVERITIES, toUtcIso } from '@agentmon/schema';
 import type {
   AgentSortKey,
   AgentStatus,
-  AgentType,
   AlertSeverity,
   DeploymentType,
   EventSeverity,
@@ -22,6 +22,7 @@ import type {
   AgentListRow,
   AgentRecord,
   AgentState,
+  AgentStateWrite,
   AlertFilter,
   AlertRecord,
   EventFilter,
@@ -29,6 +30,8 @@ import type {
   NotificationTarget,
 } from '../ports.js';
 import { configDocuments, configFromColumns } from './monitoring-config.js';
+import { AGENT_SELECT_LIST, agentFieldReader, agentInfoReader, type AgentColumnValues } from './agent-columns.js';
+import { asRecord, EPOCH, type ColumnTypes, type RowDecoder } from './column-types.js';
 
 // ------------------------------------------------------------------ SQL both dialects share
 
@@ -50,8 +53,7 @@ export type ConfigColumn = (typeof CONFIG_COLUMN_NAMES)[number];
 export const CONFIG_COLUMNS = CONFIG_COLUMN_NAMES.join(', ');
 
 export const SELECT_AGENT = `
-SELECT a.id, a.name, a.type, a.version, a.description, a.deployment_type, a.host, a.port, a.environment,
-       a.config, a.tags, a.registered_at, a.last_seen, a.status, a.metadata, ${STATE_COLUMNS}
+SELECT ${AGENT_SELECT_LIST}, ${STATE_COLUMNS}
 FROM agents a LEFT JOIN agent_state s ON s.agent_id = a.id`;
 
 export const SELECT_INGEST = `
@@ -173,21 +175,6 @@ export function eventConditions(filter: EventFilter, bind: Bind): string[] {
 
 // ------------------------------------------------------------------ rows
 
-/**
- * The types a driver returns for the columns the dialects store differently; each adapter names
- * its own (PostgreSQL: Date, boolean, parsed JSONB, text[]; SQLite: ISO TEXT, 0/1, JSON TEXT).
- */
-export interface ColumnTypes {
-  /** A timestamp column that is not NULL. */
-  time: unknown;
-  /** A boolean column that is not NULL. */
-  flag: boolean | number;
-  /** A JSON column, SQL NULL included. */
-  json: unknown;
-  /** agents.tags, SQL NULL included. */
-  tags: unknown;
-}
-
 interface StateColumns<C extends ColumnTypes> {
   has_state: C['flag'];
   health_score: number | null;
@@ -208,24 +195,8 @@ interface ConfigColumns<C extends ColumnTypes> {
   retention_settings: C['json'];
 }
 
-/** A row of SELECT_AGENT. */
-export interface AgentRow<C extends ColumnTypes> extends StateColumns<C> {
-  id: string;
-  name: string;
-  type: AgentType;
-  version: string;
-  description: string | null;
-  deployment_type: DeploymentType;
-  host: string;
-  port: number | null;
-  environment: string;
-  config: C['json'];
-  tags: C['tags'];
-  registered_at: C['time'] | null;
-  last_seen: C['time'] | null;
-  status: AgentStatus | null;
-  metadata: C['json'];
-}
+/** A row of SELECT_AGENT: the agent columns (agent-columns.ts) and its state. */
+export type AgentRow<C extends ColumnTypes> = AgentColumnValues<C> & StateColumns<C>;
 
 /** A row of SELECT_INGEST. */
 export interface IngestRow<C extends ColumnTypes> extends StateColumns<C>, ConfigColumns<C> {
@@ -296,24 +267,6 @@ export interface EventRow<C extends ColumnTypes> {
 
 // ------------------------------------------------------------------ decoding
 
-/** How an adapter turns its driver's values of the ColumnTypes into what the port carries. */
-export interface RowDecoder<C extends ColumnTypes> {
-  /** A timestamp as ISO 8601 UTC with milliseconds. */
-  time(value: C['time']): string;
-  flag(value: C['flag']): boolean;
-  /** The JSON value; null for SQL NULL. */
-  json(value: C['json']): unknown;
-  tags(value: C['tags']): string[];
-}
-
-// The seed's DDL lets these columns be NULL; agentmon always writes them, so NULL only comes
-// from rows written by other tools, and reads fall back to the seed's model defaults.
-const EPOCH = '1970-01-01T00:00:00.000Z';
-
-export function asRecord(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
-
 /** Port models from an adapter's rows. */
 export interface RowReader<C extends ColumnTypes> {
   agent(r: AgentRow<C>): AgentRecord;
@@ -330,6 +283,8 @@ export interface RowReader<C extends ColumnTypes> {
 export function rowReader<C extends ColumnTypes>(d: RowDecoder<C>): RowReader<C> {
   const timeOrEpoch = (value: C['time'] | null): string => (value === null ? EPOCH : d.time(value));
   const timeOrNull = (value: C['time'] | null): string | null => (value === null ? null : d.time(value));
+  const field = agentFieldReader(d);
+  const agentInfo = agentInfoReader(field);
 
   const state = (r: StateColumns<C>): AgentState => {
     if (!d.flag(r.has_state)) {
@@ -349,39 +304,22 @@ export function rowReader<C extends ColumnTypes>(d: RowDecoder<C>): RowReader<C>
     configFromColumns(agentId, r, d.json(r.thresholds), d.json(r.retention_settings));
 
   return {
-    agent: (r) => ({
-      id: r.id,
-      name: r.name,
-      type: r.type,
-      version: r.version,
-      description: r.description,
-      deployment_type: r.deployment_type,
-      host: r.host,
-      port: r.port,
-      environment: r.environment,
-      config: asRecord(d.json(r.config)),
-      tags: d.tags(r.tags),
-      registered_at: timeOrEpoch(r.registered_at),
-      last_seen: timeOrEpoch(r.last_seen),
-      status: r.status ?? 'unknown',
-      metadata: asRecord(d.json(r.metadata)),
-      state: state(r),
-    }),
+    agent: (r) => ({ ...agentInfo(r), state: state(r) }),
 
     listRow: (r) => {
       const hasState = d.flag(r.has_state);
       return {
-        id: r.id,
-        name: r.name,
-        type: r.type,
-        status: r.status ?? 'unknown',
-        last_seen: timeOrEpoch(r.last_seen),
-        environment: r.environment,
+        id: field(r, 'id'),
+        name: field(r, 'name'),
+        type: field(r, 'type'),
+        status: field(r, 'status'),
+        last_seen: field(r, 'last_seen'),
+        environment: field(r, 'environment'),
         health_score: hasState ? (r.health_score ?? 0) : 0,
-        host: r.host,
-        version: r.version,
-        deployment_type: r.deployment_type,
-        tags: d.tags(r.tags),
+        host: field(r, 'host'),
+        version: field(r, 'version'),
+        deployment_type: field(r, 'deployment_type'),
+        tags: field(r, 'tags'),
         status_reason: hasState ? r.status_reason : 'no_data',
       };
     },
@@ -446,6 +384,24 @@ export function rowReader<C extends ColumnTypes>(d: RowDecoder<C>): RowReader<C>
 
 export function isoOrNull(value: string | null): string | null {
   return value === null ? null : toUtcIso(value);
+}
+
+/** What a state write sets in agents: last_seen as ISO UTC and status, each null to keep the stored one. */
+export function seenValues(write: AgentStateWrite): { agent_id: string; last_seen: string | null; status: AgentStatus | null } {
+  return { agent_id: write.agent_id, last_seen: write.last_seen === undefined ? null : toUtcIso(write.last_seen), status: write.status ?? null };
+}
+
+/** The values of an agent_state row, times as ISO UTC, the snapshot as `json` encodes it. */
+export function stateValues<J>(agentId: string, state: AgentState, json: (snapshot: Record<string, unknown>) => J) {
+  return {
+    agent_id: agentId,
+    health_score: state.health_score,
+    status_reason: state.status_reason,
+    last_metrics_at: isoOrNull(state.last_metrics_at),
+    last_heartbeat_at: isoOrNull(state.last_heartbeat_at),
+    last_health_at: isoOrNull(state.last_health_at),
+    snapshot: json(state.snapshot),
+  };
 }
 
 /** `%`, `_` and the escape character itself match literally. */
