@@ -100,30 +100,33 @@ function batch(ids: readonly string[], n: number): unknown[] {
 /** Sends batches from `senders` loops to the urls in turn until `stop()`; records the acknowledged ones. */
 interface Load {
   acked: Set<number>;
-  /** The last refusal or failure, for a message when acknowledgements stop coming. */
+  /** The last refusal or failure of each url, for a message when acknowledgements stop coming. */
   lastProblem: string;
   stop: () => Promise<void>;
 }
 
 function sendUntil(urls: readonly string[], ids: readonly string[], first: number, senders: number): Load {
   const acked = new Set<number>();
-  const load = { lastProblem: 'none' };
+  const problems = new Map<string, string>();
   let next = first;
   let running = true;
   const loops = Array.from({ length: senders }, async (_, s) => {
+    // Each sender goes round the urls itself, as a client behind a load balancer would: picking by
+    // batch number could leave every sender in step on a dead instance once failures pace them alike.
+    let turn = s;
     while (running) {
       const n = next++;
-      const url = urls[(n + s) % urls.length] as string;
+      const url = urls[turn++ % urls.length] as string;
       try {
         const res = await api(url, 'POST', '/api/v1/metrics', batch(ids, n));
         if (res.status === 202) acked.add(n);
         else {
-          load.lastProblem = `${url}: ${res.status} ${JSON.stringify(res.json).slice(0, 300)}`;
+          problems.set(url, `${res.status} ${JSON.stringify(res.json).slice(0, 300)}`);
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
       } catch (err) {
         // The server went away mid-request: not acknowledged.
-        load.lastProblem = `${url}: ${String(err)}`;
+        problems.set(url, String(err));
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     }
@@ -131,7 +134,7 @@ function sendUntil(urls: readonly string[], ids: readonly string[], first: numbe
   return {
     acked,
     get lastProblem() {
-      return load.lastProblem;
+      return problems.size === 0 ? 'none' : [...problems].map(([url, problem]) => `${url}: ${problem}`).join('; ');
     },
     stop: async () => {
       running = false;
