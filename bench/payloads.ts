@@ -12,18 +12,10 @@ import {
   type DeploymentType,
   type AIMetrics,
 } from '@agentmon/schema';
+import { seededRandom } from '@agentmon/server/testing';
 
 /** A seeded PRNG (mulberry32): the same run sends the same data, so runs compare. */
-export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = seededRandom;
 
 /** What makes one simulated agent's numbers its own. */
 export interface AgentProfile {

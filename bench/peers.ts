@@ -7,13 +7,12 @@
  * VictoriaMetrics: Debian's /usr/bin/victoria-metrics (or BENCH_VICTORIA_METRICS), single-node.
  * InfluxDB 1.x: the test suite's launcher (packages/server/test/storage/influx-server.ts).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { INFLUX_SKIP, INFLUXD, influxServer } from '@agentmon/server/testing';
+import { INFLUX_SKIP, INFLUXD, freePort, influxServer, startDaemon } from '@agentmon/server/testing';
 import { influxCell, influxQuery, type InfluxSeriesJson } from './influxql.js';
 import { findPid, treeBytes } from './proc.js';
 
@@ -47,21 +46,6 @@ export interface Peer {
   stop(): Promise<void>;
 }
 
-/** A free TCP port on 127.0.0.1 (closed again before the database binds it). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Why VictoriaMetrics cannot run here, or false when it can. */
 export const VM_SKIP: string | false = existsSync(VICTORIA_METRICS) ? false : `${VICTORIA_METRICS} is missing (apt-get install -y victoria-metrics)`;
@@ -97,43 +81,8 @@ export async function startVictoriaMetrics(): Promise<Peer> {
   const dir = mkdtempSync(join(tmpdir(), 'agentmon-vm-'));
   const port = await freePort();
   const flags = [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${join(dir, 'data')}`, '-loggerLevel=ERROR', '-search.disableCache'];
-  const child: ChildProcess = spawn(VICTORIA_METRICS, flags, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
-  let exited = false;
-  child.on('exit', () => {
-    exited = true;
-  });
-  const kill = (): void => {
-    if (!exited) child.kill('SIGKILL');
-  };
-  const onExit = (): void => {
-    kill();
-    rmSync(dir, { recursive: true, force: true });
-  };
-  process.once('exit', onExit);
-
   const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (exited) {
-      onExit();
-      throw new Error(`victoria-metrics exited while starting: ${stderr}`);
-    }
-    try {
-      const res = await fetch(`${base}/health`, { signal: AbortSignal.timeout(1000) });
-      if (res.status === 200) break;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) {
-      onExit();
-      throw new Error(`victoria-metrics did not answer /health within 30 s: ${stderr}`);
-    }
-    await sleep(100);
-  }
+  const daemon = await startDaemon({ name: 'victoria-metrics', command: VICTORIA_METRICS, args: flags, dir, probeUrl: `${base}/health`, readyStatus: 200, stopGraceMs: 10_000 });
   const metrics = async (): Promise<string> => (await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
   const reported = /vm_app_version\{version="([^"]*)"/.exec(await metrics())?.[1];
   const version = reported || `${debianVersion('victoria-metrics') ?? 'unknown'} (Debian package)`;
@@ -143,7 +92,7 @@ export async function startVictoriaMetrics(): Promise<Peer> {
     version,
     base,
     port,
-    pid: child.pid ?? null,
+    pid: daemon.child.pid ?? null,
     dataDir: dir,
     writePath: '/write?precision=ms',
     database: null,
@@ -173,17 +122,7 @@ export async function startVictoriaMetrics(): Promise<Peer> {
       const m = await metrics();
       return `rows ${promSum(m, 'vm_rows{type="storage/big"}') + promSum(m, 'vm_rows{type="storage/small"}')} (vm_rows), parts big/small ${promSum(m, 'vm_parts{type="storage/big"}')}/${promSum(m, 'vm_parts{type="storage/small"}')}, active merges ${promSum(m, 'vm_active_merges')}`;
     },
-    async stop() {
-      if (!exited) {
-        const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-        child.kill('SIGTERM');
-        const timer = setTimeout(kill, 10_000);
-        await gone;
-        clearTimeout(timer);
-      }
-      rmSync(dir, { recursive: true, force: true });
-      process.off('exit', onExit);
-    },
+    stop: () => daemon.stop(),
   };
 }
 

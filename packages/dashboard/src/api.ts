@@ -16,8 +16,7 @@ import type {
   TrendPoint,
 } from '@agentmon/schema';
 
-export { AgentmonError as ApiError, isAgentmonError } from '@agentmon/sdk/client';
-export type { Page } from '@agentmon/sdk/client';
+export { AgentmonError as ApiError } from '@agentmon/sdk/client';
 
 /** A fleet trend series name. */
 export type TrendMetric = (typeof TREND_METRICS)[number];

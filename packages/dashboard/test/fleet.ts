@@ -4,6 +4,7 @@
  * agents breaching thresholds so alerts exist, a failing health check, one agent in maintenance
  * and one that never reported.
  */
+import { seededRandom as random } from '@agentmon/server/testing';
 
 /** What seeding made. */
 export interface Fleet {
@@ -59,18 +60,6 @@ const AGENTS: { name: string; type: string; role: SeededAgent['role']; tags: str
 const ENVIRONMENTS = ['production', 'production', 'staging', 'production', 'dev'];
 const DEPLOYMENTS = ['kubernetes', 'docker', 'cloud', 'serverless', 'local'];
 const GB = 1024 ** 3;
-
-/** A repeatable pseudo-random stream (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function call<T>(base: string, token: string, method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${base}/api/v1${path}`, {

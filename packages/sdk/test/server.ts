@@ -5,7 +5,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { DEFAULT_CONFIG, startServer, type RunningServer, type ServerConfig } from '@agentmon/server';
 
 /** Admin token of test servers. */
@@ -67,17 +66,7 @@ export async function startTestServer(overrides: Partial<ServerConfig> = {}): Pr
 }
 
 /** A port nothing listens on (taken and released at once). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '@agentmon/server/testing';
 
 /** Waits until `check()` is true (polling every 25 ms); fails with `what` after `timeoutMs`. */
 export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {

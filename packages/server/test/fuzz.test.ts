@@ -8,21 +8,10 @@
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ADMIN, bearer, eachBackend, metricsBody, register, testApp, type TestApp } from './harness.js';
+import { seededRandom as seeded } from '../src/testing/random.js';
 
 /** A JSON text nested `depth` levels deep. */
 const deep = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
-
-/** Deterministic pseudo-random numbers (mulberry32), so a failure is reproduced by running again. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Hostile values of any field, JSON-side. */
 const HOSTILE_VALUES: unknown[] = [

@@ -18,11 +18,6 @@ import { AGENT_KEY_HEADER, agentDetail } from '../services/agents.js';
 import { resolveAgentRef } from './agent-ref.js';
 import { AgentIdParams, errorResponses } from './route-schemas.js';
 
-/** One value of a header that may repeat (the first). */
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
 /** The endpoints an agent reports to, given back at registration. */
 export function monitoringEndpoints(agentId: string): Record<string, string> {
   const base = `/api/v1/agents/${encodeURIComponent(agentId)}`;
@@ -58,10 +53,9 @@ export const agentRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
       },
     },
     async (request, reply) => {
-      const kind = request.principal?.kind;
       const done = await agents.register(request.body, {
-        kind: kind === 'admin' || kind === 'registration' ? kind : 'other',
-        shownKey: headerValue(request.headers[AGENT_KEY_HEADER]),
+        registrationToken: request.principal?.kind === 'registration',
+        shownKey: request.headers[AGENT_KEY_HEADER],
       });
       const { agent } = done;
       if (!done.created) request.log.info({ agent_id: agent.id }, 'agent re-registered; its previous api_key is revoked');

@@ -28,7 +28,8 @@ export type RegistrationInput = Pick<AgentInfo, 'name' | 'type' | 'version' | 'd
 
 /** Who registers: the admin token may do anything; the registration token creates agents and re-registers its own. */
 export interface Registrant {
-  kind: 'admin' | 'registration' | 'other';
+  /** The caller holds the registration token (not the admin token): it may not take an agent over. */
+  registrationToken: boolean;
   /** The api_key shown in X-Agent-Key, if any. */
   shownKey?: string | undefined;
 }
@@ -98,7 +99,7 @@ export class AgentService {
       status: input.status === 'maintenance' ? 'maintenance' : 'unknown',
       metadata: input.metadata ?? {},
     };
-    if (by.kind === 'registration') await this.refuseTakeover(agent, idGiven, by.shownKey);
+    if (by.registrationToken) await this.refuseTakeover(agent, idGiven, by.shownKey);
     let apiKey = '';
     const registered = newEvent('agent_registered', `agent ${agent.name} registered`, {
       agent_id: agent.id,

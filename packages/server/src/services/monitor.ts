@@ -7,7 +7,6 @@ import {
   toUtcIso,
   type AgentMetrics,
   type AgentStatus,
-  type Budget,
   type CollectionSettings,
   type MonitoringConfig,
   type ErrorDetail,
@@ -32,7 +31,8 @@ import {
 } from '../engine/ingest.js';
 import { AgentCounters } from '../engine/agent-counters.js';
 import { KeyedQueue } from './keyed-queue.js';
-import { BUDGETS_SETTING, budgetAlertChanges, budgetStandings, environments, type BudgetStanding } from '../engine/budgets.js';
+import { budgetAlertChanges, budgetStandings, environments, type BudgetStanding } from '../engine/budgets.js';
+import { listBudgets } from '../usage/budget-store.js';
 import { periodSpend } from './spend.js';
 import { PriceBook, defaultPrices } from '../engine/prices.js';
 import { usageSeries } from '../engine/usage.js';
@@ -277,10 +277,10 @@ export class Monitor {
    * refreshed, resolved); the sweeper calls it. Returns the standings.
    */
   async evaluateBudgets(): Promise<BudgetStanding[]> {
-    const budgets = await this.budgetStandings();
+    const contexts = await this.deps.metadata.listIngestContexts();
+    const budgets = await this.standingsOf(contexts);
     const now = this.deps.clock();
     const active = await this.deps.metadata.getActiveAlerts(null);
-    const contexts = await this.deps.metadata.listIngestContexts();
     const names = new Map(contexts.map((c) => [c.id, c.name]));
     const changes = budgetAlertChanges(budgets, active, (id) => names.get(id) ?? id, now);
     if (changes.insert.length + changes.update.length > 0) {
@@ -292,10 +292,14 @@ export class Monitor {
 
   /** Where every spend budget stands now (read only). */
   async budgetStandings(): Promise<BudgetStanding[]> {
-    const budgets = (await this.deps.metadata.getSetting<Budget[]>(BUDGETS_SETTING)) ?? [];
+    return this.standingsOf(await this.deps.metadata.listIngestContexts());
+  }
+
+  /** Where every spend budget stands, the agents' environments taken from `contexts`. */
+  private async standingsOf(contexts: readonly IngestContext[]): Promise<BudgetStanding[]> {
+    const budgets = await listBudgets(this.deps.metadata);
     if (budgets.length === 0) return [];
     const now = this.deps.clock();
-    const contexts = await this.deps.metadata.listIngestContexts();
     return budgetStandings(budgets, await periodSpend(this.deps.series, budgets, now), environments(contexts), now);
   }
 

@@ -3,12 +3,12 @@
  * hand on free loopback ports with its own config and data in a temp dir, never the system service.
  * One server per test process, started on first use and killed when the process leaves.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './free-port.js';
+import { startDaemon } from './daemon.js';
 
 /** The influxd binary tests use. */
 export const INFLUXD = process.env.AGENTMON_TEST_INFLUXD ?? '/usr/bin/influxd';
@@ -27,19 +27,6 @@ export interface InfluxServer {
   /** Drops a database made for a test. */
   dropDatabase(name: string): Promise<void>;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 let running: Promise<InfluxServer> | null = null;
@@ -86,42 +73,16 @@ bind-address = "127.0.0.1:${rpcPort}"
 `;
   const path = join(dir, 'influxdb.conf');
   writeFileSync(path, config);
-  const child: ChildProcess = spawn(INFLUXD, ['run', '-config', path], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, INFLUXDB_CONFIG_PATH: path } });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
-  let exited = false;
-  child.on('exit', () => {
-    exited = true;
-  });
-  // Never outlive the test process, even when a test forgets stop().
-  const kill = (): void => {
-    if (!exited) child.kill('SIGKILL');
-  };
-  process.once('exit', () => {
-    kill();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  child.unref();
-  (child.stderr as NodeJS.ReadableStream & { unref?: () => void } | null)?.unref?.();
-
   const base = `http://127.0.0.1:${httpPort}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (exited) throw new Error(`influxd exited while starting: ${stderr}`);
-    try {
-      const res = await fetch(`${base}/ping`, { signal: AbortSignal.timeout(1000) });
-      if (res.status === 204) break;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) {
-      kill();
-      throw new Error(`influxd did not answer /ping within 30 s: ${stderr}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const daemon = await startDaemon({
+    name: 'influxd',
+    command: INFLUXD,
+    args: ['run', '-config', path],
+    env: { ...process.env, INFLUXDB_CONFIG_PATH: path },
+    dir,
+    probeUrl: `${base}/ping`,
+    readyStatus: 204,
+  });
 
   return {
     base,
@@ -134,13 +95,7 @@ bind-address = "127.0.0.1:${rpcPort}"
       await res.arrayBuffer();
     },
     async stop() {
-      if (exited) return;
-      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      const timer = setTimeout(kill, 5000);
-      await gone;
-      clearTimeout(timer);
-      rmSync(dir, { recursive: true, force: true });
+      await daemon.stop();
       running = null;
     },
   };

@@ -4,18 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ByteReader, ByteWriter, CorruptData, crc32 } from './bytes.js';
 import { decimalDigits, decodeColumn, decodeTimestamps, encodeColumn, encodeTimestamps, pack, unpack } from './codec.js';
-
-/** mulberry32: failures name a seed that reproduces. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as prng } from '../../testing/random.js';
 
 /** A double from 64 random bits (any finite value: denormals, huge, negative, -0). */
 function randomBits(r: () => number): number {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { SERIES_METRIC_NAMES } from '@agentmon/schema';
 import { AnswerTooLargeError, type SeriesPoint, type SeriesQuery, type SeriesRow, type SeriesStore } from '../../../src/storage/ports.js';
+import { seededRandom as prng } from '../../../src/testing/random.js';
 
 /** What the rollup tests need of an adapter with rollup tiers. */
 export interface SeriesRollupHooks {
@@ -84,18 +85,6 @@ function row(agentId: string | null, minute: number, values: Record<string, numb
 const HOUR = 60 * MINUTE;
 const W = 'custom.w';
 const AGGREGATIONS = ['avg', 'sum', 'min', 'max', 'count', 'last'] as const;
-
-/** A seeded PRNG (mulberry32), so a failure names a case that reproduces. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Three agents from T0-10m to T0+3h10m, a payload every 20 s (r1 on whole minutes, so on every tier
