@@ -385,6 +385,10 @@ else describe('what the operator sees, in a browser', () => {
         const am = page.locator('[data-testid=notification-target]', { hasText: 'am' }).filter({ hasText: '/api/v2/alerts' });
         await am.waitFor();
         assert.equal((await am.locator('.badge').textContent())?.trim(), 'Alertmanager');
+        // The badge fits its column: it ends before the target's name begins.
+        const badge = await am.locator('.badge').boundingBox();
+        const title = await am.locator('.title').boundingBox();
+        assert.ok(badge && title && badge.x + badge.width <= title.x, `badge ${JSON.stringify(badge)} overlaps the name ${JSON.stringify(title)}`);
         const stored = (await call<{ items: { id: string; name: string; kind: string }[] }>('GET', '/notifications')).items;
         assert.deepEqual(stored.map((x) => `${x.name}:${x.kind}`).sort(), ['am:alertmanager', 'on-call:webhook', 'team-slack:slack']);
 

@@ -14,10 +14,10 @@ import { Empty, ErrorState, Loading } from '../components/states.js';
 import { SettingsTabs } from './Settings.js';
 
 /** How each kind of target reads here: a kind the schema gains fails to compile until it is named. */
-const KIND_TEXTS: Record<NotificationTargetKind, { label: string; badge: string; hint: string }> = {
-  webhook: { label: 'Webhook (JSON)', badge: 'Webhook', hint: 'Every alert as JSON, with its fingerprint' },
-  slack: { label: 'Slack', badge: 'Slack', hint: 'A Slack incoming-webhook URL' },
-  alertmanager: { label: 'Alertmanager', badge: 'Alertmanager', hint: "Alertmanager's alerts API, e.g. http://alertmanager:9093/api/v2/alerts" },
+const KIND_TEXTS: Record<NotificationTargetKind, { label: string; badge: string; hint: string; example: string }> = {
+  webhook: { label: 'Webhook (JSON)', badge: 'Webhook', hint: 'Every alert as JSON, with its fingerprint', example: 'https://example.com/hooks/agentmon' },
+  slack: { label: 'Slack', badge: 'Slack', hint: 'A Slack incoming-webhook URL', example: 'https://hooks.slack.com/services/…' },
+  alertmanager: { label: 'Alertmanager', badge: 'Alertmanager', hint: "Alertmanager's alerts API", example: 'http://alertmanager:9093/api/v2/alerts' },
 };
 const KINDS = NOTIFICATION_TARGET_KINDS.map((value) => ({ value, ...KIND_TEXTS[value] }));
 
@@ -44,7 +44,7 @@ export function NotificationsPage() {
           {!list.data && !list.error ? <Loading /> : null}
           {list.data && list.data.items.length === 0 ? <Empty title="No notification targets">Add a webhook or a Slack channel so alerts reach someone.</Empty> : null}
           {list.data && list.data.items.length > 0 ? (
-            <ul class="list">
+            <ul class="list targets">
               {list.data.items.map((t) => (
                 <TargetRow key={t.id} target={t} now={now} onDeleted={list.reload} />
               ))}
@@ -182,7 +182,7 @@ function AddTarget({ onAdded }: { onAdded: () => void }) {
           </div>
           <div class="field">
             <label for="nt-url">URL</label>
-            <input id="nt-url" value={url} onInput={(e) => setUrl(e.currentTarget.value)} placeholder="https://example.com/hooks/agentmon" aria-invalid={errors.url ? 'true' : 'false'} />
+            <input id="nt-url" value={url} onInput={(e) => setUrl(e.currentTarget.value)} placeholder={KIND_TEXTS[kind].example} aria-invalid={errors.url ? 'true' : 'false'} />
             {fieldError('url') ?? <span class="hint">{humanize(kind)} messages are POSTed here</span>}
           </div>
           <div class="form-actions">
