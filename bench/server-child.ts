@@ -6,6 +6,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { ChildMessage, ParentMessage, ServerSpec } from './protocol.js';
 
+/** Node flags the server runs with, as packages/cli/src/bin.ts and `npm start` give them. */
+const SERVER_NODE_FLAGS = ['--max-semi-space-size=64'];
+
 /** The server under test, in its own process. */
 export class ServerChild {
   private waiting: { type: ChildMessage['type']; resolve: (m: ChildMessage) => void; reject: (e: Error) => void } | null = null;
@@ -29,10 +32,11 @@ export class ServerChild {
 
   /** Starts the server; resolves once it listens. */
   static async start(spec: ServerSpec): Promise<{ server: ServerChild; port: number; location: string; notifyGroupWaitMs: number }> {
-    // Plain node on the built server (no tsx, no `source` condition): as `npm start` runs it.
-    // BENCH_SERVER_NODE_ARGS adds node flags (e.g. --cpu-prof) to the server only.
+    // Plain node on the built server (no tsx, no `source` condition), with the V8 flags of
+    // `npm start` and the `agentmon` command. BENCH_SERVER_NODE_ARGS adds node flags (e.g.
+    // --cpu-prof) to the server only; a flag given there again wins (node takes the last).
     const child = fork(new URL('./server.mjs', import.meta.url), [], {
-      execArgv: (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
+      execArgv: [...SERVER_NODE_FLAGS, ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')],
       env: { ...process.env, AGENTMON_BENCH_SPEC: JSON.stringify(spec) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -1,21 +1,25 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { getHeapStatistics } from 'node:v8';
-import { MemoryReducer } from './memory-reducer.js';
+import { FOLLOW_UP_MS, MemoryReducer } from './memory-reducer.js';
 
 const MiB = 1024 * 1024;
 
 /** A reducer on a hand-driven clock and heap; `collected` counts its collections, which shrink the heap to `live`. */
 function rig(idleMs: number) {
-  const state = { now: 0, heap: 50 * MiB, live: 50 * MiB, collected: 0 };
+  // `kept`: committed bytes a collection leaves above the live ones (V8 keeping its young
+  // generation while the recent allocation rate looks high).
+  const state = { now: 0, heap: 50 * MiB, live: 50 * MiB, kept: 0, collected: 0 };
   const reducer = new MemoryReducer({
     idleMs,
     growthBytes: 32 * MiB,
     clock: () => state.now,
     heapBytes: () => state.heap,
+    usedBytes: () => state.live,
     collect: () => {
       state.collected += 1;
-      state.heap = state.live;
+      state.heap = state.live + state.kept;
+      state.kept = 0;
     },
   });
   return { state, reducer };
@@ -33,6 +37,42 @@ test('a grown heap is collected once the server has been quiet for idleMs, and o
   state.now = 10_000;
   assert.equal(reducer.check(), false, 'nothing grew since the collection');
   assert.equal(state.collected, 1);
+});
+
+test('a collection that leaves the young generation grown is followed by one more after FOLLOW_UP_MS of quiet', () => {
+  const { state, reducer } = rig(3000);
+  state.heap = 300 * MiB;
+  state.kept = 140 * MiB;
+  state.now = 3000;
+  assert.equal(reducer.check(), true);
+  assert.equal(state.heap, 190 * MiB, 'the first collection kept 140 MiB above the live heap');
+  state.now = 3000 + FOLLOW_UP_MS - 1;
+  assert.equal(reducer.check(), false, 'the follow-up waits for a quiet spell longer than V8 rates allocation over');
+  state.now = 3000 + FOLLOW_UP_MS;
+  assert.equal(reducer.check(), true);
+  assert.equal(state.collected, 2);
+  assert.equal(state.heap, 50 * MiB);
+  state.now = 60_000;
+  assert.equal(reducer.check(), false, 'no third one: nothing grew');
+});
+
+test('a request before the follow-up cancels it; growth decides again', () => {
+  const { state, reducer } = rig(3000);
+  state.heap = 300 * MiB;
+  state.kept = 20 * MiB;
+  state.now = 3000;
+  assert.equal(reducer.check(), true);
+  state.now = 4000;
+  assert.equal(reducer.check(), false, 'heap within 32 MiB of used: no follow-up due');
+  state.heap = 300 * MiB;
+  state.kept = 140 * MiB;
+  state.now = 10_000;
+  assert.equal(reducer.check(), true, 'grew again: collected');
+  state.now = 11_000;
+  reducer.touch();
+  state.now = 11_000 + FOLLOW_UP_MS + 3000;
+  assert.equal(reducer.check(), false, 'the request cancelled the follow-up, and the heap has not grown since');
+  assert.equal(state.collected, 2);
 });
 
 test('a busy server is never collected, however much its heap grew', () => {
