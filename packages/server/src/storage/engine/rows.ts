@@ -5,7 +5,7 @@
  * NaN where a payload has no value (NaN itself is never stored: the store refuses it).
  */
 import { CUSTOM_METRIC_PREFIX, SERIES_METRIC_NAMES } from '@agentmon/schema';
-import type { PointRow } from './records.js';
+import { newBuiltins, type PointRow } from './records.js';
 
 /** The built-in columns, in the order every block lists them. */
 export const BUILTIN_COLUMNS: readonly string[] = SERIES_METRIC_NAMES;
@@ -135,7 +135,7 @@ export class AgentRows {
   /** Adds every row of `newer` (rows that arrived after these), keeping the order. */
   append(newer: AgentRows): void {
     for (let r = 0; r < newer.n; r++) {
-      const builtins = new Float64Array(BUILTIN_COLUMNS.length).fill(Number.NaN);
+      const builtins = newBuiltins();
       let mask = 0;
       const customKeys: string[] = [];
       const customValues: number[] = [];
