@@ -7,7 +7,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { ChildMessage, ParentMessage, ServerSpec } from './protocol.js';
 
 /** Node flags the server runs with, as packages/cli/src/bin.ts and `npm start` give them. */
-const SERVER_NODE_FLAGS = ['--max-semi-space-size=64'];
+const SERVER_NODE_FLAGS = ['--max-semi-space-size=32'];
 
 /** The server under test, in its own process. */
 export class ServerChild {

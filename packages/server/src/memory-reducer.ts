@@ -8,11 +8,11 @@
  * collection runs; V8 then returns the emptied old-generation pages to the system. A busy server
  * is never paused by it, and an idle one that has not grown is left alone.
  *
- * The young generation (up to 128 MiB under load, with the `agentmon` command's 64 MiB
+ * The young generation (up to 64 MiB under load, with the `agentmon` command's 32 MiB
  * semi-spaces) is shrunk only by a collection that finds the recent allocation rate low, and V8
  * judges that rate over the last 5 s of collections: the first collection still sees the load's
  * rate. So when that one leaves the committed heap `growthBytes` above the used heap, a second
- * runs after FOLLOW_UP_MS more of quiet, and finds the rate near zero (measured: 185 MiB
+ * runs after FOLLOW_UP_MS more of quiet, and finds the rate near zero (measured with 64 MiB semi-spaces: 185 MiB
  * committed for 42 MiB used after the first, about 50 after the second).
  */
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
