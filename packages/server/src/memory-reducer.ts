@@ -12,8 +12,8 @@
  * semi-spaces) is shrunk only by a collection that finds the recent allocation rate low, and V8
  * judges that rate over the last 5 s of collections: the first collection still sees the load's
  * rate. So when that one leaves the committed heap `growthBytes` above the used heap, a second
- * runs after FOLLOW_UP_MS more of quiet, and finds the rate near zero (measured with 64 MiB semi-spaces: 185 MiB
- * committed for 42 MiB used after the first, about 50 after the second).
+ * runs after FOLLOW_UP_MS more of quiet, and finds the rate near zero (measured with 64 MiB
+ * semi-spaces: 185 MiB committed for 42 MiB used after the first, about 50 after the second).
  */
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
