@@ -4,10 +4,25 @@
  * bench (run.ts) and the compare mode (compare.ts).
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { ChildMessage, ParentMessage, ServerSpec } from './protocol.js';
 
-/** Node flags the server runs with, as packages/cli/src/bin.ts and `npm start` give them. */
-const SERVER_NODE_FLAGS = ['--max-semi-space-size=32'];
+/**
+ * The node flags of `npm start` (`node <flags> packages/cli/dist/bin.js serve`), read from the root
+ * package.json so that the bench runs the server as users do (the `agentmon` command's shebang
+ * carries the same ones; packages/cli/test/cli.test.ts holds them equal).
+ */
+function startNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
+  const words = pkg.scripts.start.split(/\s+/);
+  if (words[0] !== 'node') throw new Error(`npm start does not run node: ${pkg.scripts.start}`);
+  const flags: string[] = [];
+  for (const word of words.slice(1)) {
+    if (!word.startsWith('--')) break;
+    flags.push(word);
+  }
+  return flags;
+}
 
 /** The server under test, in its own process. */
 export class ServerChild {
@@ -36,7 +51,7 @@ export class ServerChild {
     // `npm start` and the `agentmon` command. BENCH_SERVER_NODE_ARGS adds node flags (e.g.
     // --cpu-prof) to the server only; a flag given there again wins (node takes the last).
     const child = fork(new URL('./server.mjs', import.meta.url), [], {
-      execArgv: [...SERVER_NODE_FLAGS, ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')],
+      execArgv: [...startNodeFlags(), ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')],
       env: { ...process.env, AGENTMON_BENCH_SPEC: JSON.stringify(spec) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -137,6 +137,50 @@ describe('agentmon serve (a real server on a real port)', () => {
     assert.doesNotMatch(server.stdout(), new RegExp(token.replace(/[.]/g, '\\.')));
     const list = await fetch(`${server.url}/api/v1/agents`, { headers: { authorization: `Bearer ${token}` } });
     assert.equal(((await list.json()) as { total: number }).total, 1);
+  });
+});
+
+describe('the node flags the server starts with', () => {
+  /** The flags after `node` in a command line, up to the script. */
+  const flagsOf = (line: string): string[] => {
+    const words = line.trim().split(/\s+/);
+    const at = words.indexOf('node');
+    assert.ok(at >= 0, `no node in ${line}`);
+    const flags: string[] = [];
+    for (const word of words.slice(at + 1)) {
+      if (!word.startsWith('--')) break;
+      flags.push(word);
+    }
+    return flags;
+  };
+  const command = join(root, 'packages', 'cli', 'bin', 'agentmon.js');
+  const shebang = (readFileSync(command, 'utf8').split('\n')[0] as string).replace(/^#!/, '');
+
+  it('are the same for the agentmon command, npm start and npm run demo', () => {
+    const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    const flags = flagsOf(shebang);
+    assert.ok(flags.includes('--max-semi-space-size=32'), `the command's flags: ${flags.join(' ')}`);
+    assert.deepEqual(flagsOf(scripts.start as string), flags);
+    assert.deepEqual(flagsOf(scripts.demo as string), flags);
+  });
+
+  it("reach node through the command's #! line, which runs the command", () => {
+    // The interpreter line as the kernel runs it (`/usr/bin/env -S node <flags>`), on a probe script.
+    const [envPath, ...rest] = shebang.trim().split(/\s+/);
+    const dir = mkdtempSync(join(tmpdir(), 'agentmon-shebang-'));
+    try {
+      const script = join(dir, 'probe.cjs');
+      writeFileSync(script, 'process.stdout.write(JSON.stringify(process.execArgv));');
+      const probe = spawnSync(envPath as string, [...rest, script], { encoding: 'utf8' });
+      assert.equal(probe.status, 0, probe.stderr);
+      assert.deepEqual(JSON.parse(probe.stdout) as string[], flagsOf(shebang));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // And the file itself, executed as npm links it.
+    const run = spawnSync(command, ['--help'], { cwd: root, env: env(), encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /Usage: agentmon/);
   });
 });
 

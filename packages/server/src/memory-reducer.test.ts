@@ -5,7 +5,10 @@ import { FOLLOW_UP_MS, MemoryReducer } from './memory-reducer.js';
 
 const MiB = 1024 * 1024;
 
-/** A reducer on a hand-driven clock and heap; `collected` counts its collections, which shrink the heap to `live`. */
+/**
+ * A reducer on a hand-driven clock and heap; `collected` counts its collections, which shrink the
+ * heap to `live` plus what `kept` says V8 held back that time.
+ */
 function rig(idleMs: number) {
   // `kept`: committed bytes a collection leaves above the live ones (V8 keeping its young
   // generation while the recent allocation rate looks high).
@@ -39,12 +42,18 @@ test('a grown heap is collected once the server has been quiet for idleMs, and o
   assert.equal(state.collected, 1);
 });
 
+/** A rig whose heap grew to 300 MiB, collected at 3 s of quiet with `kept` MiB held back by V8. */
+function collectedOnce(keptMiB: number) {
+  const rigged = rig(3000);
+  rigged.state.heap = 300 * MiB;
+  rigged.state.kept = keptMiB * MiB;
+  rigged.state.now = 3000;
+  assert.equal(rigged.reducer.check(), true);
+  return rigged;
+}
+
 test('a collection that leaves the young generation grown is followed by one more after FOLLOW_UP_MS of quiet', () => {
-  const { state, reducer } = rig(3000);
-  state.heap = 300 * MiB;
-  state.kept = 140 * MiB;
-  state.now = 3000;
-  assert.equal(reducer.check(), true);
+  const { state, reducer } = collectedOnce(140);
   assert.equal(state.heap, 190 * MiB, 'the first collection kept 140 MiB above the live heap');
   state.now = 3000 + FOLLOW_UP_MS - 1;
   assert.equal(reducer.check(), false, 'the follow-up waits for a quiet spell longer than V8 rates allocation over');
@@ -57,11 +66,7 @@ test('a collection that leaves the young generation grown is followed by one mor
 });
 
 test('a request before the follow-up cancels it; growth decides again', () => {
-  const { state, reducer } = rig(3000);
-  state.heap = 300 * MiB;
-  state.kept = 20 * MiB;
-  state.now = 3000;
-  assert.equal(reducer.check(), true);
+  const { state, reducer } = collectedOnce(20);
   state.now = 4000;
   assert.equal(reducer.check(), false, 'heap within 32 MiB of used: no follow-up due');
   state.heap = 300 * MiB;

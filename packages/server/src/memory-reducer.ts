@@ -105,10 +105,9 @@ export class MemoryReducer {
     this.baseline = this.heapBytes();
   }
 
-  /** Checks every half idle period, without keeping the process alive. */
+  /** Checks every half idle period (at least every second), without keeping the process alive. */
   start(): void {
     if (!this.collect || this.timer) return;
-    // At least every second: the collection should follow the quiet spell closely.
     this.timer = setInterval(() => this.check(), Math.max(100, Math.min(1000, Math.floor(this.idleMs / 2))));
     this.timer.unref();
   }

@@ -10,6 +10,7 @@ import { CachedMetadataStore } from '../../src/storage/metadata-cache.js';
 import { SQLITE_METADATA_MIGRATIONS, SQLITE_MIGRATIONS_TABLE } from '../../src/storage/sqlite/metadata-migrations.js';
 import { metadataContract } from './contract/metadata-contract.js';
 import { METADATA_INDEXES } from './contract/seed-schema.js';
+import { ALERT_REFRESH_COLUMNS } from '../../src/storage/sql/rows.js';
 
 /** A fresh database file in its own temporary folder (WAL files included), removed by cleanup. */
 async function openTemp(): Promise<{ store: SqliteMetadataStore; path: string; cleanup: () => Promise<void> }> {
@@ -67,6 +68,19 @@ describe('SQLite metadata schema', () => {
         assert.deepEqual(onDelete('alerts'), ['CASCADE']);
         assert.deepEqual(onDelete('system_events'), ['SET NULL']);
         assert.deepEqual(onDelete('health_checks'), ['CASCADE']);
+        // A batch refreshing a firing alert writes the row only because no index holds a column it
+        // sets (ALERT_REFRESH_COLUMNS), neither as a key nor in a partial index's WHERE.
+        const alertIndexes = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'alerts'").all() as { name: string; sql: string | null }[];
+        assert.ok(alertIndexes.length >= 5, 'the alerts indexes are there to check');
+        for (const index of alertIndexes) {
+          const keys = db.prepare('SELECT name FROM pragma_index_info(?)').pluck().all(index.name) as string[];
+          const where = /\bWHERE\b(.*)$/is.exec(index.sql ?? '')?.[1] ?? '';
+          for (const column of ALERT_REFRESH_COLUMNS) {
+            assert.ok(!keys.includes(column), `${index.name} holds ${column}, which a refresh sets`);
+            assert.ok(!new RegExp(`\\b${column}\\b`).test(where), `${index.name}'s WHERE reads ${column}, which a refresh sets`);
+          }
+        }
+        assert.ok(ALERT_REFRESH_COLUMNS.includes('current_value') && !ALERT_REFRESH_COLUMNS.includes('is_active'));
         const recorded = db
           .prepare("SELECT version FROM agentmon_migrations WHERE component = 'metadata' ORDER BY version")
           .pluck()

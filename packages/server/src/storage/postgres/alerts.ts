@@ -2,7 +2,7 @@
 import { toUtcIso } from '@agentmon/schema';
 import type { Pool } from 'pg';
 import type { AlertFilter, AlertRecord, AlertStore } from '../ports.js';
-import { ALERT_COLUMN_NAMES, ALERT_COLUMNS, alertConditions, alertOrder, alertValues, SELECT_ALERT, whereClause, type AlertColumn, type AlertRow } from '../sql/rows.js';
+import { ALERT_COLUMN_NAMES, ALERT_COLUMNS, ALERT_MUTABLE_COLUMNS, alertConditions, alertOrder, alertValues, SELECT_ALERT, whereClause, type AlertColumn, type AlertRow } from '../sql/rows.js';
 import { asIs, bindTo, read, rows, type PostgresColumns, type Queryable } from './db.js';
 
 /** alerts' types as jsonb_to_recordset reads a batch. */
@@ -34,14 +34,12 @@ const UPDATE_ALERT = `UPDATE alerts SET ${ALERT_COLUMN_NAMES.slice(1)
   .join(', ')} WHERE id = $1`;
 
 /**
- * A batch of alert updates as one JSON array (by id; every column but id). An update that keeps an
- * alert active (a payload refreshing its value) leaves one resolved meanwhile, by a person or
- * another instance, resolved.
+ * A batch of alert updates as one JSON array (by id; the columns a batch may change, its identity
+ * left alone, as in SQLite). An update that keeps an alert active (a payload refreshing its value)
+ * leaves one resolved meanwhile, by a person or another instance, resolved.
  */
 const UPDATE_ALERTS = `
-UPDATE alerts a SET ${ALERT_COLUMN_NAMES.slice(1)
-  .map((c) => `${c} = u.${c}`)
-  .join(', ')}
+UPDATE alerts a SET ${ALERT_MUTABLE_COLUMNS.map((c) => `${c} = u.${c}`).join(', ')}
 FROM jsonb_to_recordset($1::jsonb) AS u(${ALERT_RECORDSET})
 WHERE a.id = u.id AND (a.is_active OR NOT u.is_active)`;
 
