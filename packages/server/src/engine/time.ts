@@ -5,7 +5,7 @@
  * what the built-in it replaces gives (toISOString, Date.parse, parseDateTime); forms other than
  * the common one go to that built-in.
  */
-import { parseDateTime } from '@agentmon/schema';
+import { dateTimeMs, daysFromCivil, daysInMonth } from '@agentmon/schema';
 
 const DAY_MS = 86_400_000;
 /** 1000-01-01T00:00:00.000Z and 10000-01-01T00:00:00.000Z: the range formatted and parsed here. */
@@ -68,21 +68,6 @@ export function clockIso(nowMs: number): string {
 const digit = (s: string, i: number) => s.charCodeAt(i) - 48;
 const isDigit = (c: number) => c >= 0 && c <= 9;
 
-/** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146_097 + doe - 719_468;
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-}
-
 /**
  * Milliseconds of `YYYY-MM-DDTHH:MM:SS.sssZ` (toISOString's own form, years 1000 to 9999) naming a
  * real instant; NaN for anything else, which the caller hands to the parser it replaces. On that
@@ -118,5 +103,7 @@ export function parseIsoMs(s: string): number {
 /** `parseDateTime(s)?.getTime()` for a payload's timestamp: undefined when it is not one. */
 export function parseDateTimeMs(s: string): number | undefined {
   const ms = canonicalIsoMs(s);
-  return Number.isNaN(ms) ? parseDateTime(s)?.getTime() : ms;
+  if (!Number.isNaN(ms)) return ms;
+  const parsed = dateTimeMs(s);
+  return Number.isNaN(parsed) ? undefined : parsed;
 }
