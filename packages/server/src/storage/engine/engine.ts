@@ -640,12 +640,15 @@ export class SeriesEngine implements SeriesStore {
     };
   }
 
-  /** The fleet tiers of the blocks none of whose rows are hidden (nothing purged, no cut inside). */
+  /**
+   * The fleet tiers of the blocks none of whose rows are hidden (nothing purged, no cut inside):
+   * merged blocks, and head flushes (which keep fleet tiers but no tiers per chunk).
+   */
   private fleetTiers(spec: TierSpec): FleetTier[] {
     const out: FleetTier[] = [];
     for (const id of this.order) {
       const block = this.blocks.get(id) as OpenBlock;
-      if (!block.entry.tiers || block.entry.purged.length > 0) continue;
+      if (block.entry.purged.length > 0) continue;
       const index = block.reader.index.f[spec.name];
       if (!index) continue;
       if (!block.reader.index.chunks.every((chunk) => this.cut(chunk.a) <= chunk.t0)) continue;
@@ -661,7 +664,7 @@ export class SeriesEngine implements SeriesStore {
         table = { buckets, cols };
         block.fleet.set(spec.name, table);
       }
-      out.push({ block: id, table });
+      out.push({ block: id, table, t0: block.reader.index.t0, t1: block.reader.index.t1 });
     }
     return out;
   }
@@ -806,6 +809,7 @@ export class SeriesEngine implements SeriesStore {
     try {
       await this.sealer.run({
         kind: 'flush',
+        tiers: TIERS,
         blocks: planned.map(({ entry, agents }) => ({
           path: this.blockPath(entry.id),
           rows: packRows([...agents.keys()].sort(compareIds).map((agent) => [agent, agents.get(agent) as AgentRows] as const)),

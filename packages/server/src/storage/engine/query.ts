@@ -21,6 +21,9 @@ import type { TierBuckets, TierColumn, TierTable } from './tiers.js';
 export interface FleetTier {
   block: number;
   table: TierTable;
+  /** The block's first and last timestamp. */
+  t0: number;
+  t1: number;
 }
 
 /** What a query reads from the engine. */
@@ -214,6 +217,42 @@ function addRaw(groups: Groups, group: string, seg: AgentSegment, lo: number, hi
   }
 }
 
+/** The tier buckets [from, to) a run of rows answers a query from; its rows outside them are read raw. */
+interface TierSpan {
+  from: number;
+  to: number;
+}
+
+/**
+ * The tier buckets a run of rows (a chunk, or a block's fleet tier) answers a query [start, end]
+ * from: the query's whole buckets [from, to), widened to the buckets holding the run's first or
+ * last rows when every row of the run is inside the query. A dashboard's "last 24 h" ends now, after
+ * every stored row, so its ragged tail bucket comes from the tiers, not from decoding each agent's
+ * chunk; a chunk that starts after the query starts needs no raw head either.
+ */
+function tierSpan(from: number, to: number, width: number, t0: number, t1: number, start: number, end: number): TierSpan {
+  return {
+    from: t0 >= start ? Math.min(from, bucketStart(t0, width)) : from,
+    to: t1 <= end ? Math.max(to, bucketStart(t1, width) + width) : to,
+  };
+}
+
+/** Adds a segment's rows in [start, span.from) and [span.to, end] (the edges its tier does not answer). */
+function addRawEdges(
+  groups: Groups,
+  group: string,
+  seg: AgentSegment,
+  span: TierSpan,
+  start: number,
+  end: number,
+  bucketOf: (ts: number) => number,
+  ts: () => Float64Array,
+  cols: () => (Float64Array | null)[],
+): void {
+  if (start < span.from && seg.t0 < span.from) addRaw(groups, group, seg, lowerBound(ts(), seg.rows, start), lowerBound(ts(), seg.rows, Math.min(span.from, end + 1)), bucketOf, cols());
+  if (span.to <= end && seg.t1 >= span.to) addRaw(groups, group, seg, lowerBound(ts(), seg.rows, Math.max(span.to, start)), upperBound(ts(), seg.rows, end), bucketOf, cols());
+}
+
 /** Merges a tier's buckets in [from, to) into their query buckets. */
 function addTierBuckets(
   groups: Groups,
@@ -250,11 +289,12 @@ function aggregateQuery(source: QuerySource, q: SeriesQuery, metrics: readonly s
   const perAgent = q.groupBy !== 'none';
   // The whole fleet merged: blocks whose fleet tier holds every row of theirs answer their whole
   // tier buckets in one read; their agents' chunks are read only for the ragged edges.
-  const fleetCovered = new Set<number>();
+  const fleetCovered = new Map<number, TierSpan>();
   if (!perAgent && q.agentIds === null && plan && spec && source.fleetTiers) {
     for (const fleet of source.fleetTiers(spec)) {
-      fleetCovered.add(fleet.block);
-      addTierBuckets(groups, '', fleet.table.buckets, (m) => fleet.table.cols.get(m) ?? null, metrics, plan.from, plan.to, bucketOf);
+      const span = tierSpan(plan.from, plan.to, spec.ms, fleet.t0, fleet.t1, q.startMs, q.endMs);
+      fleetCovered.set(fleet.block, span);
+      addTierBuckets(groups, '', fleet.table.buckets, (m) => fleet.table.cols.get(m) ?? null, metrics, span.from, span.to, bucketOf);
     }
   }
   for (const agent of queryAgents(source, q)) {
@@ -265,26 +305,28 @@ function aggregateQuery(source: QuerySource, q: SeriesQuery, metrics: readonly s
       if (seg.t1 < from || seg.t0 > q.endMs) continue;
       const cols = (): (Float64Array | null)[] => metrics.map((m) => seg.column(m));
       const ts = (): Float64Array => seg.ts();
-      if (plan && seg.block !== null && fleetCovered.has(seg.block)) {
-        // The fleet tier has this chunk's whole tier buckets: only its rows outside them.
-        if (from < plan.from) addRaw(groups, group, seg, lowerBound(ts(), seg.rows, from), lowerBound(ts(), seg.rows, Math.min(plan.from, q.endMs + 1)), bucketOf, cols());
-        if (plan.to <= q.endMs && seg.t1 >= plan.to) addRaw(groups, group, seg, lowerBound(ts(), seg.rows, Math.max(plan.to, from)), upperBound(ts(), seg.rows, q.endMs), bucketOf, cols());
+      const covered = plan && seg.block !== null ? fleetCovered.get(seg.block) : undefined;
+      if (covered) {
+        // The fleet tier has this chunk's rows in [covered.from, covered.to): only its rows outside them.
+        addRawEdges(groups, group, seg, covered, from, q.endMs, bucketOf, ts, cols);
         continue;
       }
-      const tier = plan && spec && seg.t1 >= plan.from && seg.t0 < plan.to ? seg.tier(spec) : null;
-      if (!plan || !tier) {
+      if (!plan || !spec) {
         addRaw(groups, group, seg, lowerBound(ts(), seg.rows, from), upperBound(ts(), seg.rows, q.endMs), bucketOf, cols());
         continue;
       }
       // Tier buckets from `tierFrom` on are whole and after the cut; before it, raw rows.
-      const width = spec?.ms as number;
+      const width = spec.ms;
       const aligned = cut <= plan.from ? plan.from : bucketStart(cut + width - 1, width);
       const tierFrom = Math.min(Math.max(aligned, plan.from), plan.to);
-      // Raw rows before the tier part (the ragged head, and a tier bucket the cut runs through).
-      if (from < tierFrom && seg.t0 < tierFrom) addRaw(groups, group, seg, lowerBound(ts(), seg.rows, from), lowerBound(ts(), seg.rows, Math.min(tierFrom, q.endMs + 1)), bucketOf, cols());
-      // Raw rows of the ragged tail.
-      if (plan.to <= q.endMs && seg.t1 >= plan.to) addRaw(groups, group, seg, lowerBound(ts(), seg.rows, Math.max(plan.to, from)), upperBound(ts(), seg.rows, q.endMs), bucketOf, cols());
-      addTierBuckets(groups, group, tier.buckets, (m) => tier.column(m), metrics, tierFrom, plan.to, bucketOf);
+      const span = tierSpan(tierFrom, plan.to, width, seg.t0, seg.t1, from, q.endMs);
+      const tier = seg.t1 >= span.from && seg.t0 < span.to ? seg.tier(spec) : null;
+      if (!tier) {
+        addRaw(groups, group, seg, lowerBound(ts(), seg.rows, from), upperBound(ts(), seg.rows, q.endMs), bucketOf, cols());
+        continue;
+      }
+      addRawEdges(groups, group, seg, span, from, q.endMs, bucketOf, ts, cols);
+      addTierBuckets(groups, group, tier.buckets, (m) => tier.column(m), metrics, span.from, span.to, bucketOf);
     }
   }
   const withBuiltins = metrics.some((m) => isSeriesMetricName(m));

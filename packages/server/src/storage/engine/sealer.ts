@@ -1,7 +1,8 @@
 /**
  * Sealing: the CPU-heavy half of the engine's maintenance, writing blocks. A head flush encodes
- * the frozen head's rows into a block per partition (no deflate, no tiers: the block is
- * short-lived, a merge redoes both); a merge reads blocks, drops what retention and purges hid, and writes one
+ * the frozen head's rows into a block per partition with fleet tiers (a fleet chart reads them as
+ * soon as the rows leave the head) but no tiers per chunk and no deflate (the block is
+ * short-lived, a merge does both); a merge reads blocks, drops what retention and purges hid, and writes one
  * compressed block with rollup tiers. Jobs are plain data, so they run the same on a worker thread
  * (seal-worker.ts, the default: ingest keeps the main thread) or inline.
  */
@@ -47,6 +48,8 @@ export interface RowsPack {
 export interface FlushJob {
   kind: 'flush';
   blocks: { path: string; rows: RowsPack }[];
+  /** Fleet tiers to keep (a flush keeps no tiers per chunk). */
+  tiers: readonly TierSpec[];
 }
 
 /** Merges blocks into one (no file when nothing of them is left). */
@@ -169,7 +172,7 @@ function* unpackRows(p: RowsPack): Generator<[string, AgentRows]> {
 export function runSealJob(job: SealJob): SealResult {
   if (job.kind === 'flush') {
     for (const block of job.blocks) {
-      const writer = new BlockWriter(`${block.path}.tmp`, block.path, { tiers: [], deflateLevel: FLUSH_DEFLATE_LEVEL });
+      const writer = new BlockWriter(`${block.path}.tmp`, block.path, { tiers: job.tiers, chunkTiers: false, deflateLevel: FLUSH_DEFLATE_LEVEL });
       try {
         for (const [agent, rows] of unpackRows(block.rows)) writer.addChunk(agent, rows);
         writer.finish();

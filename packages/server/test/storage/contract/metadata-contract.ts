@@ -682,6 +682,29 @@ export function metadataContract(name: string, open: OpenMetadataStore): void {
           assert.equal(row?.status_reason, 'no_heartbeat');
         });
 
+        it('calls made together land one by one: a call that cannot be written fails alone, in call order', async () => {
+          const agent = await register(store);
+          const before = (await store.listEvents({ limit: 100 })).length;
+          const existing = event({ agent_id: agent.id, message: 'already there', timestamp: at(1) });
+          await store.applyStates([], [existing]);
+          // Made in one turn (as requests whose payloads became durable together): the second
+          // repeats an event id, which the store refuses; the first and third are written.
+          const results = await Promise.allSettled([
+            store.applyStates([{ agent_id: agent.id, status: 'warning', state: state({ health_score: 0.5 }) }], [event({ agent_id: agent.id, message: 'first', timestamp: at(2) })]),
+            store.applyStates([{ agent_id: agent.id, status: 'error', state: state({ health_score: 0.1 }) }], [{ ...existing, message: 'the same id again' }]),
+            store.applyStates([{ agent_id: agent.id, state: state({ health_score: 0.75 }) }], [event({ agent_id: agent.id, message: 'third', timestamp: at(3) })]),
+          ]);
+          assert.deepEqual(
+            results.map((r) => r.status),
+            ['fulfilled', 'rejected', 'fulfilled'],
+          );
+          const messages = (await store.listEvents({ limit: 100 })).slice(0, -before || undefined).map((e) => e.message);
+          assert.deepEqual(messages.sort(), ['already there', 'first', 'third']);
+          const now = await store.getAgent(agent.id);
+          assert.equal(now?.status, 'warning', 'the refused call changed nothing; the third sets no status');
+          assert.equal(now?.state.health_score, 0.75, 'the third call, the last written, gives the state');
+        });
+
         it('writes only last_seen and status for a write without state, keeping the stored state', async () => {
           const agent = await register(store, { last_seen: at(10) });
           const kept = state({ health_score: 0.75, status_reason: 'healthy', snapshot: { kept: true } });

@@ -159,6 +159,9 @@ const RANGES: readonly { name: string; startMs: number; endMs: number }[] = [
   { name: 'aligned+1ms', startMs: T0, endMs: T0 + 3 * HOUR },
   { name: 'ragged', startMs: T0 + 37_123, endMs: T0 + 2 * HOUR + 51 * MINUTE + 7_001 },
   { name: 'all', startMs: T0 - 2 * HOUR, endMs: T0 + 5 * HOUR },
+  // One edge ragged, the other past the data: the tiers may answer the edge bucket whose rows are all inside.
+  { name: 'ragged start, past the end', startMs: T0 + 37_123, endMs: T0 + 5 * HOUR },
+  { name: 'before the start, ragged end', startMs: T0 - 2 * HOUR, endMs: T0 + 2 * HOUR + 51 * MINUTE + 7_001 },
   { name: 'short', startMs: T0 + MINUTE + 1, endMs: T0 + 4 * MINUTE },
 ];
 const INTERVALS: readonly (number | null)[] = [null, MINUTE, 5 * MINUTE, 15 * MINUTE, HOUR, 2 * HOUR, 7 * MINUTE, 90_000];
