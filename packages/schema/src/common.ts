@@ -21,18 +21,13 @@ let lastMs = Number.NaN;
 
 /** Parses an ISO 8601 date-time (offset optional, UTC assumed); `undefined` when it is not one. */
 export function parseDateTime(value: string): Date | undefined {
-  const ms = cachedMs(value);
+  const ms = dateTimeMs(value);
   // A Date of its own each time: a caller may change the one it gets.
   return Number.isNaN(ms) ? undefined : new Date(ms);
 }
 
-/** parseDateTime as epoch milliseconds, NaN when `value` is not a date-time (no Date made). */
+/** parseDateTime as epoch milliseconds, NaN when `value` is not a date-time (no Date made; one-text cache). */
 export function dateTimeMs(value: string): number {
-  return cachedMs(value);
-}
-
-/** parseMs through the one-text cache. */
-function cachedMs(value: string): number {
   if (value !== lastText) {
     lastMs = parseMs(value);
     lastText = value;
@@ -113,7 +108,7 @@ const DASH = 0x2d;
 const COLON = 0x3a;
 const DOT = 0x2e;
 /** 0001-01-01T00:00:00Z. */
-const YEAR_1_MS = -62135596800000;
+const YEAR_1_MS = daysFromCivil(1, 1, 1) * 86_400_000;
 
 function isDigit(c: number): boolean {
   return c >= ZERO && c <= ZERO + 9;
@@ -149,7 +144,7 @@ export function daysFromCivil(year: number, month: number, day: number): number 
 
 /** True when `value` is an ISO 8601 date-time agentmon accepts (the `date-time` format's rule). */
 export function isDateTime(value: string): boolean {
-  return !Number.isNaN(cachedMs(value));
+  return !Number.isNaN(dateTimeMs(value));
 }
 
 /** Normalises an accepted ISO 8601 date-time to the wire's UTC form (`...Z`, milliseconds). */

@@ -102,8 +102,6 @@ export function parseIsoMs(s: string): number {
 
 /** `parseDateTime(s)?.getTime()` for a payload's timestamp: undefined when it is not one. */
 export function parseDateTimeMs(s: string): number | undefined {
-  const ms = canonicalIsoMs(s);
-  if (!Number.isNaN(ms)) return ms;
-  const parsed = dateTimeMs(s);
-  return Number.isNaN(parsed) ? undefined : parsed;
+  const ms = dateTimeMs(s);
+  return Number.isNaN(ms) ? undefined : ms;
 }

@@ -305,7 +305,7 @@ function aggregateQuery(source: QuerySource, q: SeriesQuery, metrics: readonly s
       if (seg.t1 < from || seg.t0 > q.endMs) continue;
       const cols = (): (Float64Array | null)[] => metrics.map((m) => seg.column(m));
       const ts = (): Float64Array => seg.ts();
-      const covered = plan && seg.block !== null ? fleetCovered.get(seg.block) : undefined;
+      const covered = seg.block !== null ? fleetCovered.get(seg.block) : undefined;
       if (covered) {
         // The fleet tier has this chunk's rows in [covered.from, covered.to): only its rows outside them.
         addRawEdges(groups, group, seg, covered, from, q.endMs, bucketOf, ts, cols);
