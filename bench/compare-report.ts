@@ -43,7 +43,8 @@ export interface SystemFigures {
   };
   /** Payloads the system counts over the range (cpu_usage_percent points), or why not. */
   stored: number | string;
-  disk: { bytes: number; parts: Part[] };
+  /** The whole data dir, its parts, and the series alone (agentmon without its metadata database). */
+  disk: { bytes: number; parts: Part[]; series: number };
   queries: { latency: Latency; verdict: Verdict }[];
   rss: number | null;
   peakRss: number | null;
@@ -144,6 +145,7 @@ function rows(payloadsSent: number): RowDef[] {
   });
   out.push(
     { label: '7. disk bytes per payload', cell: (f) => fmt(f.disk.bytes / payloadsSent, 1), value: (f) => f.disk.bytes / payloadsSent, higherIsBetter: false },
+    { label: '7b. disk bytes per payload, series alone', cell: (f) => fmt(f.disk.series / payloadsSent, 1), value: (f) => f.disk.series / payloadsSent, higherIsBetter: false },
     { label: '8. server RSS MiB after load and queries', cell: (f) => mibOrDash(f.rss), value: (f) => f.rss, higherIsBetter: false },
     { label: `8b. server RSS MiB after ${IDLE_NOTE}`, cell: (f) => mibOrDash(f.rssIdle), value: (f) => f.rssIdle, higherIsBetter: false },
   );
@@ -195,7 +197,9 @@ export function printTable(info: RunInfo, results: Map<string, SystemFigures | s
   lines.push('5. the same over the last 5 min of the range.');
   lines.push('6. the latest value of every metric of each agent over the last 5 min (agentmon: its 26 built-in metrics and health_score;');
   lines.push('   the peers: every field, the 2 numeric custom metrics included).');
-  lines.push('7. bytes allocated on disk (du) by the whole data dir after the load, flush and settle, per payload sent.');
+  lines.push('7. bytes allocated on disk (du) by the whole data dir after the load, flush and settle, per payload sent; 7b. the same');
+  lines.push('   for the series alone: agentmon\'s series dir, without its SQLite database of agents and of the events and alerts the');
+  lines.push('   engine raised (the peers keep only series: their whole dir).');
   lines.push('8. resident set size of the server process (/proc VmRSS) after the load and the queries; 8b. the same after a quiet');
   lines.push(`   spell (${IDLE_NOTE}, BENCH_IDLE_SECONDS) with no request, when Go's scavenger and agentmon's idle collection give memory back.`);
   lines.push('Cells of 2-6: "ok" = every value of every answer matched the data within 1e-9 relative; "ok, rounded" = within 1e-6');

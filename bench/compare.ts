@@ -97,6 +97,8 @@ interface System {
   flush: () => Promise<string>;
   activeMerges: () => Promise<number | null>;
   diskParts: () => Part[];
+  /** Bytes on disk of the series alone: agentmon's series dir; a peer's whole data dir (it keeps nothing else). */
+  seriesBytes: () => number;
   notes: () => Promise<string>;
   count: CountDef;
   queries: QueryDef[];
@@ -140,7 +142,7 @@ async function measure(s: System, d: Dataset): Promise<SystemFigures> {
   const flushNote = await s.flush();
   const settled = await settle(s);
   const cpu2 = cpuOf(s.pid());
-  const disk = { bytes: treeBytes(s.dataDir), parts: s.diskParts() };
+  const disk = { bytes: treeBytes(s.dataDir), parts: s.diskParts(), series: s.seriesBytes() };
 
   let stored: number | string;
   const counted = await s.client.request('GET', s.count.path);
@@ -347,6 +349,7 @@ export async function runCompare(): Promise<void> {
               return m ? Number(m[1]) : null;
             },
             diskParts: () => dirParts(agentmon.dataDir),
+            seriesBytes: () => treeBytes(join(agentmon.dataDir, 'series')),
             notes: async () => {
               // Where the resident memory is: V8's heap (used of allocated), memory outside it (buffers, typed arrays).
               const { memory } = await agentmon.server.stats();
@@ -411,6 +414,7 @@ export async function runCompare(): Promise<void> {
               flush: () => p.flush(),
               activeMerges: () => p.activeMerges(),
               diskParts: () => p.diskParts(),
+              seriesBytes: () => treeBytes(p.dataDir),
               notes: () => p.notes(),
               count: p.database === null ? vmCount(d) : influxCount(d, p.database),
               queries: p.database === null ? vmQueries(d) : influxQueries(d, p.database),

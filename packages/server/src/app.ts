@@ -22,6 +22,7 @@ import { requestForLog } from './log-redact.js';
 import { installRateLimits } from './rate-limit.js';
 import { badRequest, clientError, installErrorHandling, routerError, storeUnavailable } from './errors.js';
 import { checkJsonBody, checkUrlParts } from './input-guard.js';
+import { parseLargeArray } from './json-body.js';
 import type { DataDirWatch } from './storage/data-dir.js';
 import { installQueryParamCheck } from './query-params.js';
 import type { Broadcaster, MetadataStore, SeriesStore } from './storage/ports.js';
@@ -136,11 +137,20 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
 
   // An empty body with Content-Type: application/json (heartbeats from some clients) is no body.
   const jsonParser = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, text, done) => {
-    if (typeof text === 'string' && text.trim() === '') return done(null, undefined);
-    jsonParser(request, text as string, (err, body) => {
+  // A large batch is parsed in pieces (json-body.ts); anything else, or a piece that is not JSON,
+  // takes the ordinary parser over the whole text.
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, raw, done) => {
+    const pieces = parseLargeArray(raw as Buffer);
+    if (pieces !== undefined) {
+      const problem = checkJsonBody(pieces, null);
+      if (problem) return done(badRequest(`invalid request body: ${problem.path} ${problem.message}`, [problem]));
+      return done(null, pieces);
+    }
+    const text = (raw as Buffer).toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    jsonParser(request, text, (err, body) => {
       if (err) return done(err);
-      const problem = checkJsonBody(body, text as string);
+      const problem = checkJsonBody(body, text);
       if (problem) return done(badRequest(`invalid request body: ${problem.path} ${problem.message}`, [problem]));
       done(null, body);
     });

@@ -28,8 +28,11 @@ function badText(s: string): string | null {
 
 const pointer = (base: string, key: string | number) => `${base}/${String(key).replaceAll('~', '~0').replaceAll('/', '~1')}`;
 
-/** The deepest nesting of `value` (1 for a flat object), without recursion. */
-function depthOf(value: unknown): number {
+/**
+ * The deepest nesting of `value` (1 for a flat object), without recursion; Infinity when `keys` and
+ * a key is refused as prototype poisoning, so that the caller looks for where.
+ */
+function depthOf(value: unknown, keys: boolean): number {
   const stack: unknown[] = [value];
   const depths: number[] = [1];
   let max = 0;
@@ -47,6 +50,7 @@ function depthOf(value: unknown): number {
     } else if (v !== null && typeof v === 'object') {
       for (const k in v) {
         const x = (v as Record<string, unknown>)[k];
+        if (keys && poisonKey(k, x) !== null) return Infinity;
         if (x === null || typeof x !== 'object') continue;
         stack.push(x);
         depths.push(d + 1);
@@ -56,8 +60,16 @@ function depthOf(value: unknown): number {
   return max;
 }
 
-/** The first place (depth-first, keys in order) where `value` goes too deep or holds bad text. */
-function findProblem(value: unknown, base: string, text: boolean): ErrorDetail | null {
+/** Why `key` holding `value` is refused as prototype poisoning (the ordinary JSON parser's rule), or null. */
+function poisonKey(key: string, value: unknown): string | null {
+  if (key === '__proto__') return 'is a key that is not accepted (__proto__)';
+  if (key === 'constructor' && value !== null && typeof value === 'object' && Object.hasOwn(value, 'prototype')) {
+    return 'is a key that is not accepted (constructor with a prototype)';
+  }
+  return null;
+}
+
+function findProblem(value: unknown, base: string, text: boolean, keys: boolean): ErrorDetail | null {
   const stack: [unknown, string, number][] = [[value, base, 1]];
   while (stack.length > 0) {
     const [v, path, d] = stack.pop() as [unknown, string, number];
@@ -74,17 +86,24 @@ function findProblem(value: unknown, base: string, text: boolean): ErrorDetail |
       const at = pointer(path, k);
       const why = text && typeof k === 'string' ? badText(k) : null;
       if (why) return { path: at, message: `its key ${why}` };
+      const poison = keys && typeof k === 'string' ? poisonKey(k, x) : null;
+      if (poison) return { path: at, message: poison };
       stack.push([x, at, d + 1]);
     }
   }
   return null;
 }
 
-/** What is wrong with a parsed JSON body (given with its raw text), or null. */
-export function checkJsonBody(body: unknown, raw: string): ErrorDetail | null {
-  const suspect = SUSPECT_ESCAPE.test(raw);
-  if (!suspect && depthOf(body) <= MAX_JSON_DEPTH) return null;
-  return findProblem(body, '/body', suspect);
+/**
+ * What is wrong with a parsed JSON body, or null. `raw` is its text, when the ordinary parser read
+ * it (and refused prototype poisoning); null when json-body.ts parsed it in pieces after finding
+ * no backslash in its bytes, so no string in it can be bad text, and its keys are checked here.
+ */
+export function checkJsonBody(body: unknown, raw: string | null): ErrorDetail | null {
+  const suspect = raw !== null && SUSPECT_ESCAPE.test(raw);
+  const keys = raw === null;
+  if (!suspect && depthOf(body, keys) <= MAX_JSON_DEPTH) return null;
+  return findProblem(body, '/body', suspect, keys);
 }
 
 /** What is wrong with a request's path parameters or query (a NUL, `%00`), or null. */

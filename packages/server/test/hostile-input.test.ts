@@ -22,6 +22,19 @@ interface Case {
   field: string;
 }
 
+/**
+ * A batch of 300 payloads (about 130 KB, past the size from which the server parses a batch in
+ * pieces) whose payload `at` carries custom string `PLACEHOLDER`, as raw JSON text.
+ */
+function bigBatch(agentId: string, at: number): string {
+  const base = Date.now() - 3600_000;
+  return JSON.stringify(
+    Array.from({ length: 300 }, (_, i) =>
+      metricsBody(agentId, { timestamp: new Date(base + i * 1000).toISOString(), custom_metrics: i === at ? { note: 'PLACEHOLDER' } : { n: i } }),
+    ),
+  );
+}
+
 function cases(agentId: string): Case[] {
   const now = new Date().toISOString();
   const hourAgo = new Date(Date.now() - 3600_000).toISOString();
@@ -49,6 +62,14 @@ function cases(agentId: string): Case[] {
     { name: 'year 0000 in start_time', method: 'GET', url: `/api/v1/metrics/query?start_time=0000-01-01T00:00:00Z&end_time=${encodeURIComponent(now)}`, field: '/query/start_time' },
     { name: 'a lone surrogate in an agent name', method: 'POST', url: '/api/v1/agents', raw: JSON.stringify(agentBody({ name: 'PLACEHOLDER' })).replace('PLACEHOLDER', '\\ud800'), field: '/body/name' },
     { name: 'a lone surrogate in a custom string', method: 'POST', url: `/api/v1/agents/${agentId}/metrics`, raw: JSON.stringify(metricsBody(agentId, { custom_metrics: { note: 'PLACEHOLDER' } })).replace('PLACEHOLDER', '\\udfff'), field: '/body/custom_metrics*' },
+    // The same refusals for a batch large enough to be parsed in pieces.
+    { name: 'NUL in a custom string of a 300-payload batch', method: 'POST', url: '/api/v1/metrics', raw: bigBatch(agentId, 150).replace('PLACEHOLDER', 'a\\u0000b'), field: '/body/150/custom_metrics*' },
+    { name: 'a lone surrogate in a 300-payload batch', method: 'POST', url: '/api/v1/metrics', raw: bigBatch(agentId, 299).replace('PLACEHOLDER', '\\ud800'), field: '/body/299/custom_metrics*' },
+    { name: 'a __proto__ key in a 300-payload batch', method: 'POST', url: '/api/v1/metrics', raw: bigBatch(agentId, 250).replace('{"note":"PLACEHOLDER"}', '{"__proto__":{"x":1}}'), field: '/body/250/custom_metrics/__proto__' },
+    { name: 'a constructor.prototype key in a 300-payload batch', method: 'POST', url: '/api/v1/metrics', raw: bigBatch(agentId, 10).replace('{"note":"PLACEHOLDER"}', '{"constructor":{"prototype":{"x":1}}}'), field: '/body/10/custom_metrics/constructor' },
+    { name: 'a __proto__ key in a small payload', method: 'POST', url: `/api/v1/agents/${agentId}/metrics`, raw: JSON.stringify(metricsBody(agentId, { custom_metrics: { note: 'PLACEHOLDER' } })).replace('{"note":"PLACEHOLDER"}', '{"__proto__":{"x":1}}'), field: '/body*' },
+    { name: 'a 300-payload batch cut short', method: 'POST', url: '/api/v1/metrics', raw: bigBatch(agentId, 0).slice(0, -2), field: '/body*' },
+    { name: 'a 300-payload batch with a key and no value mid-way', method: 'POST', url: '/api/v1/metrics', raw: bigBatch(agentId, 200).replace('"PLACEHOLDER"}', '"x",}'), field: '/body*' },
     { name: 'a path that is not valid percent-encoding', method: 'GET', url: '/api/v1/agents/%ff', field: '/url' },
     // Floods one agent key could send: each alert string an active alert, each failing check too.
     { name: '5,000 alert strings', method: 'POST', url: `/api/v1/agents/${agentId}/metrics`, body: metricsBody(agentId, { alerts: Array.from({ length: 5000 }, (_, i) => `alert ${i}`) }), field: '/body/alerts' },

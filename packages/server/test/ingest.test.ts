@@ -198,6 +198,31 @@ eachBackend('ingest API', (backend) => {
     assert.match(tooMany.json().details[0].message, /1000/);
   });
 
+  it('a batch of 1,000 payloads (about 600 KB, parsed in pieces) stores every value under its own agent and time', async () => {
+    const agents = [await register(t, { name: 'big-a' }), await register(t, { name: 'big-b' }), await register(t, { name: 'big-c' }), await register(t, { name: 'big-d' })];
+    const at = (step: number) => new Date(Date.parse('2026-03-01T06:00:00Z') + step * 10_000).toISOString();
+    // Strings and nested objects that look like the boundary between two payloads.
+    const decoy = (step: number) => ({ note: `},{"agent_id":"${agents[0]?.id}","step":${step}}`, deep: { list: [{ agent_id: 1 }, { agent_id: 2 }] }, step });
+    const cpu = (a: number, step: number) => ((a * 250 + step) % 100) + 0.125;
+    const payloads = Array.from({ length: 1000 }, (_, i) => {
+      const a = i % 4;
+      const step = Math.floor(i / 4);
+      return metricsBody(agents[a]?.id ?? '', { timestamp: at(step), resource_metrics: { cpu_usage_percent: cpu(a, step), memory_usage_bytes: 1, memory_usage_percent: 1, disk_usage_bytes: 1 }, custom_metrics: decoy(step) });
+    });
+    const body = JSON.stringify(payloads);
+    assert.ok(body.length > 400_000, `${body.length} bytes`);
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/metrics', headers: { ...bearer(ADMIN), 'content-type': 'application/json' }, payload: body });
+    assert.equal(res.statusCode, 202, res.body);
+    assert.equal(res.json().accepted, 1000);
+    for (const [a, agent] of agents.entries()) {
+      const q = await query(`agent_ids=${agent.id}&start_time=2026-03-01T05:00:00Z&end_time=2026-03-01T07:00:00Z&metric_names=cpu_usage_percent,custom.step,custom.deep.list`);
+      assert.equal(q.total_points, 250, agent.id);
+      q.data.forEach((row: Record<string, unknown>, step: number) => {
+        assert.deepEqual(row, { agent_id: agent.id, timestamp: at(step), cpu_usage_percent: cpu(a, step), 'custom.step': step, 'custom.deep.list': null }, `${agent.id} step ${step}`);
+      });
+    }
+  });
+
   it('heartbeat: 204, no body needed, updates last_seen', async () => {
     const a = await register(t, { name: 'hb' });
     t.clock.now += 60_000;
