@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { MetricsQuery } from '@agentmon/schema';
 import type { SeriesRow } from '../storage/ports.js';
-import { metricsResponseText, prepareMetricsQuery, shapeRows, type PreparedQuery } from './metrics-query.js';
+import { metricsResponsePieces, prepareMetricsQuery, shapeRows, type PreparedQuery } from './metrics-query.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12);
 const ODD = [0, -0, 1e21, -1e-7, 5e-324, 1.7976931348623157e308, 0.1 + 0.2, 45.23, -12.5, 1 / 3, 123456789.123, 2 ** 53];
@@ -60,12 +60,12 @@ describe('metrics response text', () => {
       const merged = p.series.groupBy === 'none';
       const data = rows(metrics, merged ? [null] : ids, seed++);
       const agents = merged ? ['agent-1', 'ünïcode-😀'] : null;
-      assert.equal(metricsResponseText(data, p, agents), expected(data, p, agents), JSON.stringify(q));
+      assert.equal(metricsResponsePieces(data, p, agents).join(''), expected(data, p, agents), JSON.stringify(q));
     }
   });
 
   it('is JSON.stringify of an empty answer', () => {
     const p = prepared({ aggregation: 'avg', interval: '5m' });
-    assert.equal(metricsResponseText([], p, null), expected([], p, null));
+    assert.equal(metricsResponsePieces([], p, null).join(''), expected([], p, null));
   });
 });

@@ -167,24 +167,31 @@ export function shapeRows(rows: readonly SeriesRow[], prepared: PreparedQuery): 
 }
 
 /**
- * The MetricsResponse of a query as JSON text, written straight from the store's rows: the same text
- * JSON.stringify gives for {query, total_points, agents, time_range, data: shapeRows(...)}, without
- * building an object per row (a thousand rows of thirty values each is the dashboard's everyday
- * answer). Rows with filled buckets (fill other than none) take the object path.
+ * The MetricsResponse of a query as JSON text in pieces (joined, the same text JSON.stringify gives
+ * for {query, total_points, agents, time_range, data: shapeRows(...)}), written straight from the
+ * store's rows without building an object per row (a thousand rows of thirty values each is the
+ * dashboard's everyday answer). The pieces are the head, one per row and the tail, so that an
+ * answer of any size is sent without ever being one large string (see json-out.ts). Rows with
+ * filled buckets (fill other than none) take the object path.
  */
-export function metricsResponseText(rows: readonly SeriesRow[], prepared: PreparedQuery, agents: readonly string[] | null): string {
+export function metricsResponsePieces(rows: readonly SeriesRow[], prepared: PreparedQuery, agents: readonly string[] | null): string[] {
   const { series, echo } = prepared;
   const head = (count: number, names: readonly string[]): string =>
     `{"query":${JSON.stringify(echo)},"total_points":${count},"agents":${JSON.stringify(names)},"time_range":${JSON.stringify({ start: echo.start_time, end: echo.end_time })},"data":[`;
   if (series.intervalMs !== null && prepared.fill !== 'none') {
     const data = shapeRows(rows, prepared);
     const names = agents ?? [...new Set(data.map((r) => r.agent_id as string))].sort();
-    return `${head(data.length, names)}${data.map((r) => JSON.stringify(r)).join(',')}]}`;
+    const pieces = new Array<string>(data.length + 2);
+    pieces[0] = head(data.length, names);
+    for (let i = 0; i < data.length; i++) pieces[i + 1] = (i === 0 ? '' : ',') + JSON.stringify(data[i]);
+    pieces[data.length + 1] = ']}';
+    return pieces;
   }
   const names = agents ?? [...new Set(rows.map((r) => r.agent_id as string))].sort();
   const keyText = new Map<string, string>();
   const stamps = new Map<number, string>();
-  const parts: string[] = new Array<string>(rows.length);
+  const pieces = new Array<string>(rows.length + 2);
+  pieces[0] = head(rows.length, names);
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i] as SeriesRow;
     let stamp = stamps.get(r.ts);
@@ -192,7 +199,8 @@ export function metricsResponseText(rows: readonly SeriesRow[], prepared: Prepar
       stamp = `"timestamp":"${new Date(r.ts).toISOString()}"`;
       stamps.set(r.ts, stamp);
     }
-    let text = r.agent_id !== null || series.groupBy === 'agent' ? `{"agent_id":${JSON.stringify(r.agent_id)},${stamp}` : `{${stamp}`;
+    const open = i === 0 ? '{' : ',{';
+    let text = r.agent_id !== null || series.groupBy === 'agent' ? `${open}"agent_id":${JSON.stringify(r.agent_id)},${stamp}` : `${open}${stamp}`;
     const values = r.values;
     for (const name in values) {
       let key = keyText.get(name);
@@ -205,7 +213,8 @@ export function metricsResponseText(rows: readonly SeriesRow[], prepared: Prepar
       // is String's text, found without its slow path for the short decimals most values are.
       text += key + (v === null || v === undefined ? 'null' : numberText(v));
     }
-    parts[i] = `${text}}`;
+    pieces[i + 1] = `${text}}`;
   }
-  return `${head(rows.length, names)}${parts.join(',')}]}`;
+  pieces[rows.length + 1] = ']}';
+  return pieces;
 }

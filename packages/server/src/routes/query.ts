@@ -4,16 +4,17 @@ import type { FastifyReply } from 'fastify';
 import { MetricsQuery, MetricsQueryString, MetricsResponse, type MetricsQuery as MetricsQueryType } from '@agentmon/schema';
 import type { RouteContext } from '../route-context.js';
 import { badRequest } from '../errors.js';
-import { metricsResponseText, prepareMetricsQuery } from '../engine/metrics-query.js';
+import { metricsResponsePieces, prepareMetricsQuery } from '../engine/metrics-query.js';
+import { jsonBuffer } from '../json-out.js';
 import { errorResponses } from './route-schemas.js';
 import { AnswerTooLargeError, type SeriesQuery } from '../storage/ports.js';
 
 const list = (text: string | undefined) =>
   text === undefined ? null : text.split(',').map((s) => s.trim()).filter((s) => s !== '');
 
-/** Sends JSON text as it is (a string with a JSON content type is not serialised again). */
-function sendJson(reply: FastifyReply, text: string): FastifyReply {
-  return reply.type('application/json; charset=utf-8').send(text as never);
+/** Sends JSON bytes as they are (a Buffer is not serialised again). */
+function sendJson(reply: FastifyReply, body: Buffer): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(body as never);
 }
 
 /** Registers GET and POST /metrics/query. */
@@ -24,14 +25,14 @@ export const queryRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
     return [...(await ctx.series.agentsWithPoints(series.agentIds, series.startMs, series.endMs))].sort();
   }
 
-  /** The MetricsResponse as JSON text (written row by row: answers run to thousands of rows). */
-  async function run(q: MetricsQueryType, part: 'body' | 'query'): Promise<string> {
+  /** The MetricsResponse as JSON bytes (written row by row: answers run to thousands of rows). */
+  async function run(q: MetricsQueryType, part: 'body' | 'query'): Promise<Buffer> {
     const prepared = prepareMetricsQuery(q, part, { maxRawValues: ctx.config.queryMaxRawValues, nowMs: ctx.clock() });
     if (!prepared.ok) throw badRequest(`invalid metrics query: ${prepared.details.map((d) => d.path).join(', ')}`, prepared.details);
     const series = prepared.value.series;
     try {
       const [rows, merged] = await Promise.all([ctx.series.query(series), series.groupBy === 'none' ? mergedAgents(series) : null]);
-      return metricsResponseText(rows, prepared.value, merged);
+      return jsonBuffer(metricsResponsePieces(rows, prepared.value, merged));
     } catch (err) {
       if (!(err instanceof AnswerTooLargeError)) throw err;
       const values = `${err.maxRows * series.metrics.length} values (${err.maxRows} points of ${series.metrics.length} metric(s))`;
@@ -54,7 +55,7 @@ export const queryRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
     },
     async (request, reply) => {
       const q = request.query;
-      const text = await run(
+      const body = await run(
         {
           agent_ids: list(q.agent_ids),
           start_time: q.start_time,
@@ -67,7 +68,7 @@ export const queryRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
         },
         'query',
       );
-      return sendJson(reply, text);
+      return sendJson(reply, body);
     },
   );
 
