@@ -4,6 +4,9 @@
  * body nested thousands of levels deep overflows the stack of whatever walks it (JSON.stringify
  * when it is stored). Each is refused as a 400 that names where it is, before validation.
  *
+ * A large batch parsed in pieces (json-body.ts) skips the ordinary parser's prototype-poisoning
+ * checks; its `__proto__` and `constructor.prototype` keys are refused here, with their path.
+ *
  * Cheap on the ingest path: the depth walk touches each object once (about 0.3 ms for a batch of a
  * thousand payloads), and strings are only looked at when the raw text holds a `\u0000` or a
  * surrogate escape at all.
@@ -69,6 +72,10 @@ function poisonKey(key: string, value: unknown): string | null {
   return null;
 }
 
+/**
+ * The first place (depth-first, keys in order) where `value` goes too deep, holds bad text (when
+ * `text`) or a prototype-poisoning key (when `keys`).
+ */
 function findProblem(value: unknown, base: string, text: boolean, keys: boolean): ErrorDetail | null {
   const stack: [unknown, string, number][] = [[value, base, 1]];
   while (stack.length > 0) {
