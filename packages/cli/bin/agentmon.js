@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=32
+#!/usr/bin/env -S node --max-semi-space-size=32 --heap-growing-percent=100
 // The `agentmon` command as npm links it: runs the built CLI, or says how to build it.
 //
 // V8 runs with 32 MiB semi-spaces (the default is 16): a batch of a thousand payloads stays alive
