@@ -140,20 +140,17 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
   // A large batch is parsed in pieces (json-body.ts); anything else, or a piece that is not JSON,
   // takes the ordinary parser over the whole text.
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, raw, done) => {
-    const pieces = parseLargeArray(raw as Buffer);
-    if (pieces !== undefined) {
-      const problem = checkJsonBody(pieces, null);
-      if (problem) return done(badRequest(`invalid request body: ${problem.path} ${problem.message}`, [problem]));
-      return done(null, pieces);
-    }
-    const text = (raw as Buffer).toString('utf8');
-    if (text.trim() === '') return done(null, undefined);
-    jsonParser(request, text, (err, body) => {
-      if (err) return done(err);
+    /** Hands on a parsed body the input guard takes (`text` as for checkJsonBody). */
+    const guarded = (body: unknown, text: string | null) => {
       const problem = checkJsonBody(body, text);
       if (problem) return done(badRequest(`invalid request body: ${problem.path} ${problem.message}`, [problem]));
       done(null, body);
-    });
+    };
+    const pieces = parseLargeArray(raw as Buffer);
+    if (pieces !== undefined) return guarded(pieces, null);
+    const text = (raw as Buffer).toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    jsonParser(request, text, (err, body) => (err ? done(err) : guarded(body, text)));
   });
   // A NUL in the path or the query (`%00`) is refused before any route or store sees it.
   app.addHook('preValidation', async (request) => {
