@@ -8,20 +8,27 @@ import { readFileSync } from 'node:fs';
 import type { ChildMessage, ParentMessage, ServerSpec } from './protocol.js';
 
 /**
- * The node flags of `npm start` (`node <flags> packages/cli/dist/bin.js serve`), read from the root
- * package.json so that the bench runs the server as users do (the `agentmon` command's shebang
- * carries the same ones; packages/cli/test/cli.test.ts holds them equal).
+ * The environment and node flags of `npm start` (`VAR=value ... node <flags>
+ * packages/cli/dist/bin.js serve`), read from the root package.json so that the bench runs the
+ * server as users do (the `agentmon` command's #! line carries the same ones;
+ * packages/cli/test/cli.test.ts holds them equal).
  */
-function startNodeFlags(): string[] {
+function startCommand(): { env: Record<string, string>; flags: string[] } {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
   const words = pkg.scripts.start.split(/\s+/);
-  if (words[0] !== 'node') throw new Error(`npm start does not run node: ${pkg.scripts.start}`);
+  const env: Record<string, string> = {};
+  let at = 0;
+  for (; at < words.length && /^[A-Z_][A-Z0-9_]*=/.test(words[at] as string); at++) {
+    const word = words[at] as string;
+    env[word.slice(0, word.indexOf('='))] = word.slice(word.indexOf('=') + 1);
+  }
+  if (words[at] !== 'node') throw new Error(`npm start does not run node: ${pkg.scripts.start}`);
   const flags: string[] = [];
-  for (const word of words.slice(1)) {
+  for (const word of words.slice(at + 1)) {
     if (!word.startsWith('--')) break;
     flags.push(word);
   }
-  return flags;
+  return { env, flags };
 }
 
 /** The server under test, in its own process. */
@@ -47,12 +54,14 @@ export class ServerChild {
 
   /** Starts the server; resolves once it listens. */
   static async start(spec: ServerSpec): Promise<{ server: ServerChild; port: number; location: string; notifyGroupWaitMs: number }> {
-    // Plain node on the built server (no tsx, no `source` condition), with the V8 flags of
-    // `npm start` and the `agentmon` command. BENCH_SERVER_NODE_ARGS adds node flags (e.g.
-    // --cpu-prof) to the server only; a flag given there again wins (node takes the last).
+    // Plain node on the built server (no tsx, no `source` condition), with the environment and
+    // the V8 flags of `npm start` and the `agentmon` command. BENCH_SERVER_NODE_ARGS adds node
+    // flags (e.g. --cpu-prof) to the server only; a flag given there again wins (node takes the
+    // last). A variable already in the bench's environment wins over npm start's.
+    const start = startCommand();
     const child = fork(new URL('./server.mjs', import.meta.url), [], {
-      execArgv: [...startNodeFlags(), ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')],
-      env: { ...process.env, AGENTMON_BENCH_SPEC: JSON.stringify(spec) },
+      execArgv: [...start.flags, ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')],
+      env: { ...start.env, ...process.env, AGENTMON_BENCH_SPEC: JSON.stringify(spec) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const server = new ServerChild(child);

@@ -153,15 +153,29 @@ describe('the node flags the server starts with', () => {
     }
     return flags;
   };
+  /** The environment assignments right before `node` in a command line (`VAR=value node ...`). */
+  const envOf = (line: string): Record<string, string> => {
+    const words = line.trim().split(/\s+/);
+    const env: Record<string, string> = {};
+    for (let i = words.indexOf('node') - 1; i >= 0 && /^[A-Z_][A-Z0-9_]*=/.test(words[i] as string); i--) {
+      const word = words[i] as string;
+      env[word.slice(0, word.indexOf('='))] = word.slice(word.indexOf('=') + 1);
+    }
+    return env;
+  };
   const command = join(root, 'packages', 'cli', 'bin', 'agentmon.js');
   const shebang = (readFileSync(command, 'utf8').split('\n')[0] as string).replace(/^#!/, '');
 
-  it('are the same for the agentmon command, npm start and npm run demo', () => {
+  it('are the same for the agentmon command, npm start and npm run demo, and so is the allocator environment', () => {
     const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
     const flags = flagsOf(shebang);
     assert.ok(flags.includes('--max-semi-space-size=32'), `the command's flags: ${flags.join(' ')}`);
     assert.deepEqual(flagsOf(scripts.start as string), flags);
     assert.deepEqual(flagsOf(scripts.demo as string), flags);
+    const env = envOf(shebang);
+    assert.deepEqual(env, { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '1048576' });
+    assert.deepEqual(envOf(scripts.start as string), env);
+    assert.deepEqual(envOf(scripts.demo as string), env);
   });
 
   it("reach node through the command's #! line, which runs the command", () => {
@@ -170,10 +184,17 @@ describe('the node flags the server starts with', () => {
     const dir = mkdtempSync(join(tmpdir(), 'agentmon-shebang-'));
     try {
       const script = join(dir, 'probe.cjs');
-      writeFileSync(script, 'process.stdout.write(JSON.stringify(process.execArgv));');
-      const probe = spawnSync(envPath as string, [...rest, script], { encoding: 'utf8' });
+      writeFileSync(
+        script,
+        'process.stdout.write(JSON.stringify({ argv: process.execArgv, arenas: process.env.MALLOC_ARENA_MAX, mmap: process.env.MALLOC_MMAP_THRESHOLD_ }));',
+      );
+      // The kernel hands everything after the interpreter to it as one argument, which `env -S` splits.
+      const probe = spawnSync(envPath as string, [rest.join(' '), script], { encoding: 'utf8' });
       assert.equal(probe.status, 0, probe.stderr);
-      assert.deepEqual(JSON.parse(probe.stdout) as string[], flagsOf(shebang));
+      const seen = JSON.parse(probe.stdout) as { argv: string[]; arenas?: string; mmap?: string };
+      assert.deepEqual(seen.argv, flagsOf(shebang));
+      const env = envOf(shebang);
+      assert.deepEqual({ arenas: seen.arenas, mmap: seen.mmap }, { arenas: env.MALLOC_ARENA_MAX, mmap: env.MALLOC_MMAP_THRESHOLD_ });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
