@@ -3,6 +3,7 @@
  * so tests call `app.inject()`; main.ts listens.
  */
 import Fastify, {
+  LogController,
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyServerOptions,
@@ -115,6 +116,24 @@ function loggerOptions(config: ServerConfig, given: FastifyServerOptions['logger
   return { ...given, ...safe, serializers: { ...safe.serializers, ...(given.serializers ?? {}) } };
 }
 
+/**
+ * The request log: every request and its response at debug, and at info the line of a response
+ * with status 400 or above, so that an operator sees refused payloads and failures without a line
+ * for every healthy one. At info, two lines per request cost 12 % of single-payload ingest in
+ * `npm run bench` (3,758-3,824 payloads/s against 4,260-4,341), written to a file; more to a terminal.
+ */
+function installRequestLog(app: FastifyInstance): void {
+  app.addHook('onRequest', (request, _reply, done) => {
+    request.log.debug({ req: request }, 'incoming request');
+    done();
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    if (reply.statusCode >= 400) request.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+    else request.log.debug({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
+    done();
+  });
+}
+
 /** Builds the app; call `ready()` or `inject()` on it, or `listen()` in main.ts. */
 export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App> {
   const app = Fastify({
@@ -125,7 +144,11 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
     frameworkErrors: routerError,
     clientErrorHandler: clientError,
+    // Fastify logs two lines per request at info; the hooks below log them at debug, and a refused
+    // or failed request's line at info (installRequestLog).
+    logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+  installRequestLog(app as unknown as FastifyInstance);
 
   // Bodies are JSON and validated strictly (a "5" is not a number); query strings and path
   // parameters arrive as text and are coerced.
