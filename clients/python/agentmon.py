@@ -465,7 +465,7 @@ def _read(path: str) -> Optional[str]:
 class ResourceCollector:
     """Reads ResourceMetrics of this process (``scope="process"``, the default) or of its host (``"host"``).
 
-    On Linux from /proc and cgroup files: CPU from /proc/self/stat and /proc/stat (a cgroup
+    On Linux from /proc and cgroup files: CPU from the process's CPU clock and /proc/stat (a cgroup
     ``cpu.max`` quota counts as the CPUs there are), memory from /proc/self/status, /proc/meminfo
     and the cgroup memory limit, disk I/O from /proc/self/io (host scope, or where it cannot be
     read: /proc/diskstats), network I/O from /proc/net/dev. Elsewhere os.times, resource and
@@ -572,6 +572,13 @@ class ResourceCollector:
     # ---------------------------------------------------------------- sources
 
     def _process_cpu_seconds(self) -> Optional[float]:
+        # The process's CPU clock (nanoseconds on Linux), not /proc/self/stat: its clock ticks (10 ms)
+        # made the first payload's short window read 0 % or 80-100 % for the same few ms of work, and
+        # a first payload at 100 % fires the CPU rule on a fresh agent.
+        try:
+            return time.process_time()
+        except (AttributeError, OSError):
+            pass
         text = _read("/proc/self/stat")
         if text and ")" in text:
             fields = text.rsplit(")", 1)[1].split()

@@ -262,6 +262,23 @@ class OfflineTests(unittest.TestCase):
         with self.assertRaises(ValueError):
             agentmon.ResourceCollector(scope="galaxy")
 
+    def test_process_cpu_of_a_short_window_is_the_cpu_it_used(self) -> None:
+        # A fresh agent's first payload covers a few ms. Counted in 10 ms clock ticks, 2 ms of work
+        # there read 0 % or 30-100 % (and a fresh agent at 100 % fires its CPU rule).
+        cores = agentmon._cpu_count()
+        for _ in range(20):
+            cpu_before = time.process_time()
+            collector = agentmon.ResourceCollector()
+            spin_until = time.process_time() + 0.002
+            while time.process_time() < spin_until:
+                pass
+            time.sleep(0.03)
+            resource, extras = collector.collect()
+            used = time.process_time() - cpu_before
+            # The window is at least the 30 ms sleep long and holds at most the CPU used around it.
+            self.assertLessEqual(resource["cpu_usage_percent"], used / (0.03 * cores) * 100.0 + 1e-6)
+            self.assertGreater(resource["cpu_usage_percent"], 0.0)
+
     def test_gpu_from_nvidia_smi_or_none(self) -> None:
         tmp = tempfile.mkdtemp(prefix="agentmon-gpu-")
         self.addCleanup(shutil.rmtree, tmp, True)
