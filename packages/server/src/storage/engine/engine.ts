@@ -31,6 +31,7 @@ import { compareIds, queryMetrics, runQuery, type FleetTier, type QuerySource } 
 import type { TierColumn, TierTable } from './tiers.js';
 import { decodeRecord, encodeCut, encodeInsert, encodePurge, toPointRow, type PointRow } from './records.js';
 import { AgentRows } from './rows.js';
+import { AgentLatest, columnOf, type LatestColumn } from './latest.js';
 import { ChunkSegment, HeadSegment, SectionCache, type AgentSegment } from './segments.js';
 import { packRows, Sealer } from './sealer.js';
 import { listSegments, readSegment, WriteAheadLog } from './wal.js';
@@ -84,44 +85,6 @@ interface OpenBlock {
   reader: BlockReader;
   /** Its fleet tiers, decoded on first use (blocks never change). */
   fleet?: Map<string, TierTable>;
-}
-
-/**
- * The latest of an agent: its newest payload's timestamp and each column's newest value with its
- * timestamp (ties to the larger value, as `last` breaks them). Updated in place on every insert.
- */
-class AgentLatest {
-  maxTs = Number.NEGATIVE_INFINITY;
-  private readonly slots = new Map<string, number>();
-  private ts: number[] = [];
-  private values: number[] = [];
-
-  put(name: string, ts: number, value: number): void {
-    const slot = this.slots.get(name);
-    if (slot === undefined) {
-      this.slots.set(name, this.ts.length);
-      this.ts.push(ts);
-      this.values.push(value);
-      return;
-    }
-    const seen = this.ts[slot] as number;
-    if (ts > seen || (ts === seen && value > (this.values[slot] as number))) {
-      this.ts[slot] = ts;
-      this.values[slot] = value;
-    }
-  }
-
-  /** The newest value of a column at or after `from`, or null. */
-  valueSince(name: string, from: number): number | null {
-    const slot = this.slots.get(name);
-    if (slot === undefined || (this.ts[slot] as number) < from) return null;
-    return this.values[slot] as number;
-  }
-
-  /** Forgets columns whose newest value is before `cutTs` (retention took every value of them). */
-  dropBefore(cutTs: number): void {
-    for (const slot of this.slots.values()) if ((this.ts[slot] as number) < cutTs) this.ts[slot] = Number.NEGATIVE_INFINITY;
-  }
 }
 
 /** Agentmon's embedded time-series engine. */
@@ -383,8 +346,8 @@ export class SeriesEngine implements SeriesStore {
     const ts = point.ts;
     if (ts > latest.maxTs) latest.maxTs = ts;
     const mask = point.mask;
-    for (let i = 0; i < SERIES_METRIC_NAMES.length; i++) if (mask & (1 << i)) latest.put(SERIES_METRIC_NAMES[i] as string, ts, point.builtins[i] as number);
-    for (let i = 0; i < point.customKeys.length; i++) latest.put(CUSTOM_METRIC_PREFIX + (point.customKeys[i] as string), ts, point.customValues[i] as number);
+    for (let i = 0; i < SERIES_METRIC_NAMES.length; i++) if (mask & (1 << i)) latest.putBuiltin(i, ts, point.builtins[i] as number);
+    for (let i = 0; i < point.customKeys.length; i++) latest.putCustom(point.customKeys[i] as string, ts, point.customValues[i] as number);
   }
 
   async deleteAgent(agentId: string): Promise<number> {
@@ -507,6 +470,8 @@ export class SeriesEngine implements SeriesStore {
     const metrics = queryMetrics(q);
     const builtins = metrics.some((m) => isSeriesMetricName(m));
     const agents = q.agentIds === null ? this.agentList() : [...new Set(q.agentIds)].sort(compareIds);
+    // Every name queryMetrics passed is a column.
+    const columns = metrics.map((m) => columnOf(m) as LatestColumn);
     const rows: SeriesRow[] = [];
     for (const agent of agents) {
       const latest = this.latest.get(agent);
@@ -515,9 +480,9 @@ export class SeriesEngine implements SeriesStore {
       if (latest.maxTs < q.startMs) continue;
       const values: Record<string, number | null> = {};
       let any = false;
-      for (const m of metrics) {
-        const v = latest.valueSince(m, q.startMs);
-        values[m] = v;
+      for (let i = 0; i < metrics.length; i++) {
+        const v = latest.valueSince(columns[i] as LatestColumn, q.startMs);
+        values[metrics[i] as string] = v;
         if (v !== null) any = true;
       }
       if (!builtins && !any) continue;
