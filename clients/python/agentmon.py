@@ -465,10 +465,11 @@ def _read(path: str) -> Optional[str]:
 class ResourceCollector:
     """Reads ResourceMetrics of this process (``scope="process"``, the default) or of its host (``"host"``).
 
-    On Linux from /proc and cgroup files: CPU from the process's CPU clock and /proc/stat (a cgroup
+    Process CPU from the process's CPU clock (``time.process_time``), everywhere. On Linux the rest
+    from /proc and cgroup files: host CPU from /proc/stat (a cgroup
     ``cpu.max`` quota counts as the CPUs there are), memory from /proc/self/status, /proc/meminfo
     and the cgroup memory limit, disk I/O from /proc/self/io (host scope, or where it cannot be
-    read: /proc/diskstats), network I/O from /proc/net/dev. Elsewhere os.times, resource and
+    read: /proc/diskstats), network I/O from /proc/net/dev. Elsewhere resource and
     os.getloadavg stand in. GPU from ``nvidia-smi`` when it is on PATH (absent: None). CPU and I/O
     are deltas since the previous ``collect()`` (the first one: since construction). The other
     scope's figures go to custom metrics: ``process.*`` and ``host.*``.
@@ -480,7 +481,6 @@ class ResourceCollector:
         self.scope = scope
         self.disk_path = disk_path or os.getcwd()
         self.gpu_timeout = gpu_timeout
-        self._tick = _clock_ticks()
         self._nvidia: Optional[str] = None
         self._nvidia_checked = False
         self._gpu_failures = 0
@@ -571,27 +571,12 @@ class ResourceCollector:
 
     # ---------------------------------------------------------------- sources
 
-    def _process_cpu_seconds(self) -> Optional[float]:
-        # The process's CPU clock (nanoseconds on Linux), not /proc/self/stat: its clock ticks (10 ms)
-        # made the first payload's short window read 0 % or 80-100 % for the same few ms of work, and
-        # a first payload at 100 % fires the CPU rule on a fresh agent.
-        try:
-            return time.process_time()
-        except (AttributeError, OSError):
-            pass
-        text = _read("/proc/self/stat")
-        if text and ")" in text:
-            fields = text.rsplit(")", 1)[1].split()
-            try:
-                # fields[0] is field 3 (state): utime is field 14, stime field 15.
-                return (int(fields[11]) + int(fields[12])) / self._tick
-            except (IndexError, ValueError):
-                pass
-        try:
-            t = os.times()
-            return t.user + t.system
-        except OSError:
-            return None
+    @staticmethod
+    def _process_cpu_seconds() -> float:
+        # The process's CPU clock (nanoseconds on Linux; every platform has it), not
+        # /proc/self/stat: its 10 ms clock ticks made a fresh agent's first short window read 0 % or
+        # 30-100 % for the same 2 ms of work, and a first payload at 100 % fires the CPU rule.
+        return time.process_time()
 
     @staticmethod
     def _host_cpu_times() -> Optional[Tuple[float, float]]:
@@ -793,13 +778,6 @@ def _cpu_count() -> float:
         except ValueError:
             pass
     return n
-
-
-def _clock_ticks() -> float:
-    try:
-        return float(os.sysconf("SC_CLK_TCK")) or 100.0
-    except (AttributeError, ValueError, OSError):
-        return 100.0
 
 
 # ------------------------------------------------------------------------------------ tasks

@@ -468,10 +468,10 @@ export class SeriesEngine implements SeriesStore {
   private latestAnswer(q: SeriesQuery): SeriesRow[] | null {
     if (q.aggregation !== 'last' || q.intervalMs !== null || q.groupBy === 'none') return null;
     const metrics = queryMetrics(q);
-    const builtins = metrics.some((m) => isSeriesMetricName(m));
     const agents = q.agentIds === null ? this.agentList() : [...new Set(q.agentIds)].sort(compareIds);
-    // Every name queryMetrics passed is a column.
+    // Every name queryMetrics passed is a column; a number is a built-in's.
     const columns = metrics.map((m) => columnOf(m) as LatestColumn);
+    const builtins = columns.some((c) => typeof c === 'number');
     const rows: SeriesRow[] = [];
     for (const agent of agents) {
       const latest = this.latest.get(agent);

@@ -3,14 +3,14 @@
  * and the dashboard: its newest payload's timestamp and each column's newest value with its
  * timestamp (ties to the larger value, as `last` breaks them). Updated in place on every insert.
  *
- * The built-in columns sit at their index in SERIES_METRIC_NAMES, so an insert reaches them without
+ * The built-in columns sit at their index in SERIES_METRIC_NAMES (rows.ts's BUILTIN_INDEX), so an insert reaches them without
  * a lookup by name (27 a payload), and custom ones by their key without the `custom.` prefix, so
  * an insert builds no name. A query resolves its metric names once (columnOf), not once per agent.
  */
-import { CUSTOM_METRIC_PREFIX, SERIES_METRIC_NAMES } from '@agentmon/schema';
+import { CUSTOM_METRIC_PREFIX, isQueryableMetricName } from '@agentmon/schema';
+import { BUILTIN_COLUMNS, BUILTIN_INDEX } from './rows.js';
 
-const BUILTINS = SERIES_METRIC_NAMES.length;
-const BUILTIN_INDEX = new Map<string, number>(SERIES_METRIC_NAMES.map((name, i) => [name, i]));
+const BUILTINS = BUILTIN_COLUMNS.length;
 
 /** A column as AgentLatest reads it: a built-in's index, or a custom metric's key (no prefix). */
 export type LatestColumn = number | { custom: string };
@@ -19,8 +19,7 @@ export type LatestColumn = number | { custom: string };
 export function columnOf(name: string): LatestColumn | null {
   const builtin = BUILTIN_INDEX.get(name);
   if (builtin !== undefined) return builtin;
-  if (name.startsWith(CUSTOM_METRIC_PREFIX) && name.length > CUSTOM_METRIC_PREFIX.length) return { custom: name.slice(CUSTOM_METRIC_PREFIX.length) };
-  return null;
+  return isQueryableMetricName(name) ? { custom: name.slice(CUSTOM_METRIC_PREFIX.length) } : null;
 }
 
 export class AgentLatest {

@@ -9,7 +9,8 @@ import { newBuiltins, type PointRow } from './records.js';
 
 /** The built-in columns, in the order every block lists them. */
 export const BUILTIN_COLUMNS: readonly string[] = SERIES_METRIC_NAMES;
-const BUILTIN_INDEX: ReadonlyMap<string, number> = new Map(SERIES_METRIC_NAMES.map((name, i) => [name, i]));
+/** Each built-in column's index in BUILTIN_COLUMNS. */
+export const BUILTIN_INDEX: ReadonlyMap<string, number> = new Map(SERIES_METRIC_NAMES.map((name, i) => [name, i]));
 
 /** An agent's rows, growable, ordered by timestamp and then by arrival. */
 export class AgentRows {
