@@ -312,8 +312,6 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
     await app.sweeper.stop();
   });
   const memory = new MemoryReducer({ idleMs: config.idleCollectMs });
-  app.addHook('onRequest', async () => memory.touch());
-  app.addHook('onResponse', async () => memory.touch());
   app.addHook('onReady', async () => memory.start());
   app.addHook('onClose', async () => memory.stop());
   const agents = new AgentService({ metadata: deps.metadata, series: deps.series, monitor, live, clock, offlineFactor: config.offlineFactor });
@@ -325,7 +323,7 @@ export async function buildApp(config: ServerConfig, deps: AppDeps): Promise<App
     clock,
     onRegistered: (event) => live.publish('system_event', event),
   });
-  await app.register(prometheusRoutes, { ctx, version: VERSION, http: httpMetrics, otlp: otlp.stats });
+  await app.register(prometheusRoutes, { ctx, version: VERSION, http: httpMetrics, otlp: otlp.stats, memory });
   await app.register(otlpRoutes, { ctx, receiver: otlp });
   await app.register(
     async (api) => {

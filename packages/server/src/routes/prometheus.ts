@@ -14,15 +14,16 @@ import { LATEST_GAUGES, writeFleetMetrics, type FleetAgent } from '../prometheus
 import { writeProcessMetrics } from '../prometheus/process-metrics.js';
 import type { HttpMetrics } from '../prometheus/http-metrics.js';
 import type { OtlpStats } from '../otlp/stats.js';
+import type { MemoryReducer } from '../memory-reducer.js';
 import { errorResponses } from './route-schemas.js';
 
 /** Agents read per page of the agent list. */
 const PAGE = 5000;
 
 /** Registers GET /metrics. */
-export const prometheusRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext; version: string; http: HttpMetrics; otlp?: OtlpStats }> = async (
+export const prometheusRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext; version: string; http: HttpMetrics; otlp?: OtlpStats; memory?: MemoryReducer }> = async (
   app,
-  { ctx, version, http, otlp },
+  { ctx, version, http, otlp, memory },
 ) => {
   /** Every registered agent's list row (type, version, host: what agent_info carries). */
   async function allRows(): Promise<Map<string, AgentListRow>> {
@@ -107,6 +108,7 @@ export const prometheusRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext; ve
       otlp?.write(out);
       out.family('agentmon_build_info', 'gauge', 'agentmon\'s version (value 1)')(1, { version, nodejs_version: process.version });
       writeProcessMetrics(out);
+      if (memory) out.family('agentmon_idle_collections_total', 'counter', 'Full collections run because the server went quiet with a grown heap')(memory.collections);
       return reply.type(EXPOSITION_CONTENT_TYPE).send(out.text());
     },
   );
