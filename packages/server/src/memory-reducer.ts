@@ -11,7 +11,7 @@
  * Quiet is a busy fraction, not an absence of requests: a server after a burst still answers a
  * scraper, a dashboard's refresh and the agents' own light reporting, and waiting for no request
  * at all for `idleMs` never came (measured: polled once a second, a server that had taken a load
- * kept 179 MiB of heap for 41 MiB used until the polling stopped).
+ * kept 176-182 MiB of heap for 64-117 MiB used until the polling stopped).
  *
  * The young generation (up to 64 MiB under load, with the `agentmon` command's 32 MiB
  * semi-spaces) is shrunk only by a collection that finds the recent allocation rate low, and V8
@@ -127,7 +127,8 @@ export class MemoryReducer {
   private busyFraction(now: number): number {
     const samples = this.samples;
     samples.push({ at: now, busyMs: this.busyMs() });
-    // Keep the newest reading at least idleMs old, so the window always spans idleMs.
+    // Drop readings while the one after the oldest is itself idleMs old: the window then spans
+    // idleMs and at most one check more.
     while (samples.length > 2 && now - (samples[1] as BusySample).at >= this.idleMs) samples.shift();
     const first = samples[0] as BusySample;
     const span = now - first.at;
@@ -149,7 +150,7 @@ export class MemoryReducer {
     this.lastAt = now;
     this.baseline = this.heapBytes();
     const slack = this.baseline - this.usedBytes() >= this.growthBytes;
-    this.retryAt = slack ? now + (grew ? FOLLOW_UP_MS : this.retryMs) : null;
+    this.retryAt = slack ? now + this.retryMs : null;
     return true;
   }
 

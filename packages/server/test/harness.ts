@@ -140,3 +140,18 @@ export async function register(t: TestApp, overrides: Record<string, unknown> = 
   const body = res.json() as { agent_id: string; api_key: string };
   return { id: body.agent_id, key: body.api_key };
 }
+
+/** Polls `ok` every `everyMs` until it holds; fails after `deadlineMs` naming `what`. */
+export async function until(what: string, ok: () => boolean | Promise<boolean>, deadlineMs: number, everyMs = 20): Promise<void> {
+  const end = Date.now() + deadlineMs;
+  while (!(await ok())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise<void>((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+/** The value of the one sample `series` (name and labels exactly as exposed) in a Prometheus exposition, or undefined. */
+export function sample(body: string, series: string): number | undefined {
+  const line = body.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}

@@ -2,18 +2,12 @@ import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { ADMIN, REGISTRATION, bearer, eachBackend, metricsBody, register, testApp, type TestApp } from './harness.js';
+import { ADMIN, REGISTRATION, bearer, eachBackend, metricsBody, register, sample, testApp, type TestApp } from './harness.js';
 
 const SCRAPE = 'test-scrape-token-0123456789';
 
 /** Debian's prometheus package puts promtool in /usr/bin; CI installs it. */
 const PROMTOOL = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((p) => existsSync(p)) ?? null;
-
-/** The value of the one sample `series` (name and labels exactly as exposed), or undefined. */
-function sample(body: string, series: string): number | undefined {
-  const line = body.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
 
 eachBackend('Prometheus exposition', (backend) => {
   let t: TestApp;

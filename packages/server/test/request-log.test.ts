@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { buildApp } from '../src/app.js';
 import { DEFAULT_CONFIG } from '../src/config.js';
-import { ADMIN, REGISTRATION, agentBody, freshStores } from './harness.js';
+import { ADMIN, REGISTRATION, agentBody, freshStores, until } from './harness.js';
 
 interface LogLine {
   level: number;
@@ -63,7 +63,8 @@ describe('the request log', () => {
       assert.equal(refused.status, 400);
       const unauthorised = await fetch(`${url}/api/v1/agents`);
       assert.equal(unauthorised.status, 401);
-      await new Promise((r) => setTimeout(r, 50));
+      // A response's line is written once it has finished, which may be after the client has it.
+      await until('the two refusals logged', () => completed(lines).length >= 2, 5000);
       const logged = completed(lines);
       assert.deepEqual(
         logged.map((l) => [l.level, l.req?.method, l.req?.url, l.res?.statusCode]),
@@ -79,7 +80,7 @@ describe('the request log', () => {
   it('at debug, writes the incoming and completed lines of every request', async () => {
     await withServer('debug', async (url, lines) => {
       assert.equal((await fetch(`${url}/healthz`)).status, 200);
-      await new Promise((r) => setTimeout(r, 50));
+      await until('the response logged', () => completed(lines).length >= 1, 5000);
       const incoming = lines.filter((l) => l.msg === 'incoming request');
       assert.deepEqual(incoming.map((l) => [l.level, l.req?.method, l.req?.url]), [[20, 'GET', '/healthz']]);
       assert.deepEqual(completed(lines).map((l) => [l.level, l.res?.statusCode]), [[20, 200]]);

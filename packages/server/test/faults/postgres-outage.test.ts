@@ -12,18 +12,10 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import pg from 'pg';
 import { buildApp, DEFAULT_CONFIG, openStores } from '../../src/index.js';
-import { ADMIN, agentBody, bearer, metricsBody } from '../harness.js';
+import { ADMIN, agentBody, bearer, metricsBody, until } from '../harness.js';
 import { postgresBin, PrivatePostgres } from './private-postgres.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function until(what: string, ok: () => boolean, deadlineMs: number): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 describe('PostgreSQL outage under load (private cluster)', { skip: postgresBin() ? false : 'no PostgreSQL binaries (initdb, pg_ctl)' }, () => {
   it('lives through killed connections and a restart: 503 + Retry-After while away, 202 again after, nothing acknowledged lost', { timeout: 180_000 }, async () => {
