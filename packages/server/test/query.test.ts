@@ -111,6 +111,42 @@ eachBackend('metrics query API', (backend) => {
     assert.deepEqual(q.agents, [a, b].sort());
   });
 
+  it('last without interval: each agent newest values in the range, as the exact JSON of the answer', async () => {
+    /** The body as text (key order included) and its parsed value. */
+    const text = async (qs: string) => {
+      const res = await t.app.inject({ method: 'GET', url: `/api/v1/metrics/query?${qs}`, headers: bearer(ADMIN) });
+      assert.equal(res.statusCode, 200, res.body);
+      return res.body;
+    };
+    const answer = (start: string, end: string, metrics: string[], ids: string[], data: object[]) =>
+      JSON.stringify({
+        query: { agent_ids: ids, start_time: start, end_time: end, metric_names: metrics, aggregation: 'last', interval: null, group_by: 'agent', fill: 'none' },
+        total_points: data.length,
+        agents: [...new Set(data.map((r) => (r as { agent_id: string }).agent_id))].sort(),
+        time_range: { start, end },
+        data,
+      });
+    const ids = [a, b].sort();
+    const metrics = ['tokens_per_second', 'custom.queue', 'cpu_usage_percent'];
+    const row = (id: string, start: string, tps: number | null, queue: number, cpu: number) => ({ agent_id: id, timestamp: start, tokens_per_second: tps, 'custom.queue': queue, cpu_usage_percent: cpu });
+    const newest = { [a]: [400, 4, 40], [b]: [700, 7, 70] } as Record<string, [number, number, number]>;
+    const qs = (start: string, end: string) => `agent_ids=${ids.join(',')}&start_time=${start}&end_time=${end}&metric_names=${metrics.join(',')}&aggregation=last`;
+
+    // Every agent's newest payload is in the range: its newest values (the engine keeps them in memory).
+    const whole = ['2026-03-01T10:00:00.000Z', '2026-03-01T10:30:00.000Z'] as const;
+    assert.equal(await text(qs(...whole)), answer(...whole, metrics, ids, ids.map((id) => row(id, whole[0], ...(newest[id] as [number, number, number])))));
+    // The range starts after b's newest payload: only a answers.
+    const late = ['2026-03-01T10:07:00.000Z', '2026-03-01T10:30:00.000Z'] as const;
+    assert.equal(await text(qs(...late)), answer(...late, metrics, ids, [row(a, late[0], 400, 4, 40)]));
+    // The range ends before a's newest payload: its last values within the range, the null
+    // tokens_per_second of 10:04 passed over for the 100 of 10:03.
+    const early = ['2026-03-01T10:00:00.000Z', '2026-03-01T10:05:00.000Z'] as const;
+    assert.equal(await text(qs(...early)), answer(...early, metrics, ids, [row(a, early[0], 100, 2, 20), row(b, early[0], 500, 5, 50)]));
+    // After every payload: no row.
+    const after = ['2026-03-01T10:22:00.000Z', '2026-03-01T10:30:00.000Z'] as const;
+    assert.equal(await text(qs(...after)), answer(...after, metrics, ids, []));
+  });
+
   it('custom metrics are series named custom.<key>', async () => {
     const q = await get(`agent_ids=${b}&${range}&metric_names=custom.queue&aggregation=sum`);
     assert.equal(q.data[0]['custom.queue'], 12);

@@ -4,8 +4,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { MetricsQuery } from '@agentmon/schema';
-import type { SeriesRow } from '../storage/ports.js';
-import { metricsResponsePieces, prepareMetricsQuery, shapeRows, type PreparedQuery } from './metrics-query.js';
+import type { LatestTable, SeriesRow } from '../storage/ports.js';
+import { metricsResponseJson, prepareMetricsQuery, shapeRows, type PreparedQuery } from './metrics-query.js';
+
+const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
 const T0 = Date.UTC(2026, 0, 1, 12);
 const ODD = [0, -0, 1e21, -1e-7, 5e-324, 1.7976931348623157e308, 0.1 + 0.2, 45.23, -12.5, 1 / 3, 123456789.123, 2 ** 53];
@@ -60,12 +62,37 @@ describe('metrics response text', () => {
       const merged = p.series.groupBy === 'none';
       const data = rows(metrics, merged ? [null] : ids, seed++);
       const agents = merged ? ['agent-1', 'ünïcode-😀'] : null;
-      assert.equal(metricsResponsePieces(data, p, agents).join(''), expected(data, p, agents), JSON.stringify(q));
+      assert.equal(text(metricsResponseJson(data, p, agents)), expected(data, p, agents), JSON.stringify(q));
     }
   });
 
   it('is JSON.stringify of an empty answer', () => {
     const p = prepared({ aggregation: 'avg', interval: '5m' });
-    assert.equal(metricsResponsePieces([], p, null).join(''), expected([], p, null));
+    assert.equal(text(metricsResponseJson([], p, null)), expected([], p, null));
+  });
+
+  it('is the same text from a latest table as from its rows', () => {
+    const metrics = ['cpu_usage_percent', 'custom.we"ird \\ key', 'custom.ü', 'health_score'];
+    // Code point order (the engine's): the astral id sorts after U+FF5E, before it in UTF-16 order.
+    const ids = ['agent-1', 'o\'brien "x"', 'ünïcode-😀', 'ｚ-fullwidth'];
+    const p = prepared({ metric_names: metrics, aggregation: 'last' });
+    const values = new Float64Array(ids.length * metrics.length);
+    const present = new Uint8Array(ids.length * metrics.length);
+    for (let i = 0; i < values.length; i++) {
+      const pick = (i * 5) % (ODD.length + 3);
+      if (pick < ODD.length) {
+        values[i] = ODD[pick] as number;
+        present[i] = 1;
+      }
+    }
+    const table: LatestTable = { ts: T0, metrics, agents: ids, values, present };
+    const rows: SeriesRow[] = ids.map((agent_id, a) => ({
+      agent_id,
+      ts: T0,
+      values: Object.fromEntries(metrics.map((m, j) => [m, present[a * metrics.length + j] === 1 ? (values[a * metrics.length + j] as number) : null])),
+    }));
+    assert.equal(text(metricsResponseJson(table, p, null)), expected(rows, p, null));
+    const empty: LatestTable = { ts: T0, metrics, agents: [], values: new Float64Array(0), present: new Uint8Array(0) };
+    assert.equal(text(metricsResponseJson(empty, p, null)), expected([], p, null));
   });
 });

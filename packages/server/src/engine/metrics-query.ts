@@ -14,8 +14,8 @@ import {
   type GroupByMode,
   type MetricsQuery,
 } from '@agentmon/schema';
-import type { SeriesQuery, SeriesRow } from '../storage/ports.js';
-import { numberText } from './text.js';
+import type { LatestTable, SeriesQuery, SeriesRow } from '../storage/ports.js';
+import { JsonWriter, utf8, writeJson } from './json-writer.js';
 import { parseInterval, parseTimeExpression, TIME_EXPRESSION_FORMS } from './time-expression.js';
 
 /** Most buckets one series may span; a finer interval over a longer range is refused. */
@@ -166,55 +166,125 @@ export function shapeRows(rows: readonly SeriesRow[], prepared: PreparedQuery): 
   return out;
 }
 
+/** Bytes a row of `values` values is expected to take as JSON (the first size of the answer's array). */
+const rowBytes = (values: number) => 100 + values * 32;
+
 /**
- * The MetricsResponse of a query as JSON text in pieces (joined, the same text JSON.stringify gives
- * for {query, total_points, agents, time_range, data: shapeRows(...)}), written straight from the
- * store's rows without building an object per row (a thousand rows of thirty values each is the
- * dashboard's everyday answer). The pieces are the head, one per row and the tail, so that an
- * answer of any size is sent without ever being one large string (see json-out.ts). Rows with
- * filled buckets (fill other than none) take the object path.
+ * The MetricsResponse of a query as JSON bytes: the same text JSON.stringify gives for {query,
+ * total_points, agents, time_range, data: shapeRows(...)}, written straight from the store's rows
+ * or latest table without building an object per row (a thousand rows of thirty values each is the
+ * dashboard's everyday answer; see json-writer.ts). Rows with filled buckets (fill other than none)
+ * take the object path.
  */
-export function metricsResponsePieces(rows: readonly SeriesRow[], prepared: PreparedQuery, agents: readonly string[] | null): string[] {
-  const { series, echo } = prepared;
-  const head = (count: number, names: readonly string[]): string =>
-    `{"query":${JSON.stringify(echo)},"total_points":${count},"agents":${JSON.stringify(names)},"time_range":${JSON.stringify({ start: echo.start_time, end: echo.end_time })},"data":[`;
+export function metricsResponseJson(answer: readonly SeriesRow[] | LatestTable, prepared: PreparedQuery, agents: readonly string[] | null): Uint8Array {
+  if (!isRows(answer)) return writeJson(answer.agents.length * rowBytes(answer.metrics.length), (w) => writeLatest(w, answer, prepared));
+  const { series } = prepared;
   if (series.intervalMs !== null && prepared.fill !== 'none') {
-    const data = shapeRows(rows, prepared);
+    const data = shapeRows(answer, prepared);
     const names = agents ?? [...new Set(data.map((r) => r.agent_id as string))].sort();
-    const pieces = new Array<string>(data.length + 2);
-    pieces[0] = head(data.length, names);
-    for (let i = 0; i < data.length; i++) pieces[i + 1] = (i === 0 ? '' : ',') + JSON.stringify(data[i]);
-    pieces[data.length + 1] = ']}';
-    return pieces;
+    return writeJson(data.length * rowBytes(series.metrics.length), (w) => {
+      writeHead(w, prepared, data.length, names);
+      for (let i = 0; i < data.length; i++) w.text(i === 0 ? '' : ',').text(JSON.stringify(data[i]));
+      w.text(']}');
+    });
   }
-  const names = agents ?? [...new Set(rows.map((r) => r.agent_id as string))].sort();
-  const keyText = new Map<string, string>();
-  const stamps = new Map<number, string>();
-  const pieces = new Array<string>(rows.length + 2);
-  pieces[0] = head(rows.length, names);
+  const names = agents ?? [...new Set(answer.map((r) => r.agent_id as string))].sort();
+  return writeJson(answer.length * rowBytes(series.metrics.length), (w) => writeRows(w, answer, prepared, names));
+}
+
+/** The response's head, up to the opening of `data`. */
+function writeHead(w: JsonWriter, { echo }: PreparedQuery, count: number, names: readonly string[]): void {
+  w.text(`{"query":${JSON.stringify(echo)},"total_points":${count},"agents":`);
+  // Names as JSON.stringify writes a list of them, each quoted once per server.
+  w.text('[');
+  for (let a = 0; a < names.length; a++) {
+    if (a > 0) w.text(',');
+    w.raw(quotedId(names[a] as string));
+  }
+  w.text(`],"time_range":${JSON.stringify({ start: echo.start_time, end: echo.end_time })},"data":[`);
+}
+
+/** Raw or bucketed rows as they are. */
+function writeRows(w: JsonWriter, rows: readonly SeriesRow[], prepared: PreparedQuery, names: readonly string[]): void {
+  writeHead(w, prepared, rows.length, names);
+  const keys = new Map<string, Uint8Array>();
+  const withAgent = prepared.series.groupBy === 'agent';
+  let stampTs = Number.NaN;
+  let stamp = '';
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i] as SeriesRow;
-    let stamp = stamps.get(r.ts);
-    if (stamp === undefined) {
+    if (r.ts !== stampTs) {
+      stampTs = r.ts;
       stamp = `"timestamp":"${new Date(r.ts).toISOString()}"`;
-      stamps.set(r.ts, stamp);
     }
-    const open = i === 0 ? '{' : ',{';
-    let text = r.agent_id !== null || series.groupBy === 'agent' ? `${open}"agent_id":${JSON.stringify(r.agent_id)},${stamp}` : `${open}${stamp}`;
+    w.text(i === 0 ? '{' : ',{');
+    if (r.agent_id !== null) w.text('"agent_id":').raw(quotedId(r.agent_id)).text(',');
+    else if (withAgent) w.text('"agent_id":null,');
+    w.text(stamp);
     const values = r.values;
     for (const name in values) {
-      let key = keyText.get(name);
+      let key = keys.get(name);
       if (key === undefined) {
-        key = `,${JSON.stringify(name)}:`;
-        keyText.set(name, key);
+        key = utf8(`,${JSON.stringify(name)}:`);
+        keys.set(name, key);
       }
       const v = values[name];
-      // String(v) is JSON's text for every finite number (-0 included: both print 0); numberText
-      // is String's text, found without its slow path for the short decimals most values are.
-      text += key + (v === null || v === undefined ? 'null' : numberText(v));
+      w.raw(key);
+      if (v === null || v === undefined) w.text('null');
+      else w.number(v);
     }
-    pieces[i + 1] = `${text}}`;
+    w.text('}');
   }
-  pieces[rows.length + 1] = ']}';
-  return pieces;
+  w.text(']}');
+}
+
+/** A LatestTable's response: the rows query() would give, one per agent, written from its columns. */
+function writeLatest(w: JsonWriter, table: LatestTable, prepared: PreparedQuery): void {
+  const { metrics, agents, values, present } = table;
+  // The agents named in the head are in sort()'s order, as for rows (the table's are in code point order).
+  writeHead(w, prepared, agents.length, sorted(agents));
+  const width = metrics.length;
+  const stamp = utf8(`,"timestamp":"${new Date(table.ts).toISOString()}"`);
+  const keys = metrics.map((m) => utf8(`,${JSON.stringify(m)}:`));
+  for (let a = 0; a < agents.length; a++) {
+    w.text(a === 0 ? '{"agent_id":' : ',{"agent_id":')
+      .raw(quotedId(agents[a] as string))
+      .raw(stamp);
+    const base = a * width;
+    for (let m = 0; m < width; m++) {
+      w.raw(keys[m] as Uint8Array);
+      if (present[base + m] === 1) w.number(values[base + m] as number);
+      else w.text('null');
+    }
+    w.text('}');
+  }
+  w.text(']}');
+}
+
+/** `names` in sort()'s order, copied only when they are not in it already (ASCII ids in code point order are). */
+function sorted(names: readonly string[]): readonly string[] {
+  for (let i = 1; i < names.length; i++) if ((names[i - 1] as string) > (names[i] as string)) return [...names].sort();
+  return names;
+}
+
+/**
+ * Each agent id seen, quoted as JSON and encoded as UTF-8: a latest answer writes every agent's id
+ * twice (the head's list and its row), and quoting and encoding a 1,000-agent fleet's ids took a
+ * third of its time. Bounded: cleared when it holds more ids than any fleet one server keeps.
+ */
+const quotedIds = new Map<string, Uint8Array>();
+const MAX_QUOTED_IDS = 200_000;
+
+function quotedId(id: string): Uint8Array {
+  let bytes = quotedIds.get(id);
+  if (bytes === undefined) {
+    if (quotedIds.size >= MAX_QUOTED_IDS) quotedIds.clear();
+    bytes = utf8(JSON.stringify(id));
+    quotedIds.set(id, bytes);
+  }
+  return bytes;
+}
+
+function isRows(answer: readonly SeriesRow[] | LatestTable): answer is readonly SeriesRow[] {
+  return Array.isArray(answer);
 }

@@ -4,8 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { MetricsQuery, MetricsQueryString, MetricsResponse, type MetricsQuery as MetricsQueryType } from '@agentmon/schema';
 import type { RouteContext } from '../route-context.js';
 import { badRequest } from '../errors.js';
-import { metricsResponsePieces, prepareMetricsQuery } from '../engine/metrics-query.js';
-import { jsonBuffer } from '../json-out.js';
+import { metricsResponseJson, prepareMetricsQuery } from '../engine/metrics-query.js';
 import { errorResponses } from './route-schemas.js';
 import { AnswerTooLargeError, type SeriesQuery } from '../storage/ports.js';
 
@@ -13,8 +12,8 @@ const list = (text: string | undefined) =>
   text === undefined ? null : text.split(',').map((s) => s.trim()).filter((s) => s !== '');
 
 /** Sends JSON bytes as they are (a Buffer is not serialised again). */
-function sendJson(reply: FastifyReply, body: Buffer): FastifyReply {
-  return reply.type('application/json; charset=utf-8').send(body as never);
+function sendJson(reply: FastifyReply, body: Uint8Array): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(Buffer.from(body.buffer, body.byteOffset, body.byteLength) as never);
 }
 
 /** Registers GET and POST /metrics/query. */
@@ -26,13 +25,16 @@ export const queryRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
   }
 
   /** The MetricsResponse as JSON bytes (written row by row: answers run to thousands of rows). */
-  async function run(q: MetricsQueryType, part: 'body' | 'query'): Promise<Buffer> {
+  async function run(q: MetricsQueryType, part: 'body' | 'query'): Promise<Uint8Array> {
     const prepared = prepareMetricsQuery(q, part, { maxRawValues: ctx.config.queryMaxRawValues, nowMs: ctx.clock() });
     if (!prepared.ok) throw badRequest(`invalid metrics query: ${prepared.details.map((d) => d.path).join(', ')}`, prepared.details);
     const series = prepared.value.series;
     try {
+      // The latest values of every agent, from memory when the store keeps them (no row objects).
+      const latest = (await ctx.series.queryLatest?.(series)) ?? null;
+      if (latest) return metricsResponseJson(latest, prepared.value, null);
       const [rows, merged] = await Promise.all([ctx.series.query(series), series.groupBy === 'none' ? mergedAgents(series) : null]);
-      return jsonBuffer(metricsResponsePieces(rows, prepared.value, merged));
+      return metricsResponseJson(rows, prepared.value, merged);
     } catch (err) {
       if (!(err instanceof AnswerTooLargeError)) throw err;
       const values = `${err.maxRows * series.metrics.length} values (${err.maxRows} points of ${series.metrics.length} metric(s))`;

@@ -431,6 +431,21 @@ export interface SeriesRow {
   values: Record<string, number | null>;
 }
 
+/**
+ * The answer of `aggregation=last` without an interval, per agent, as a table: one row per agent of
+ * `agents`, each stamped `ts` (the query's startMs, as a SeriesRow of that query is), with
+ * `metrics.length` values: row a's value of metrics[m] is values[a * metrics.length + m], null
+ * where present holds 0. The same rows as query() gives, without an object per row: a fleet's
+ * latest values are tens of thousands.
+ */
+export interface LatestTable {
+  ts: number;
+  metrics: readonly string[];
+  agents: readonly string[];
+  values: Float64Array;
+  present: Uint8Array;
+}
+
 /** Time-series metrics. */
 export interface SeriesStore {
   migrate(): Promise<number[]>;
@@ -440,6 +455,12 @@ export interface SeriesStore {
   insert(points: readonly SeriesPoint[]): Promise<void>;
   /** Rows ordered by agent_id then ts (group_by none: by ts); empty buckets are absent. */
   query(query: SeriesQuery): Promise<SeriesRow[]>;
+  /**
+   * query()'s answer as a LatestTable, for a store that keeps every series' latest value in memory
+   * (the series engine); null when the query is not `last` without an interval per agent, or
+   * needs history.
+   */
+  queryLatest?(query: SeriesQuery): Promise<LatestTable | null>;
   /** Deletes every point of an agent; returns how many payloads went. */
   deleteAgent(agentId: string): Promise<number>;
   /** Deletes at most `limit` payloads of `agentId` older than `beforeMs`; returns how many went. */

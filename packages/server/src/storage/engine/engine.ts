@@ -20,7 +20,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CUSTOM_METRIC_PREFIX, SERIES_METRIC_NAMES, isSeriesMetricName } from '@agentmon/schema';
-import { StoreBusyError, type SeriesBacklog, type SeriesPoint, type SeriesQuery, type SeriesRow, type SeriesStore } from '../ports.js';
+import { StoreBusyError, type LatestTable, type SeriesBacklog, type SeriesPoint, type SeriesQuery, type SeriesRow, type SeriesStore } from '../ports.js';
 import { describePlan, planRollup, ROLLUP_TIERS, type SeriesPlan } from '../rollup-plan.js';
 import { bucketStart } from './aggregate.js';
 import { BlockReader, fromJsonNumber, type TierSpec } from './block.js';
@@ -460,35 +460,65 @@ export class SeriesEngine implements SeriesStore {
     return runQuery(this.source(), q, plan, plan ? (TIERS.find((t) => t.name === plan.tier.name) ?? null) : null);
   }
 
+  async queryLatest(q: SeriesQuery): Promise<LatestTable | null> {
+    this.open();
+    return this.latestTable(q);
+  }
+
+  /** latestTable's answer as rows (query() gives them). */
+  private latestAnswer(q: SeriesQuery): SeriesRow[] | null {
+    const table = this.latestTable(q);
+    if (!table) return null;
+    const { metrics, values, present } = table;
+    return table.agents.map((agent, a) => {
+      const row: Record<string, number | null> = {};
+      for (let m = 0; m < metrics.length; m++) {
+        const at = a * metrics.length + m;
+        row[metrics[m] as string] = present[at] === 1 ? (values[at] as number) : null;
+      }
+      return { agent_id: agent, ts: table.ts, values: row };
+    });
+  }
+
   /**
    * `last` without an interval, per agent, from the latest values in memory: exact whenever no
    * payload of the agent is newer than the range (then its newest payload in range is its newest).
    * Null when some agent needs its history (the general path answers).
    */
-  private latestAnswer(q: SeriesQuery): SeriesRow[] | null {
+  private latestTable(q: SeriesQuery): LatestTable | null {
     if (q.aggregation !== 'last' || q.intervalMs !== null || q.groupBy === 'none') return null;
     const metrics = queryMetrics(q);
     const agents = q.agentIds === null ? this.agentList() : [...new Set(q.agentIds)].sort(compareIds);
     // Every name queryMetrics passed is a column; a number is a built-in's.
     const columns = metrics.map((m) => columnOf(m) as LatestColumn);
     const builtins = columns.some((c) => typeof c === 'number');
-    const rows: SeriesRow[] = [];
+    const width = metrics.length;
+    let values = new Float64Array(agents.length * width);
+    let present = new Uint8Array(agents.length * width);
+    const rows: string[] = [];
     for (const agent of agents) {
       const latest = this.latest.get(agent);
       if (!latest) continue;
       if (latest.maxTs > q.endMs) return null;
       if (latest.maxTs < q.startMs) continue;
-      const values: Record<string, number | null> = {};
+      const base = rows.length * width;
       let any = false;
-      for (let i = 0; i < metrics.length; i++) {
-        const v = latest.valueSince(columns[i] as LatestColumn, q.startMs);
-        values[metrics[i] as string] = v;
-        if (v !== null) any = true;
+      for (let m = 0; m < width; m++) {
+        const v = latest.valueSince(columns[m] as LatestColumn, q.startMs);
+        if (v === null) continue;
+        values[base + m] = v;
+        present[base + m] = 1;
+        any = true;
       }
+      // A row of nothing but nulls is left out unless a built-in was asked (query()'s rule).
       if (!builtins && !any) continue;
-      rows.push({ agent_id: agent, ts: q.startMs, values });
+      rows.push(agent);
     }
-    return rows;
+    if (rows.length < agents.length) {
+      values = values.subarray(0, rows.length * width);
+      present = present.subarray(0, rows.length * width);
+    }
+    return { ts: q.startMs, metrics, agents: rows, values, present };
   }
 
   async agentIds(): Promise<string[]> {
