@@ -15,7 +15,7 @@ import {
   type MetricsQuery,
 } from '@agentmon/schema';
 import type { LatestTable, SeriesQuery, SeriesRow } from '../storage/ports.js';
-import { JsonWriter, utf8, writeJson } from './json-writer.js';
+import { TextWriter, utf8, writeText } from './text-writer.js';
 import { parseInterval, parseTimeExpression, TIME_EXPRESSION_FORMS } from './time-expression.js';
 
 /** Most buckets one series may span; a finer interval over a longer range is refused. */
@@ -177,23 +177,23 @@ const rowBytes = (values: number) => 100 + values * 32;
  * take the object path.
  */
 export function metricsResponseJson(answer: readonly SeriesRow[] | LatestTable, prepared: PreparedQuery, agents: readonly string[] | null): Uint8Array {
-  if (!isRows(answer)) return writeJson(answer.agents.length * rowBytes(answer.metrics.length), (w) => writeLatest(w, answer, prepared));
+  if (!isRows(answer)) return writeText(answer.agents.length * rowBytes(answer.metrics.length), (w) => writeLatest(w, answer, prepared));
   const { series } = prepared;
   if (series.intervalMs !== null && prepared.fill !== 'none') {
     const data = shapeRows(answer, prepared);
     const names = agents ?? [...new Set(data.map((r) => r.agent_id as string))].sort();
-    return writeJson(data.length * rowBytes(series.metrics.length), (w) => {
+    return writeText(data.length * rowBytes(series.metrics.length), (w) => {
       writeHead(w, prepared, data.length, names);
       for (let i = 0; i < data.length; i++) w.text(i === 0 ? '' : ',').text(JSON.stringify(data[i]));
       w.text(']}');
     });
   }
   const names = agents ?? [...new Set(answer.map((r) => r.agent_id as string))].sort();
-  return writeJson(answer.length * rowBytes(series.metrics.length), (w) => writeRows(w, answer, prepared, names));
+  return writeText(answer.length * rowBytes(series.metrics.length), (w) => writeRows(w, answer, prepared, names));
 }
 
 /** The response's head, up to the opening of `data`. */
-function writeHead(w: JsonWriter, { echo }: PreparedQuery, count: number, names: readonly string[]): void {
+function writeHead(w: TextWriter, { echo }: PreparedQuery, count: number, names: readonly string[]): void {
   w.text(`{"query":${JSON.stringify(echo)},"total_points":${count},"agents":`);
   // Names as JSON.stringify writes a list of them, each quoted once per server.
   w.text('[');
@@ -205,7 +205,7 @@ function writeHead(w: JsonWriter, { echo }: PreparedQuery, count: number, names:
 }
 
 /** Raw or bucketed rows as they are. */
-function writeRows(w: JsonWriter, rows: readonly SeriesRow[], prepared: PreparedQuery, names: readonly string[]): void {
+function writeRows(w: TextWriter, rows: readonly SeriesRow[], prepared: PreparedQuery, names: readonly string[]): void {
   writeHead(w, prepared, rows.length, names);
   const keys = new Map<string, Uint8Array>();
   const withAgent = prepared.series.groupBy === 'agent';
@@ -239,7 +239,7 @@ function writeRows(w: JsonWriter, rows: readonly SeriesRow[], prepared: Prepared
 }
 
 /** A LatestTable's response: the rows query() would give, one per agent, written from its columns. */
-function writeLatest(w: JsonWriter, table: LatestTable, prepared: PreparedQuery): void {
+function writeLatest(w: TextWriter, table: LatestTable, prepared: PreparedQuery): void {
   const { metrics, agents, values, present } = table;
   // The agents named in the head are in sort()'s order, as for rows (the table's are in code point order).
   writeHead(w, prepared, agents.length, sorted(agents));

@@ -6,7 +6,7 @@
  */
 import { AGENT_STATUSES, ALERT_SEVERITIES, type AgentStatus } from '@agentmon/schema';
 import type { AgentTotals, CountedMetric } from '../engine/agent-counters.js';
-import type { AgentListRow, AlertRecord } from '../storage/ports.js';
+import type { AlertRecord, IngestContext } from '../storage/ports.js';
 import type { Exposition, Labels } from './exposition.js';
 
 /** A latest-value gauge: its name, the series it comes from, and how to bring it to base units. */
@@ -70,7 +70,8 @@ const COUNTERS: readonly { name: string; help: string; parts: readonly { metric:
 
 /** One agent as the exposition needs it. */
 export interface FleetAgent {
-  row: AgentListRow;
+  /** Its descriptive fields, agent_info's labels. */
+  row: Pick<IngestContext, 'id' | 'name' | 'type' | 'version' | 'environment' | 'deployment_type' | 'host'>;
   status: AgentStatus;
   healthScore: number;
   /** Server receive time of its latest data of any kind, ms; null when it never sent any. */

@@ -8,7 +8,7 @@ import type { RouteContext } from '../route-context.js';
 import { lastDataAtMs, readSnapshot } from '../engine/ingest.js';
 import { offlineAfterMs } from '../engine/status.js';
 import { parseIsoMs } from '../engine/time.js';
-import type { AgentListRow, IngestContext } from '../storage/ports.js';
+import type { IngestContext } from '../storage/ports.js';
 import { EXPOSITION_CONTENT_TYPE, Exposition } from '../prometheus/exposition.js';
 import { LATEST_GAUGES, writeFleetMetrics, type FleetAgent } from '../prometheus/fleet.js';
 import { writeProcessMetrics } from '../prometheus/process-metrics.js';
@@ -17,24 +17,11 @@ import type { OtlpStats } from '../otlp/stats.js';
 import type { MemoryReducer } from '../memory-reducer.js';
 import { errorResponses } from './route-schemas.js';
 
-/** Agents read per page of the agent list. */
-const PAGE = 5000;
-
 /** Registers GET /metrics. */
 export const prometheusRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext; version: string; http: HttpMetrics; otlp?: OtlpStats; memory?: MemoryReducer }> = async (
   app,
   { ctx, version, http, otlp, memory },
 ) => {
-  /** Every registered agent's list row (type, version, host: what agent_info carries). */
-  async function allRows(): Promise<Map<string, AgentListRow>> {
-    const rows = new Map<string, AgentListRow>();
-    for (let offset = 0; ; offset += PAGE) {
-      const page = await ctx.metadata.listAgents({ offset, limit: PAGE, sort: 'registered_at' });
-      for (const r of page.items) rows.set(r.id, r);
-      if (page.items.length < PAGE) return rows;
-    }
-  }
-
   /**
    * The latest value of each exported series of the agents whose latest payload is current: not
    * offline, and received within the agent's offline window. One query for all of them, over the
@@ -75,15 +62,12 @@ export const prometheusRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext; ve
     },
     async (_request, reply) => {
       const nowMs = ctx.clock();
-      const [contexts, rows, active] = await Promise.all([ctx.metadata.listIngestContexts(), allRows(), ctx.metadata.getActiveAlerts(null)]);
+      const [contexts, active] = await Promise.all([ctx.metadata.listIngestContexts(), ctx.metadata.getActiveAlerts(null)]);
       const latest = await latestValues(contexts, nowMs);
       const agents: FleetAgent[] = [];
       for (const c of contexts) {
-        const row = rows.get(c.id);
-        // Registered between the two reads: it shows from the next scrape.
-        if (row === undefined) continue;
         agents.push({
-          row,
+          row: c,
           status: c.status,
           healthScore: c.state.health_score,
           lastDataMs: lastDataAtMs(c.state),
@@ -109,7 +93,9 @@ export const prometheusRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext; ve
       out.family('agentmon_build_info', 'gauge', 'agentmon\'s version (value 1)')(1, { version, nodejs_version: process.version });
       writeProcessMetrics(out);
       if (memory) out.family('agentmon_idle_collections_total', 'counter', 'Full collections run because the server went quiet with a grown heap')(memory.collections);
-      return reply.type(EXPOSITION_CONTENT_TYPE).send(out.text());
+      const text = out.bytes();
+      // Bytes as they are (a Buffer is not serialised again).
+      return reply.type(EXPOSITION_CONTENT_TYPE).send(Buffer.from(text.buffer, text.byteOffset, text.byteLength) as never);
     },
   );
 };

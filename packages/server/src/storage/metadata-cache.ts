@@ -3,7 +3,10 @@
  * (SQLite): a MetadataStore in front of another that
  *
  * - serves getIngestContexts and getActiveAlerts from memory once an agent has been read, so a batch
- *   of a thousand payloads reads nothing from the database;
+ *   of a thousand payloads reads nothing from the database, and listIngestContexts once it has
+ *   read every agent and none has been forgotten since (the sweeper, a Prometheus scrape and the
+ *   dashboard's fleet figures read the whole fleet: from the database that was 30 ms and more for
+ *   1,000 agents, JSON columns parsed every time);
  * - writes agents' derived state behind: a batch's new statuses, scores, snapshots and times wait in
  *   memory and go in one transaction at most `writeBehindMs` later, while events and alert changes
  *   are written with the batch, as before;
@@ -65,6 +68,14 @@ function mergeWrite(older: AgentStateWrite, newer: AgentStateWrite): AgentStateW
 /** A MetadataStore that keeps ingest contexts and active alerts in memory and writes state behind. */
 export class CachedMetadataStore implements MetadataStore {
   private readonly contexts = new Map<string, IngestContext>();
+  /**
+   * Every agent id of the store in its order (code point) while `contexts` holds them all: set by a
+   * full read, null once an entry goes (a registration, change or deletion forgets its agent, which
+   * may be a new one).
+   */
+  private fleet: string[] | null = null;
+  /** Agents forgotten so far: a full read that some forget overtook does not make the cache complete. */
+  private forgotten = 0;
   private readonly active = new Map<string, AlertRecord[]>();
   private pending = new Map<string, AgentStateWrite>();
   private timer: NodeJS.Timeout | null = null;
@@ -121,6 +132,8 @@ export class CachedMetadataStore implements MetadataStore {
   private forget(agentId: string): void {
     this.contexts.delete(agentId);
     this.active.delete(agentId);
+    this.fleet = null;
+    this.forgotten += 1;
   }
 
   // ------------------------------------------------------------------ the ingest path
@@ -213,9 +226,21 @@ export class CachedMetadataStore implements MetadataStore {
   }
 
   async listIngestContexts(): Promise<IngestContext[]> {
+    // Every agent is here, each as the engine last moved it (pending writes included).
+    if (this.fleet) return this.fleet.map((id) => this.contexts.get(id) as IngestContext);
     await this.flushPending();
-    const all = await this.inner.listIngestContexts();
-    for (const ctx of all) this.contexts.set(ctx.id, ctx);
+    const before = this.forgotten;
+    const read = await this.inner.listIngestContexts();
+    // An agent changed while the store was read: the read may hold it as it was, so cache nothing.
+    if (this.forgotten !== before) return read;
+    // A cached context is current (a batch may have moved it since the read); the read fills the rest.
+    const all = read.map((ctx) => {
+      const cached = this.contexts.get(ctx.id);
+      if (cached) return cached;
+      this.contexts.set(ctx.id, ctx);
+      return ctx;
+    });
+    if (this.contexts.size === all.length) this.fleet = all.map((c) => c.id);
     return all;
   }
 

@@ -132,6 +132,10 @@ export interface IngestContext {
   keyHash: string | null;
   environment: string;
   deployment_type: AgentInfo['deployment_type'];
+  /** The rest of what the Prometheus exposition's agent_info carries (registration writes them). */
+  type: AgentType;
+  version: string;
+  host: string;
   status: AgentStatus;
   config: MonitoringConfig;
   state: AgentState;

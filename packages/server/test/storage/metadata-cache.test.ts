@@ -55,6 +55,36 @@ function alert(agentId: string, fingerprint: string, createdAt: string): AlertRe
   };
 }
 
+/** Counts the full reads of ingest contexts that reach the store under the cache; `during` runs (and is awaited) after each read, before the cache has it. */
+function countingFleetReads(counter: { reads: number; during?: () => Promise<unknown> }) {
+  return (store: MetadataStore): MetadataStore =>
+    new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === 'listIngestContexts') {
+          return async () => {
+            counter.reads++;
+            const read = await target.listIngestContexts();
+            await counter.during?.();
+            return read;
+          };
+        }
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+}
+
+/** Registers another agent through the cache. */
+async function registerAnother(cache: CachedMetadataStore, name: string): Promise<string> {
+  const id = randomUUID();
+  const agent: AgentInfo = {
+    id, name, type: 'chatbot', version: '2.1', description: null, deployment_type: 'kubernetes', host: `host-${name}`, port: null,
+    environment: 'prod', config: {}, tags: [], registered_at: NOW, last_seen: NOW, status: 'unknown', metadata: {},
+  };
+  await cache.registerAgent({ agent, idGiven: true, keyHash: `k-${name}`, defaultConfig: defaultMonitoringConfig(id), event: event(id) });
+  return id;
+}
+
 /** Counts the reads of active alerts that reach the store under the cache. */
 function countingAlertReads(counter: { reads: number }) {
   return (store: MetadataStore): MetadataStore =>
@@ -179,6 +209,55 @@ describe('metadata cache of the ingest path', () => {
     assert.deepEqual(await cache.getActiveAlerts([agentId]), await truth());
     assert.deepEqual((await cache.getActiveAlerts([agentId])).map((a) => a.id), [early.id, again.id]);
     assert.equal(counter.reads, 1, 'read once, when the agent was first seen');
+    await cache.close();
+    await file.close();
+  });
+
+  it('serves the whole fleet from memory once read, as the store holds it, and reads it again after any agent changes', async () => {
+    const counter: { reads: number; during?: () => Promise<unknown> } = { reads: 0 };
+    const { cache, file, agentId } = await open(60_000, countingFleetReads(counter));
+    const other = await registerAnother(cache, 'other');
+    const truth = async () => {
+      await cache.flushPending();
+      return file.listIngestContexts();
+    };
+    assert.deepEqual(await cache.listIngestContexts(), await truth());
+    assert.equal(counter.reads, 1);
+    // A batch moves both agents: the list shows it at once, from memory.
+    await cache.applyStates([write(agentId, 0.2, { status: 'error' }), write(other, 0.8)], []);
+    const listed = await cache.listIngestContexts();
+    assert.equal(counter.reads, 1, 'not read again');
+    assert.deepEqual(listed.map((c) => [c.id, c.status, c.state.health_score]), [[agentId, 'error', 0.2], [other, 'unknown', 0.8]].sort((a, b) => ((a[0] as string) < (b[0] as string) ? -1 : 1)));
+    assert.deepEqual(listed, await truth(), 'the same contexts as the store, in its order');
+    assert.deepEqual(listed.find((c) => c.id === other)?.host, 'host-other', 'with what agent_info shows');
+    // A new agent, a change of config, a deletion: each makes the next list read the store.
+    const third = await registerAnother(cache, 'third');
+    assert.ok((await cache.listIngestContexts()).some((c) => c.id === third));
+    assert.equal(counter.reads, 2);
+    await cache.putConfig({ ...defaultMonitoringConfig(other), cpu_threshold: 33 });
+    assert.equal((await cache.listIngestContexts()).find((c) => c.id === other)?.config.cpu_threshold, 33);
+    assert.equal(counter.reads, 3);
+    await cache.deleteAgent(third, event(third));
+    assert.deepEqual(await cache.listIngestContexts(), await truth());
+    assert.equal(counter.reads, 4);
+    await cache.listIngestContexts();
+    assert.equal(counter.reads, 4, 'complete again');
+    await cache.close();
+    await file.close();
+  });
+
+  it('does not take a fleet read that an agent change overtook for the whole fleet', async () => {
+    const counter: { reads: number; during?: () => Promise<unknown> } = { reads: 0 };
+    const { cache, file, agentId } = await open(60_000, countingFleetReads(counter));
+    // Right after the store is read, before the cache has the read, a person changes the agent's config.
+    counter.during = () => {
+      counter.during = undefined;
+      return cache.putConfig({ ...defaultMonitoringConfig(agentId), cpu_threshold: 21 });
+    };
+    await cache.listIngestContexts();
+    assert.equal((await cache.getIngestContexts([agentId])).get(agentId)?.config.cpu_threshold, 21, 'the change is served, not the read from before it');
+    assert.equal((await cache.listIngestContexts()).find((c) => c.id === agentId)?.config.cpu_threshold, 21);
+    assert.equal(counter.reads, 2, 'the overtaken read was not kept as the whole fleet');
     await cache.close();
     await file.close();
   });

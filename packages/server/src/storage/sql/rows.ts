@@ -8,6 +8,7 @@
 import { AGENT_STATUS_ORDER, ALERT_SEVERITIES, toUtcIso } from '@agentmon/schema';
 import type {
   AgentSortKey,
+  AgentType,
   AgentStatus,
   AlertSeverity,
   DeploymentType,
@@ -57,7 +58,7 @@ SELECT ${AGENT_SELECT_LIST}, ${STATE_COLUMNS}
 FROM agents a LEFT JOIN agent_state s ON s.agent_id = a.id`;
 
 export const SELECT_INGEST = `
-SELECT a.id, a.name, k.key_hash, a.environment, a.deployment_type, a.status, ${CONFIG_COLUMNS}, ${STATE_COLUMNS}
+SELECT a.id, a.name, k.key_hash, a.environment, a.deployment_type, a.type, a.version, a.host, a.status, ${CONFIG_COLUMNS}, ${STATE_COLUMNS}
 FROM agents a
 LEFT JOIN agent_credentials k ON k.agent_id = a.id
 LEFT JOIN monitoring_configs c ON c.agent_id = a.id
@@ -222,6 +223,9 @@ export interface IngestRow<C extends ColumnTypes> extends StateColumns<C>, Confi
   key_hash: string | null;
   environment: string;
   deployment_type: DeploymentType;
+  type: AgentType;
+  version: string;
+  host: string;
   status: AgentStatus | null;
 }
 
@@ -347,6 +351,9 @@ export function rowReader<C extends ColumnTypes>(d: RowDecoder<C>): RowReader<C>
       keyHash: r.key_hash,
       environment: r.environment,
       deployment_type: r.deployment_type,
+      type: r.type,
+      version: r.version,
+      host: r.host,
       status: r.status ?? 'unknown',
       config: config(r.id, r),
       state: state(r),

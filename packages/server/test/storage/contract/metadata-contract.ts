@@ -611,8 +611,8 @@ export function metadataContract(name: string, open: OpenMetadataStore): void {
       // -------------------------------------------------------------- ingest
 
       it('gets the ingest contexts of known ids in one map, and lists them all', async () => {
-        const a = await register(store, { name: 'a', environment: 'prod', deployment_type: 'kubernetes' }, { keyHash: 'key-a' });
-        const b = await register(store, { name: 'b', environment: 'dev', deployment_type: 'local' }, { keyHash: 'key-b' });
+        const a = await register(store, { name: 'a', environment: 'prod', deployment_type: 'kubernetes', type: 'chatbot', version: '3.2.1', host: 'host-a' }, { keyHash: 'key-a' });
+        const b = await register(store, { name: 'b', environment: 'dev', deployment_type: 'local', type: 'ml_model', version: '0.9', host: 'host-b' }, { keyHash: 'key-b' });
         await store.putConfig(customConfig(a.id));
         const aState = state({
           health_score: 0.625,
@@ -632,6 +632,9 @@ export function metadataContract(name: string, open: OpenMetadataStore): void {
           keyHash: 'key-a',
           environment: 'prod',
           deployment_type: 'kubernetes',
+          type: 'chatbot',
+          version: '3.2.1',
+          host: 'host-a',
           status: 'warning',
           config: customConfig(a.id),
           state: aState,
@@ -642,6 +645,9 @@ export function metadataContract(name: string, open: OpenMetadataStore): void {
           keyHash: 'key-b',
           environment: 'dev',
           deployment_type: 'local',
+          type: 'ml_model',
+          version: '0.9',
+          host: 'host-b',
           status: 'unknown',
           config: defaultConfig(b.id),
           state: NEW_STATE,

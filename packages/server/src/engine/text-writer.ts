@@ -1,6 +1,7 @@
 /**
- * JSON written straight into bytes, for the answers that run to thousands of rows: the latest value
- * of every metric of a 1,000-agent fleet is 27,000 values and 850 KB of JSON.
+ * Text written straight into UTF-8 bytes, for the answers that run to thousands of rows: the latest
+ * value of every metric of a 1,000-agent fleet is 27,000 values and 850 KB of JSON, and a Prometheus
+ * scrape of it 18,000 samples and 1.8 MB.
  *
  * Built as a string per row and joined, that answer took 10-12 ms: the row strings, the joined
  * runs (flattened again when encoded) and a number's text per value are all made, copied and
@@ -26,17 +27,17 @@ const SMALL_INT = 2 ** 31;
 const MAX_DIGIT_INTEGER = 1e15;
 
 /**
- * The JSON text `write` writes, as bytes. `sizeHint`: the bytes it is expected to take; a generous
+ * The text `write` writes, as bytes. `sizeHint`: the bytes it is expected to take; a generous
  * one saves the array's doubling (a copy, and fresh pages past 1 MiB).
  */
-export function writeJson(sizeHint: number, write: (w: JsonWriter) => void): Uint8Array {
-  const w = new JsonWriter(new Uint8Array(Math.max(256, Math.ceil(sizeHint))));
+export function writeText(sizeHint: number, write: (w: TextWriter) => void): Uint8Array {
+  const w = new TextWriter(new Uint8Array(Math.max(256, Math.ceil(sizeHint))));
   write(w);
   return w.bytes();
 }
 
-/** A growing byte array JSON text is written into (through writeJson). */
-export class JsonWriter {
+/** A growing byte array text is written into (through writeText). */
+export class TextWriter {
   private at = 0;
 
   constructor(private buf: Uint8Array) {}
@@ -56,7 +57,7 @@ export class JsonWriter {
     this.buf = next;
   }
 
-  /** Text written as UTF-8: JSON punctuation, a key, JSON.stringify's output. */
+  /** Text written as UTF-8: punctuation, a key, JSON.stringify's output. */
   text(s: string): this {
     const n = s.length;
     this.room(n);
@@ -85,7 +86,7 @@ export class JsonWriter {
     return this;
   }
 
-  /** A number as JSON.stringify writes it (`null` for NaN and the infinities). */
+  /** A number as JSON.stringify writes it (String's text for a finite one; `null` for NaN and the infinities). */
   number(x: number): this {
     if (!Number.isFinite(x)) return this.text('null');
     if (Number.isInteger(x)) {

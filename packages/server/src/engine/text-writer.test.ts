@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { JsonWriter, utf8, writeJson } from './json-writer.js';
+import { TextWriter, utf8, writeText } from './text-writer.js';
 import { seededRandom as prng } from '../testing/random.js';
 
-const text = (w: JsonWriter) => new TextDecoder().decode(w.bytes());
+const text = (w: TextWriter) => new TextDecoder().decode(w.bytes());
 
 test('a number is written as JSON.stringify writes it: short decimals, integers, long fractions, extremes, non-finite', () => {
   const r = prng(7);
@@ -15,12 +15,12 @@ test('a number is written as JSON.stringify writes it: short decimals, integers,
     xs.push(x, -x, r() * scale, x + Number.EPSILON * x);
   }
   // Small first size: the writer grows many times on the way.
-  const w = new JsonWriter(new Uint8Array(1));
+  const w = new TextWriter(new Uint8Array(1));
   const parts: string[] = [];
   for (const x of xs) {
     w.number(x).text(',');
     parts.push(JSON.stringify(x), ',');
-    const one = new JsonWriter(new Uint8Array(1)).number(x);
+    const one = new TextWriter(new Uint8Array(1)).number(x);
     assert.equal(text(one), JSON.stringify(x), `${x}`);
   }
   assert.equal(text(w), parts.join(''));
@@ -28,7 +28,7 @@ test('a number is written as JSON.stringify writes it: short decimals, integers,
 
 test('text is written as UTF-8 whatever it holds, and raw bytes as they are', () => {
   const pieces = ['', 'a', '"é"', '😀', 'x'.repeat(40_000), ',{"k":"日本"}', '\u00ff\u0100\u07ff\u0800\uffff', 'z'];
-  const w = new JsonWriter(new Uint8Array(1));
+  const w = new TextWriter(new Uint8Array(1));
   let expected = '';
   for (let n = 0; n < 200; n++) {
     const piece = pieces[(n * 7) % pieces.length] as string;
@@ -39,15 +39,15 @@ test('text is written as UTF-8 whatever it holds, and raw bytes as they are', ()
   assert.deepEqual(Buffer.from(w.bytes()), Buffer.from(expected, 'utf8'));
 });
 
-test('writeJson gives the bytes written, past its size hint too, and answers written inside another stay apart', () => {
-  const large = writeJson(8, (w) => {
+test('writeText gives the bytes written, past its size hint too, and answers written inside another stay apart', () => {
+  const large = writeText(8, (w) => {
     for (let i = 0; i < 200_000; i++) w.number(i).text(',');
   });
   assert.equal(new TextDecoder().decode(large), Array.from({ length: 200_000 }, (_, i) => `${i},`).join(''));
   let inner: Uint8Array | undefined;
-  const outer = writeJson(8, (w) => {
+  const outer = writeText(8, (w) => {
     w.text('[');
-    inner = writeJson(8, (v) => v.text('"inner"'));
+    inner = writeText(8, (v) => v.text('"inner"'));
     w.text('"outer"]');
   });
   assert.equal(new TextDecoder().decode(outer), '["outer"]');
