@@ -173,8 +173,9 @@ const rowBytes = (values: number) => 100 + values * 32;
  * The MetricsResponse of a query as JSON bytes: the same text JSON.stringify gives for {query,
  * total_points, agents, time_range, data: shapeRows(...)}, written straight from the store's rows
  * or latest table without building an object per row (a thousand rows of thirty values each is the
- * dashboard's everyday answer; see json-writer.ts). Rows with filled buckets (fill other than none)
- * take the object path.
+ * dashboard's everyday answer; see text-writer.ts). Rows with filled buckets (fill other than none)
+ * take the object path. `agents`: the agents a merged answer (group_by none) names, whose rows carry
+ * none; null to name the rows' own (a latest table names its agents itself).
  */
 export function metricsResponseJson(answer: readonly SeriesRow[] | LatestTable, prepared: PreparedQuery, agents: readonly string[] | null): Uint8Array {
   if (!isRows(answer)) return writeText(answer.agents.length * rowBytes(answer.metrics.length), (w) => writeLatest(w, answer, prepared));

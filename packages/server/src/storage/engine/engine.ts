@@ -495,13 +495,13 @@ export class SeriesEngine implements SeriesStore {
     const width = metrics.length;
     let values = new Float64Array(agents.length * width);
     let present = new Uint8Array(agents.length * width);
-    const rows: string[] = [];
+    const answered: string[] = [];
     for (const agent of agents) {
       const latest = this.latest.get(agent);
       if (!latest) continue;
       if (latest.maxTs > q.endMs) return null;
       if (latest.maxTs < q.startMs) continue;
-      const base = rows.length * width;
+      const base = answered.length * width;
       let any = false;
       for (let m = 0; m < width; m++) {
         const v = latest.valueSince(columns[m] as LatestColumn, q.startMs);
@@ -512,13 +512,13 @@ export class SeriesEngine implements SeriesStore {
       }
       // A row of nothing but nulls is left out unless a built-in was asked (query()'s rule).
       if (!builtins && !any) continue;
-      rows.push(agent);
+      answered.push(agent);
     }
-    if (rows.length < agents.length) {
-      values = values.subarray(0, rows.length * width);
-      present = present.subarray(0, rows.length * width);
+    if (answered.length < agents.length) {
+      values = values.subarray(0, answered.length * width);
+      present = present.subarray(0, answered.length * width);
     }
-    return { ts: q.startMs, metrics, agents: rows, values, present };
+    return { ts: q.startMs, metrics, agents: answered, values, present };
   }
 
   async agentIds(): Promise<string[]> {
