@@ -245,12 +245,10 @@ function writeLatest(w: TextWriter, table: LatestTable, prepared: PreparedQuery)
   // The agents named in the head are in sort()'s order, as for rows (the table's are in code point order).
   writeHead(w, prepared, agents.length, sorted(agents));
   const width = metrics.length;
-  const stamp = utf8(`,"timestamp":"${new Date(table.ts).toISOString()}"`);
-  const keys = metrics.map((m) => utf8(`,${JSON.stringify(m)}:`));
+  // Each key as bytes, the first one after the timestamp (the same in every row): one copy each.
+  const keys = metrics.map((m, i) => utf8(`${i === 0 ? `,"timestamp":"${new Date(table.ts).toISOString()}"` : ''},${JSON.stringify(m)}:`));
   for (let a = 0; a < agents.length; a++) {
-    w.text(a === 0 ? '{"agent_id":' : ',{"agent_id":')
-      .raw(quotedId(agents[a] as string))
-      .raw(stamp);
+    w.text(a === 0 ? '{"agent_id":' : ',{"agent_id":').raw(quotedId(agents[a] as string));
     const base = a * width;
     for (let m = 0; m < width; m++) {
       w.raw(keys[m] as Uint8Array);

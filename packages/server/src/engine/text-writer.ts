@@ -23,6 +23,9 @@ const ZERO = 0x30;
 /** Integers below this are written with 32-bit int arithmetic. */
 const SMALL_INT = 2 ** 31;
 
+/** Bytes of the longest number text written digit by digit: a sign, 15 digits, a dot, 6 decimals. */
+const MAX_NUMBER_BYTES = 23;
+
 /** Integers up to this size are written digit by digit; String gives the text of larger ones (exponents past 1e21). */
 const MAX_DIGIT_INTEGER = 1e15;
 
@@ -89,25 +92,26 @@ export class TextWriter {
   /** A number as JSON.stringify writes it (String's text for a finite one; `null` for NaN and the infinities). */
   number(x: number): this {
     if (!Number.isFinite(x)) return this.text('null');
-    if (Number.isInteger(x)) {
-      // -0 is written 0, as String and JSON.stringify write it.
-      if (x < MAX_DIGIT_INTEGER && x > -MAX_DIGIT_INTEGER) return this.integer(x);
-      return this.text(String(x));
-    }
+    const whole = Number.isInteger(x);
+    // -0 is written 0, as String and JSON.stringify write it.
+    if (whole && (x >= MAX_DIGIT_INTEGER || x <= -MAX_DIGIT_INTEGER)) return this.text(String(x));
     const a = x < 0 ? -x : x;
-    const k = decimalPlaces(a);
-    if (k === 0) return this.text(String(x));
-    const p = POW10[k] as number;
-    const whole = Math.floor(a);
-    const fraction = Math.round(a * p) - whole * p;
-    this.room(1);
+    const k = whole ? 0 : decimalPlaces(a);
+    if (!whole && k === 0) return this.text(String(x));
+    // One check of room for the longest text written here: a sign, 15 digits, a dot and 6 decimals.
+    this.room(MAX_NUMBER_BYTES);
     if (x < 0) this.buf[this.at++] = MINUS;
-    this.integer(whole);
-    this.room(k + 1);
+    if (whole) {
+      this.digits(a);
+      return this;
+    }
+    const p = POW10[k] as number;
+    const units = Math.floor(a);
+    this.digits(units);
     const buf = this.buf;
     buf[this.at] = DOT;
     // The fraction's k digits, zero-padded on the left: 5 with k = 3 is 005 (k <= 6: int arithmetic).
-    let f = fraction | 0;
+    let f = (Math.round(a * p) - units * p) | 0;
     for (let i = k; i >= 1; i--) {
       const q = (f / 10) | 0;
       buf[this.at + i] = ZERO + f - q * 10;
@@ -117,36 +121,30 @@ export class TextWriter {
     return this;
   }
 
-  /** An integer of fewer than 16 digits. */
-  private integer(x: number): this {
-    let n = x;
-    this.room(17);
+  /** The digits of a whole number below 1e15 (room already made). */
+  private digits(n: number): void {
     const buf = this.buf;
-    if (n < 0) {
-      buf[this.at++] = MINUS;
-      n = -n;
-    }
     if (n < SMALL_INT) {
       // Int arithmetic, by far the most frequent case (whole parts of payload values).
       let m = n | 0;
-      let digits = 1;
-      for (let t = m; t >= 10; t = (t / 10) | 0) digits++;
-      for (let i = this.at + digits - 1; i >= this.at; i--) {
+      let count = 1;
+      for (let t = m; t >= 10; t = (t / 10) | 0) count++;
+      for (let i = this.at + count - 1; i >= this.at; i--) {
         const q = (m / 10) | 0;
         buf[i] = ZERO + m - q * 10;
         m = q;
       }
-      this.at += digits;
-      return this;
+      this.at += count;
+      return;
     }
-    let digits = 1;
-    for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
-    for (let i = this.at + digits - 1; i >= this.at; i--) {
-      buf[i] = ZERO + (n % 10);
-      n = Math.floor(n / 10);
+    let count = 1;
+    for (let t = n; t >= 10; t = Math.floor(t / 10)) count++;
+    let m = n;
+    for (let i = this.at + count - 1; i >= this.at; i--) {
+      buf[i] = ZERO + (m % 10);
+      m = Math.floor(m / 10);
     }
-    this.at += digits;
-    return this;
+    this.at += count;
   }
 }
 
