@@ -185,7 +185,7 @@ export function metricsResponseJson(answer: readonly SeriesRow[] | LatestTable, 
     const names = agents ?? [...new Set(data.map((r) => r.agent_id as string))].sort();
     return writeText(data.length * rowBytes(series.metrics.length), (w) => {
       writeHead(w, prepared, data.length, names);
-      for (let i = 0; i < data.length; i++) w.text(i === 0 ? '' : ',').text(JSON.stringify(data[i]));
+      for (let i = 0; i < data.length; i++) (i === 0 ? w : w.text(',')).text(JSON.stringify(data[i]));
       w.text(']}');
     });
   }
@@ -195,9 +195,8 @@ export function metricsResponseJson(answer: readonly SeriesRow[] | LatestTable, 
 
 /** The response's head, up to the opening of `data`. */
 function writeHead(w: TextWriter, { echo }: PreparedQuery, count: number, names: readonly string[]): void {
-  w.text(`{"query":${JSON.stringify(echo)},"total_points":${count},"agents":`);
-  // Names as JSON.stringify writes a list of them, each quoted once per server.
-  w.text('[');
+  // The agents as JSON.stringify writes a list of them, each id quoted once per server.
+  w.text(`{"query":${JSON.stringify(echo)},"total_points":${count},"agents":[`);
   for (let a = 0; a < names.length; a++) {
     if (a > 0) w.text(',');
     w.raw(quotedId(names[a] as string));

@@ -7,10 +7,10 @@
  * checks the result in the tests.
  */
 
+import { TextWriter } from '../engine/text-writer.js';
+
 /** The types agentmon exposes. */
 export type MetricType = 'gauge' | 'counter' | 'histogram';
-
-import { TextWriter } from '../engine/text-writer.js';
 
 /** Label names and values of one sample. */
 export type Labels = Readonly<Record<string, string>>;

@@ -16,6 +16,7 @@ import type { HttpMetrics } from '../prometheus/http-metrics.js';
 import type { OtlpStats } from '../otlp/stats.js';
 import type { MemoryReducer } from '../memory-reducer.js';
 import { errorResponses } from './route-schemas.js';
+import { sendBytes } from './send-bytes.js';
 
 /** Registers GET /metrics. */
 export const prometheusRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext; version: string; http: HttpMetrics; otlp?: OtlpStats; memory?: MemoryReducer }> = async (
@@ -93,9 +94,7 @@ export const prometheusRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext; ve
       out.family('agentmon_build_info', 'gauge', 'agentmon\'s version (value 1)')(1, { version, nodejs_version: process.version });
       writeProcessMetrics(out);
       if (memory) out.family('agentmon_idle_collections_total', 'counter', 'Full collections run because the server went quiet with a grown heap')(memory.collections);
-      const text = out.bytes();
-      // Bytes as they are (a Buffer is not serialised again).
-      return reply.type(EXPOSITION_CONTENT_TYPE).send(Buffer.from(text.buffer, text.byteOffset, text.byteLength) as never);
+      return sendBytes(reply, EXPOSITION_CONTENT_TYPE, out.bytes());
     },
   );
 };

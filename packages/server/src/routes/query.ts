@@ -1,20 +1,17 @@
 /** /metrics/query: MetricsQuery in (query string or body), MetricsResponse out. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
 import { MetricsQuery, MetricsQueryString, MetricsResponse, type MetricsQuery as MetricsQueryType } from '@agentmon/schema';
 import type { RouteContext } from '../route-context.js';
 import { badRequest } from '../errors.js';
 import { metricsResponseJson, prepareMetricsQuery } from '../engine/metrics-query.js';
 import { errorResponses } from './route-schemas.js';
+import { sendBytes } from './send-bytes.js';
 import { AnswerTooLargeError, type SeriesQuery } from '../storage/ports.js';
 
 const list = (text: string | undefined) =>
   text === undefined ? null : text.split(',').map((s) => s.trim()).filter((s) => s !== '');
 
-/** Sends JSON bytes as they are (a Buffer is not serialised again). */
-function sendJson(reply: FastifyReply, body: Uint8Array): FastifyReply {
-  return reply.type('application/json; charset=utf-8').send(Buffer.from(body.buffer, body.byteOffset, body.byteLength) as never);
-}
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** Registers GET and POST /metrics/query. */
 export const queryRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = async (app, { ctx }) => {
@@ -70,7 +67,7 @@ export const queryRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
         },
         'query',
       );
-      return sendJson(reply, body);
+      return sendBytes(reply, JSON_TYPE, body);
     },
   );
 
@@ -86,6 +83,6 @@ export const queryRoutes: FastifyPluginAsyncTypebox<{ ctx: RouteContext }> = asy
         response: { 200: MetricsResponse, ...errorResponses },
       },
     },
-    async (request, reply) => sendJson(reply, await run(request.body, 'body')),
+    async (request, reply) => sendBytes(reply, JSON_TYPE, await run(request.body, 'body')),
   );
 };

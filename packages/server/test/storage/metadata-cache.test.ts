@@ -55,23 +55,28 @@ function alert(agentId: string, fingerprint: string, createdAt: string): AlertRe
   };
 }
 
-/** Counts the full reads of ingest contexts that reach the store under the cache; `during` runs (and is awaited) after each read, before the cache has it. */
-function countingFleetReads(counter: { reads: number; during?: () => Promise<unknown> }) {
-  return (store: MetadataStore): MetadataStore =>
-    new Proxy(store, {
+/** The store with one method replaced by `wrap(the store's own)`; every other call goes straight through. */
+function around<K extends keyof MetadataStore>(name: K, wrap: (own: MetadataStore[K]) => MetadataStore[K]) {
+  return (store: MetadataStore): MetadataStore => {
+    const replaced = wrap((store[name] as (...a: unknown[]) => unknown).bind(store) as MetadataStore[K]);
+    return new Proxy(store, {
       get(target, prop, receiver) {
-        if (prop === 'listIngestContexts') {
-          return async () => {
-            counter.reads++;
-            const read = await target.listIngestContexts();
-            await counter.during?.();
-            return read;
-          };
-        }
+        if (prop === name) return replaced;
         const value = Reflect.get(target, prop, receiver) as unknown;
         return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
       },
     });
+  };
+}
+
+/** Counts the full reads of ingest contexts that reach the store under the cache; `during` runs (and is awaited) after each read, before the cache has it. */
+function countingFleetReads(counter: { reads: number; during?: () => Promise<unknown> }) {
+  return around('listIngestContexts', (own) => async () => {
+    counter.reads++;
+    const read = await own();
+    await counter.during?.();
+    return read;
+  });
 }
 
 /** Registers another agent through the cache. */
@@ -87,19 +92,10 @@ async function registerAnother(cache: CachedMetadataStore, name: string): Promis
 
 /** Counts the reads of active alerts that reach the store under the cache. */
 function countingAlertReads(counter: { reads: number }) {
-  return (store: MetadataStore): MetadataStore =>
-    new Proxy(store, {
-      get(target, prop, receiver) {
-        if (prop === 'getActiveAlerts') {
-          return (...args: Parameters<MetadataStore['getActiveAlerts']>) => {
-            counter.reads++;
-            return target.getActiveAlerts(...args);
-          };
-        }
-        const value = Reflect.get(target, prop, receiver) as unknown;
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-      },
-    });
+  return around('getActiveAlerts', (own) => (agentIds) => {
+    counter.reads++;
+    return own(agentIds);
+  });
 }
 
 const write = (agentId: string, score: number, extra: Partial<AgentStateWrite> = {}): AgentStateWrite => ({ agent_id: agentId, state: state(score), ...extra });
@@ -161,18 +157,11 @@ describe('metadata cache of the ingest path', () => {
 
   it('keeps state whose background write failed and writes it with the next one', async () => {
     let failures = 1;
-    const { cache, file, agentId } = await open(60_000, (store) =>
-      new Proxy(store, {
-        get(target, prop, receiver) {
-          if (prop === 'applyStates') {
-            return async (...args: Parameters<MetadataStore['applyStates']>) => {
-              if (failures-- > 0) throw new Error('disk full');
-              return target.applyStates(...args);
-            };
-          }
-          const value = Reflect.get(target, prop, receiver) as unknown;
-          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-        },
+    const { cache, file, agentId } = await open(
+      60_000,
+      around('applyStates', (own) => async (...args) => {
+        if (failures-- > 0) throw new Error('disk full');
+        return own(...args);
       }),
     );
     await cache.getIngestContexts([agentId]);
@@ -213,9 +202,14 @@ describe('metadata cache of the ingest path', () => {
     await file.close();
   });
 
-  it('serves the whole fleet from memory once read, as the store holds it, and reads it again after any agent changes', async () => {
+  /** The cache over a store whose full reads of the fleet are counted (and can run a change inside). */
+  async function openCountingFleet() {
     const counter: { reads: number; during?: () => Promise<unknown> } = { reads: 0 };
-    const { cache, file, agentId } = await open(60_000, countingFleetReads(counter));
+    return { counter, ...(await open(60_000, countingFleetReads(counter))) };
+  }
+
+  it('serves the whole fleet from memory once read, as the store holds it, and reads it again after any agent changes', async () => {
+    const { counter, cache, file, agentId } = await openCountingFleet();
     const other = await registerAnother(cache, 'other');
     const truth = async () => {
       await cache.flushPending();
@@ -247,8 +241,7 @@ describe('metadata cache of the ingest path', () => {
   });
 
   it('does not take a fleet read that an agent change overtook for the whole fleet', async () => {
-    const counter: { reads: number; during?: () => Promise<unknown> } = { reads: 0 };
-    const { cache, file, agentId } = await open(60_000, countingFleetReads(counter));
+    const { counter, cache, file, agentId } = await openCountingFleet();
     // Right after the store is read, before the cache has the read, a person changes the agent's config.
     counter.during = () => {
       counter.during = undefined;
