@@ -47,8 +47,16 @@ export function hashToken(token: string): string {
 
 /** True when `token` hashes to `hash`, in time independent of where they differ. */
 export function tokenMatches(token: string, hash: string): boolean {
-  const a = Buffer.from(hashToken(token), 'hex');
-  const b = Buffer.from(hash, 'hex');
+  return digestMatches(tokenDigest(token), Buffer.from(hash, 'hex'));
+}
+
+/** The sha256 of a token as bytes: a request's token is hashed once, then compared with each known hash. */
+function tokenDigest(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}
+
+/** True when two digests are equal, in time independent of where they differ. */
+function digestMatches(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
@@ -139,10 +147,10 @@ export interface AuthOptions {
  * route's `config.access` (default: admin under /api/, public elsewhere).
  */
 export function installAuth(app: FastifyInstance, options: AuthOptions): void {
-  const adminHash = hashToken(options.adminToken);
-  const registrationHash = options.registrationToken ? hashToken(options.registrationToken) : null;
-  const viewerHashes = (options.viewerTokens ?? []).map(hashToken);
-  const scrapeHash = options.scrapeToken ? hashToken(options.scrapeToken) : null;
+  const adminHash = tokenDigest(options.adminToken);
+  const registrationHash = options.registrationToken ? tokenDigest(options.registrationToken) : null;
+  const viewerHashes = (options.viewerTokens ?? []).map(tokenDigest);
+  const scrapeHash = options.scrapeToken ? tokenDigest(options.scrapeToken) : null;
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request: FastifyRequest) => {
     // /api/v1 routes are admin-only unless they say otherwise; the docs, probes and web app are public.
@@ -191,14 +199,15 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
   });
 
   async function identify(token: string): Promise<Principal | null> {
-    if (tokenMatches(token, adminHash)) return { kind: 'admin' };
-    if (registrationHash && tokenMatches(token, registrationHash)) return { kind: 'registration' };
-    for (const hash of viewerHashes) if (tokenMatches(token, hash)) return { kind: 'viewer', id: hash.slice(0, 12) };
-    if (scrapeHash && tokenMatches(token, scrapeHash)) return { kind: 'scrape' };
+    const digest = tokenDigest(token);
+    if (digestMatches(digest, adminHash)) return { kind: 'admin' };
+    if (registrationHash && digestMatches(digest, registrationHash)) return { kind: 'registration' };
+    for (const hash of viewerHashes) if (digestMatches(digest, hash)) return { kind: 'viewer', id: hash.toString('hex').slice(0, 12) };
+    if (scrapeHash && digestMatches(digest, scrapeHash)) return { kind: 'scrape' };
     const agentId = agentIdOfKey(token);
     if (agentId === null) return null;
     const context = (await options.metadata.getIngestContexts([agentId])).get(agentId);
-    if (!context?.keyHash || !tokenMatches(token, context.keyHash)) return null;
+    if (!context?.keyHash || !digestMatches(digest, Buffer.from(context.keyHash, 'hex'))) return null;
     return { kind: 'agent', agentId, context };
   }
 }

@@ -11,6 +11,9 @@ import { SQLITE_METADATA_MIGRATIONS, SQLITE_MIGRATIONS_TABLE } from '../../src/s
 import { metadataContract } from './contract/metadata-contract.js';
 import { METADATA_INDEXES } from './contract/seed-schema.js';
 import { ALERT_REFRESH_COLUMNS } from '../../src/storage/sql/rows.js';
+import { SqliteDb } from '../../src/storage/sqlite/db.js';
+import { randomUUID } from 'node:crypto';
+import type { SystemEvent } from '@agentmon/schema';
 
 /** A fresh database file in its own temporary folder (WAL files included), removed by cleanup. */
 async function openTemp(): Promise<{ store: SqliteMetadataStore; path: string; cleanup: () => Promise<void> }> {
@@ -143,6 +146,55 @@ describe('SQLite metadata schema', () => {
       assert.deepEqual(await store.getSetting('k'), { v: 1 });
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe('SQLite ingest writes', () => {
+  /** Counts the write transactions SqliteDb runs while `fn` runs. */
+  async function countingTransactions(fn: () => Promise<void>): Promise<number> {
+    const original = SqliteDb.prototype.transaction;
+    let count = 0;
+    SqliteDb.prototype.transaction = function <T>(this: SqliteDb, body: () => T): T {
+      count++;
+      return original.call(this, body) as T;
+    };
+    try {
+      await fn();
+    } finally {
+      SqliteDb.prototype.transaction = original;
+    }
+    return count;
+  }
+
+  const systemEvent = (message: string): SystemEvent => ({
+    id: randomUUID(),
+    type: 'agent_status_changed',
+    agent_id: null,
+    timestamp: '2026-01-01T00:00:00.000Z',
+    data: {},
+    severity: 'info',
+    message,
+    source: 'monitor_system',
+  });
+
+  it('the calls of one turn share one transaction, the calls of later turns each have their own', async () => {
+    const { store, cleanup } = await openTemp();
+    try {
+      await store.migrate();
+      const together = await countingTransactions(async () => {
+        await Promise.all(['a', 'b', 'c', 'd'].map((m) => store.applyStates([], [systemEvent(m)])));
+      });
+      assert.equal(together, 1, 'four calls made in one turn');
+      const apart = await countingTransactions(async () => {
+        for (const m of ['e', 'f', 'g']) await store.applyStates([], [systemEvent(m)]);
+      });
+      assert.equal(apart, 3, 'each call awaited before the next');
+      const messages = (await store.listEvents({ limit: 100 })).map((e) => e.message).sort();
+      assert.deepEqual(messages, ['a', 'b', 'c', 'd', 'e', 'f', 'g'], 'every call was written once');
+    } finally {
+      await store.close();
+      await cleanup();
     }
   });
 });
