@@ -1,5 +1,6 @@
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { SERIES_METRIC_NAMES } from '@agentmon/schema';
 import { ADMIN, eachBackend, bearer, metricsBody, register, testApp, type TestApp } from './harness.js';
 
 eachBackend('ingest API', (backend) => {
@@ -31,7 +32,12 @@ eachBackend('ingest API', (backend) => {
     const receipt = res.json();
     assert.equal(receipt.accepted, 1);
     assert.equal(receipt.agents, 1);
-    assert.ok(receipt.series_points >= 10);
+    // series_points counts the values stored: every built-in the payload had, its score and its numeric custom metrics.
+    const names = [...SERIES_METRIC_NAMES, 'custom.queue_depth', 'custom.nested.hits', 'custom.flag', 'custom.label'];
+    const stored = (await query(`agent_ids=${a.id}&${range}&metric_names=${names.join(',')}`)).data[0] as Record<string, unknown>;
+    const present = names.filter((n) => stored[n] !== null && stored[n] !== undefined);
+    assert.ok(present.length > 20, `${present.length} values stored`);
+    assert.equal(receipt.series_points, present.length);
 
     const q = await query(`agent_ids=${a.id}&${range}&metric_names=cpu_usage_percent,tokens_per_second,custom.queue_depth,custom.nested.hits,custom.label,gpu_usage_percent`);
     assert.equal(q.total_points, 1);
