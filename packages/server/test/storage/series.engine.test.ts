@@ -8,10 +8,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { cp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SeriesEngine, type SeriesEngineOptions } from '../../src/storage/engine/engine.js';
+import { BlockReader } from '../../src/storage/engine/block.js';
 import type { SeriesPoint, SeriesQuery } from '../../src/storage/ports.js';
 import { seriesContract } from './contract/series-contract.js';
 
@@ -80,4 +81,67 @@ describe('series engine: tiers answer the edges of a range past the data', () =>
       }
     });
   }
+});
+
+describe('series engine: blocks written by an earlier version', () => {
+  // fixtures/engine-v1: written by the engine whose blocks kept a section per tier column (block
+  // version 1), from these points: merged blocks with tiers per chunk, and head flushes.
+  const T0 = Date.UTC(2026, 0, 1);
+  const cpuOf = (k: number, agent: string) => (k * 7 + agent.length) % 17;
+  const versions = async (dir: string) => {
+    const names = (await readdir(join(dir, 'blocks'))).filter((f) => f.endsWith('.blk'));
+    return names.map((f) => {
+      const reader = BlockReader.open(join(dir, 'blocks', f));
+      try {
+        return reader.index.v;
+      } finally {
+        reader.close();
+      }
+    });
+  };
+
+  it('answers from version 1 tiers as from the raw rows, and merges them into version 2 blocks that answer the same', async () => {
+    const dir = join(tmpdir(), `agentmon-engine-${randomBytes(6).toString('hex')}`);
+    await cp(new URL('./fixtures/engine-v1', import.meta.url), dir, { recursive: true });
+    const open = (merge: boolean) =>
+      new SeriesEngine({ dir, background: false, sealInWorker: false, headMaxRows: 1_000_000, headLimitRows: 4_000_000, mergeFanIn: merge ? 2 : 1_000_000, quietMergeMs: merge ? 0 : 1e12, coldMergeMs: merge ? 0 : 1e12 });
+    let store = open(false);
+    try {
+      assert.deepEqual([...new Set(await versions(dir))], [1], 'the fixture holds version 1 blocks');
+      await store.migrate();
+      const ask = async () => {
+        const answers: unknown[] = [];
+        let tiered = 0;
+        for (let start = T0 - 700_000; start < T0 + 12_000_000; start += 611_000) {
+          for (const groupBy of ['none', 'agent'] as const) {
+            const q: SeriesQuery = { agentIds: null, startMs: start, endMs: start + 2 * 3_600_000, metrics: ['cpu_usage_percent', 'custom.q', 'memory_usage_percent'], aggregation: 'avg', intervalMs: 300_000, groupBy };
+            const got = await store.query(q);
+            if (store.lastPlan()?.source === 'rollup') tiered++;
+            assert.deepEqual(got, await store.rawView().query(q), `${groupBy} [${start - T0}, ${start + 2 * 3_600_000 - T0}] ms from T0`);
+            answers.push(got);
+          }
+        }
+        return { answers, tiered };
+      };
+      const before = await ask();
+      assert.ok(before.tiered > 10, `${before.tiered} queries read a tier`);
+      // One agent's hour from the tiers, against the points the fixture was written from.
+      const hour = await store.query({ agentIds: ['r2'], startMs: T0, endMs: T0 + 3_600_000 - 1, metrics: ['cpu_usage_percent'], aggregation: 'sum', intervalMs: 3_600_000, groupBy: 'agent' });
+      let sum = 0;
+      for (let k = 30; k < 210; k++) sum += cpuOf(k, 'r2');
+      assert.deepEqual(hour.map((row) => row.values.cpu_usage_percent), [sum]);
+      await store.close();
+
+      store = open(true);
+      await store.migrate();
+      await store.maintain();
+      assert.ok((await versions(dir)).includes(2), 'a merge wrote a version 2 block');
+      const after = await ask();
+      assert.deepEqual(after.answers, before.answers);
+      assert.ok(after.tiered > 10, `${after.tiered} queries read a tier`);
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -2,8 +2,14 @@
  * Blocks: the engine's sealed, immutable files. A block holds the payloads of one time partition
  * (a UTC day) that one head flush or one compaction produced, as a chunk per agent, each chunk a set
  * of sections: timestamps, a section per column, the strings (environment, deployment type, the
- * templates of `extra`), and per rollup tier the bucket list and a section per column; then the
- * fleet tiers of the whole block, an index (JSON, packed) and a footer.
+ * templates of `extra`), and per rollup tier one section holding the bucket list and every column;
+ * then the fleet tiers of the whole block, an index (JSON, packed) and a footer.
+ *
+ * A tier is one section (version 2) because it is read whole: a chart of one agent asks its
+ * buckets and a column or two, and a merge writes every column. As a section each (version 1,
+ * still read), each cost a read, a checksum and an inflate of a few hundred bytes, where zlib's
+ * per-call cost dominates: 46,000 tier sections were two thirds of a merge's deflate calls for
+ * 1,000 agents. The names of the tiers' columns are listed once in the index (`n`).
  *
  * Every section is packed (codec.ts) and followed by its CRC-32, checked when it is read. A block is
  * written to a temporary name, fsynced, then renamed, so a crash never leaves a torn block behind
@@ -20,7 +26,8 @@ import { extraTemplate } from './extra.js';
 import { CUSTOM_METRIC_PREFIX } from '@agentmon/schema';
 
 const MAGIC = Buffer.from('AMSB', 'latin1');
-const VERSION = 1;
+/** Written: tiers as one section each. Read: this and 1 (tiers as a section per column). */
+const VERSION = 2;
 const FOOTER_BYTES = 20;
 
 /** Where a section lies in its block file: offset and length (packed bytes + CRC). */
@@ -32,11 +39,14 @@ export interface TierSpec {
   ms: number;
 }
 
-/** The index of a tier: its bucket list and a section per column. */
+/** A tier in a version 1 block: its bucket list and a section per column. */
 export interface TierIndex {
   b: Section;
   c: Record<string, Section>;
 }
+
+/** Where a tier lies: one section (version 2: buckets, then each column) or a TierIndex (version 1). */
+export type TierRef = Section | TierIndex;
 
 /** The index of a chunk: one agent's rows in the block. */
 export interface ChunkIndex {
@@ -55,7 +65,7 @@ export interface ChunkIndex {
   /** Per column, the latest value's timestamp and the value (ties: larger), for the latest-value cache. */
   l: Record<string, [number, number | string]>;
   /** Tiers by name. */
-  t: Record<string, TierIndex>;
+  t: Record<string, TierRef>;
 }
 
 /** A block's index. */
@@ -67,7 +77,9 @@ export interface BlockIndex {
   t1: number;
   chunks: ChunkIndex[];
   /** Fleet tiers: every chunk's tier merged. */
-  f: Record<string, TierIndex>;
+  f: Record<string, TierRef>;
+  /** Version 2: the names of the tiers' columns; a tier section names its columns by index here. */
+  n?: string[];
 }
 
 /** JSON cannot carry -0: it is written as the string "-0". */
@@ -108,6 +120,10 @@ export class BlockWriter {
   private t0 = Number.POSITIVE_INFINITY;
   private t1 = Number.NEGATIVE_INFINITY;
   private readonly scratch = new ByteWriter(1 << 16);
+  /** One tier column's bytes, before its length is known. */
+  private readonly columnScratch = new ByteWriter(1 << 12);
+  /** Tier column names by their index in the block's `n`. */
+  private readonly tierNames = new Map<string, number>();
   private readonly tiers: readonly TierSpec[];
   private readonly chunkTiers: boolean;
   private readonly level: number;
@@ -196,7 +212,7 @@ export class BlockWriter {
     chunk.s = this.section((w) => encodeStrings(rows, n, w));
     for (const tier of this.tiers) {
       const table = computeTier(ts, n, columns, tier.ms);
-      if (this.chunkTiers) chunk.t[tier.name] = this.tierSections(table, tier.ms);
+      if (this.chunkTiers) chunk.t[tier.name] = this.tierSection(table, tier.ms);
       (this.fleet.get(tier.name) as TierMerger).add(table);
     }
     this.chunks.push(chunk);
@@ -205,10 +221,25 @@ export class BlockWriter {
     this.t1 = Math.max(this.t1, chunk.t1);
   }
 
-  private tierSections(table: TierTable, width: number): TierIndex {
-    const index: TierIndex = { b: this.section((w) => encodeTierBuckets(table.buckets, width, w)), c: {} };
-    for (const [name, col] of table.cols) index.c[name] = this.section((w) => encodeTierColumn(col, table.buckets, width, w));
-    return index;
+  /** A tier as one section: its buckets, the column count, then per column its name's index, length and bytes. */
+  private tierSection(table: TierTable, width: number): Section {
+    return this.section((w) => {
+      encodeTierBuckets(table.buckets, width, w);
+      w.uvarint(table.cols.size);
+      const c = this.columnScratch;
+      for (const [name, col] of table.cols) {
+        let id = this.tierNames.get(name);
+        if (id === undefined) {
+          id = this.tierNames.size;
+          this.tierNames.set(name, id);
+        }
+        c.length = 0;
+        encodeTierColumn(col, table.buckets, width, c);
+        w.uvarint(id);
+        w.uvarint(c.length);
+        w.bytes(c.view8());
+      }
+    });
   }
 
   /** Chunks added so far. */
@@ -218,9 +249,9 @@ export class BlockWriter {
 
   /** Writes the fleet tiers, the index and the footer, fsyncs and renames; returns the index. */
   finish(): BlockIndex {
-    const f: Record<string, TierIndex> = {};
-    for (const tier of this.tiers) f[tier.name] = this.tierSections((this.fleet.get(tier.name) as TierMerger).table(), tier.ms);
-    const index: BlockIndex = { v: VERSION, r: this.rows, t0: this.t0, t1: this.t1, chunks: this.chunks, f };
+    const f: Record<string, TierRef> = {};
+    for (const tier of this.tiers) f[tier.name] = this.tierSection((this.fleet.get(tier.name) as TierMerger).table(), tier.ms);
+    const index: BlockIndex = { v: VERSION, r: this.rows, t0: this.t0, t1: this.t1, chunks: this.chunks, f, n: [...this.tierNames.keys()] };
     const packed = pack(Buffer.from(JSON.stringify(index), 'utf8'), 6);
     const indexOffset = this.offset;
     this.write(packed);
@@ -337,7 +368,7 @@ export class BlockReader {
       readSync(fd, packed, 0, indexLength, indexOffset);
       if (crc32(packed) !== footer.readUInt32LE(12)) throw new CorruptData(`${path}: index checksum mismatch`);
       const index = JSON.parse(Buffer.from(unpack(packed)).toString('utf8')) as BlockIndex;
-      if (index.v !== VERSION) throw new CorruptData(`${path}: block version ${index.v}`);
+      if (index.v !== VERSION && index.v !== 1) throw new CorruptData(`${path}: block version ${index.v}`);
       return new BlockReader(path, fd, index, size);
     } catch (err) {
       closeSync(fd);
@@ -393,17 +424,105 @@ export class BlockReader {
     return decodeStrings(this.read(chunk.s), chunk.r);
   }
 
-  readTierBuckets(index: TierIndex, width: number): TierBuckets {
-    return decodeTierBuckets(new ByteReader(this.read(index.b)), width);
+  /** A tier: its buckets now, its columns when asked (TierRead.column). */
+  readTier(ref: TierRef, width: number): TierRead {
+    if (!Array.isArray(ref)) return new SectionsTier(this, ref, width);
+    const bytes = this.read(ref);
+    const r = new ByteReader(bytes);
+    const buckets = decodeTierBuckets(r, width);
+    const names = this.index.n ?? [];
+    const columns = new Map<string, [start: number, end: number, key: number]>();
+    const count = r.uvarint();
+    for (let i = 0; i < count; i++) {
+      const name = names[r.uvarint()];
+      const length = r.uvarint();
+      if (name === undefined) throw new CorruptData(`${this.path}: tier section at ${ref[0]} names column ${i} out of the index's list`);
+      // The key is unique within the block: no other section starts inside this one's bytes.
+      columns.set(name, [r.pos, r.pos + length, ref[0] + 1 + i]);
+      r.bytes(length);
+    }
+    return new GroupedTier(bytes, buckets, columns, width);
   }
 
-  readTierColumn(index: TierIndex, name: string, buckets: TierBuckets, width: number): TierColumn | null {
-    const section = index.c[name];
-    if (!section) return null;
-    return decodeTierColumn(new ByteReader(this.read(section)), buckets, width);
+  /** The unpacked bytes of a version 1 tier column's section. */
+  readSection(section: Section): Uint8Array {
+    return this.read(section);
   }
 
   close(): void {
     closeSync(this.fd);
+  }
+}
+
+/**
+ * A tier as read: its buckets, and each column decoded when asked. `key` tells columns apart for a
+ * cache of decoded sections (unique in the block, as a section's offset is); `bytes` is what the
+ * read holds besides its columns.
+ */
+export interface TierRead {
+  readonly buckets: TierBuckets;
+  readonly bytes: number;
+  /** The column's cache key, or null when the tier has no such column. */
+  key(name: string): number | null;
+  column(name: string): TierColumn | null;
+  names(): string[];
+}
+
+/** A version 2 tier: one section, read whole. */
+class GroupedTier implements TierRead {
+  constructor(
+    private readonly data: Uint8Array,
+    readonly buckets: TierBuckets,
+    private readonly columns: ReadonlyMap<string, [start: number, end: number, key: number]>,
+    private readonly width: number,
+  ) {}
+
+  get bytes(): number {
+    return this.data.byteLength + this.buckets.starts.byteLength * 2;
+  }
+
+  key(name: string): number | null {
+    return this.columns.get(name)?.[2] ?? null;
+  }
+
+  column(name: string): TierColumn | null {
+    const at = this.columns.get(name);
+    if (!at) return null;
+    return decodeTierColumn(new ByteReader(this.data, at[0], at[1]), this.buckets, this.width);
+  }
+
+  names(): string[] {
+    return [...this.columns.keys()];
+  }
+}
+
+/** A version 1 tier: a section for the buckets and one per column, each read when asked. */
+class SectionsTier implements TierRead {
+  readonly buckets: TierBuckets;
+
+  constructor(
+    private readonly reader: BlockReader,
+    private readonly index: TierIndex,
+    private readonly width: number,
+  ) {
+    this.buckets = decodeTierBuckets(new ByteReader(reader.readSection(index.b)), width);
+  }
+
+  get bytes(): number {
+    return this.buckets.starts.byteLength * 2;
+  }
+
+  key(name: string): number | null {
+    return this.index.c[name]?.[0] ?? null;
+  }
+
+  column(name: string): TierColumn | null {
+    const section = this.index.c[name];
+    if (!section) return null;
+    return decodeTierColumn(new ByteReader(this.reader.readSection(section)), this.buckets, this.width);
+  }
+
+  names(): string[] {
+    return Object.keys(this.index.c);
   }
 }

@@ -650,13 +650,13 @@ export class SeriesEngine implements SeriesStore {
       block.fleet ??= new Map();
       let table = block.fleet.get(spec.name);
       if (!table) {
-        const buckets = block.reader.readTierBuckets(index, spec.ms);
+        const read = block.reader.readTier(index, spec.ms);
         const cols = new Map<string, TierColumn>();
-        for (const name of Object.keys(index.c)) {
-          const col = block.reader.readTierColumn(index, name, buckets, spec.ms);
+        for (const name of read.names()) {
+          const col = read.column(name);
           if (col) cols.set(name, col);
         }
-        table = { buckets, cols };
+        table = { buckets: read.buckets, cols };
         block.fleet.set(spec.name, table);
       }
       out.push({ block: id, table, t0: block.reader.index.t0, t1: block.reader.index.t1 });

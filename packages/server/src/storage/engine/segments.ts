@@ -157,15 +157,15 @@ export class ChunkSegment implements AgentSegment {
 
   tier(spec: TierSpec): SegmentTier | null {
     if (!this.hasTiers) return null;
-    const index = this.chunk.t[spec.name];
-    if (!index) return null;
-    const buckets = this.cache.get(this.key(index.b), () => this.reader.readTierBuckets(index, spec.ms), (b) => b.starts.byteLength * 2);
+    const ref = this.chunk.t[spec.name];
+    if (!ref) return null;
+    const read = this.cache.get(this.key(Array.isArray(ref) ? ref : ref.b), () => this.reader.readTier(ref, spec.ms), (t) => t.bytes);
     return {
-      buckets,
+      buckets: read.buckets,
       column: (name) => {
-        const section = index.c[name];
-        if (!section) return null;
-        return this.cache.get(this.key(section), () => this.reader.readTierColumn(index, name, buckets, spec.ms), (c) => (c ? c.n.byteLength * 6 : 0));
+        const key = read.key(name);
+        if (key === null) return null;
+        return this.cache.get(SectionCache.key(this.block, key), () => read.column(name), (c) => (c ? c.n.byteLength * 6 : 0));
       },
     };
   }
