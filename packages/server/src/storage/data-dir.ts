@@ -104,7 +104,7 @@ export class DataDirWatch {
     }
   }
 
-  /** assertPresent, then a probe write: throws DataDirError when the dir is gone, read-only or full. */
+  /** The paths looked at now (never a verdict of this turn), then a probe write: throws DataDirError when the dir is gone, read-only or full. */
   assertWritable(): void {
     this.checkPaths();
     assertWritableDir(this.dir);

@@ -1,7 +1,8 @@
 /**
  * SQLite: the ingest path's reads and writes (IngestStore). Hot: the cache in front
  * (metadata-cache.ts) calls getIngestContexts for agents it has not seen and applyStates for every
- * batch, so each prepares nothing new after the first call and writes in one transaction.
+ * batch, so each prepares nothing new after the first call; the batches of one turn of the event
+ * loop are written in one transaction.
  */
 import type { SystemEvent } from '@agentmon/schema';
 import type { AgentStateWrite, AlertWrites, IngestContext, IngestStore } from '../ports.js';
@@ -107,5 +108,4 @@ export class SqliteIngest implements IngestStore {
     if (alerts !== undefined) this.alerts.writeNow(alerts);
     this.events.insertNow(events);
   }
-
 }
