@@ -83,6 +83,49 @@ describe('series engine: tiers answer the edges of a range past the data', () =>
   }
 });
 
+describe('series engine: a tier of many columns', () => {
+  it('answers each of 300 custom metrics from its 5 min and 1 h tiers as from the raw rows', async () => {
+    const T0 = Date.UTC(2026, 0, 1);
+    const keys = Array.from({ length: 300 }, (_, k) => `k${k}`);
+    // One agent's columns are all 0 (its tier section holds 300 columns in a few bytes each), the
+    // other's differ by key (each column is told apart).
+    const points: SeriesPoint[] = [];
+    for (let i = 0; i < 360; i++) {
+      for (const agent of ['wide', 'x']) {
+        const custom = Object.fromEntries(keys.map((key, k) => [key, agent === 'wide' ? 0 : k]));
+        points.push({ agent_id: agent, ts: T0 + i * 20_000, environment: 'e', deployment_type: 'd', values: { cpu_usage_percent: i % 9 }, custom, extra: { custom_metrics: {}, health_checks: {}, alerts: [] } });
+      }
+    }
+    const dir = join(tmpdir(), `agentmon-engine-${randomBytes(6).toString('hex')}`);
+    const store = new SeriesEngine({ dir, background: false, sealInWorker: false, headMaxRows: 240, headLimitRows: 1_000_000, mergeFanIn: 2, quietMergeMs: 1e12, coldMergeMs: 1e12 });
+    try {
+      await store.migrate();
+      for (let i = 0; i < points.length; i += 120) {
+        await store.insert(points.slice(i, i + 120));
+        await store.maintain();
+      }
+      const metrics = [...keys.map((key) => `custom.${key}`), 'cpu_usage_percent'];
+      let tiered = 0;
+      for (const intervalMs of [300_000, 3_600_000, 300_000]) {
+        const q: SeriesQuery = { agentIds: ['wide', 'x'], startMs: T0, endMs: T0 + 2 * 3_600_000 - 1, metrics, aggregation: 'avg', intervalMs, groupBy: 'agent' };
+        const got = await store.query(q);
+        if (store.lastPlan()?.source === 'rollup') tiered++;
+        assert.deepEqual(got, await store.rawView().query(q), `interval ${intervalMs}`);
+        for (const agent of ['wide', 'x']) {
+          const rows = got.filter((row) => row.agent_id === agent);
+          assert.equal(rows.length, (2 * 3_600_000) / intervalMs);
+          const expected = agent === 'wide' ? [0, 0, 0] : [0, 150, 299];
+          for (const row of rows) assert.deepEqual([row.values['custom.k0'], row.values['custom.k150'], row.values['custom.k299']], expected);
+        }
+      }
+      assert.equal(tiered, 3, 'every query read a tier');
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('series engine: blocks written by an earlier version', () => {
   // fixtures/engine-v1: written by the engine whose blocks kept a section per tier column (block
   // version 1), from these points: merged blocks with tiers per chunk, and head flushes.

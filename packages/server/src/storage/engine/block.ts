@@ -424,21 +424,20 @@ export class BlockReader {
     return decodeStrings(this.read(chunk.s), chunk.r);
   }
 
-  /** A tier: its buckets now, its columns when asked (TierRead.column). */
+  /** A tier: its buckets now, each column when first asked (TierRead.column). */
   readTier(ref: TierRef, width: number): TierRead {
     if (!Array.isArray(ref)) return new SectionsTier(this, ref, width);
     const bytes = this.read(ref);
     const r = new ByteReader(bytes);
     const buckets = decodeTierBuckets(r, width);
     const names = this.index.n ?? [];
-    const columns = new Map<string, [start: number, end: number, key: number]>();
+    const columns = new Map<string, [start: number, end: number]>();
     const count = r.uvarint();
     for (let i = 0; i < count; i++) {
       const name = names[r.uvarint()];
       const length = r.uvarint();
       if (name === undefined) throw new CorruptData(`${this.path}: tier section at ${ref[0]} names column ${i} out of the index's list`);
-      // The key is unique within the block: no other section starts inside this one's bytes.
-      columns.set(name, [r.pos, r.pos + length, ref[0] + 1 + i]);
+      columns.set(name, [r.pos, r.pos + length]);
       r.bytes(length);
     }
     return new GroupedTier(bytes, buckets, columns, width);
@@ -455,37 +454,50 @@ export class BlockReader {
 }
 
 /**
- * A tier as read: its buckets, and each column decoded when asked. `key` tells columns apart for a
- * cache of decoded sections (unique in the block, as a section's offset is); `bytes` is what the
- * read holds besides its columns.
+ * A tier as read: its buckets, and each column decoded when first asked and kept. `bytes` is what
+ * it holds so far; `onGrow` hears what each decoded column adds (a cache keeping the read counts it).
  */
-export interface TierRead {
-  readonly buckets: TierBuckets;
-  readonly bytes: number;
-  /** The column's cache key, or null when the tier has no such column. */
-  key(name: string): number | null;
-  column(name: string): TierColumn | null;
-  names(): string[];
-}
+export abstract class TierRead {
+  private readonly decoded = new Map<string, TierColumn | null>();
+  onGrow: ((bytes: number) => void) | null = null;
 
-/** A version 2 tier: one section, read whole. */
-class GroupedTier implements TierRead {
   constructor(
-    private readonly data: Uint8Array,
     readonly buckets: TierBuckets,
-    private readonly columns: ReadonlyMap<string, [start: number, end: number, key: number]>,
-    private readonly width: number,
+    private held: number,
   ) {}
 
   get bytes(): number {
-    return this.data.byteLength + this.buckets.starts.byteLength * 2;
-  }
-
-  key(name: string): number | null {
-    return this.columns.get(name)?.[2] ?? null;
+    return this.held;
   }
 
   column(name: string): TierColumn | null {
+    let col = this.decoded.get(name);
+    if (col === undefined) {
+      col = this.decode(name);
+      this.decoded.set(name, col);
+      const added = (col ? col.n.byteLength * 6 : 0) + 64;
+      this.held += added;
+      this.onGrow?.(added);
+    }
+    return col;
+  }
+
+  abstract names(): string[];
+  protected abstract decode(name: string): TierColumn | null;
+}
+
+/** A version 2 tier: one section, read whole. */
+class GroupedTier extends TierRead {
+  constructor(
+    private readonly data: Uint8Array,
+    buckets: TierBuckets,
+    private readonly columns: ReadonlyMap<string, [start: number, end: number]>,
+    private readonly width: number,
+  ) {
+    super(buckets, data.byteLength + buckets.starts.byteLength * 2);
+  }
+
+  protected decode(name: string): TierColumn | null {
     const at = this.columns.get(name);
     if (!at) return null;
     return decodeTierColumn(new ByteReader(this.data, at[0], at[1]), this.buckets, this.width);
@@ -497,26 +509,17 @@ class GroupedTier implements TierRead {
 }
 
 /** A version 1 tier: a section for the buckets and one per column, each read when asked. */
-class SectionsTier implements TierRead {
-  readonly buckets: TierBuckets;
-
+class SectionsTier extends TierRead {
   constructor(
     private readonly reader: BlockReader,
     private readonly index: TierIndex,
     private readonly width: number,
   ) {
-    this.buckets = decodeTierBuckets(new ByteReader(reader.readSection(index.b)), width);
+    const buckets = decodeTierBuckets(new ByteReader(reader.readSection(index.b)), width);
+    super(buckets, buckets.starts.byteLength * 2);
   }
 
-  get bytes(): number {
-    return this.buckets.starts.byteLength * 2;
-  }
-
-  key(name: string): number | null {
-    return this.index.c[name]?.[0] ?? null;
-  }
-
-  column(name: string): TierColumn | null {
+  protected decode(name: string): TierColumn | null {
     const section = this.index.c[name];
     if (!section) return null;
     return decodeTierColumn(new ByteReader(this.reader.readSection(section)), this.buckets, this.width);

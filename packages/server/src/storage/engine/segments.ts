@@ -61,15 +61,29 @@ export class SectionCache {
     if (bytes <= this.maxBytes / 4) {
       this.entries.set(key, { value, bytes });
       this.bytes += bytes;
-      while (this.bytes > this.maxBytes) {
-        const oldest = this.entries.keys().next();
-        if (oldest.done) break;
-        const entry = this.entries.get(oldest.value);
-        this.entries.delete(oldest.value);
-        this.bytes -= entry?.bytes ?? 0;
-      }
+      this.evict();
     }
     return value;
+  }
+
+  /** Adds to an entry what its value came to hold since it was cached (a tier's decoded columns). */
+  grow(key: number, bytes: number): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    entry.bytes += bytes;
+    this.bytes += bytes;
+    this.evict();
+  }
+
+  /** Drops the least recently used entries until the cache is within its bytes. */
+  private evict(): void {
+    while (this.bytes > this.maxBytes) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done) break;
+      const entry = this.entries.get(oldest.value);
+      this.entries.delete(oldest.value);
+      this.bytes -= entry?.bytes ?? 0;
+    }
   }
 
   private hits = 0;
@@ -159,15 +173,19 @@ export class ChunkSegment implements AgentSegment {
     if (!this.hasTiers) return null;
     const ref = this.chunk.t[spec.name];
     if (!ref) return null;
-    const read = this.cache.get(this.key(Array.isArray(ref) ? ref : ref.b), () => this.reader.readTier(ref, spec.ms), (t) => t.bytes);
-    return {
-      buckets: read.buckets,
-      column: (name) => {
-        const key = read.key(name);
-        if (key === null) return null;
-        return this.cache.get(SectionCache.key(this.block, key), () => read.column(name), (c) => (c ? c.n.byteLength * 6 : 0));
+    // One entry per tier: its columns are decoded into it as they are asked, and counted as they are.
+    const key = this.key(Array.isArray(ref) ? ref : ref.b);
+    const cache = this.cache;
+    const read = cache.get(
+      key,
+      () => {
+        const loaded = this.reader.readTier(ref, spec.ms);
+        loaded.onGrow = (bytes) => cache.grow(key, bytes);
+        return loaded;
       },
-    };
+      (t) => t.bytes,
+    );
+    return { buckets: read.buckets, column: (name) => read.column(name) };
   }
 
   columnNames(): string[] {
