@@ -443,10 +443,6 @@ export class BlockReader {
     return new GroupedTier(bytes, buckets, columns, width);
   }
 
-  /** The unpacked bytes of a version 1 tier column's section. */
-  readSection(section: Section): Uint8Array {
-    return this.read(section);
-  }
 
   close(): void {
     closeSync(this.fd);
@@ -515,14 +511,14 @@ class SectionsTier extends TierRead {
     private readonly index: TierIndex,
     private readonly width: number,
   ) {
-    const buckets = decodeTierBuckets(new ByteReader(reader.readSection(index.b)), width);
+    const buckets = decodeTierBuckets(new ByteReader(reader.read(index.b)), width);
     super(buckets, buckets.starts.byteLength * 2);
   }
 
   protected decode(name: string): TierColumn | null {
     const section = this.index.c[name];
     if (!section) return null;
-    return decodeTierColumn(new ByteReader(this.reader.readSection(section)), this.buckets, this.width);
+    return decodeTierColumn(new ByteReader(this.reader.read(section)), this.buckets, this.width);
   }
 
   names(): string[] {

@@ -185,7 +185,7 @@ export class ChunkSegment implements AgentSegment {
       },
       (t) => t.bytes,
     );
-    return { buckets: read.buckets, column: (name) => read.column(name) };
+    return read;
   }
 
   columnNames(): string[] {
