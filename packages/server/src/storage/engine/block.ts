@@ -23,6 +23,7 @@ import { decodeColumn, decodeTimestamps, decodeUints, encodeColumn, encodeTimest
 import { AgentRows } from './rows.js';
 import { computeTier, decodeTierBuckets, decodeTierColumn, encodeTierBuckets, encodeTierColumn, TierMerger, type TierBuckets, type TierColumn, type TierTable } from './tiers.js';
 import { extraTemplate } from './extra.js';
+import { ChunkTable, type Chunk } from './chunk-table.js';
 import { CUSTOM_METRIC_PREFIX } from '@agentmon/schema';
 
 const MAGIC = Buffer.from('AMSB', 'latin1');
@@ -48,7 +49,10 @@ export interface TierIndex {
 /** Where a tier lies: one section (version 2: buckets, then each column) or a TierIndex (version 1). */
 export type TierRef = Section | TierIndex;
 
-/** The index of a chunk: one agent's rows in the block. */
+/** A block's index without its chunk list: what a reader keeps of it beside its ChunkTable. */
+export type BlockHeader = Omit<BlockIndex, 'chunks'>;
+
+/** The index of a chunk as the file lists it: one agent's rows in the block (a reader keeps it as a Chunk). */
 export interface ChunkIndex {
   /** Agent id. */
   a: string;
@@ -68,7 +72,7 @@ export interface ChunkIndex {
   t: Record<string, TierRef>;
 }
 
-/** A block's index. */
+/** A block's index as the file holds it. */
 export interface BlockIndex {
   v: number;
   /** Rows and time range of the whole block. */
@@ -82,13 +86,9 @@ export interface BlockIndex {
   n?: string[];
 }
 
-/** JSON cannot carry -0: it is written as the string "-0". */
+/** JSON cannot carry -0: it is written as the string "-0" (chunk-table.ts reads it back). */
 function jsonNumber(v: number): number | string {
   return Object.is(v, -0) ? '-0' : v;
-}
-
-export function fromJsonNumber(v: number | string): number {
-  return typeof v === 'string' ? Number(v) : v;
 }
 
 /** How a block is written. */
@@ -341,15 +341,20 @@ export function decodeStrings(data: Uint8Array, n: number): ChunkStrings {
 
 /** An open block: its index, and section reads checked against their CRC. */
 export class BlockReader {
-  readonly chunks = new Map<string, ChunkIndex>();
+  /** The chunks by agent, in the index's order. */
+  readonly chunks: ReadonlyMap<string, Chunk>;
+  /** The index but for its chunk list, which `chunks` holds compactly. */
+  readonly index: BlockHeader;
 
   private constructor(
     readonly path: string,
     private readonly fd: number,
-    readonly index: BlockIndex,
+    index: BlockIndex,
     readonly bytes: number,
   ) {
-    for (const chunk of index.chunks) this.chunks.set(chunk.a, chunk);
+    const { chunks, ...header } = index;
+    this.chunks = new ChunkTable(chunks).chunks;
+    this.index = header;
   }
 
   /** Opens a block and reads its index; throws CorruptData when the file is not a whole block. */
@@ -388,18 +393,18 @@ export class BlockReader {
     return unpack(packed);
   }
 
-  readTimestamps(chunk: ChunkIndex): Float64Array {
+  readTimestamps(chunk: Chunk): Float64Array {
     const out = new Float64Array(chunk.r);
     decodeTimestamps(new ByteReader(this.read(chunk.ts)), chunk.r, out);
     return out;
   }
 
   /** Every row of a chunk, `extra` as templates (what a merge reads). */
-  readRows(chunk: ChunkIndex): AgentRows {
+  readRows(chunk: Chunk): AgentRows {
     const rows = new AgentRows(Math.max(8, chunk.r));
     rows.n = chunk.r;
     rows.ts.set(this.readTimestamps(chunk));
-    for (const name of Object.keys(chunk.c)) {
+    for (const name of chunk.columnNames()) {
       const col = this.readColumn(chunk, name);
       if (col) rows.column(name).set(col);
     }
@@ -412,15 +417,15 @@ export class BlockReader {
   }
 
   /** A column of a chunk (NaN where absent), or null when no row of the chunk has it. */
-  readColumn(chunk: ChunkIndex, name: string): Float64Array | null {
-    const section = chunk.c[name];
+  readColumn(chunk: Chunk, name: string): Float64Array | null {
+    const section = chunk.column(name);
     if (!section) return null;
     const out = new Float64Array(chunk.r);
     decodeColumn(new ByteReader(this.read(section)), chunk.r, out);
     return out;
   }
 
-  readStrings(chunk: ChunkIndex): ChunkStrings {
+  readStrings(chunk: Chunk): ChunkStrings {
     return decodeStrings(this.read(chunk.s), chunk.r);
   }
 

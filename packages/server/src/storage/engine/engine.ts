@@ -23,7 +23,7 @@ import { CUSTOM_METRIC_PREFIX, SERIES_METRIC_NAMES, isSeriesMetricName } from '@
 import { StoreBusyError, type LatestTable, type SeriesBacklog, type SeriesPoint, type SeriesQuery, type SeriesRow, type SeriesStore } from '../ports.js';
 import { describePlan, planRollup, ROLLUP_TIERS, type SeriesPlan } from '../rollup-plan.js';
 import { bucketStart } from './aggregate.js';
-import { BlockReader, fromJsonNumber, type TierSpec } from './block.js';
+import { BlockReader, type TierSpec } from './block.js';
 import { CorruptData } from './bytes.js';
 import { fillTemplate } from './extra.js';
 import { emptyManifest, readManifest, writeManifest, type BlockEntry, type Manifest } from './manifest.js';
@@ -646,7 +646,7 @@ export class SeriesEngine implements SeriesStore {
       if (block.entry.purged.length > 0) continue;
       const index = block.reader.index.f[spec.name];
       if (!index) continue;
-      if (!block.reader.index.chunks.every((chunk) => this.cut(chunk.a) <= chunk.t0)) continue;
+      if (![...block.reader.chunks.values()].every((chunk) => this.cut(chunk.a) <= chunk.t0)) continue;
       block.fleet ??= new Map();
       let table = block.fleet.get(spec.name);
       if (!table) {
@@ -688,7 +688,7 @@ export class SeriesEngine implements SeriesStore {
     this.totalRows = 0;
     for (const id of this.order) {
       const block = this.blocks.get(id) as OpenBlock;
-      for (const chunk of block.reader.index.chunks) {
+      for (const chunk of block.reader.chunks.values()) {
         const agent = chunk.a;
         if (block.entry.purged.includes(agent)) continue;
         const cut = this.cut(agent);
@@ -708,7 +708,10 @@ export class SeriesEngine implements SeriesStore {
           this.latest.set(agent, latest);
         }
         latest.maxTs = Math.max(latest.maxTs, chunk.t1);
-        for (const [name, [ts, raw]] of Object.entries(chunk.l)) if (ts >= cut) latest.put(name, ts, fromJsonNumber(raw));
+        const into = latest;
+        chunk.forEachLatest((name, ts, value) => {
+          if (ts >= cut) into.put(name, ts, value);
+        });
       }
     }
   }
@@ -955,7 +958,7 @@ export class SeriesEngine implements SeriesStore {
     const empty = [...this.blocks.values()].filter(
       (block) =>
         !this.merging.has(block.entry.id) &&
-        block.reader.index.chunks.every((chunk) => block.entry.purged.includes(chunk.a) || chunk.t1 < this.cut(chunk.a)),
+        [...block.reader.chunks.values()].every((chunk) => block.entry.purged.includes(chunk.a) || chunk.t1 < this.cut(chunk.a)),
     );
     if (empty.length > 0) this.replaceBlocks(empty, null);
   }

@@ -19,6 +19,13 @@ export class AgentRows {
   readonly cols = new Map<string, Float64Array>();
   /** The built-in columns by their index in BUILTIN_COLUMNS (the same arrays as in `cols`). */
   private readonly builtin: (Float64Array | undefined)[] = new Array<Float64Array | undefined>(BUILTIN_COLUMNS.length);
+  /**
+   * The custom columns by their key without the prefix (the same arrays as in `cols`). An insert
+   * looks a payload's keys up here: building each value's column name cost a concatenation, and a
+   * hash of the new string for the lookup, per value (1.8 % of the main thread under batch ingest,
+   * for two custom metrics a payload), where a payload's keys come from JSON.parse already hashed.
+   */
+  private readonly custom = new Map<string, Float64Array>();
   environment: string[] = [];
   deploymentType: string[] = [];
   /** The payload's `extra` as JSON text, or as a template (extra.ts) when `extraTemplates`. */
@@ -42,6 +49,16 @@ export class AgentRows {
     return col;
   }
 
+  /** The column of custom metric `key` (its name without the prefix), created on first use. */
+  private customColumn(key: string): Float64Array {
+    let col = this.custom.get(key);
+    if (!col) {
+      col = this.column(CUSTOM_METRIC_PREFIX + key);
+      this.custom.set(key, col);
+    }
+    return col;
+  }
+
   private grow(): void {
     const capacity = this.capacity * 2;
     const ts = new Float64Array(capacity);
@@ -54,6 +71,7 @@ export class AgentRows {
       const i = BUILTIN_INDEX.get(name);
       if (i !== undefined) this.builtin[i] = next;
     }
+    for (const key of this.custom.keys()) this.custom.set(key, this.cols.get(CUSTOM_METRIC_PREFIX + key) as Float64Array);
     this.capacity = capacity;
   }
 
@@ -99,7 +117,7 @@ export class AgentRows {
       const col = this.builtin[i] ?? this.column(BUILTIN_COLUMNS[i] as string);
       col[at] = builtins[i] as number;
     }
-    for (let i = 0; i < row.customKeys.length; i++) this.column(CUSTOM_METRIC_PREFIX + (row.customKeys[i] as string))[at] = row.customValues[i] as number;
+    for (let i = 0; i < row.customKeys.length; i++) this.customColumn(row.customKeys[i] as string)[at] = row.customValues[i] as number;
     this.n = n + 1;
   }
 

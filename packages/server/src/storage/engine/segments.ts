@@ -3,7 +3,8 @@
  * order, either in the head (memory) or a chunk of a block (decoded on demand, through a cache of
  * decoded sections: blocks never change, so a decoded section never goes stale).
  */
-import type { BlockReader, ChunkIndex, ChunkStrings, Section, TierSpec } from './block.js';
+import type { BlockReader, ChunkStrings, Section, TierSpec } from './block.js';
+import type { Chunk } from './chunk-table.js';
 import type { TierBuckets, TierColumn } from './tiers.js';
 import type { AgentRows } from './rows.js';
 
@@ -140,7 +141,7 @@ export class ChunkSegment implements AgentSegment {
   constructor(
     readonly block: number,
     private readonly reader: BlockReader,
-    readonly chunk: ChunkIndex,
+    readonly chunk: Chunk,
     private readonly cache: SectionCache,
     private readonly hasTiers: boolean,
   ) {}
@@ -164,14 +165,14 @@ export class ChunkSegment implements AgentSegment {
   }
 
   column(name: string): Float64Array | null {
-    const section = this.chunk.c[name];
+    const section = this.chunk.column(name);
     if (!section) return null;
     return this.cache.get(this.key(section), () => this.reader.readColumn(this.chunk, name), floatBytes);
   }
 
   tier(spec: TierSpec): SegmentTier | null {
     if (!this.hasTiers) return null;
-    const ref = this.chunk.t[spec.name];
+    const ref = this.chunk.tier(spec.name);
     if (!ref) return null;
     // One entry per tier: its columns are decoded into it as they are asked, and counted as they are.
     const key = this.key(Array.isArray(ref) ? ref : ref.b);
@@ -189,7 +190,7 @@ export class ChunkSegment implements AgentSegment {
   }
 
   columnNames(): string[] {
-    return Object.keys(this.chunk.c);
+    return this.chunk.columnNames();
   }
 
   strings(): ChunkStrings {
