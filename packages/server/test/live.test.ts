@@ -130,4 +130,32 @@ eachBackend('dashboard and live stream', (backend) => {
     assert.equal(await none.ready, 401);
     none.close();
   });
+
+  it('a batch gives one metrics tick per agent: its newest payload, stamped with that payload’s time', async () => {
+    const tokenRes = await t.app.inject({ method: 'POST', url: '/api/v1/events/stream-token', headers: bearer(ADMIN) });
+    const stream = openStream(`${base}/api/v1/events/stream?token=${encodeURIComponent(tokenRes.json().token as string)}`);
+    assert.equal(await stream.ready, 200);
+    const a = await register(t, { name: 'ticked-a' });
+    const b = await register(t, { name: 'ticked-b' });
+    const at = (ms: number) => new Date(t.clock.now - ms).toISOString();
+    const resource = (cpu: number) => ({ cpu_usage_percent: cpu, memory_usage_bytes: 1, memory_usage_percent: 10, disk_usage_bytes: 1 });
+    // The newest payload of `a` is not the last one listed; `b` has two payloads of one millisecond (the later listed wins).
+    const batch = [
+      metricsBody(a.id, { timestamp: at(2_000), resource_metrics: resource(11) }),
+      metricsBody(b.id, { timestamp: at(1_500), resource_metrics: resource(21) }),
+      metricsBody(a.id, { timestamp: at(1_000), resource_metrics: resource(12) }),
+      metricsBody(b.id, { timestamp: at(1_500), resource_metrics: resource(22) }),
+      metricsBody(a.id, { timestamp: at(3_000), resource_metrics: resource(13) }),
+    ];
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/metrics', headers: bearer(ADMIN), payload: batch });
+    assert.equal(res.statusCode, 202);
+    const tickA = await stream.waitFor((m) => m.event === 'metrics' && m.data.agent_id === a.id, 'tick of a');
+    const tickB = await stream.waitFor((m) => m.event === 'metrics' && m.data.agent_id === b.id, 'tick of b');
+    assert.equal(tickA.data.cpu_usage_percent, 12);
+    assert.equal(tickA.data.timestamp, at(1_000));
+    assert.equal(tickB.data.cpu_usage_percent, 22);
+    assert.equal(tickB.data.timestamp, at(1_500));
+    assert.equal(stream.messages.filter((m) => m.event === 'metrics' && (m.data.agent_id === a.id || m.data.agent_id === b.id)).length, 2);
+    stream.close();
+  });
 });

@@ -31,6 +31,7 @@ import {
   type Observation,
 } from '../engine/ingest.js';
 import { AgentCounters } from '../engine/agent-counters.js';
+import { isoFromMs } from '../engine/time.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { budgetAlertChanges, budgetStandings, environments, type BudgetStanding } from '../engine/budgets.js';
 import { listBudgets } from '../usage/budget-store.js';
@@ -427,20 +428,21 @@ export class Monitor {
   /** Tells the listener the latest payload of each agent. */
   private tick(payloads: readonly AgentMetrics[], times: readonly number[], steps: ReadonlyMap<string, AgentStep>): void {
     if (!this.deps.listener?.metrics) return;
-    const latest = new Map<string, { payload: AgentMetrics; ts: number }>();
-    payloads.forEach((p, i) => {
-      const ts = times[i] as number;
-      const seen = latest.get(p.agent_id);
-      if (!seen || ts >= seen.ts) latest.set(p.agent_id, { payload: p, ts });
-    });
+    // Each agent's latest payload, by its index (no object per agent: this runs for every batch).
+    const latest = new Map<string, number>();
+    for (let i = 0; i < payloads.length; i++) {
+      const id = (payloads[i] as AgentMetrics).agent_id;
+      const seen = latest.get(id);
+      if (seen === undefined || (times[i] as number) >= (times[seen] as number)) latest.set(id, i);
+    }
     const ticks: MetricsTick[] = [];
-    for (const [agentId, { payload, ts }] of latest) {
+    for (const [agentId, i] of latest) {
       const step = steps.get(agentId);
       if (!step) continue;
-      const v = fleetValues(payload);
+      const v = fleetValues(payloads[i] as AgentMetrics);
       ticks.push({
         agent_id: agentId,
-        timestamp: new Date(ts).toISOString(),
+        timestamp: isoFromMs(times[i] as number),
         health_score: step.score,
         status: step.status,
         // Both are required in every payload the schema takes.
