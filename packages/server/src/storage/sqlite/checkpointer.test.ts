@@ -48,6 +48,24 @@ test('the log stays small while the server connection never checkpoints: the thr
   await checkpointer.close();
 });
 
+test('after a burst the log file is emptied once it is all checkpointed, with no write after it', async (t) => {
+  const { db, path } = tempDb(t);
+  const checkpointer = startCheckpointer(db, path, { walLimitBytes: MiB, intervalMs: 20 });
+  t.after(() => db.close());
+  const insert = db.prepare('INSERT INTO t (body) VALUES (?)');
+  // One transaction of 8 MiB: the log grows past it, and no later write starts it over.
+  db.transaction(() => {
+    for (let j = 0; j < 128; j += 1) insert.run(Buffer.alloc(64 * 1024, j));
+  })();
+  assert.ok(statSync(`${path}-wal`).size > 8 * MiB);
+  await until(() => statSync(`${path}-wal`).size === 0, 'the log file emptied');
+  assert.equal((db.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n, 128);
+  // The server's connection goes on writing to a log it starts over.
+  insert.run(Buffer.alloc(16, 1));
+  assert.equal((db.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n, 129);
+  await checkpointer.close();
+});
+
 test('a checkpoint thread that cannot work hands checkpoints back to the connection and says why', async (t) => {
   const { db } = tempDb(t);
   t.after(() => db.close());
