@@ -448,6 +448,11 @@ export class BlockReader {
     return new GroupedTier(bytes, buckets, columns, width);
   }
 
+  /** True when `test` holds for every chunk (no array of them built). */
+  everyChunk(test: (chunk: Chunk) => boolean): boolean {
+    for (const chunk of this.chunks.values()) if (!test(chunk)) return false;
+    return true;
+  }
 
   close(): void {
     closeSync(this.fd);

@@ -646,7 +646,7 @@ export class SeriesEngine implements SeriesStore {
       if (block.entry.purged.length > 0) continue;
       const index = block.reader.index.f[spec.name];
       if (!index) continue;
-      if (![...block.reader.chunks.values()].every((chunk) => this.cut(chunk.a) <= chunk.t0)) continue;
+      if (!block.reader.everyChunk((chunk) => this.cut(chunk.a) <= chunk.t0)) continue;
       block.fleet ??= new Map();
       let table = block.fleet.get(spec.name);
       if (!table) {
@@ -702,15 +702,11 @@ export class SeriesEngine implements SeriesStore {
         if (visible === 0) continue;
         this.counts.set(agent, (this.counts.get(agent) ?? 0) + visible);
         this.totalRows += visible;
-        let latest = this.latest.get(agent);
-        if (!latest) {
-          latest = new AgentLatest();
-          this.latest.set(agent, latest);
-        }
+        const latest = this.latest.get(agent) ?? new AgentLatest();
+        this.latest.set(agent, latest);
         latest.maxTs = Math.max(latest.maxTs, chunk.t1);
-        const into = latest;
         chunk.forEachLatest((name, ts, value) => {
-          if (ts >= cut) into.put(name, ts, value);
+          if (ts >= cut) latest.put(name, ts, value);
         });
       }
     }
@@ -958,7 +954,7 @@ export class SeriesEngine implements SeriesStore {
     const empty = [...this.blocks.values()].filter(
       (block) =>
         !this.merging.has(block.entry.id) &&
-        [...block.reader.chunks.values()].every((chunk) => block.entry.purged.includes(chunk.a) || chunk.t1 < this.cut(chunk.a)),
+        block.reader.everyChunk((chunk) => block.entry.purged.includes(chunk.a) || chunk.t1 < this.cut(chunk.a)),
     );
     if (empty.length > 0) this.replaceBlocks(empty, null);
   }

@@ -11,7 +11,7 @@ import type { CheckpointWorkerData } from './checkpointer.js';
 const { path } = workerData as CheckpointWorkerData;
 let db: Database.Database | null = null;
 
-parentPort?.on('message', (m: { checkpoint?: true; stop?: true }) => {
+parentPort?.on('message', (m: { checkpoint?: true; truncate?: boolean; stop?: true }) => {
   if (m.stop) {
     db?.close();
     parentPort?.close();
@@ -27,10 +27,10 @@ parentPort?.on('message', (m: { checkpoint?: true; stop?: true }) => {
     // Every frame is back in the database, yet the log file keeps the length of its peak: SQLite
     // cuts it to journal_size_limit only when a write starts the log over, and after a burst no
     // write may come (a compare load left 10.2 MiB on disk, and this thread was asked again every
-    // 250 ms for nothing). TRUNCATE empties it; with busy_timeout 0 it gives up at once while a
-    // reader or writer is there, and holds the server's writes only for the cut of a log whose
-    // frames are all checkpointed already.
-    if (done && done.busy === 0 && done.log > 0 && done.log === done.checkpointed) db.pragma('wal_checkpoint(TRUNCATE)');
+    // 250 ms for nothing). TRUNCATE empties it. It is asked for only once the log has not changed
+    // for a look of the timer (checkpointer.ts), so it never competes with a load's writes, and
+    // with busy_timeout 0 it gives up at once should a reader or writer be there.
+    if (m.truncate && done && done.busy === 0 && done.log > 0 && done.log === done.checkpointed) db.pragma('wal_checkpoint(TRUNCATE)');
     parentPort?.postMessage({ ok: true });
   } catch (err) {
     const code = (err as { code?: string }).code;

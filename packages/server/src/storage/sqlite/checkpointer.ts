@@ -65,17 +65,23 @@ export function startCheckpointer(db: Database.Database, path: string, options: 
     worker = w;
     return w;
   };
-  const walBytes = (): number => {
+  /** The log file's size and modification time (0 and 0 when it is not there). */
+  const walFile = (): { size: number; mtimeMs: number } => {
     try {
-      return statSync(`${path}-wal`).size;
+      return statSync(`${path}-wal`);
     } catch {
-      return 0;
+      return { size: 0, mtimeMs: 0 };
     }
   };
+  let lastLook = { size: -1, mtimeMs: -1 };
   const timer = setInterval(() => {
-    if (state.inFlight || walBytes() <= walLimitBytes) return;
+    const look = walFile();
+    // Unchanged since the last look: no write came meanwhile, so the thread may empty the file.
+    const quiet = look.size === lastLook.size && look.mtimeMs === lastLook.mtimeMs;
+    lastLook = look;
+    if (state.inFlight || look.size <= walLimitBytes) return;
     state.inFlight = true;
-    ensureWorker().postMessage({ checkpoint: true });
+    ensureWorker().postMessage({ checkpoint: true, truncate: quiet });
   }, options.intervalMs ?? 250);
   timer.unref();
 
