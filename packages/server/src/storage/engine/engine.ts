@@ -702,8 +702,8 @@ export class SeriesEngine implements SeriesStore {
         if (visible === 0) continue;
         this.counts.set(agent, (this.counts.get(agent) ?? 0) + visible);
         this.totalRows += visible;
-        const latest = this.latest.get(agent) ?? new AgentLatest();
-        this.latest.set(agent, latest);
+        let latest = this.latest.get(agent);
+        if (!latest) this.latest.set(agent, (latest = new AgentLatest()));
         latest.maxTs = Math.max(latest.maxTs, chunk.t1);
         chunk.forEachLatest((name, ts, value) => {
           if (ts >= cut) latest.put(name, ts, value);

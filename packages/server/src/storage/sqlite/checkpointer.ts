@@ -22,6 +22,8 @@ export const INLINE_CHECKPOINT_PAGES = 256;
 export interface Checkpointer {
   /** Checkpoints the thread has run. */
   readonly checkpoints: number;
+  /** Times the thread emptied the log file (a quiet log, all of it checkpointed). */
+  readonly truncations: number;
   /** True while checkpoints happen on the thread, false once they went back to the server's connection. */
   readonly offThread: boolean;
   close(): Promise<void>;
@@ -39,7 +41,7 @@ export interface CheckpointerOptions {
 /** Moves `db`'s checkpoints (a WAL-mode file database at `path`) to a worker thread. */
 export function startCheckpointer(db: Database.Database, path: string, options: CheckpointerOptions = {}): Checkpointer {
   const walLimitBytes = options.walLimitBytes ?? 1024 * 1024;
-  const state = { checkpoints: 0, offThread: true, closing: false, inFlight: false };
+  const state = { checkpoints: 0, truncations: 0, offThread: true, closing: false, inFlight: false };
   let worker: Worker | null = null;
   db.pragma('wal_autocheckpoint = 0');
 
@@ -54,10 +56,13 @@ export function startCheckpointer(db: Database.Database, path: string, options: 
   const ensureWorker = (): Worker => {
     if (worker) return worker;
     const w = startWorker(import.meta.url, 'checkpoint-worker', { workerData: { path } satisfies CheckpointWorkerData });
-    w.on('message', (m: { ok: true; skipped?: true } | { ok: false; error: string }) => {
+    w.on('message', (m: { ok: true; skipped?: true; truncated?: true } | { ok: false; error: string }) => {
       state.inFlight = false;
       if (!m.ok) fallBack(`a checkpoint failed: ${m.error}`);
-      else if (!m.skipped) state.checkpoints += 1;
+      else if (!m.skipped) {
+        state.checkpoints += 1;
+        if (m.truncated) state.truncations += 1;
+      }
     });
     w.on('error', (err) => fallBack(err.message));
     w.on('exit', (code) => fallBack(`the checkpoint thread exited (code ${code})`));
@@ -88,6 +93,9 @@ export function startCheckpointer(db: Database.Database, path: string, options: 
   return {
     get checkpoints() {
       return state.checkpoints;
+    },
+    get truncations() {
+      return state.truncations;
     },
     get offThread() {
       return state.offThread;
