@@ -57,9 +57,11 @@ export class ServerChild {
     // Plain node on the built server (no tsx, no `source` condition), with the environment and
     // the V8 flags of `npm start` and the `agentmon` command. BENCH_SERVER_NODE_ARGS adds node
     // flags (e.g. --cpu-prof) to the server only; a flag given there again wins (node takes the
-    // last). A variable already in the bench's environment wins over npm start's.
+    // last). A variable already in the bench's environment wins over npm start's. BENCH_SERVER_EXEC
+    // runs the child under another program given node's arguments (a script that execs heaptrack).
     const start = startCommand();
     const child = fork(new URL('./server.mjs', import.meta.url), [], {
+      execPath: process.env.BENCH_SERVER_EXEC ?? process.execPath,
       execArgv: [...start.flags, ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')],
       env: { ...start.env, ...process.env, AGENTMON_BENCH_SPEC: JSON.stringify(spec) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -30,7 +30,7 @@ import { emptyManifest, readManifest, writeManifest, type BlockEntry, type Manif
 import { compareIds, queryMetrics, runQuery, type FleetTier, type QuerySource } from './query.js';
 import type { TierColumn, TierTable } from './tiers.js';
 import { decodeRecord, encodeCut, encodeInsert, encodePurge, toPointRow, type PointRow } from './records.js';
-import { AgentRows } from './rows.js';
+import { AgentRows, ColumnSlab } from './rows.js';
 import { AgentLatest, columnOf, type LatestColumn } from './latest.js';
 import { ChunkSegment, HeadSegment, SectionCache, type AgentSegment } from './segments.js';
 import { packRows, Sealer } from './sealer.js';
@@ -99,6 +99,8 @@ export class SeriesEngine implements SeriesStore {
   private head = new Map<string, AgentRows>();
   /** The head being sealed into blocks by a flush: still read until its blocks are in place. */
   private frozen: Map<string, AgentRows> | null = null;
+  /** Where the head's columns come from: one per head, dropped with it (rows.ts). */
+  private headSlab = new ColumnSlab();
   /** Agents purged since start, in order: a flush or merge learns which were purged while it ran. */
   private readonly purgeLog: string[] = [];
   /** Blocks a merge is reading (not deleted under it). */
@@ -325,7 +327,7 @@ export class SeriesEngine implements SeriesStore {
       let rows = this.head.get(agent);
       if (!rows) {
         // As large as the agent's rows before the last flush: a steady agent never grows its arrays.
-        rows = new AgentRows(this.lastHeadSize.get(agent) ?? 8);
+        rows = new AgentRows(this.lastHeadSize.get(agent) ?? 8, this.headSlab);
         this.head.set(agent, rows);
       }
       if (this.headRows === 0) this.headSince = Date.now();
@@ -776,6 +778,7 @@ export class SeriesEngine implements SeriesStore {
     const frozen = this.head;
     this.frozen = frozen;
     this.head = new Map();
+    this.headSlab = new ColumnSlab();
     this.headRows = 0;
     for (const [agent, rows] of frozen) this.lastHeadSize.set(agent, Math.max(8, rows.n + (rows.n >> 2)));
     const purgesBefore = this.purgeLog.length;

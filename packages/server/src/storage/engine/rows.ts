@@ -12,6 +12,40 @@ export const BUILTIN_COLUMNS: readonly string[] = SERIES_METRIC_NAMES;
 /** Each built-in column's index in BUILTIN_COLUMNS. */
 export const BUILTIN_INDEX: ReadonlyMap<string, number> = new Map(SERIES_METRIC_NAMES.map((name, i) => [name, i]));
 
+/** Bytes of one slab: above glibc's mmap threshold (1 MiB, set by `npm start` and the `agentmon` command), so it is mapped on its own and unmapped when it dies. */
+export const SLAB_BYTES = 2 * 1024 * 1024;
+/** Columns larger than this get their own buffer (rare in a head: an agent's few hundred rows are 4 KiB a column). */
+const SLAB_MAX_TAKE = SLAB_BYTES / 16;
+
+/**
+ * Columns carved out of large shared buffers. The head makes about thirty small columns an agent
+ * (a few hundred bytes each) for every flush, 30,000 C allocations for a 1,000-agent fleet every
+ * few seconds under load, scattered through the C allocator's heap between longer-lived ones: once
+ * the load was over, that heap kept 89 MiB resident of which `malloc_trim` found 68 free (glibc
+ * gives back the free pages in the middle of its heap only when asked, which Node never does).
+ * A head's columns live and die together (the head is flushed as one), so they come from a few
+ * 2 MiB slabs of its own that go back to the system whole when the flushed head is collected.
+ * A column that grows takes a new, larger piece; the old piece is left unused until the slab dies.
+ */
+export class ColumnSlab {
+  private slab: Float64Array | null = null;
+  private used = 0;
+
+  /** A fresh column of `n` doubles (zeros). */
+  take(n: number): Float64Array {
+    if (n * 8 > SLAB_MAX_TAKE) return new Float64Array(n);
+    let slab = this.slab;
+    if (!slab || this.used + n > slab.length) {
+      slab = new Float64Array(SLAB_BYTES / 8);
+      this.slab = slab;
+      this.used = 0;
+    }
+    const out = slab.subarray(this.used, this.used + n);
+    this.used += n;
+    return out;
+  }
+}
+
 /** An agent's rows, growable, ordered by timestamp and then by arrival. */
 export class AgentRows {
   n = 0;
@@ -33,15 +67,23 @@ export class AgentRows {
   /** True when `extra` holds templates (rows read back from a block), false for JSON text. */
   extraTemplates = false;
 
-  constructor(private capacity = 8) {
-    this.ts = new Float64Array(capacity);
+  /** `slab`: where the columns come from (the head's); without it each column is its own allocation. */
+  constructor(
+    private capacity = 8,
+    private readonly slab: ColumnSlab | null = null,
+  ) {
+    this.ts = this.alloc(capacity);
+  }
+
+  private alloc(n: number): Float64Array {
+    return this.slab ? this.slab.take(n) : new Float64Array(n);
   }
 
   /** The column of `name`, created (all NaN) on first use. */
   column(name: string): Float64Array {
     let col = this.cols.get(name);
     if (!col) {
-      col = new Float64Array(this.capacity).fill(Number.NaN);
+      col = this.alloc(this.capacity).fill(Number.NaN);
       this.cols.set(name, col);
       const i = BUILTIN_INDEX.get(name);
       if (i !== undefined) this.builtin[i] = col;
@@ -61,11 +103,11 @@ export class AgentRows {
 
   private grow(): void {
     const capacity = this.capacity * 2;
-    const ts = new Float64Array(capacity);
+    const ts = this.alloc(capacity);
     ts.set(this.ts);
     this.ts = ts;
     for (const [name, col] of this.cols) {
-      const next = new Float64Array(capacity).fill(Number.NaN);
+      const next = this.alloc(capacity).fill(Number.NaN);
       next.set(col);
       this.cols.set(name, next);
       const i = BUILTIN_INDEX.get(name);
