@@ -173,7 +173,7 @@ describe('the node flags the server starts with', () => {
     assert.deepEqual(flagsOf(scripts.start as string), flags);
     assert.deepEqual(flagsOf(scripts.demo as string), flags);
     const env = envOf(shebang);
-    assert.deepEqual(env, { MALLOC_ARENA_MAX: '1', MALLOC_MMAP_THRESHOLD_: '1048576' });
+    assert.deepEqual(env, { MALLOC_ARENA_MAX: '1', MALLOC_MMAP_THRESHOLD_: '131072' });
     assert.deepEqual(envOf(scripts.start as string), env);
     assert.deepEqual(envOf(scripts.demo as string), env);
   });

@@ -12,7 +12,7 @@ export const BUILTIN_COLUMNS: readonly string[] = SERIES_METRIC_NAMES;
 /** Each built-in column's index in BUILTIN_COLUMNS. */
 export const BUILTIN_INDEX: ReadonlyMap<string, number> = new Map(SERIES_METRIC_NAMES.map((name, i) => [name, i]));
 
-/** Bytes of one slab: above glibc's mmap threshold (1 MiB, set by `npm start` and the `agentmon` command), so it is mapped on its own and unmapped when it dies. */
+/** Bytes of one slab: above glibc's mmap threshold as `npm start` and the `agentmon` command fix it (128 KiB), so it is mapped on its own and unmapped when it dies. */
 export const SLAB_BYTES = 2 * 1024 * 1024;
 /** Columns larger than this get their own buffer (rare in a head: an agent's few hundred rows are 4 KiB a column). */
 const SLAB_MAX_TAKE = SLAB_BYTES / 16;
