@@ -1,8 +1,8 @@
 /**
  * The series engine beyond the SeriesStore contract: durability (a writer killed with SIGKILL
  * mid-ingest loses no acknowledged batch and leaves no half batch; a torn log tail is dropped),
- * the data directory's lock, reopening, `extra` kept exactly through blocks, and retention dropping
- * whole blocks.
+ * the data directory's lock, reopening, `extra` kept exactly through blocks, retention dropping
+ * whole blocks, and the head's columns in slabs of their own (rows.ts).
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { SeriesPoint } from '../../src/storage/ports.js';
 import { SeriesEngine } from '../../src/storage/engine/engine.js';
+import type { AgentRows } from '../../src/storage/engine/rows.js';
 import { listSegments, readSegment, WriteAheadLog } from '../../src/storage/engine/wal.js';
 
 const BATCH = 50;
@@ -218,6 +219,37 @@ describe('series engine: blocks', () => {
     assert.equal(reopened.length, inHead.raw.length + 1);
     assert.deepEqual(reopened.filter((r) => !(r.agent_id === 'a2' && r.ts === T0 + 2_000_000)), inHead.raw);
     assert.equal((await engine.stats()).points, points.length + 1);
+    await engine.close();
+  });
+
+  it("keeps a head's columns in a few shared slabs, and the next head's in slabs of its own", async () => {
+    const engine = new SeriesEngine({ dir: tempDir(), background: false });
+    await engine.migrate();
+    // The engine's head, read as the flush reads it (private: what is checked is where its memory is).
+    const headBuffers = () => {
+      const head = (engine as unknown as { head: Map<string, AgentRows> }).head;
+      const buffers = new Set<ArrayBufferLike>();
+      let columns = 0;
+      for (const rows of head.values()) {
+        buffers.add(rows.ts.buffer);
+        for (const col of rows.cols.values()) buffers.add(col.buffer);
+        columns += 1 + rows.cols.size;
+      }
+      return { buffers, columns };
+    };
+    const batch = (t: number) => Array.from({ length: 200 }, (_, i) => point(`s${i}`, t, i));
+    await engine.insert(batch(T0));
+    await engine.insert(batch(T0 + 10_000));
+    const first = headBuffers();
+    // 200 agents x 4 columns (time, cpu, health, custom.q) of 8 rows: one slab, not 800 allocations.
+    assert.equal(first.columns, 800);
+    assert.equal(first.buffers.size, 1);
+    await engine.flush();
+    await engine.insert(batch(T0 + 20_000));
+    const second = headBuffers();
+    assert.equal(second.buffers.size, 1);
+    assert.ok(![...second.buffers].some((b) => first.buffers.has(b)), 'the next head shares no slab with the flushed one');
+    assert.equal((await engine.stats()).points, 600);
     await engine.close();
   });
 
